@@ -1,0 +1,228 @@
+"""The default answerer: extractive, no LLM. Every sentence it writes is a verbatim quote.
+
+It scores the sentences of the retrieved passages against the question (what share of the
+question's weighted content words the sentence and its passage cover, how well the passage
+was retrieved, and whether the sentence holds the *kind* of thing asked for: a number for
+"how many", a date for "when"…), then composes 1-4 quoted sentences, each introduced by its
+outlet and report date and followed by ``[n]``. "What happened" questions become a timeline
+ordered by report date; a sentence that denies what another asserts is shown beside it with
+who said each. When the best support is below the threshold it abstains and lists the
+nearest sources instead of guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..models import Answer, Citation, Passage
+from ..sentences import sentence_spans
+from ..text_terms import content_terms, stem
+from .question_type import QType, has_answer_type, question_type
+
+TermWeights = Callable[[str], dict[str, float]]
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        """Compose a cited answer (or an abstention) from retrieved passages."""
+        ...
+
+
+@dataclass(slots=True)
+class AnswerConfig:
+    abstain_below: float = 0.45     # support of the best sentence (see ``support``), calibrated in eval/
+    max_sentences: int = 4
+    max_quote_chars: int = 320
+    passages_considered: int = 6
+    keep_ratio: float = 0.8         # extra sentences must score ≥ this × the best
+
+
+@dataclass(slots=True)
+class Candidate:
+    passage: Passage
+    start: int          # offsets into the article body
+    end: int
+    text: str
+    coverage: float     # of the question by this sentence
+    context: float      # of the question by the sentence's passage (title + text)
+    typed: bool
+    score: float
+    rank: int
+
+
+_DENIAL = re.compile(r"\b(not|no|denied|denies|deny|never|false|untrue|rejected|refuted)\b", re.I)
+_ELLIPSIS = "…"
+
+
+def _fmt_date(p: Passage) -> str:
+    if not p.date:
+        return "undated"
+    d = dt.date.fromisoformat(p.date).strftime("%-d %b %Y")
+    return f"{d}, date inferred from the text" if p.date_inferred else d
+
+
+def _lead(p: Passage) -> str:
+    who = p.source or f"“{p.title[:80]}”"
+    return f"{who} ({_fmt_date(p)})"
+
+
+def _coverage(q: dict[str, float], words: set[str]) -> float:
+    total = sum(q.values())
+    return sum(w for t, w in q.items() if t in words) / total if total else 0.0
+
+
+class ExtractiveAnswerer:
+    def __init__(self, term_weights: TermWeights | None = None, config: AnswerConfig | None = None):
+        self.term_weights = term_weights or (lambda qs: {stem(t): 1.0 for t in content_terms(qs)})
+        self.config = config or AnswerConfig()
+
+    # --- scoring ------------------------------------------------------------------------------
+    def candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
+        q = self.term_weights(question)
+        qtype = question_type(question)
+        top = passages[: self.config.passages_considered]
+        if not top:
+            return []
+        best_score = max(p.score for p in top) or 1.0
+        seen: set[tuple[str, int]] = set()
+        out: list[Candidate] = []
+        for rank, p in enumerate(top):
+            ctx_words = {stem(t) for t in content_terms(f"{p.title} {p.text}")}
+            context = _coverage(q, ctx_words)
+            rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
+            for s, e in sentence_spans(p.text):
+                key = (p.article_id, p.start + s)
+                if key in seen:
+                    continue  # overlapping chunks repeat sentences
+                seen.add(key)
+                text = p.text[s:e]
+                if len(text) < 20 or not re.search(r"[^\W\d_]{3}", text):
+                    continue  # captions' fragments, bullets, bare numbers
+                words = {stem(t) for t in content_terms(text)}
+                cov = _coverage(q, words)
+                typed = has_answer_type(qtype, text, question)
+                score = 0.45 * cov + 0.25 * context + 0.2 * rel + (0.1 if typed else 0.0) - 0.02 * rank
+                out.append(Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    @staticmethod
+    def support(c: Candidate) -> float:
+        """How well the question is supported: the passage must cover the question's key words,
+        and the sentence itself must carry a fair share of them."""
+        return 0.5 * c.context + 0.5 * c.coverage
+
+    # --- composing --------------------------------------------------------------------------------
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        cands = self.candidates(question, passages)
+        if not cands or self.support(cands[0]) < self.config.abstain_below:
+            return self._abstain(passages)
+        qtype = question_type(question)
+        best = cands[0]
+        chosen = [best]
+        limit = self.config.max_sentences if qtype is QType.EVENTS else min(3, self.config.max_sentences)
+        floor = best.score * (0.6 if qtype is QType.EVENTS else self.config.keep_ratio)
+        articles = {best.passage.article_id}
+        for c in cands[1:]:
+            if len(chosen) >= limit or c.score < floor:
+                break
+            if self.support(c) < self.config.abstain_below or not c.typed:
+                continue
+            if qtype is QType.EVENTS and c.passage.article_id in articles:
+                continue  # a timeline shows different reports
+            if any(_redundant(c.text, o.text) for o in chosen):
+                continue
+            chosen.append(c)
+            articles.add(c.passage.article_id)
+        conflict = self._conflict(chosen, cands)
+        if conflict is not None and conflict not in chosen:
+            chosen = chosen[: limit - 1] + [conflict]
+        if qtype is QType.EVENTS:
+            chosen.sort(key=lambda c: (c.passage.date or "9999", c.start))
+        elif conflict is not None:
+            chosen.sort(key=lambda c: bool(_DENIAL.search(c.text)))  # the claim first, then its denial
+        return self._compose(question, chosen, passages, conflict)
+
+    def _conflict(self, chosen: list[Candidate], cands: list[Candidate]) -> Candidate | None:
+        """A strong candidate that denies (or asserts) what a chosen sentence asserts (or denies)."""
+        for c in chosen:
+            c_denies = bool(_DENIAL.search(c.text))
+            c_words = {stem(t) for t in content_terms(c.text)}
+            for o in cands[:12]:
+                if o is c or o.start == c.start and o.passage.article_id == c.passage.article_id:
+                    continue
+                if bool(_DENIAL.search(o.text)) == c_denies or o.score < 0.6 * c.score:
+                    continue
+                shared = c_words & {stem(t) for t in content_terms(o.text)}
+                if len(shared) >= 3 and o.coverage >= 0.5 * c.coverage:
+                    return o
+        return None
+
+    def _compose(self, question: str, chosen: list[Candidate], passages: Sequence[Passage],
+                 conflict: Candidate | None) -> Answer:
+        q = self.term_weights(question)
+        lines, citations = [], []
+        for n, c in enumerate(chosen, start=1):
+            start, end, pre, post = _trim(c, q, self.config.max_quote_chars)
+            body_quote = c.passage.text[start - c.passage.start:end - c.passage.start]
+            quote_shown = f"{_ELLIPSIS if pre else ''}{body_quote}{_ELLIPSIS if post else ''}"
+            lead = _lead(c.passage)
+            if conflict is not None and c is conflict:
+                lead = f"In contrast, {lead}"
+            lines.append(f"{lead}: “{quote_shown}” [{n}]")
+            p = c.passage
+            citations.append(Citation(
+                n=n, article_id=p.article_id, title=p.title, source=p.source, date=p.date,
+                date_inferred=p.date_inferred, date_evidence=p.date_evidence, url=p.url, quote=body_quote,
+                chunk_id=p.chunk_id, start=start, end=end, score=round(float(c.score), 4)))
+        return Answer(answer="\n".join(lines), abstained=False, citations=citations, passages=list(passages))
+
+    def _abstain(self, passages: Sequence[Passage]) -> Answer:
+        text = "The reports don't answer this."
+        near = []
+        for p in passages[:3]:
+            if p.title not in near:
+                near.append(p.title)
+        if near:
+            text += " The nearest sources are: " + "; ".join(f"“{t}”" for t in near) + "."
+        return Answer(answer=text, abstained=True, citations=[], passages=list(passages))
+
+
+def _redundant(a: str, b: str) -> bool:
+    wa, wb = set(content_terms(a)), set(content_terms(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) > 0.7
+
+
+_CLAUSE = re.compile(r"(?<=[,;:—–])\s+|\s+(?=[—–]\s)")
+
+
+def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool, bool]:
+    """Body offsets of the part of a long sentence to quote: the clause window covering most of
+    the question within ``limit`` characters. Returns (start, end, cut_before, cut_after)."""
+    if len(c.text) <= limit:
+        return c.start, c.end, False, False
+    cuts = [0] + [m.end() for m in _CLAUSE.finditer(c.text)] + [len(c.text)]
+    pieces = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+    best, best_span = -1.0, (0, min(len(c.text), limit))
+    for i in range(len(pieces)):
+        for j in range(i, len(pieces)):
+            s, e = pieces[i][0], pieces[j][1]
+            if e - s > limit:
+                break
+            cov = _coverage(q, {stem(t) for t in content_terms(c.text[s:e])})
+            if cov > best:
+                best, best_span = cov, (s, e)
+    s, e = best_span
+    if e - s > limit or best < 0:  # no clause boundary: cut at a word boundary
+        e = c.text.rfind(" ", 0, limit) if " " in c.text[:limit] else limit
+        s = 0
+    seg = c.text[s:e]
+    s += len(seg) - len(seg.lstrip())
+    e -= len(seg) - len(seg.rstrip(" ,;:—–"))
+    return c.start + s, c.start + e, s > 0, e < len(c.text)

@@ -1,0 +1,125 @@
+"""The JSON contract of the HTTP API (bots, the web chat and the eval all use it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_date(v: str | None) -> str | None:
+    if v is None:
+        return v
+    try:
+        return dt.date.fromisoformat(v).isoformat()
+    except (TypeError, ValueError):
+        raise ValueError(f"{v!r} is not a date in YYYY-MM-DD form") from None
+
+
+class FiltersIn(_Strict):
+    date_from: str | None = Field(None, description="Only reports dated on or after (YYYY-MM-DD).")
+    date_to: str | None = Field(None, description="Only reports dated on or before (YYYY-MM-DD).")
+    sources: list[str] | None = Field(None, max_length=50, description="Only these outlets.")
+
+    _dates = field_validator("date_from", "date_to")(_check_date)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+
+class Turn(_Strict):
+    role: Literal["user", "assistant"]
+    content: str = Field(..., max_length=20000)
+
+
+class AskIn(_Strict):
+    question: str = Field(..., min_length=1, max_length=2000)
+    top_k: int = Field(8, ge=1, le=50)
+    filters: FiltersIn | None = None
+    as_of: str | None = Field(None, description="Answer as if on this date (YYYY-MM-DD): later reports are "
+                                                 "excluded, newer ones preferred, 'last week' is relative to it.")
+    history: list[Turn] | None = Field(None, max_length=50)
+
+    _as_of = field_validator("as_of")(_check_date)
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("question is blank")
+        return v
+
+
+class PassageOut(BaseModel):
+    article_id: str
+    title: str
+    source: str
+    date: str | None
+    date_inferred: bool
+    date_evidence: str | None
+    url: str | None
+    quote: str
+    chunk_id: int
+    start: int
+    end: int
+    score: float
+
+
+class CitationOut(PassageOut):
+    n: int
+
+
+class AskOut(BaseModel):
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    timings_ms: dict[str, float]
+    rewritten_question: str | None = None
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    source: str
+    date: str | None
+    date_inferred: bool
+    date_evidence: str | None
+    url: str | None
+    body: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    passages: list[PassageOut]
+    timings_ms: dict[str, float]
+
+
+class SourceCount(BaseModel):
+    source: str
+    articles: int
+
+
+class StatsOut(BaseModel):
+    articles: int
+    chunks: int
+    model: str
+    dim: int
+    faiss_factory: str
+    version: str
+    date_min: str | None
+    date_max: str | None
+    sources: list[SourceCount]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: list | str | None = None

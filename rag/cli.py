@@ -1,0 +1,284 @@
+"""The ``rag`` command line: ingest, delete, stats, check, ask, serve, eval.
+
+Every failure the user can cause ends with a one-line message on stderr and a non-zero exit
+code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Cited answers over dated news reports.")
+
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: $RAG_INDEX "
+                                                                    "or index/default).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def _settings(index: Path | None) -> Settings:
+    s = Settings()
+    if index is not None:
+        s.index = index
+    return s
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+    except Exception:
+        pass
+
+
+def run_ingest(paths: list[Path], settings: Settings, *, fmt: str | None = None, fields: dict | None = None,
+               id_prefix: str = "", progress: bool = True, delete_ids: list[str] | None = None):
+    """Read, then ingest: shared by `rag ingest`, `rag serve` (first run) and the HTTP ingest."""
+    from .embedding import LazyEmbedder
+    from .ingest import ingest
+    from .readers import read_path
+
+    articles, skipped = [], []
+    for p in paths:
+        res = read_path(p, fmt=fmt, fields=fields, id_prefix=id_prefix)
+        articles += res.articles
+        skipped += res.skipped
+    if not articles and not delete_ids:
+        return None, skipped
+    _quiet_libraries()
+    embedder = LazyEmbedder(settings.embedding_model, settings.embed_batch_size)
+    bar_factory = None
+    if progress:
+        from tqdm import tqdm
+
+        def bar_factory(total: int):
+            return tqdm(total=total, desc="embedding", unit="chunk", file=sys.stderr)
+    report = ingest(articles, settings.index, embedder, faiss_factory=settings.faiss_factory,
+                    chunk_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap_sentences,
+                    batch_size=settings.embed_batch_size, keep_versions=settings.keep_versions,
+                    skipped=skipped, delete_ids=delete_ids or (), progress=bar_factory)
+    return report, skipped
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories of reports.")],
+    index: IndexOpt = None,
+    json_out: JsonOpt = False,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="seed|jsonl|csv|markdown|html "
+                                                                  "(default: by extension)")] = None,
+    field: Annotated[Optional[list[str]], typer.Option("--field", help="Override a field, e.g. "
+                                                                          "--field body=content")] = None,
+    id_prefix: Annotated[str, typer.Option(help="Prefix for article ids from these files.")] = "",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Add or update reports in the index (unchanged ones cost nothing)."""
+    from .embedding import EmbedderError
+    from .store import IndexStoreError
+
+    fields = {}
+    for f in field or []:
+        if "=" not in f:
+            _fail(f"--field wants NAME=COLUMN, got {f!r}", 2)
+        k, v = f.split("=", 1)
+        fields[k.strip()] = v.strip()
+    settings = _settings(index)
+    try:
+        report, skipped = run_ingest(paths, settings, fmt=fmt, fields=fields or None, id_prefix=id_prefix,
+                                     progress=progress and not json_out)
+    except ValueError as e:
+        _fail(str(e), 2)
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    if report is None:
+        if json_out:
+            typer.echo(json.dumps({"added": 0, "updated": 0, "unchanged": 0,
+                                   "skipped": [s.to_dict() for s in skipped], "chunks_embedded": 0}))
+        for s in skipped:
+            typer.echo(f"skipped {s.where}: {s.reason}", err=True)
+        _fail("nothing could be ingested")
+    d = report.to_dict()
+    if json_out:
+        typer.echo(json.dumps(d, ensure_ascii=False))
+    else:
+        for s in report.skipped:
+            typer.echo(f"skipped {s.where}: {s.reason}", err=True)
+        typer.echo(f"added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
+                   f"skipped {len(d['skipped'])}; embedded {d['chunks_embedded']} chunks "
+                   f"(reused {d['chunks_reused']}) → {settings.index} {d['version']}")
+
+
+@app.command()
+def delete(ids: Annotated[list[str], typer.Argument(help="Article ids.")], index: IndexOpt = None,
+           json_out: JsonOpt = False) -> None:
+    """Remove articles (and their chunks) from the index."""
+    from .embedding import EmbedderError
+    from .store import IndexStoreError
+
+    settings = _settings(index)
+    try:
+        report, _ = run_ingest([], settings, delete_ids=ids, progress=False)
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    if report is None or report.deleted == 0:
+        _fail(f"no such article in {settings.index}: {', '.join(ids)}")
+    if json_out:
+        typer.echo(json.dumps({"deleted": report.deleted}))
+    else:
+        typer.echo(f"deleted {report.deleted} article(s)")
+
+
+@app.command()
+def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
+    """Counts and model of an index."""
+    from .store import IndexSnapshot, IndexStoreError
+
+    settings = _settings(index)
+    try:
+        snap = IndexSnapshot.open(settings.index, verify=False)
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    m = snap.manifest
+    d = {"articles": m.articles, "chunks": m.chunks, "model": m.embedding_model, "dim": m.dim,
+         "faiss_factory": m.faiss_factory, "version": snap.version}
+    typer.echo(json.dumps(d) if json_out else "\n".join(f"{k}: {v}" for k, v in d.items()))
+
+
+@app.command()
+def check(index: IndexOpt = None) -> None:
+    """Verify an index against its manifest checksums and SQLite's integrity check."""
+    from .store import IndexSnapshot, IndexStoreError, verify_version
+    from .store.index_dir import MANIFEST_NAME, Manifest, current_version
+
+    settings = _settings(index)
+    version = current_version(settings.index)
+    if version is None:
+        _fail(f"no index at {settings.index}")
+    vdir = settings.index / "versions" / version
+    try:
+        manifest = Manifest.read(vdir / MANIFEST_NAME)
+        verify_version(vdir, manifest, deep=True)
+        snap = IndexSnapshot.open(settings.index, verify=False)
+        n_articles, n_chunks = snap.store.counts()
+        if (n_articles, n_chunks) != (manifest.articles, manifest.chunks) or snap.vectors.ntotal != n_chunks:
+            _fail(f"counts disagree: manifest {manifest.articles}/{manifest.chunks}, sqlite "
+                  f"{n_articles}/{n_chunks}, faiss {snap.vectors.ntotal}")
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    typer.echo(f"ok: {settings.index} {version} ({manifest.articles} articles, {manifest.chunks} chunks)")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    index: IndexOpt = None,
+    json_out: JsonOpt = False,
+    top_k: Annotated[int, typer.Option(min=1, max=50)] = 8,
+    as_of: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
+    date_from: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
+    date_to: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
+    source: Annotated[Optional[list[str]], typer.Option(help="Only this outlet (repeatable).")] = None,
+) -> None:
+    """Answer a question from the index, citing every sentence."""
+    from pydantic import ValidationError
+
+    from .api.app import answer_out, to_request
+    from .api.schemas import AskIn
+    from .pipeline import RagService
+    from .embedding import EmbedderError
+    from .store import IndexStoreError
+
+    try:
+        body = AskIn(question=question, top_k=top_k, as_of=as_of,
+                     filters={"date_from": date_from, "date_to": date_to, "sources": source})
+    except ValidationError as e:
+        err = e.errors()[0]
+        _fail(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}", 2)
+    _quiet_libraries()
+    try:
+        service = RagService(_settings(index))
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    answer = service.ask(to_request(body))
+    if json_out:
+        typer.echo(json.dumps(answer_out(answer), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.answer)
+    for c in answer.citations:
+        when = c.date or "undated"
+        if c.date_inferred:
+            when += f" (inferred from: {c.date_evidence})"
+        typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {when}  (article {c.article_id})")
+
+
+@app.command()
+def serve(
+    index: IndexOpt = None,
+    host: Annotated[Optional[str], typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,
+    corpus: Annotated[Optional[Path], typer.Option(help="Reports to index on first run if the index is "
+                                                        "empty (default: the bundled corpus/).")] = None,
+) -> None:
+    """Run the HTTP service (and the chat page at /), building the index on first run."""
+    import uvicorn
+
+    from .api.app import create_app
+    from .pipeline import RagService
+    from .embedding import EmbedderError
+    from .store import IndexStoreError
+    from .store.index_dir import current_version
+
+    settings = _settings(index)
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    _quiet_libraries()
+    if current_version(settings.index) is None:
+        src = corpus or DEFAULT_CORPUS
+        typer.echo(f"no index at {settings.index}: building it from {src} …", err=True)
+        try:
+            report, _ = run_ingest([src], settings)
+        except (IndexStoreError, EmbedderError) as e:
+            _fail(str(e))
+        if report is None:
+            _fail(f"nothing to index in {src}")
+    try:
+        service = RagService(settings)
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    typer.echo(f"serving {settings.index} ({service.snapshot.manifest.articles} articles) on "
+               f"http://{settings.host}:{settings.port}/", err=True)
+    uvicorn.run(create_app(settings, service), host=settings.host, port=settings.port, log_level="warning")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The ingest pipeline: articles → chunks → vectors → a new committed index version.
+
+Incremental by content hash: an unchanged article costs nothing; a changed one is replaced,
+and its chunks whose embedding text did not change reuse their stored vectors. All of it
+happens on a private copy (``IndexWriter``), so a failure leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import chunk_article, embedding_text, whitespace_token_counter
+from .embedding import Embedder
+from .models import Article, Chunk, SkippedRecord
+from .store import IndexWriter
+
+ProgressFactory = Callable[[int], "ProgressLike"]
+
+
+class ProgressLike:  # the subset of tqdm we use
+    def update(self, n: int) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    version: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "deleted": self.deleted, "skipped": [s.to_dict() for s in self.skipped],
+                "chunks_embedded": self.chunks_embedded, "chunks_reused": self.chunks_reused,
+                "version": self.version}
+
+
+def _emb_hash(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
+
+
+def ingest(
+    articles: Iterable[Article],
+    index_dir: Path | str,
+    embedder: Embedder,
+    *,
+    faiss_factory: str = "Flat",
+    chunk_tokens: int = 200,
+    overlap: int = 1,
+    batch_size: int = 64,
+    keep_versions: int = 2,
+    skipped: list[SkippedRecord] | None = None,
+    delete_ids: Iterable[str] = (),
+    progress: ProgressFactory | None = None,
+) -> IngestReport:
+    report = IngestReport(skipped=list(skipped or []))
+    count_tokens = getattr(embedder, "count_tokens", whitespace_token_counter)
+    model_id = embedder.model_id
+
+    with IndexWriter(index_dir, model_id, embedder.dim, faiss_factory, keep_versions) as writer:
+        store = writer.store
+        known = store.article_hashes()
+
+        for article_id in delete_ids:
+            if article_id in known:
+                writer.remove_chunks(store.delete_article(article_id))
+                known.pop(article_id)
+                report.deleted += 1
+
+        # 1. decide what changes, chunk it
+        todo: list[tuple[Article, list[Chunk], list[str], list[str]]] = []
+        seen: set[str] = set()
+        for a in articles:
+            if a.id in seen:
+                report.skipped.append(SkippedRecord(a.id, f"duplicate id {a.id} in this ingest"))
+                continue
+            seen.add(a.id)
+            old = known.get(a.id)
+            if old == a.content_hash():
+                report.unchanged += 1
+                continue
+            chunks = chunk_article(a, count_tokens, chunk_tokens, overlap)
+            if not chunks:
+                report.skipped.append(SkippedRecord(a.id, "no text to index"))
+                continue
+            texts = [embedding_text(a, c) for c in chunks]
+            todo.append((a, chunks, texts, [_emb_hash(model_id, t) for t in texts]))
+
+        # 2. embed only texts never embedded before (by hash), in batches
+        all_hashes = [h for *_, hs in todo for h in hs]
+        cached = store.vectors_by_emb_hash(all_hashes)
+        need: dict[str, str] = {}
+        for _, _, texts, hashes in todo:
+            for t, h in zip(texts, hashes):
+                if h not in cached and h not in need:
+                    need[h] = t
+        report.chunks_reused = len(all_hashes) - len(need)
+        bar = progress(len(need)) if progress and need else None
+        try:
+            items = list(need.items())
+            for i in range(0, len(items), batch_size):
+                part = items[i:i + batch_size]
+                vecs = embedder.embed([t for _, t in part])
+                for (h, _), v in zip(part, vecs):
+                    cached[h] = v
+                if bar:
+                    bar.update(len(part))
+        finally:
+            if bar:
+                bar.close()
+        report.chunks_embedded = len(need)
+
+        # 3. write: replace changed articles, add new ones
+        for a, chunks, _, hashes in todo:
+            if a.id in known:
+                writer.remove_chunks(store.delete_article(a.id))
+                report.updated += 1
+            else:
+                report.added += 1
+            vecs = np.stack([cached[h] for h in hashes]).astype(np.float32)
+            ids = store.insert_article(a, chunks, hashes, vecs)
+            writer.add_chunks(ids, vecs)
+        if not (todo or report.deleted):
+            writer.discard()  # nothing changed: keep the current version, write nothing
+    report.version = writer.committed_version
+    return report

@@ -1,0 +1,106 @@
+"""The question pipeline as a plain callable: rewrite → retrieve → answer.
+
+``RagService`` owns one open index snapshot and swaps in a newer committed version when an
+ingest lands (checked cheaply per request), so readers never see a half-written index and
+the service needs no restart. The API, the CLI and the eval all go through ``ask``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
+from .conversation import rewrite
+from .embedding import Embedder, load_embedder
+from .models import Answer
+from .retrieval.hybrid import Filters, RetrievalConfig, Retriever
+from .settings import Settings
+from .store import IndexSnapshot
+from .store.index_dir import version_token
+
+
+@dataclass
+class AskRequest:
+    question: str
+    top_k: int = 8
+    filters: Filters = field(default_factory=Filters)
+    as_of: str | None = None
+    history: list[dict] | None = None
+    mode: str | None = None        # retrieval ablation: hybrid | dense | keyword
+    rerank: bool | None = None
+
+
+class RagService:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 retrieval: RetrievalConfig | None = None, answer_config: AnswerConfig | None = None,
+                 answerer: Answerer | None = None):
+        self.settings = settings
+        self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
+        self.retrieval_config = retrieval or RetrievalConfig(candidates=settings.candidates)
+        self.answer_config = answer_config or AnswerConfig()
+        self._answerer = answerer
+        self._lock = threading.RLock()
+        self._snapshot: IndexSnapshot | None = None
+        self._retriever: Retriever | None = None
+        self._answerer_live: Answerer | None = None
+        self._checked = 0.0
+        self.reload(force=True)
+
+    # --- index lifecycle -----------------------------------------------------------------------
+    def reload(self, force: bool = False) -> bool:
+        """Open the committed version if it differs from the one in use. Returns True if swapped."""
+        token = version_token(self.settings.index)
+        if not force and self._snapshot is not None and token == self._snapshot.version:
+            return False
+        snap = IndexSnapshot.open(self.settings.index, expected_model=self.embedder.model_id)
+        retriever = Retriever(snap, self.embedder, self.retrieval_config)
+        answerer = self._answerer or ExtractiveAnswerer(
+            term_weights=retriever.reranker.question_weights, config=self.answer_config)
+        with self._lock:
+            old = self._snapshot
+            self._snapshot, self._retriever, self._answerer_live = snap, retriever, answerer
+        if old is not None:
+            # queries in flight hold their own reference; the old connection closes when they finish
+            threading.Timer(5.0, old.close).start()
+        return True
+
+    def maybe_reload(self, every_s: float = 0.5) -> None:
+        now = time.monotonic()
+        if now - self._checked >= every_s:
+            self._checked = now
+            self.reload()
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        assert self._snapshot is not None
+        return self._snapshot
+
+    @property
+    def retriever(self) -> Retriever:
+        assert self._retriever is not None
+        return self._retriever
+
+    # --- the question ------------------------------------------------------------------------------
+    def ask(self, req: AskRequest) -> Answer:
+        self.maybe_reload()
+        t0 = time.perf_counter()
+        query = rewrite(req.question, req.history)
+        with self._lock:  # one query at a time per process: SQLite handle and torch are shared
+            retriever, answerer = self._retriever, self._answerer_live
+            result = retriever.retrieve(query, top_k=req.top_k, filters=req.filters, as_of=req.as_of,
+                                        mode=req.mode, rerank=req.rerank)
+            t = time.perf_counter()
+            answer = answerer.answer(query, result.passages)
+            answer_ms = (time.perf_counter() - t) * 1000
+        answer.timings_ms = {**{k: round(v, 2) for k, v in result.timings_ms.items()},
+                             "answer": round(answer_ms, 2),
+                             "total": round((time.perf_counter() - t0) * 1000, 2)}
+        answer.rewritten_question = query if query != req.question else None
+        return answer
+
+    def search(self, question: str, top_k: int = 8, filters: Filters | None = None, as_of: str | None = None):
+        self.maybe_reload()
+        with self._lock:
+            return self._retriever.retrieve(question, top_k=top_k, filters=filters, as_of=as_of)

@@ -1,0 +1,88 @@
+"""Date phrases in a question ("in August 2016", "last week", "on 26 August 2016") → a date window.
+
+dateparser finds and resolves the phrase (relative to ``as_of`` when given); we only decide
+how wide the window is from what the phrase names (a day, a month, a year, a week…).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import warnings
+from dataclasses import dataclass
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_HAS_MONTH = re.compile(rf"\b({_MONTHS})\b", re.I)
+_HAS_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_HAS_DAY = re.compile(r"\b([12]?\d|3[01])(st|nd|rd|th)?\b")
+_RELATIVE = re.compile(r"\b(?:last|past|previous|this)\s+(?:(\d+)\s+)?(day|week|month|year)s?\b", re.I)
+_AGO = re.compile(r"\b(\d+|a|one|two|three)\s+(day|week|month|year)s?\s+ago\b", re.I)
+_AMBIGUOUS_MONTHS = {"may", "march", "mar", "jan", "dec", "sat", "sun", "aug"}
+_DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
+_WORDNUM = {"a": 1, "one": 1, "two": 2, "three": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class DateWindow:
+    start: str  # ISO, inclusive
+    end: str    # ISO, inclusive
+    phrase: str
+
+
+def _iso(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def parse_as_of(as_of: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(as_of) if as_of else None
+
+
+def question_window(question: str, as_of: str | None = None) -> DateWindow | None:
+    """The window of report dates a question asks about, or None if it names no time."""
+    base = parse_as_of(as_of) or dt.date.today()
+    m = _RELATIVE.search(question)
+    if m:
+        n = int(m.group(1) or 1)
+        days = _DAYS[m.group(2).lower()] * n
+        return DateWindow(_iso(base - dt.timedelta(days=days)), _iso(base), m.group(0))
+    m = _AGO.search(question)
+    if m:
+        n = _WORDNUM.get(m.group(1).lower()) or int(m.group(1))
+        days = _DAYS[m.group(2).lower()] * n
+        center = base - dt.timedelta(days=days)
+        half = max(1, days // 4)
+        return DateWindow(_iso(center - dt.timedelta(days=half)), _iso(center + dt.timedelta(days=half)),
+                          m.group(0))
+    if not (_HAS_MONTH.search(question) or _HAS_YEAR.search(question) or "yesterday" in question.lower()
+            or "today" in question.lower()):
+        return None  # dateparser is slow to say "no" on long texts, and noisy on bare numbers
+    from dateparser.search import search_dates
+
+    settings = {"RELATIVE_BASE": dt.datetime.combine(base, dt.time()), "PREFER_DATES_FROM": "past",
+                "REQUIRE_PARTS": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            found = search_dates(question, languages=["en"], settings=settings) or []
+        except Exception:
+            return None
+    for phrase, when in found:
+        has_month, has_year = _HAS_MONTH.search(phrase), _HAS_YEAR.search(phrase)
+        low = phrase.lower()
+        if not (has_month or has_year or "yesterday" in low or "today" in low):
+            continue  # "5" and other bare numbers dateparser is too eager about
+        if has_month and not has_year and has_month.group(1).lower() in _AMBIGUOUS_MONTHS \
+                and not _HAS_DAY.search(_HAS_MONTH.sub("", phrase)):
+            continue  # "May the rebels…", "march on Raqqa"
+        d = when.date()
+        if "yesterday" in low or "today" in low:
+            return DateWindow(_iso(d), _iso(d), phrase)
+        if has_month and _HAS_DAY.search(_HAS_YEAR.sub("", _HAS_MONTH.sub("", phrase))):
+            return DateWindow(_iso(d), _iso(d), phrase)
+        if has_month:
+            last = calendar.monthrange(d.year, d.month)[1]
+            return DateWindow(_iso(d.replace(day=1)), _iso(d.replace(day=last)), phrase)
+        return DateWindow(f"{d.year}-01-01", f"{d.year}-12-31", phrase)
+    return None

@@ -1,0 +1,234 @@
+"""SQLite half of an index: articles, chunks (with their vectors), and an FTS5 keyword index.
+
+Schema changes go through ``MIGRATIONS`` keyed by ``PRAGMA user_version``, as in
+Simon Willison's ``llm``: an old index is upgraded in place on its next ingest.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..models import Article, Chunk, Passage
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        date TEXT,
+        date_inferred INTEGER NOT NULL DEFAULT 0,
+        date_evidence TEXT,
+        url TEXT,
+        body TEXT NOT NULL,
+        content_hash TEXT NOT NULL
+    );
+    CREATE INDEX articles_date ON articles(date);
+    CREATE INDEX articles_source ON articles(source);
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        emb_hash TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    CREATE INDEX chunks_article ON chunks(article_id);
+    CREATE INDEX chunks_emb_hash ON chunks(emb_hash);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    """,
+]
+
+_PASSAGE_COLS = (
+    'c.id, c.article_id, a.title, a.source, a.date, a.date_inferred, a.date_evidence, a.url, '
+    'c.text, c.start, c."end"'
+)
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        # Committed versions never change, so `immutable` skips locking entirely.
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path))
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.executescript(script)
+        conn.execute(f"PRAGMA user_version = {i}")
+    conn.commit()
+
+
+def _row_to_passage(r: sqlite3.Row) -> Passage:
+    return Passage(
+        chunk_id=r[0], article_id=r[1], title=r[2], source=r[3], date=r[4], date_inferred=bool(r[5]),
+        date_evidence=r[6], url=r[7], text=r[8], start=r[9], end=r[10],
+    )
+
+
+class SqliteStore:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    # --- writes (used only on a private copy during an ingest) --------------------------
+    def article_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT id, content_hash FROM articles"))
+
+    def vectors_by_emb_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        hs = list(set(hashes))
+        for i in range(0, len(hs), 500):
+            part = hs[i:i + 500]
+            q = f"SELECT emb_hash, vector FROM chunks WHERE emb_hash IN ({','.join('?' * len(part))})"
+            for h, blob in self.conn.execute(q, part):
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def delete_article(self, article_id: str) -> list[int]:
+        """Delete an article with its chunks; returns the removed chunk ids."""
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+        if ids:
+            self.conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+        self.conn.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return ids
+
+    def insert_article(self, article: Article, chunks: Sequence[Chunk], emb_hashes: Sequence[str],
+                       vectors: np.ndarray) -> list[int]:
+        """Insert one article and its chunks; returns the new chunk ids (in chunk order)."""
+        a = article
+        self.conn.execute(
+            "INSERT INTO articles (id, title, source, date, date_inferred, date_evidence, url, body, content_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (a.id, a.title, a.source, a.date, int(a.date_inferred), a.date_evidence, a.url, a.body,
+             a.content_hash()),
+        )
+        ids = []
+        for c, h, v in zip(chunks, emb_hashes, vectors):
+            cur = self.conn.execute(
+                'INSERT INTO chunks (article_id, ordinal, start, "end", text, emb_hash, vector)'
+                " VALUES (?,?,?,?,?,?,?)",
+                (c.article_id, c.ordinal, c.start, c.end, c.text, h,
+                 np.ascontiguousarray(v, dtype=np.float32).tobytes()),
+            )
+            ids.append(cur.lastrowid)
+        self.conn.executemany(
+            "INSERT INTO chunks_fts (rowid, title, text) VALUES (?,?,?)",
+            [(i, a.title, c.text) for i, c in zip(ids, chunks)],
+        )
+        return ids
+
+    def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.conn.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        vecs = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
+                if rows else np.zeros((0, dim), dtype=np.float32))
+        return ids, vecs
+
+    # --- reads ------------------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        a = self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        c = self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return a, c
+
+    def get_article(self, article_id: str) -> Article | None:
+        r = self.conn.execute(
+            "SELECT id, title, body, source, date, date_inferred, date_evidence, url FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        if r is None:
+            return None
+        return Article(id=r[0], title=r[1], body=r[2], source=r[3], date=r[4], date_inferred=bool(r[5]),
+                       date_evidence=r[6], url=r[7])
+
+    def list_articles(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT id, title, source, date, date_inferred, url FROM articles ORDER BY date DESC, id"
+            " LIMIT ? OFFSET ?", (limit, offset))
+        return [dict(r) for r in rows]
+
+    def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
+        out: dict[int, Passage] = {}
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            q = (f"SELECT {_PASSAGE_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id"
+                 f" WHERE c.id IN ({','.join('?' * len(part))})")
+            for r in self.conn.execute(q, part):
+                out[r[0]] = _row_to_passage(r)
+        return out
+
+    def chunk_vectors(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+        ids = list(chunk_ids)
+        if not ids:
+            return {}
+        q = f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in self.conn.execute(q, ids)}
+
+    def filtered_chunk_ids(self, date_from: str | None, date_to: str | None,
+                           sources: Sequence[str] | None) -> np.ndarray | None:
+        """Chunk ids that pass the filters, or None when there is no filter."""
+        where, args = self._filter_sql(date_from, date_to, sources)
+        if not where:
+            return None
+        q = f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}"
+        return np.fromiter((r[0] for r in self.conn.execute(q, args)), dtype=np.int64)
+
+    @staticmethod
+    def _filter_sql(date_from, date_to, sources) -> tuple[str, list]:
+        clauses, args = [], []
+        if date_from:
+            clauses.append("a.date >= ?")
+            args.append(date_from)
+        if date_to:
+            clauses.append("a.date <= ?")
+            args.append(date_to)
+        if sources:
+            # outlets match case-insensitively, and a part of a combined "A/B/C" source line counts
+            ors = []
+            for s in sources:
+                ors.append("(lower(a.source) = lower(?) OR ('/' || lower(a.source) || '/') LIKE ?)")
+                args += [s, f"%/{s.lower()}/%"]
+            clauses.append("(" + " OR ".join(ors) + ")")
+        return " AND ".join(clauses), args
+
+    def keyword_search(self, match: str, k: int, date_from: str | None = None, date_to: str | None = None,
+                       sources: Sequence[str] | None = None) -> list[tuple[int, float]]:
+        """BM25 over chunk text and title (title weighted lower). Returns (chunk_id, bm25) best first,
+        bm25 as a positive number (SQLite reports it negated)."""
+        if not match:
+            return []
+        where, args = self._filter_sql(date_from, date_to, sources)
+        q = ("SELECT f.rowid, -bm25(chunks_fts, 0.5, 1.0) AS s FROM chunks_fts f"
+             + (" JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id" if where else "")
+             + " WHERE chunks_fts MATCH ?" + (f" AND {where}" if where else "")
+             + " ORDER BY bm25(chunks_fts, 0.5, 1.0) LIMIT ?")
+        try:
+            return [(r[0], float(r[1])) for r in self.conn.execute(q, [match, *args, k])]
+        except sqlite3.OperationalError:
+            return []
+
+    def sources_and_span(self) -> dict:
+        # A combined credit line ("Reuters/SANA") counts for each outlet, as the source filter matches parts.
+        counts: dict[str, int] = {}
+        for source, n in self.conn.execute("SELECT source, COUNT(*) FROM articles GROUP BY source"):
+            for part in {p.strip() for p in (source or "").split("/") if p.strip()}:
+                counts[part] = counts.get(part, 0) + n
+        span = self.conn.execute("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL").fetchone()
+        return {"sources": [{"source": k, "articles": v} for k, v in sorted(counts.items(), key=lambda x: (-x[1], x[0]))],
+                "date_min": span[0], "date_max": span[1]}

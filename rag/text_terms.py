@@ -1,0 +1,49 @@
+"""Content words of a text: shared by keyword search, rescoring and answer support checks."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here
+hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
+on once only or other our ours ourselves out over own same she should so some such than that the their theirs
+them themselves then there these they this those through to too under until up very was we were what when where
+which while who whom why will with would you your yours yourself yourselves said says say according told tell
+what's who's which one ones many much did does according reportedly reported report reports s t
+""".split())
+
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower().replace("’", "'") for t in _TOKEN.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'rebels'/'rebel', 'evacuated'/'evacuating'."""
+    w = word
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suf in ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "s", "ly"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            if suf in ("ies", "ied"):
+                return w[: -len(suf)] + "y"
+            return w[: -len(suf)]
+    return w
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased, stop-word-free tokens in order (numbers kept)."""
+    return [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+
+
+def fts_query(text: str, max_terms: int = 32) -> str:
+    """An FTS5 OR-query of the text's content words, each quoted so no word is read as syntax."""
+    seen: list[str] = []
+    for t in content_terms(text):
+        t = t.replace('"', "")
+        if t and t not in seen:
+            seen.append(t)
+    return " OR ".join(f'"{t}"' for t in seen[:max_terms])
