@@ -153,6 +153,7 @@ def delete(ids: Annotated[list[str], typer.Argument(help="Article ids.")], index
 def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     """Counts and model of an index."""
     from .store import IndexSnapshot, IndexStoreError
+    from .embedding import EmbedderError
 
     settings = _settings(index)
     try:
@@ -169,6 +170,7 @@ def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
 def check(index: IndexOpt = None) -> None:
     """Verify an index against its manifest checksums and SQLite's integrity check."""
     from .store import IndexSnapshot, IndexStoreError, verify_version
+    from .embedding import EmbedderError
     from .store.index_dir import MANIFEST_NAME, Manifest, current_version
 
     settings = _settings(index)
@@ -271,6 +273,56 @@ def serve(
     typer.echo(f"serving {settings.index} ({service.snapshot.manifest.articles} articles) on "
                f"http://{settings.host}:{settings.port}/", err=True)
     uvicorn.run(create_app(settings, service), host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Argument(help="Question set (JSONL; schema in eval/README.md).")],
+    index: IndexOpt = None,
+    json_out: JsonOpt = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for results.json, report.md and "
+                                                               "plots (default: eval/out/<questions name>).")] = None,
+    ablations: Annotated[bool, typer.Option(help="Also score keyword-only, dense-only and hybrid "
+                                                 "retrieval, with and without as_of.")] = True,
+) -> None:
+    """Score retrieval, answers and citations on a question set (through the same path as /ask)."""
+    from .embedding import EmbedderError
+    from .eval import EvalConfig, QuestionFileError, load_questions, run_eval
+    from .eval.report import headline, retrieval_table, write_outputs
+    from .pipeline import RagService
+    from .store import IndexStoreError
+
+    try:
+        qs = load_questions(questions, limit)
+    except QuestionFileError as e:
+        _fail(str(e), 2)
+    settings = _settings(index)
+    out_dir = out or Path("eval") / "out" / questions.stem
+    _quiet_libraries()
+    try:
+        service = RagService(settings)
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+
+    progress = None
+    if not json_out:
+        from tqdm import tqdm
+
+        def progress(total: int, desc: str):
+            return tqdm(total=total, desc=desc, unit="q", file=sys.stderr)
+    results = run_eval(service, qs, EvalConfig(ablations=ablations), progress=progress)
+    try:
+        paths = write_outputs(results, out_dir, questions_path=str(questions), index_path=str(settings.index))
+    except OSError as e:
+        _fail(f"cannot write {out_dir}: {e.strerror or type(e).__name__}")
+    if json_out:
+        summary = {k: v for k, v in results.items() if k != "questions"}
+        typer.echo(json.dumps({**summary, "outputs": paths}, ensure_ascii=False))
+        return
+    typer.echo("\n".join(retrieval_table(results)))
+    typer.echo("\n".join(headline(results)))
+    typer.echo(f"report: {paths['report']}")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import numpy as np
 from .chunking import chunk_article, embedding_text, whitespace_token_counter
 from .embedding import Embedder
 from .models import Article, Chunk, SkippedRecord
+from .sentences import sentence_spans
 from .store import IndexWriter
 
 ProgressFactory = Callable[[int], "ProgressLike"]
@@ -36,12 +37,13 @@ class IngestReport:
     skipped: list[SkippedRecord] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    sentences_embedded: int = 0
     version: str | None = None
 
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "deleted": self.deleted, "skipped": [s.to_dict() for s in self.skipped],
-                "chunks_embedded": self.chunks_embedded, "chunks_reused": self.chunks_reused,
+                "chunks_embedded": self.chunks_embedded, "chunks_reused": self.chunks_reused, "sentences_embedded": self.sentences_embedded,
                 "version": self.version}
 
 
@@ -62,6 +64,7 @@ def ingest(
     skipped: list[SkippedRecord] | None = None,
     delete_ids: Iterable[str] = (),
     progress: ProgressFactory | None = None,
+    sentence_vectors: bool = True,
 ) -> IngestReport:
     report = IngestReport(skipped=list(skipped or []))
     count_tokens = getattr(embedder, "count_tokens", whitespace_token_counter)
@@ -79,6 +82,7 @@ def ingest(
 
         # 1. decide what changes, chunk it
         todo: list[tuple[Article, list[Chunk], list[str], list[str]]] = []
+        sent_todo: dict[str, tuple[list[tuple[int, int]], list[str], list[str]]] = {}
         seen: set[str] = set()
         for a in articles:
             if a.id in seen:
@@ -95,6 +99,10 @@ def ingest(
                 continue
             texts = [embedding_text(a, c) for c in chunks]
             todo.append((a, chunks, texts, [_emb_hash(model_id, t) for t in texts]))
+            if sentence_vectors:
+                spans = sentence_spans(a.body)
+                stexts = [a.body[s:e] for s, e in spans]
+                sent_todo[a.id] = (spans, stexts, [_emb_hash(model_id, "sentence\x00" + t) for t in stexts])
 
         # 2. embed only texts never embedded before (by hash), in batches
         all_hashes = [h for *_, hs in todo for h in hs]
@@ -105,6 +113,13 @@ def ingest(
                 if h not in cached and h not in need:
                     need[h] = t
         report.chunks_reused = len(all_hashes) - len(need)
+        n_chunk_texts = len(need)
+        sent_hashes = [h for _, _, hs in sent_todo.values() for h in hs]
+        cached.update(store.vectors_by_emb_hash(sent_hashes, table="sentences"))
+        for _, stexts, hashes in sent_todo.values():
+            for t, h in zip(stexts, hashes):
+                if h not in cached and h not in need:
+                    need[h] = t
         bar = progress(len(need)) if progress and need else None
         try:
             items = list(need.items())
@@ -118,7 +133,8 @@ def ingest(
         finally:
             if bar:
                 bar.close()
-        report.chunks_embedded = len(need)
+        report.chunks_embedded = n_chunk_texts
+        report.sentences_embedded = len(need) - n_chunk_texts
 
         # 3. write: replace changed articles, add new ones
         for a, chunks, _, hashes in todo:
@@ -130,6 +146,10 @@ def ingest(
             vecs = np.stack([cached[h] for h in hashes]).astype(np.float32)
             ids = store.insert_article(a, chunks, hashes, vecs)
             writer.add_chunks(ids, vecs)
+            if a.id in sent_todo:
+                spans, _, shashes = sent_todo[a.id]
+                if spans:
+                    store.insert_sentences(a.id, spans, shashes, np.stack([cached[h] for h in shashes]))
         if not (todo or report.deleted):
             writer.discard()  # nothing changed: keep the current version, write nothing
     report.version = writer.committed_version

@@ -40,6 +40,14 @@ class Article:
             h.update(b"\x00")
         return h.hexdigest()
 
+    def real_title(self) -> str:
+        """The title if it says something the body does not: a title derived from the body's
+        first words (for records that have none) returns ""."""
+        title = self.title.rstrip("…").strip()
+        if not title or self.body.lstrip().startswith(title):
+            return ""
+        return self.title
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -72,10 +80,13 @@ class Passage:
     end: int
     score: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
+    # (start, end, cosine to the question) of each sentence, body offsets; filled by retrieval
+    sentences: list[tuple[int, int, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d.pop("scores", None)
+        d.pop("sentences", None)
         return d
 
 

@@ -14,6 +14,10 @@ which while who whom why will with would you your yours yourself yourselves said
 what's who's which one ones many much did does according reportedly reported report reports s t
 """.split())
 
+# Words that frame a question rather than name what it is about ("how long", "how many").
+QUESTION_WORDS = frozenset("long many much kind sort type exactly approximately roughly happen happened "
+                           "happening".split())
+
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
@@ -39,10 +43,15 @@ def content_terms(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
 
 
+def question_terms(text: str) -> list[str]:
+    """Content words of a question, without the words that only frame it."""
+    return [t for t in content_terms(text) if t not in QUESTION_WORDS]
+
+
 def fts_query(text: str, max_terms: int = 32) -> str:
-    """An FTS5 OR-query of the text's content words, each quoted so no word is read as syntax."""
+    """An FTS5 OR-query of the question's content words, each quoted so no word is read as syntax."""
     seen: list[str] = []
-    for t in content_terms(text):
+    for t in question_terms(text):
         t = t.replace('"', "")
         if t and t not in seen:
             seen.append(t)

@@ -52,10 +52,12 @@ class Candidate:
     typed: bool
     score: float
     rank: int
+    semantic: float = 0.0
 
 
 _DENIAL = re.compile(r"\b(not|no|denied|denies|deny|never|false|untrue|rejected|refuted)\b", re.I)
 _ELLIPSIS = "…"
+_BULLETS = "•·▪‣◦*-–—>"
 
 
 def _fmt_date(p: Passage) -> str:
@@ -66,7 +68,8 @@ def _fmt_date(p: Passage) -> str:
 
 
 def _lead(p: Passage) -> str:
-    who = p.source or f"“{p.title[:80]}”"
+    title = p.title if len(p.title) <= 80 else p.title[:80].rsplit(" ", 1)[0] + "…"
+    who = p.source or f"“{title}”"
     return f"{who} ({_fmt_date(p)})"
 
 
@@ -94,7 +97,10 @@ class ExtractiveAnswerer:
             ctx_words = {stem(t) for t in content_terms(f"{p.title} {p.text}")}
             context = _coverage(q, ctx_words)
             rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
+            sims = {e: c for _, e, c in p.sentences}  # by end offset: a stripped bullet moves only the start
             for s, e in sentence_spans(p.text):
+                while s < e and (p.text[s] in _BULLETS or p.text[s].isspace()):
+                    s += 1  # quote a list item without its bullet
                 key = (p.article_id, p.start + s)
                 if key in seen:
                     continue  # overlapping chunks repeat sentences
@@ -104,17 +110,21 @@ class ExtractiveAnswerer:
                     continue  # captions' fragments, bullets, bare numbers
                 words = {stem(t) for t in content_terms(text)}
                 cov = _coverage(q, words)
+                # the sentence's own cosine to the question if retrieval stored one, else the lexical share
+                sem = sims.get(p.start + e, cov)
                 typed = has_answer_type(qtype, text, question)
-                score = 0.45 * cov + 0.25 * context + 0.2 * rel + (0.1 if typed else 0.0) - 0.02 * rank
-                out.append(Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank))
+                score = (0.35 * sem + 0.25 * cov + 0.15 * context + 0.15 * rel + (0.1 if typed else 0.0)
+                         - 0.01 * rank)
+                out.append(Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem))
         out.sort(key=lambda c: -c.score)
         return out
 
     @staticmethod
     def support(c: Candidate) -> float:
-        """How well the question is supported: the passage must cover the question's key words,
-        and the sentence itself must carry a fair share of them."""
-        return 0.5 * c.context + 0.5 * c.coverage
+        """How well the question is supported by this sentence in its passage: meaning (cosine of
+        the sentence to the question) and words (the passage must cover the question's key words,
+        the sentence a fair share of them). In [0, 1]; compared with ``abstain_below``."""
+        return 0.4 * c.semantic + 0.35 * c.context + 0.25 * c.coverage
 
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:

@@ -51,10 +51,30 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+(?:al-|de\s|of\s)?
 _PLACE = re.compile(r"\b(in|at|from|to|near|into|outside|inside)\s+(the\s+)?[A-Z][\w'’-]+", re.U)
 
 
+_COUNT_NOUNS = re.compile(r"^(people|persons|civilians|children|women|men|fighters|rebels|soldiers|troops|"
+                          r"militants|killed|dead|deaths|wounded|injured|refugees|families|residents|"
+                          r"percent|per|%|times|trucks|vehicles|villages|towns|members|of)$", re.I)
+
+
+def _counts_something(sentence: str, question: str) -> bool:
+    """A number that counts something: followed within three words by a word of the question or a
+    common counted noun ("800 rebels", "at least 70 people"), not a date's day or a year."""
+    from ..text_terms import content_terms, stem
+
+    qstems = {stem(t) for t in content_terms(question)}
+    for m in _NUMBER.finditer(sentence):
+        if _YEAR_ONLY.match(m.group(0)):
+            continue
+        after = re.findall(r"[\w%']+", sentence[m.end():m.end() + 60])[:3]
+        if any(_COUNT_NOUNS.match(w) or stem(w.lower()) in qstems for w in after):
+            return True
+    return False
+
+
 def has_answer_type(qtype: QType, sentence: str, question: str = "") -> bool:
     """Does the sentence contain the kind of thing the question asks for (not just the question's words)?"""
     if qtype is QType.COUNT:
-        return any(not _YEAR_ONLY.match(m.group(0)) for m in _NUMBER.finditer(sentence))
+        return _counts_something(sentence, question)
     if qtype is QType.DURATION:
         return bool(_DURATION.search(sentence))
     if qtype is QType.DATE:

@@ -19,7 +19,6 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -46,6 +45,7 @@ class RetrievalConfig:
     window_boost: float = 0.15      # report inside the question's date window
     recency_boost: float = 0.2      # with as_of: newest reports up to it
     recency_days: float = 30.0
+    sentence_weight: float = 0.3    # best sentence's cosine to the question (stored sentence vectors)
     rerank: bool = True
 
 
@@ -142,6 +142,11 @@ class Retriever:
             out.append(p)
         out.sort(key=lambda p: -p.score)
         timings["fuse"] = (time.perf_counter() - t) * 1000
+        if qvec is not None and out:
+            t = time.perf_counter()
+            self._sentence_scores(out[: max(top_k * 2, 16)], qvec, do_rerank)
+            out.sort(key=lambda p: -p.score)
+            timings["sentences"] = (time.perf_counter() - t) * 1000
         if do_rerank and out:
             t = time.perf_counter()
             head = self.reranker.rerank(question, out[: max(top_k * 3, 20)])
@@ -150,6 +155,23 @@ class Retriever:
         for p in out:
             p.score = round(float(p.score), 4)
         return RetrievalResult(out[:top_k], window, timings)
+
+    def _sentence_scores(self, passages: list[Passage], qvec: np.ndarray, boost: bool) -> None:
+        """Annotate passages with each sentence's cosine to the question; with ``boost``, add the
+        best one to the score: a passage that answers usually does so in one sentence."""
+        keys = [(p.article_id, p.start, p.end) for p in passages]
+        found = self.snapshot.store.sentence_vectors(keys)
+        for p, key in zip(passages, keys):
+            rows = found.get(key) or []
+            if not rows:
+                continue
+            mat = np.stack([r[2] for r in rows]).astype(np.float32)
+            cos = mat @ qvec
+            p.sentences = [(r[0], r[1], float(c)) for r, c in zip(rows, cos)]
+            best = float(cos.max())
+            p.scores["sentence_dense"] = best
+            if boost:
+                p.score += self.config.sentence_weight * best
 
     def _fuse(self, ids: list[int], dense: dict[int, float], keyword: dict[int, float], mode: str
               ) -> list[tuple[int, float]]:

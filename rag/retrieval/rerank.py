@@ -15,7 +15,7 @@ from typing import Protocol
 
 from ..models import Passage
 from ..sentences import sentence_spans
-from ..text_terms import content_terms, stem
+from ..text_terms import content_terms, question_terms, stem
 
 
 class Reranker(Protocol):
@@ -60,7 +60,7 @@ class SentenceLexicalReranker:
         self.weight = weight
 
     def question_weights(self, question: str) -> dict[str, float]:
-        terms = list(dict.fromkeys(content_terms(question)))
+        terms = list(dict.fromkeys(question_terms(question)))
         idf = idf_weights(terms, self.doc_freq)
         out: dict[str, float] = {}
         for t in terms:

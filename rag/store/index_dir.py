@@ -134,7 +134,20 @@ class IndexSnapshot:
     @classmethod
     def open(cls, root: Path | str, expected_model: str | None = None, verify: bool = True) -> IndexSnapshot:
         root = Path(root)
-        version = current_version(root)
+        for _ in range(3):
+            version = current_version(root)
+            try:
+                return cls._open_version(root, version, expected_model, verify)
+            except IndexCorrupt:
+                # A writer may have committed (and garbage-collected the version we were reading)
+                # while we opened it: that is not corruption, so retry with the new CURRENT.
+                if current_version(root) == version:
+                    raise
+        return cls._open_version(root, current_version(root), expected_model, verify)
+
+    @classmethod
+    def _open_version(cls, root: Path, version: str | None, expected_model: str | None,
+                      verify: bool) -> IndexSnapshot:
         if version is None:
             raise IndexNotFound(f"no index at {root} (run `rag ingest PATH --index {root}` first)")
         vdir = root / "versions" / version
@@ -166,7 +179,11 @@ def verify_version(vdir: Path, manifest: Manifest, deep: bool = False) -> None:
         path = vdir / name
         if not path.exists():
             raise IndexCorrupt(f"{path} is missing")
-        if _sha256(path) != digest:
+        try:
+            actual = _sha256(path)
+        except OSError as e:
+            raise IndexCorrupt(f"{path} unreadable: {e.strerror or e}") from e
+        if actual != digest:
             raise IndexCorrupt(f"{path} does not match its manifest checksum (truncated or corrupted)")
     if deep:
         conn = sqlite3.connect(f"file:{vdir / SQLITE_NAME}?mode=ro", uri=True)
@@ -298,6 +315,8 @@ class IndexWriter:
         )
         manifest.write(self.tmp / MANIFEST_NAME)
         final = self.root / "versions" / version
+        if final.exists():  # an uncommitted leftover of a writer killed after its rename (never read)
+            shutil.rmtree(final)
         os.replace(self.tmp, final)
         _fsync_dir(final.parent)
         self.tmp = None
@@ -306,8 +325,18 @@ class IndexWriter:
         self._gc(version)
 
     def _sweep_temp(self) -> None:
+        """Remove what a crashed writer left (we hold the lock, so no writer is running): temp
+        copies, versions renamed into place but never made CURRENT, and CURRENT temp files."""
         for p in (self.root / "versions").glob(".tmp-*"):
             shutil.rmtree(p, ignore_errors=True)
+        cur = current_version(self.root)
+        if cur is not None and cur[1:].isdigit():
+            for p in (self.root / "versions").glob("v*"):
+                if p.is_dir() and p.name[1:].isdigit() and int(p.name[1:]) > int(cur[1:]):
+                    shutil.rmtree(p, ignore_errors=True)
+        for p in self.root.glob(".CURRENT.*"):
+            with contextlib.suppress(OSError):
+                p.unlink()
 
     def _gc(self, keep: str) -> None:
         versions = sorted(p for p in (self.root / "versions").iterdir()

@@ -46,6 +46,19 @@ MIGRATIONS: list[str] = [
         title, text, tokenize = 'porter unicode61 remove_diacritics 2'
     );
     """,
+    # 2: sentence vectors, for sentence-level rescoring and choosing answer sentences
+    """
+    CREATE TABLE sentences (
+        id INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        emb_hash TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    CREATE INDEX sentences_article ON sentences(article_id, start);
+    CREATE INDEX sentences_emb_hash ON sentences(emb_hash);
+    """,
 ]
 
 _PASSAGE_COLS = (
@@ -89,14 +102,37 @@ class SqliteStore:
     def article_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT id, content_hash FROM articles"))
 
-    def vectors_by_emb_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+    def vectors_by_emb_hash(self, hashes: Iterable[str], table: str = "chunks") -> dict[str, np.ndarray]:
+        """Stored vectors by content hash, so unchanged texts are never embedded twice."""
+        assert table in ("chunks", "sentences")
+        dtype = np.float32 if table == "chunks" else np.float16
         out: dict[str, np.ndarray] = {}
         hs = list(set(hashes))
         for i in range(0, len(hs), 500):
             part = hs[i:i + 500]
-            q = f"SELECT emb_hash, vector FROM chunks WHERE emb_hash IN ({','.join('?' * len(part))})"
+            q = f"SELECT emb_hash, vector FROM {table} WHERE emb_hash IN ({','.join('?' * len(part))})"
             for h, blob in self.conn.execute(q, part):
-                out[h] = np.frombuffer(blob, dtype=np.float32)
+                out[h] = np.frombuffer(blob, dtype=dtype).astype(np.float32)
+        return out
+
+    def insert_sentences(self, article_id: str, spans: Sequence[tuple[int, int]], hashes: Sequence[str],
+                         vectors: np.ndarray) -> None:
+        """Sentence vectors are stored as float16: half the space, no measurable loss in cosine."""
+        self.conn.executemany(
+            'INSERT INTO sentences (article_id, start, "end", emb_hash, vector) VALUES (?,?,?,?,?)',
+            [(article_id, s, e, h, np.asarray(v, dtype=np.float16).tobytes())
+             for (s, e), h, v in zip(spans, hashes, vectors)])
+
+    def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> dict[tuple[str, int, int],
+                                                                                list[tuple[int, int, np.ndarray]]]:
+        """For each (article_id, start, end) span: its sentences' (start, end, vector)."""
+        out = {}
+        for key in spans:
+            aid, s, e = key
+            rows = self.conn.execute(
+                'SELECT start, "end", vector FROM sentences WHERE article_id = ? AND start >= ? AND "end" <= ?'
+                " ORDER BY start", (aid, s, e)).fetchall()
+            out[key] = [(r[0], r[1], np.frombuffer(r[2], dtype=np.float16)) for r in rows]
         return out
 
     def delete_article(self, article_id: str) -> list[int]:
@@ -105,6 +141,7 @@ class SqliteStore:
         if ids:
             self.conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
         self.conn.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        self.conn.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
         self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return ids
 
@@ -129,7 +166,7 @@ class SqliteStore:
             ids.append(cur.lastrowid)
         self.conn.executemany(
             "INSERT INTO chunks_fts (rowid, title, text) VALUES (?,?,?)",
-            [(i, a.title, c.text) for i, c in zip(ids, chunks)],
+            [(i, a.real_title(), c.text) for i, c in zip(ids, chunks)],
         )
         return ids
 
