@@ -7,6 +7,7 @@ the service needs no restart. The API, the CLI and the eval all go through ``ask
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from .embedding import Embedder, load_embedder
 from .models import Answer
 from .retrieval.hybrid import Filters, RetrievalConfig, Retriever
 from .settings import Settings
-from .store import IndexSnapshot
+from .store import IndexSnapshot, IndexStoreError
 from .store.index_dir import version_token
 
 
@@ -42,6 +43,7 @@ class RagService:
         self.answer_config = answer_config or AnswerConfig()
         self._answerer = answerer
         self._lock = threading.RLock()
+        self._reload_lock = threading.Lock()  # one reload at a time: never swap an older version back in
         self._snapshot: IndexSnapshot | None = None
         self._retriever: Retriever | None = None
         self._answerer_live: Answerer | None = None
@@ -51,13 +53,17 @@ class RagService:
     # --- index lifecycle -----------------------------------------------------------------------
     def reload(self, force: bool = False) -> bool:
         """Open the committed version if it differs from the one in use. Returns True if swapped."""
+        with self._reload_lock:
+            return self._reload(force)
+
+    def _reload(self, force: bool) -> bool:
         token = version_token(self.settings.index)
         if not force and self._snapshot is not None and token == self._snapshot.version:
             return False
         snap = IndexSnapshot.open(self.settings.index, expected_model=self.embedder.model_id)
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
         answerer = self._answerer or ExtractiveAnswerer(
-            term_weights=retriever.reranker.question_weights, config=self.answer_config)
+            term_weights=retriever.question_weights, config=self.answer_config)
         with self._lock:
             old = self._snapshot
             self._snapshot, self._retriever, self._answerer_live = snap, retriever, answerer
@@ -68,9 +74,12 @@ class RagService:
 
     def maybe_reload(self, every_s: float = 0.5) -> None:
         now = time.monotonic()
-        if now - self._checked >= every_s:
+        if now - self._checked >= every_s and not self._reload_lock.locked():  # a reload under way: serve on
             self._checked = now
-            self.reload()
+            try:
+                self.reload()
+            except IndexStoreError as e:  # keep serving the version in use rather than failing requests
+                logging.getLogger("rag.pipeline").warning("index reload failed: %s", e)
 
     @property
     def snapshot(self) -> IndexSnapshot:

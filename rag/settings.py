@@ -45,4 +45,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     request_timeout_s: float = 30.0
     rate_limit_per_minute: int = Field(0, description="Requests per client per minute; 0 = unlimited.")
+    max_body_bytes: int = Field(4 * 1024 * 1024, description="Body size limit for requests other than "
+                                                              "POST /ingest (which has max_upload_bytes).")
+    ingest_timeout_s: float = Field(600.0, description="Time limit for POST /ingest and DELETE /articles/{id}.")
+    log_requests: bool = Field(True, description="One JSON line per request on stderr (logger rag.access).")
     web_dir: Path | None = Field(None, description="Chat page assets; default: the web/ folder beside rag/.")

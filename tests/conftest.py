@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -85,13 +86,15 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "RAG_INDEX": str(index), **(env or {})}
+        # the server's log goes to a file: an unread pipe would fill up and block the server
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="rag-serve-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            env=full_env, stdout=self.log, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read()}")
+                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
