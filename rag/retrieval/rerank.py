@@ -1,10 +1,12 @@
-"""Rerankers: one-method protocol, and the default sentence-level lexical rescoring.
+"""Rerankers: one-method protocol, and the default sentence-level rescoring.
 
 No cross-encoder can be installed offline here, so the default looks inside each candidate
-for its single best sentence: the IDF-weighted share of the question's content words that
-one sentence covers. A passage that answers the question usually does so in one sentence,
-while a passage that merely shares the topic spreads the words thin. A real cross-encoder
-plugs in behind the same protocol.
+for its single best sentence: a passage that answers the question usually does so in one
+sentence, while a passage that merely shares the topic spreads it thin. Two signals:
+the best sentence's cosine to the question (from sentence vectors stored at ingest, put on
+``Passage.scores["sentence_dense"]`` by retrieval: no model call here), and the IDF-weighted
+share of the question's content words that one sentence covers. A real cross-encoder plugs
+in behind the same protocol.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def idf_weights(terms: Sequence[str], doc_freq: DocFreq | None) -> dict[str, flo
     return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
 
 
+def question_weights(question: str, doc_freq: DocFreq | None) -> dict[str, float]:
+    """Stemmed content words of the question → IDF weight (rare words matter more)."""
+    terms = list(dict.fromkeys(question_terms(question)))
+    idf = idf_weights(terms, doc_freq)
+    out: dict[str, float] = {}
+    for t in terms:
+        s = stem(t)
+        out[s] = max(out.get(s, 0.0), idf[t])
+    return out
+
+
 def sentence_coverage(question_stems: dict[str, float], text: str) -> tuple[float, tuple[int, int] | None]:
     """Best IDF-weighted coverage of the question by one sentence (or two adjacent), in [0, 1]."""
     total = sum(question_stems.values()) or 1.0
@@ -52,26 +65,28 @@ def sentence_coverage(question_stems: dict[str, float], text: str) -> tuple[floa
     return best, best_span
 
 
-class SentenceLexicalReranker:
-    """score ← score + weight × best-sentence coverage."""
+class SentenceReranker:
+    """score ← score + dense_weight × (best sentence cosine, min-max scaled over the candidates)
+    + lexical_weight × best-sentence coverage."""
 
-    def __init__(self, doc_freq: DocFreq | None = None, weight: float = 0.3):
+    def __init__(self, doc_freq: DocFreq | None = None, dense_weight: float = 0.4, lexical_weight: float = 0.1):
         self.doc_freq = doc_freq
-        self.weight = weight
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
 
     def question_weights(self, question: str) -> dict[str, float]:
-        terms = list(dict.fromkeys(question_terms(question)))
-        idf = idf_weights(terms, self.doc_freq)
-        out: dict[str, float] = {}
-        for t in terms:
-            s = stem(t)
-            out[s] = max(out.get(s, 0.0), idf[t])
-        return out
+        return question_weights(question, self.doc_freq)
 
     def rerank(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
-        q = self.question_weights(question)
-        for p in passages:
-            cov, _ = sentence_coverage(q, f"{p.title}. {p.text}" if p.title else p.text)
-            p.scores["sentence"] = cov
-            p.score += self.weight * cov
+        sims = [p.scores.get("sentence_dense") for p in passages]
+        known = [s for s in sims if s is not None]
+        lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
+        q = self.question_weights(question) if self.lexical_weight else {}
+        for p, sim in zip(passages, sims):
+            if sim is not None:
+                p.score += self.dense_weight * (sim - lo) / ((hi - lo) or 1.0)
+            if q:
+                cov, _ = sentence_coverage(q, p.text)
+                p.scores["sentence_lexical"] = cov
+                p.score += self.lexical_weight * cov
         return sorted(passages, key=lambda p: -p.score)
