@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below between
@@ -16,7 +17,17 @@ what's who's which one ones many much did does according reportedly reported rep
 
 # Words that frame a question rather than name what it is about ("how long", "how many").
 QUESTION_WORDS = frozenset("long many much kind sort type exactly approximately roughly happen happened "
-                           "happening".split())
+                           "happening latest recent recently news update updates development developments "
+                           "summary summarise summarize timeline".split())
+
+_MONTHS = frozenset("january february march april may june july august september october november december "
+                    "jan feb mar apr jun jul aug sep sept oct nov dec yesterday today".split())
+
+
+def is_date_word(term: str) -> bool:
+    """Month names, years and day numbers: the part of a question retrieval turns into a date window."""
+    return term in _MONTHS or (term.isdigit() and (len(term) == 4 and term[:2] in ("19", "20") or
+                                                   1 <= int(term) <= 31))
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -25,6 +36,7 @@ def tokens(text: str) -> list[str]:
     return [t.lower().replace("’", "'") for t in _TOKEN.findall(text)]
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'rebels'/'rebel', 'evacuated'/'evacuating'."""
     w = word

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ..models import Answer, Citation, Passage
 from ..sentences import sentence_spans
-from ..text_terms import content_terms, stem
+from ..text_terms import content_terms, is_date_word, stem
 from .question_type import QType, has_answer_type, question_type
 
 TermWeights = Callable[[str], dict[str, float]]
@@ -55,6 +55,9 @@ class Candidate:
     semantic: float = 0.0
 
 
+# A photo or map caption ("Situation map of Darayya … [26/8/2016, map via …]") names a place but
+# states nothing: fine as date evidence, poor as an answer.
+_CAPTION = re.compile(r"\[[^\]]*\d[^\]]*\]\s*$|^(situation\s+)?maps?\b|^(file\s+)?photo\b", re.I)
 _DENIAL = re.compile(r"\b(not|no|denied|denies|deny|never|false|untrue|rejected|refuted)\b", re.I)
 _ELLIPSIS = "…"
 _BULLETS = "•·▪‣◦*-–—>"
@@ -93,9 +96,13 @@ class ExtractiveAnswerer:
         best_score = max(p.score for p in top) or 1.0
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
+        # In a report from the date window the question names ("on August 16, 2016"), the date words
+        # are answered by the report's date: only the rest of the question must be covered.
+        q_undated = {t: w for t, w in q.items() if not is_date_word(t)}
         for rank, p in enumerate(top):
+            qp = q_undated if "window" in p.scores and len(q_undated) < len(q) else q
             ctx_words = {stem(t) for t in content_terms(f"{p.title} {p.text}")}
-            context = _coverage(q, ctx_words)
+            context = _coverage(qp, ctx_words) if qp else 1.0
             rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
             sims = {e: c for _, e, c in p.sentences}  # by end offset: a stripped bullet moves only the start
             for s, e in sentence_spans(p.text):
@@ -109,12 +116,12 @@ class ExtractiveAnswerer:
                 if len(text) < 20 or not re.search(r"[^\W\d_]{3}", text):
                     continue  # captions' fragments, bullets, bare numbers
                 words = {stem(t) for t in content_terms(text)}
-                cov = _coverage(q, words)
+                cov = _coverage(qp, words) if qp else 1.0
                 # the sentence's own cosine to the question if retrieval stored one, else the lexical share
                 sem = sims.get(p.start + e, cov)
                 typed = has_answer_type(qtype, text, question)
                 score = (0.35 * sem + 0.25 * cov + 0.15 * context + 0.15 * rel + (0.1 if typed else 0.0)
-                         - 0.01 * rank)
+                         - 0.01 * rank - (0.15 if _CAPTION.search(text) else 0.0))
                 out.append(Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem))
         out.sort(key=lambda c: -c.score)
         return out
@@ -129,30 +136,35 @@ class ExtractiveAnswerer:
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         cands = self.candidates(question, passages)
-        if not cands or self.support(cands[0]) < self.config.abstain_below:
+        if not cands:
+            return self._abstain(passages)
+        best_support = max(self.support(c) for c in cands[:5])
+        if best_support < self.config.abstain_below:
             return self._abstain(passages)
         qtype = question_type(question)
-        best = cands[0]
+        events = qtype is QType.EVENTS
+        best = next(c for c in cands if self.support(c) >= self.config.abstain_below)
         chosen = [best]
-        limit = self.config.max_sentences if qtype is QType.EVENTS else min(3, self.config.max_sentences)
-        floor = best.score * (0.6 if qtype is QType.EVENTS else self.config.keep_ratio)
-        articles = {best.passage.article_id}
-        for c in cands[1:]:
-            if len(chosen) >= limit or c.score < floor:
+        limit = self.config.max_sentences if events else min(3, self.config.max_sentences)
+        floor = best.score * (0.6 if events else self.config.keep_ratio)
+        # every further sentence must be nearly as well supported as the best one, and of the asked type
+        support_floor = max(self.config.abstain_below, 0.8 * best_support)
+        eligible = [c for c in cands[1:] if c.score >= floor and self.support(c) >= support_floor and c.typed
+                    and not _CAPTION.search(c.text)]
+        if events:  # a timeline prefers different reports, then more from the same ones
+            eligible.sort(key=lambda c: c.passage.article_id == best.passage.article_id)
+        for c in eligible:
+            if len(chosen) >= limit:
                 break
-            if self.support(c) < self.config.abstain_below or not c.typed:
-                continue
-            if qtype is QType.EVENTS and c.passage.article_id in articles:
-                continue  # a timeline shows different reports
-            if any(_redundant(c.text, o.text) for o in chosen):
+            if any(_redundant(c.text, o.text) or (c.passage.article_id == o.passage.article_id
+                                                  and c.start == o.start) for o in chosen):
                 continue
             chosen.append(c)
-            articles.add(c.passage.article_id)
-        conflict = self._conflict(chosen, cands)
+        conflict = None if events else self._conflict(chosen, cands)
         if conflict is not None and conflict not in chosen:
             chosen = chosen[: limit - 1] + [conflict]
-        if qtype is QType.EVENTS:
-            chosen.sort(key=lambda c: (c.passage.date or "9999", c.start))
+        if events:
+            chosen.sort(key=lambda c: (c.passage.date or "9999", c.passage.article_id, c.start))
         elif conflict is not None:
             chosen.sort(key=lambda c: bool(_DENIAL.search(c.text)))  # the claim first, then its denial
         return self._compose(question, chosen, passages, conflict)
@@ -167,8 +179,10 @@ class ExtractiveAnswerer:
                     continue
                 if bool(_DENIAL.search(o.text)) == c_denies or o.score < 0.6 * c.score:
                     continue
-                shared = c_words & {stem(t) for t in content_terms(o.text)}
-                if len(shared) >= 3 and o.coverage >= 0.5 * c.coverage:
+                o_words = {stem(t) for t in content_terms(o.text)}
+                shared = c_words & o_words
+                if (len(shared) >= 3 and len(shared) >= 0.3 * min(len(c_words), len(o_words))
+                        and o.coverage >= 0.5 * c.coverage):
                     return o
         return None
 

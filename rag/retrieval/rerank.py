@@ -69,7 +69,7 @@ class SentenceReranker:
     """score ← score + dense_weight × (best sentence cosine, min-max scaled over the candidates)
     + lexical_weight × best-sentence coverage."""
 
-    def __init__(self, doc_freq: DocFreq | None = None, dense_weight: float = 0.4, lexical_weight: float = 0.1):
+    def __init__(self, doc_freq: DocFreq | None = None, dense_weight: float = 0.4, lexical_weight: float = 0.0):
         self.doc_freq = doc_freq
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight

@@ -125,14 +125,21 @@ class SqliteStore:
 
     def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> dict[tuple[str, int, int],
                                                                                 list[tuple[int, int, np.ndarray]]]:
-        """For each (article_id, start, end) span: its sentences' (start, end, vector)."""
-        out = {}
-        for key in spans:
-            aid, s, e = key
+        """For each (article_id, start, end) span: its sentences' (start, end, vector), in one query."""
+        out: dict[tuple[str, int, int], list] = {key: [] for key in spans}
+        keys = list(out)
+        for i in range(0, len(keys), 200):
+            part = keys[i:i + 200]
+            where = " OR ".join(['(article_id = ? AND start >= ? AND "end" <= ?)'] * len(part))
+            args = [x for key in part for x in key]
             rows = self.conn.execute(
-                'SELECT start, "end", vector FROM sentences WHERE article_id = ? AND start >= ? AND "end" <= ?'
-                " ORDER BY start", (aid, s, e)).fetchall()
-            out[key] = [(r[0], r[1], np.frombuffer(r[2], dtype=np.float16)) for r in rows]
+                f'SELECT article_id, start, "end", vector FROM sentences WHERE {where} ORDER BY article_id, start',
+                args).fetchall()
+            for aid, s, e, blob in rows:
+                vec = np.frombuffer(blob, dtype=np.float16)
+                for key in part:
+                    if key[0] == aid and key[1] <= s and e <= key[2]:
+                        out[key].append((s, e, vec))
         return out
 
     def delete_article(self, article_id: str) -> list[int]:
