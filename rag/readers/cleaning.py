@@ -7,6 +7,7 @@ which is what lets a dumped article read back unchanged.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -48,6 +49,31 @@ def fix_artifacts(text: str) -> str:
     return _ARTIFACT.sub(lambda m: _artifact_replacement(m.string, m.start(), m.end()), text)
 
 
+# Inline formatting markup left in scraped text (RealTime QA passages carry `<a href=…>` in two
+# of three records). Only these presentational tags are removed: anything else, `<script>`
+# included, is kept as the literal text it is (and always rendered as text).
+_INLINE_TAG = re.compile(r"</?(?:a|u|em|strong|b|i|span|sup|sub|small|mark|abbr|font)(?:\s[^<>]{0,2000})?/?>",
+                         re.I)
+_BREAK_TAG = re.compile(r"</?(?:p|br|div)(?:\s[^<>]{0,2000})?/?>", re.I)
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
+
+
+def strip_inline_markup(text: str) -> str:
+    """Drop inline HTML formatting tags and decode entities, when the text has them.
+
+    Repeated to a fixed point (double-escaped `&amp;lt;a&amp;gt;` unfolds in steps), so cleaning is
+    idempotent."""
+    for _ in range(5):
+        before = text
+        if "<" in text:
+            text = _BREAK_TAG.sub(" ", _INLINE_TAG.sub("", text))
+        if "&" in text and _ENTITY.search(text):
+            text = html.unescape(text)
+        if text == before:
+            break
+    return text
+
+
 def clean_text(s: str) -> str:
     """Normalise a body: NFC, artifacts fixed, no control chars, tidy whitespace.
 
@@ -57,6 +83,7 @@ def clean_text(s: str) -> str:
     if not isinstance(s, str):
         s = "" if s is None else str(s)
     s = _NEWLINES.sub("\n", s)
+    s = strip_inline_markup(s)
     s = _DROP.sub("", s)
     s = fix_artifacts(s)
     s = unicodedata.normalize("NFC", s)
