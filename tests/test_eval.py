@@ -250,7 +250,9 @@ def test_convert_realtimeqa_on_a_tiny_dataset(tmp_path):
     assert notes["skipped: no usable answer"] == 1
     by_id = {r["id"]: r for r in out}
     assert by_id["q4"]["answers"] == ["B"] and by_id["q4"]["as_of"] == "2021-03-06"
-    assert by_id["q4"]["evidence_ids"] == ["rtqa-p4"] and by_id["q11"]["evidence_ids"] == []
+    assert by_id["q4"]["evidence_ids"] == ["rtqa-p4"]
+    assert "q11" not in by_id  # no evidence passage: the answer is not known to be in the corpus
+    assert notes["skipped: no evidence passage (answer not known to be in the corpus)"] == 1
     filtered = [r for r in out if r["kind"] == "filtered_out"]
     assert len(filtered) == 1 and not filtered[0]["answerable"]
     src = by_id[filtered[0]["id"].split("#")[0]]
