@@ -31,6 +31,12 @@ test: install-test browser
 
 bench: install-test
 	$(BIN)/python benchmarks/ingest_throughput.py
+	$(BIN)/python benchmarks/latency.py
+
+# The hand-checked seed set, then RealTime QA (needs ../shared/data; builds index/realtimeqa once).
+eval: install-test
+	$(BIN)/python eval/seed.py
+	$(BIN)/python eval/realtimeqa.py
 
 clean:
 	rm -rf $(VENV) index/default
