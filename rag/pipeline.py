@@ -40,7 +40,7 @@ class RagService:
         self.settings = settings
         self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
         self.retrieval_config = retrieval or RetrievalConfig(candidates=settings.candidates)
-        self.answer_config = answer_config or AnswerConfig()
+        self.answer_config = answer_config or AnswerConfig(abstain_below=settings.abstain_threshold)
         self._answerer = answerer
         self._lock = threading.RLock()
         self._reload_lock = threading.Lock()  # one reload at a time: never swap an older version back in

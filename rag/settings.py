@@ -31,9 +31,9 @@ class Settings(BaseSettings):
     keep_versions: int = Field(2, description="Old index versions kept on disk after an ingest.")
 
     # --- retrieval / answering ---------------------------------------------------
-    top_k: int = 8
     candidates: int = Field(50, description="Candidates fetched from each retriever before fusion.")
-    abstain_threshold: float = Field(0.0, description="Support below this abstains (calibrated; see eval/).")
+    abstain_threshold: float = Field(0.36, description="Answer support below this abstains (calibrated on "
+                                                         "RealTime QA dev; see eval/README.md).")
 
     # --- service --------------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -41,7 +41,6 @@ class Settings(BaseSettings):
     api_token: str | None = Field(None, description="Bearer token for write endpoints; unset → writes off.")
     read_token_required: bool = False
     cors_origins: list[str] = Field(default_factory=list)
-    max_question_chars: int = 2000
     max_upload_bytes: int = 10 * 1024 * 1024
     request_timeout_s: float = 30.0
     rate_limit_per_minute: int = Field(0, description="Requests per client per minute; 0 = unlimited.")
