@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text_terms import STOPWORDS, content_terms
+from .text_terms import STOPWORDS, content_terms, question_terms
 
 _FOLLOWUP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what|why|what else)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|they|them|their|there|that|this|these|those|he|she|him|her|its|the town|"
@@ -50,7 +50,7 @@ def rewrite(question: str, history: Sequence[dict] | None) -> str:
     for name in _names(prev):
         if name.lower() not in question.lower() and name not in carry:
             carry.append(name)
-    for t in content_terms(prev):
+    for t in question_terms(prev):
         if t not in own and not any(t in n.lower() for n in carry) and t not in carry:
             carry.append(t)
     if not carry:
