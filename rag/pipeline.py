@@ -48,6 +48,11 @@ class RagService:
         self._retriever: Retriever | None = None
         self._answerer_live: Answerer | None = None
         self._checked = 0.0
+        # One query at a time searches a few thousand vectors: OpenMP's thread start-up and spinning
+        # cost more than they save, and made the p95 of the dense step ~10x its median.
+        import faiss
+
+        faiss.omp_set_num_threads(1)
         self.reload(force=True)
 
     # --- index lifecycle -----------------------------------------------------------------------
