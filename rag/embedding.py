@@ -52,8 +52,11 @@ class SentenceTransformerEmbedder:
                        if hasattr(self._model, "get_embedding_dimension")
                        else self._model.get_sentence_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
-        # The shipped tokenizer truncates at 256: switch that off to count tokens truly.
-        self._counter = self._model.tokenizer.backend_tokenizer
+        # A private copy of the tokenizer to count tokens: the shipped one truncates at 256, and
+        # encode() re-configures the shared one (padding, truncation) on every call.
+        from tokenizers import Tokenizer
+
+        self._counter = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
         self._counter.no_truncation()
         self._counter.no_padding()
 

@@ -150,7 +150,7 @@ def ingest(
                 spans, _, shashes = sent_todo[a.id]
                 if spans:
                     store.insert_sentences(a.id, spans, shashes, np.stack([cached[h] for h in shashes]))
-        if not (todo or report.deleted):
+        if not (todo or report.deleted or writer.needs_rebuild):
             writer.discard()  # nothing changed: keep the current version, write nothing
     report.version = writer.committed_version
     return report

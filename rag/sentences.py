@@ -17,7 +17,10 @@ _ABBREV = {
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "pres", "dept", "corp", "inc", "co",
 }
 _LAST_WORD = re.compile(r"(\w+)\.$")
-_PARA = re.compile(r"\n\s*\n")
+# Any line break ends a sentence: bullet lists and captions are lines, and news prose keeps
+# its sentences on one line.
+_PARA = re.compile(r"\s*\n\s*")
+_BULLET = "•·▪‣◦*-–—>"
 
 
 def _merge_abbreviations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -33,39 +36,46 @@ def _merge_abbreviations(text: str, spans: list[tuple[int, int]]) -> list[tuple[
     return out
 
 
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _paragraph_spans(para: str) -> list[tuple[int, int]]:
+    """Sentences of one paragraph as contiguous spans: each runs from where blingfire starts it to
+    where the next one starts (whitespace trimmed), so no character is ever lost between sentences,
+    even ones blingfire drops (control characters) or mis-maps (it works on UTF-8 bytes)."""
+    try:
+        _, offs = blingfire.text_to_sentences_and_offsets(para)
+    except Exception:  # blingfire rejects some odd inputs (NUL bytes…): the paragraph is one span
+        offs = []
+    n = len(para)
+    bounds = [0, *sorted({s for s, _ in offs if 0 < s < n}), n]
+    local = []
+    for a, b in zip(bounds, bounds[1:]):
+        s, e = _trim(para, a, b)
+        if e > s:
+            local.append((s, e))
+    return local
+
+
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Return ``(start, end)`` spans of the sentences in ``text``, shifted by ``offset``.
 
-    Paragraph breaks are hard boundaries; spans never include surrounding whitespace,
-    so ``text[start:end]`` is always a clean quotable sentence.
+    Paragraph breaks are hard boundaries; spans never include surrounding whitespace, so
+    ``text[start:end]`` is always a clean quotable sentence, and together the spans cover every
+    non-whitespace character of ``text``.
     """
     spans: list[tuple[int, int]] = []
     pos = 0
-    for para_match in list(_PARA.finditer(text)) + [None]:
+    for para_match in [*_PARA.finditer(text), None]:
         para_end = para_match.start() if para_match else len(text)
         para = text[pos:para_end]
-        if para.strip():
-            try:
-                _, offs = blingfire.text_to_sentences_and_offsets(para)
-            except Exception:  # blingfire rejects some odd inputs; fall back to one span
-                offs = [(0, len(para))]
-            local = []
-            for s, e in offs:
-                # blingfire offsets are into the string it got; trim whitespace defensively
-                while s < e and para[s].isspace():
-                    s += 1
-                while e > s and para[e - 1].isspace():
-                    e -= 1
-                if e > s:
-                    local.append((s, e))
-            if not local:
-                s, e = 0, len(para)
-                while s < e and para[s].isspace():
-                    s += 1
-                while e > s and para[e - 1].isspace():
-                    e -= 1
-                local = [(s, e)] if e > s else []
-            for s, e in _merge_abbreviations(para, local):
+        if para and not para.isspace():
+            for s, e in _merge_abbreviations(para, _paragraph_spans(para)):
                 spans.append((pos + s + offset, pos + e + offset))
         if para_match is None:
             break

@@ -253,6 +253,11 @@ class IndexWriter:
             self._needs_rebuild = self._needs_rebuild or prev is not None
         return self
 
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when the FAISS index must be rebuilt at commit (e.g. a new factory string)."""
+        return self._needs_rebuild
+
     def discard(self) -> None:
         """Commit nothing on exit: the current version stays as it is."""
         self._discard = True
