@@ -122,7 +122,8 @@ def ingest(
                     need[h] = t
         bar = progress(len(need)) if progress and need else None
         try:
-            items = list(need.items())
+            # shortest first, so each batch pads to a similar length (as one encode() call would)
+            items = sorted(need.items(), key=lambda kv: len(kv[1]))
             for i in range(0, len(items), batch_size):
                 part = items[i:i + batch_size]
                 vecs = embedder.embed([t for _, t in part])
