@@ -1,6 +1,6 @@
 """Ingest throughput: the whole pipeline beside the bare encoder, on exactly the same texts.
 
-    .venv/bin/python benchmarks/ingest_throughput.py [--limit N] [--repeat R] [--mode interleaved|alternating]
+    .venv/bin/python benchmarks/ingest_throughput.py [--limit N] [--repeat R] [--mode interleaved|alternating] [--threads 1]
 
 The pipeline is what ``rag ingest`` does: read FA-KES JSONL → clean → chunk → embed → write SQLite/FTS/
 FAISS → commit a new version, into a fresh index directory. The baseline is
