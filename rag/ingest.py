@@ -95,7 +95,13 @@ def ingest(
                 continue
             chunks = chunk_article(a, count_tokens, chunk_tokens, overlap)
             if not chunks:
-                report.skipped.append(SkippedRecord(a.id, "no text to index"))
+                reason = "no text to index"
+                if a.id in known:  # an update that empties the article must not leave the old text served
+                    writer.remove_chunks(store.delete_article(a.id))
+                    known.pop(a.id)
+                    report.deleted += 1
+                    reason += "; its previous version was removed"
+                report.skipped.append(SkippedRecord(a.id, reason))
                 continue
             texts = [embedding_text(a, c) for c in chunks]
             todo.append((a, chunks, texts, [_emb_hash(model_id, t) for t in texts]))

@@ -510,3 +510,24 @@ def test_sqlite_schema_is_migrated(tmp_path):
 
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     conn.close()
+
+
+def test_an_update_that_empties_an_article_removes_its_old_text(tmp_path):
+    path = tmp_path / "idx"
+    _ingest([_article(1), _article(2)], path)
+    emptied = _article(1, body="   ")
+    rep = _ingest([emptied, _article(2)], path)
+    assert rep.deleted == 1 and "previous version was removed" in rep.skipped[0].reason
+    snap = IndexSnapshot.open(path)
+    assert snap.store.get_article(emptied.id) is None and snap.vectors.ntotal == snap.store.counts()[1]
+
+
+def test_passage_lookups_accept_numpy_ids(tmp_path):
+    path = tmp_path / "idx"
+    _ingest([_article(1)], path)
+    snap = IndexSnapshot.open(path)
+    ids = snap.store.filtered_chunk_ids(None, None, ["Reuters", "SANA", "AP"])
+    ids = ids if ids is not None and len(ids) else np.array(
+        [r[0] for r in snap.store.conn.execute("SELECT id FROM chunks")], dtype=np.int64)
+    assert len(snap.store.passages(ids)) == len(ids) > 0
+    assert len(snap.store.chunk_vectors(ids, snap.manifest.dim)) == len(ids)

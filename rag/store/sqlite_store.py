@@ -208,7 +208,7 @@ class SqliteStore:
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
         out: dict[int, Passage] = {}
-        ids = list(chunk_ids)
+        ids = [int(i) for i in chunk_ids]  # numpy ints would be bound as blobs and match nothing
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             q = (f"SELECT {_PASSAGE_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id"
@@ -218,7 +218,7 @@ class SqliteStore:
         return out
 
     def chunk_vectors(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
-        ids = list(chunk_ids)
+        ids = [int(i) for i in chunk_ids]
         if not ids:
             return {}
         q = f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
