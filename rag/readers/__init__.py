@@ -127,6 +127,8 @@ def read_path(path: str | Path, *, fmt: str | None = None, fields: dict[str, str
     fields = check_fields(fields) or None
     root = Path(path)
     result = ReadResult()
+    if not root.exists():
+        return ReadResult([], [SkippedRecord(str(root), "unreadable file: no such file or directory")])
     try:
         files = _files(root) if root.is_dir() else [root]
     except OSError as e:
