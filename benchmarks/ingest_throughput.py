@@ -79,6 +79,7 @@ class Stopwatch:
         def timed(*a, **kw):
             with self(stage):
                 return fn(*a, **kw)
+
         return timed
 
 
@@ -93,15 +94,17 @@ def token_counter(embedder):
     tok = Tokenizer.from_str(embedder._model.tokenizer.backend_tokenizer.to_str())
     tok.no_truncation()
     tok.no_padding()
-    return ((lambda texts: [len(e.ids) - 2 for e in tok.encode_batch(list(texts))] if texts else []),
-            "embedder.count_tokens changes after encode() (rag/embedding.py shares the tokenizer); "
-            "counting on a private copy, as a fresh `rag ingest` would")
+    return (
+        (lambda texts: [len(e.ids) - 2 for e in tok.encode_batch(list(texts))] if texts else []),
+        "embedder.count_tokens changes after encode() (rag/embedding.py shares the tokenizer); "
+        "counting on a private copy, as a fresh `rag ingest` would",
+    )
 
 
 def encode_batches(texts: list[str], batch_size: int) -> list[list[str]]:
     """How one ``SentenceTransformer.encode`` call batches ``texts``: longest first (by characters)."""
     order = sorted(texts, key=len, reverse=True)
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def positions(batches: list[list[str]], n_tokens: dict[str, int]) -> list[int]:
@@ -157,8 +160,9 @@ class InterleavedBaseline:
 
     def _run(self, batch: list[str]) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
-        self.model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                          show_progress_bar=False)
+        self.model.encode(
+            batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         self.seconds += time.perf_counter() - t0
         self.cpu += time.process_time() - c0
 
@@ -199,23 +203,40 @@ def run_pipeline(src: Path, index: Path, embedder, count_tokens, settings: Setti
         with watch("read"):
             res = read_path(src)
         with watch("ingest"):
-            report = ingest_mod.ingest(res.articles, index, rec, faiss_factory=settings.faiss_factory,
-                                       chunk_tokens=settings.chunk_tokens,
-                                       overlap=settings.chunk_overlap_sentences,
-                                       batch_size=settings.embed_batch_size, skipped=res.skipped)
+            report = ingest_mod.ingest(
+                res.articles,
+                index,
+                rec,
+                faiss_factory=settings.faiss_factory,
+                chunk_tokens=settings.chunk_tokens,
+                overlap=settings.chunk_overlap_sentences,
+                batch_size=settings.embed_batch_size,
+                skipped=res.skipped,
+            )
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         for (obj, name), fn in saved.items():
             setattr(obj, name, fn)
     t = watch.t
     other = t.get("chunk", 0.0) + t.get("embed", 0.0) + t.get("commit", 0.0) + t.get("baseline", 0.0)
-    stages = {"read": t["read"], "chunk": t.get("chunk", 0.0), "embed": t.get("embed", 0.0),
-              "write": t["ingest"] - other, "commit": t.get("commit", 0.0)}
+    stages = {
+        "read": t["read"],
+        "chunk": t.get("chunk", 0.0),
+        "embed": t.get("embed", 0.0),
+        "write": t["ingest"] - other,
+        "commit": t.get("commit", 0.0),
+    }
     d = report.to_dict()
-    return {"total": total - t.get("baseline", 0.0), "cpu": cpu - watch.c.get("baseline", 0.0),
-            "stages": stages, "calls": rec.calls,
-            "texts": [x for c in rec.calls for x in c], "chunks": d["chunks_embedded"], "articles": d["added"],
-            "sentences": d.get("sentences_embedded", 0)}
+    return {
+        "total": total - t.get("baseline", 0.0),
+        "cpu": cpu - watch.c.get("baseline", 0.0),
+        "stages": stages,
+        "calls": rec.calls,
+        "texts": [x for c in rec.calls for x in c],
+        "chunks": d["chunks_embedded"],
+        "articles": d["added"],
+        "sentences": d.get("sentences_embedded", 0),
+    }
 
 
 def dry_run(src: Path, index: Path, embedder, count_tokens, settings: Settings) -> list[list[str]]:
@@ -227,9 +248,16 @@ def dry_run(src: Path, index: Path, embedder, count_tokens, settings: Settings) 
     fake.embed = lambda texts: (calls.append(list(texts)), real_embed(texts))[1]
     shutil.rmtree(index, ignore_errors=True)
     res = read_path(src)
-    ingest_mod.ingest(res.articles, index, fake, faiss_factory=settings.faiss_factory,
-                      chunk_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap_sentences,
-                      batch_size=settings.embed_batch_size, skipped=res.skipped)
+    ingest_mod.ingest(
+        res.articles,
+        index,
+        fake,
+        faiss_factory=settings.faiss_factory,
+        chunk_tokens=settings.chunk_tokens,
+        overlap=settings.chunk_overlap_sentences,
+        batch_size=settings.embed_batch_size,
+        skipped=res.skipped,
+    )
     shutil.rmtree(index, ignore_errors=True)
     return calls
 
@@ -237,8 +265,9 @@ def dry_run(src: Path, index: Path, embedder, count_tokens, settings: Settings) 
 def run_encoder(model, texts: list[str], batch_size: int) -> tuple[float, float]:
     """Wall and process CPU seconds of one ``encode`` call over ``texts``."""
     t0, c0 = time.perf_counter(), time.process_time()
-    model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                 show_progress_bar=False)
+    model.encode(
+        texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     return time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -248,8 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each side")
     ap.add_argument("--mode", choices=("interleaved", "alternating"), default="interleaved")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="FA-KES JSONL (or any JSONL of reports)")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="torch threads (default: torch's own); with 1, CPU time is a load-proof measure")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: torch's own); with 1, CPU time is a load-proof measure",
+    )
     ap.add_argument("--json", action="store_true", help="also print one JSON object of the results")
     args = ap.parse_args(argv)
     if not args.data.exists():
@@ -274,9 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmpd:
         tmp = Path(tmpd)
         src, n_articles = subset_file(args.data, args.limit, tmp)
-        print(f"data: {args.data.name}, {n_articles} articles; model {embedder.model_id} (loaded and warmed in "
-              f"{load_s:.1f} s, outside timing); torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}; "
-              f"batch size {bs}; mode {args.mode}")
+        print(
+            f"data: {args.data.name}, {n_articles} articles; model {embedder.model_id} (loaded and warmed in "
+            f"{load_s:.1f} s, outside timing); torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}; "
+            f"batch size {bs}; mode {args.mode}"
+        )
         if note:
             print(f"note: {note}")
         calls = dry_run(src, tmp / "index", embedder, counter, settings)
@@ -297,18 +332,22 @@ def main(argv: list[str] | None = None) -> int:
                 pipes.append(p)
                 encs.append(base.seconds)
                 enc_cpu.append(base.cpu)
-                print(f"  run {r + 1}: pipeline {p['total']:7.1f} s, encoder {base.seconds:7.1f} s (interleaved)",
-                      flush=True)
+                print(
+                    f"  run {r + 1}: pipeline {p['total']:7.1f} s, encoder {base.seconds:7.1f} s (interleaved)",
+                    flush=True,
+                )
             else:
-                for side in (("pipeline", "encoder") if r % 2 == 0 else ("encoder", "pipeline")):
+                for side in ("pipeline", "encoder") if r % 2 == 0 else ("encoder", "pipeline"):
                     if side == "pipeline":
                         pipes.append(run_pipeline(src, tmp / "index", embedder, counter, settings))
                     else:
                         wall, cpu = run_encoder(model, texts, bs)
                         encs.append(wall)
                         enc_cpu.append(cpu)
-                    print(f"  run {r + 1}: {side:8s} {pipes[-1]['total'] if side == 'pipeline' else encs[-1]:7.1f} s",
-                          flush=True)
+                    print(
+                        f"  run {r + 1}: {side:8s} {pipes[-1]['total'] if side == 'pipeline' else encs[-1]:7.1f} s",
+                        flush=True,
+                    )
             if pipes[-1]["texts"] != texts:
                 print("error: the pipeline embedded other texts than its dry run", file=sys.stderr)
                 return 1
@@ -318,25 +357,47 @@ def main(argv: list[str] | None = None) -> int:
     pipe_s = statistics.median(x["total"] for x in pipes)
     enc_s = statistics.median(encs)
     ratio = enc_s / pipe_s
-    print(f"texts embedded per run: {n_texts} = {chunks} chunks + {p['sentences']} sentences "
-          f"({len(calls)} embed() calls); {p['articles']} articles")
-    for label, secs in ((f"encoder  (encode only, same texts, batch {bs})", enc_s),
-                        ("pipeline (read → commit)", pipe_s)):
+    print(
+        f"texts embedded per run: {n_texts} = {chunks} chunks + {p['sentences']} sentences "
+        f"({len(calls)} embed() calls); {p['articles']} articles"
+    )
+    for label, secs in (
+        (f"encoder  (encode only, same texts, batch {bs})", enc_s),
+        ("pipeline (read → commit)", pipe_s),
+    ):
         print(f"{label:<44} {secs:7.1f} s  {chunks / secs:6.2f} chunks/s  {n_texts / secs:6.1f} texts/s")
     cpu_ratio = statistics.median(enc_cpu) / statistics.median(x["cpu"] for x in pipes)
     print(f"ratio pipeline/encoder: {ratio:.3f}  (target >= 0.9; wall time, median of {args.repeat} run(s) each)")
-    print(f"ratio by process CPU time: {cpu_ratio:.3f}  (encoder {statistics.median(enc_cpu):.1f} s, pipeline "
-          f"{statistics.median(x['cpu'] for x in pipes):.1f} s; with --threads 1 other load barely moves it)")
+    print(
+        f"ratio by process CPU time: {cpu_ratio:.3f}  (encoder {statistics.median(enc_cpu):.1f} s, pipeline "
+        f"{statistics.median(x['cpu'] for x in pipes):.1f} s; with --threads 1 other load barely moves it)"
+    )
     total = sum(p["stages"].values())
     print("pipeline stages: " + ", ".join(f"{k} {v:.2f} s ({100 * v / total:.1f}%)" for k, v in p["stages"].items()))
     print(f"embed stage {p['stages']['embed']:.1f} s vs bare encoder {min(encs):.1f} s on the same texts")
-    print(f"token positions the model computes (padding included): pipeline {pipe_work}, encoder {base_work} "
-          f"({pipe_work / base_work:.2f}x); without padding {sum(n_tokens[t] for t in texts)}")
+    print(
+        f"token positions the model computes (padding included): pipeline {pipe_work}, encoder {base_work} "
+        f"({pipe_work / base_work:.2f}x); without padding {sum(n_tokens[t] for t in texts)}"
+    )
     if args.json:
-        print(json.dumps({"articles": p["articles"], "chunks": chunks, "texts": n_texts, "mode": args.mode,
-                          "encoder_s": encs, "pipeline_s": [x["total"] for x in pipes], "ratio": ratio,
-                          "encoder_cpu_s": enc_cpu, "pipeline_cpu_s": [x["cpu"] for x in pipes], "cpu_ratio": cpu_ratio,
-                          "stages": p["stages"], "positions": {"pipeline": pipe_work, "encoder": base_work}}))
+        print(
+            json.dumps(
+                {
+                    "articles": p["articles"],
+                    "chunks": chunks,
+                    "texts": n_texts,
+                    "mode": args.mode,
+                    "encoder_s": encs,
+                    "pipeline_s": [x["total"] for x in pipes],
+                    "ratio": ratio,
+                    "encoder_cpu_s": enc_cpu,
+                    "pipeline_cpu_s": [x["cpu"] for x in pipes],
+                    "cpu_ratio": cpu_ratio,
+                    "stages": p["stages"],
+                    "positions": {"pipeline": pipe_work, "encoder": base_work},
+                }
+            )
+        )
     return 0
 
 

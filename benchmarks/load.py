@@ -70,8 +70,13 @@ def start_server(index: Path | None, startup_timeout: float = 180.0) -> tuple[su
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     if index is not None:
         env["RAG_INDEX"] = str(index)
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:
@@ -131,22 +136,35 @@ async def run_load(url: str, clients: int, duration: float, timeout: float) -> t
 def summarize(out: list, errors: collections.Counter, elapsed: float, clients: int, duration: float) -> dict:
     def stats(rows):
         lat = sorted(d * 1000 for _, d, _ in rows)
-        return {"requests": len(rows), "errors": sum(1 for *_, ok in rows if not ok),
-                "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
-                "p99_ms": round(percentile(lat, 99), 1), "max_ms": round(lat[-1], 1) if lat else None}
+        return {
+            "requests": len(rows),
+            "errors": sum(1 for *_, ok in rows if not ok),
+            "p50_ms": round(percentile(lat, 50), 1),
+            "p95_ms": round(percentile(lat, 95), 1),
+            "p99_ms": round(percentile(lat, 99), 1),
+            "max_ms": round(lat[-1], 1) if lat else None,
+        }
 
     total = stats(out)
-    return {"clients": clients, "duration_s": duration, "elapsed_s": round(elapsed, 1), **total,
-            "req_per_s": round(len(out) / elapsed, 2) if elapsed else None,
-            "error_kinds": dict(errors),
-            "by_endpoint": {k: stats([r for r in out if r[0] == k]) for k in ("ask", "search")}}
+    return {
+        "clients": clients,
+        "duration_s": duration,
+        "elapsed_s": round(elapsed, 1),
+        **total,
+        "req_per_s": round(len(out) / elapsed, 2) if elapsed else None,
+        "error_kinds": dict(errors),
+        "by_endpoint": {k: stats([r for r in out if r[0] == k]) for k in ("ask", "search")},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="target a running server (loopback only) instead of starting one")
-    ap.add_argument("--index", type=Path, help="index for the server it starts (default: $RAG_INDEX, or "
-                                               "index/default, built from corpus/ on first run)")
+    ap.add_argument(
+        "--index",
+        type=Path,
+        help="index for the server it starts (default: $RAG_INDEX, or index/default, built from corpus/ on first run)",
+    )
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     ap.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
@@ -173,16 +191,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(s))
         return 0
-    print(f"target: {url} (index {s['index']['version']}, {s['index']['articles']} articles, "
-          f"{s['index']['chunks']} chunks)")
+    print(
+        f"target: {url} (index {s['index']['version']}, {s['index']['articles']} articles, "
+        f"{s['index']['chunks']} chunks)"
+    )
     print(f"clients: {s['clients']}, duration: {s['duration_s']:g} s (elapsed {s['elapsed_s']} s)")
-    print(f"total requests: {s['requests']}, errors: {s['errors']}"
-          + (f" ({', '.join(f'{k}: {v}' for k, v in s['error_kinds'].items())})" if s["error_kinds"] else ""))
+    print(
+        f"total requests: {s['requests']}, errors: {s['errors']}"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in s['error_kinds'].items())})" if s["error_kinds"] else "")
+    )
     print(f"latency ms: p50 {s['p50_ms']}, p95 {s['p95_ms']}, p99 {s['p99_ms']}, max {s['max_ms']}")
     print(f"throughput: {s['req_per_s']} req/s")
     for k, e in s["by_endpoint"].items():
-        print(f"  {k:7s} {e['requests']:6d} requests, {e['errors']} errors, p50 {e['p50_ms']} ms, "
-              f"p95 {e['p95_ms']} ms, p99 {e['p99_ms']} ms")
+        print(
+            f"  {k:7s} {e['requests']:6d} requests, {e['errors']} errors, p50 {e['p50_ms']} ms, "
+            f"p95 {e['p95_ms']} ms, p99 {e['p99_ms']} ms"
+        )
     return 0
 
 

@@ -43,8 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if current_version(args.index) is None:
         print(f"building {args.index} from {PASSAGES_FILE} (a few minutes) …", file=sys.stderr)
-        rc = rag("ingest", str(args.data / PASSAGES_FILE), "--index", str(args.index),
-                 *(["--no-progress"] if args.json else []))
+        rc = rag(
+            "ingest",
+            str(args.data / PASSAGES_FILE),
+            "--index",
+            str(args.index),
+            *(["--no-progress"] if args.json else []),
+        )
         if rc:
             return rc
     records, _ = convert_realtimeqa(args.data)

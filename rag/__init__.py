@@ -14,10 +14,29 @@ from .settings import Settings
 from .store.index_dir import IndexCorrupt, IndexMismatch, IndexNotFound, IndexSnapshot, IndexStoreError
 
 __all__ = [
-    "Answer", "Article", "AskRequest", "Chunk", "Citation", "Embedder", "EmbedderError", "Filters",
-    "IndexCorrupt", "IndexMismatch", "IndexNotFound", "IndexSnapshot", "IndexStoreError", "IngestReport",
-    "Passage", "RagService", "ReadResult", "Settings", "SkippedRecord", "create_app", "ingest",
-    "load_embedder", "read_path",
+    "Answer",
+    "Article",
+    "AskRequest",
+    "Chunk",
+    "Citation",
+    "Embedder",
+    "EmbedderError",
+    "Filters",
+    "IndexCorrupt",
+    "IndexMismatch",
+    "IndexNotFound",
+    "IndexSnapshot",
+    "IndexStoreError",
+    "IngestReport",
+    "Passage",
+    "RagService",
+    "ReadResult",
+    "Settings",
+    "SkippedRecord",
+    "create_app",
+    "ingest",
+    "load_embedder",
+    "read_path",
 ]
 
 _LAZY = {

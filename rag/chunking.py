@@ -43,8 +43,9 @@ def _cut_near(body: str, lo: int, target: int, hi: int) -> int:
     return i if i < hi else target
 
 
-def _split_long(body: str, start: int, end: int, n_tokens: int, count_tokens: TokenCounter,
-                max_tokens: int, depth: int = 0) -> list[tuple[int, int, int]]:
+def _split_long(
+    body: str, start: int, end: int, n_tokens: int, count_tokens: TokenCounter, max_tokens: int, depth: int = 0
+) -> list[tuple[int, int, int]]:
     """Cut an over-long sentence into ``(start, end, tokens)`` pieces of at most ``max_tokens``
     tokens (re-counted, not estimated), at whitespace where there is any."""
     if n_tokens <= max_tokens or end - start <= 1 or depth > 32:
@@ -97,7 +98,7 @@ def chunk_article(
         # The next chunk repeats this one's last `overlap` units, but only as many as fit beside
         # unit j: a chunk of nothing but overlap would be a redundant copy of part of this one.
         k = max(i + 1, j - overlap)
-        while k < j and sum(u[2] for u in units[k:j + 1]) > max_tokens:
+        while k < j and sum(u[2] for u in units[k : j + 1]) > max_tokens:
             k += 1
         i = k
     return chunks

@@ -11,17 +11,22 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Cited answers over dated news reports.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Cited answers over dated news reports.",
+)
 
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: $RAG_INDEX "
-                                                                    "or index/default).")]
+IndexOpt = Annotated[
+    Path | None, typer.Option("--index", help="Index directory (default: $RAG_INDEX or index/default).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -52,8 +57,16 @@ def _quiet_libraries() -> None:
         pass
 
 
-def run_ingest(paths: list[Path], settings: Settings, *, fmt: str | None = None, fields: dict | None = None,
-               id_prefix: str = "", progress: bool = True, delete_ids: list[str] | None = None):
+def run_ingest(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    fmt: str | None = None,
+    fields: dict | None = None,
+    id_prefix: str = "",
+    progress: bool = True,
+    delete_ids: list[str] | None = None,
+):
     """Read, then ingest: shared by `rag ingest`, `rag serve` (first run) and the HTTP ingest."""
     from .embedding import LazyEmbedder
     from .ingest import ingest
@@ -74,10 +87,20 @@ def run_ingest(paths: list[Path], settings: Settings, *, fmt: str | None = None,
 
         def bar_factory(total: int):
             return tqdm(total=total, desc="embedding", unit="chunk", file=sys.stderr)
-    report = ingest(articles, settings.index, embedder, faiss_factory=settings.faiss_factory,
-                    chunk_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap_sentences,
-                    batch_size=settings.embed_batch_size, keep_versions=settings.keep_versions,
-                    skipped=skipped, delete_ids=delete_ids or (), progress=bar_factory)
+
+    report = ingest(
+        articles,
+        settings.index,
+        embedder,
+        faiss_factory=settings.faiss_factory,
+        chunk_tokens=settings.chunk_tokens,
+        overlap=settings.chunk_overlap_sentences,
+        batch_size=settings.embed_batch_size,
+        keep_versions=settings.keep_versions,
+        skipped=skipped,
+        delete_ids=delete_ids or (),
+        progress=bar_factory,
+    )
     return report, skipped
 
 
@@ -86,10 +109,12 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories of reports.")],
     index: IndexOpt = None,
     json_out: JsonOpt = False,
-    fmt: Annotated[Optional[str], typer.Option("--format", help="seed|jsonl|csv|markdown|html "
-                                                                  "(default: by extension)")] = None,
-    field: Annotated[Optional[list[str]], typer.Option("--field", help="Override a field, e.g. "
-                                                                          "--field body=content")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="seed|jsonl|csv|markdown|html (default: by extension)")
+    ] = None,
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="Override a field, e.g. --field body=content")
+    ] = None,
     id_prefix: Annotated[str, typer.Option(help="Prefix for article ids from these files.")] = "",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
@@ -105,16 +130,26 @@ def ingest(
         fields[k.strip()] = v.strip()
     settings = _settings(index)
     try:
-        report, skipped = run_ingest(paths, settings, fmt=fmt, fields=fields or None, id_prefix=id_prefix,
-                                     progress=progress and not json_out)
+        report, skipped = run_ingest(
+            paths, settings, fmt=fmt, fields=fields or None, id_prefix=id_prefix, progress=progress and not json_out
+        )
     except ValueError as e:
         _fail(str(e), 2)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
     if report is None:
         if json_out:
-            typer.echo(json.dumps({"added": 0, "updated": 0, "unchanged": 0,
-                                   "skipped": [s.to_dict() for s in skipped], "chunks_embedded": 0}))
+            typer.echo(
+                json.dumps(
+                    {
+                        "added": 0,
+                        "updated": 0,
+                        "unchanged": 0,
+                        "skipped": [s.to_dict() for s in skipped],
+                        "chunks_embedded": 0,
+                    }
+                )
+            )
         for s in skipped:
             typer.echo(f"skipped {s.where}: {s.reason}", err=True)
         _fail("nothing could be ingested")
@@ -124,14 +159,17 @@ def ingest(
     else:
         for s in report.skipped:
             typer.echo(f"skipped {s.where}: {s.reason}", err=True)
-        typer.echo(f"added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
-                   f"skipped {len(d['skipped'])}; embedded {d['chunks_embedded']} chunks "
-                   f"(reused {d['chunks_reused']}) → {settings.index} {d['version']}")
+        typer.echo(
+            f"added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
+            f"skipped {len(d['skipped'])}; embedded {d['chunks_embedded']} chunks "
+            f"(reused {d['chunks_reused']}) → {settings.index} {d['version']}"
+        )
 
 
 @app.command()
-def delete(ids: Annotated[list[str], typer.Argument(help="Article ids.")], index: IndexOpt = None,
-           json_out: JsonOpt = False) -> None:
+def delete(
+    ids: Annotated[list[str], typer.Argument(help="Article ids.")], index: IndexOpt = None, json_out: JsonOpt = False
+) -> None:
     """Remove articles (and their chunks) from the index."""
     from .embedding import EmbedderError
     from .store import IndexStoreError
@@ -152,8 +190,8 @@ def delete(ids: Annotated[list[str], typer.Argument(help="Article ids.")], index
 @app.command()
 def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     """Counts and model of an index."""
-    from .store import IndexSnapshot, IndexStoreError
     from .embedding import EmbedderError
+    from .store import IndexSnapshot, IndexStoreError
 
     settings = _settings(index)
     try:
@@ -161,16 +199,22 @@ def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
     m = snap.manifest
-    d = {"articles": m.articles, "chunks": m.chunks, "model": m.embedding_model, "dim": m.dim,
-         "faiss_factory": m.faiss_factory, "version": snap.version}
+    d = {
+        "articles": m.articles,
+        "chunks": m.chunks,
+        "model": m.embedding_model,
+        "dim": m.dim,
+        "faiss_factory": m.faiss_factory,
+        "version": snap.version,
+    }
     typer.echo(json.dumps(d) if json_out else "\n".join(f"{k}: {v}" for k, v in d.items()))
 
 
 @app.command()
 def check(index: IndexOpt = None) -> None:
     """Verify an index against its manifest checksums and SQLite's integrity check."""
-    from .store import IndexSnapshot, IndexStoreError, verify_version
     from .embedding import EmbedderError
+    from .store import IndexSnapshot, IndexStoreError, verify_version
     from .store.index_dir import MANIFEST_NAME, Manifest, current_version
 
     settings = _settings(index)
@@ -184,8 +228,10 @@ def check(index: IndexOpt = None) -> None:
         snap = IndexSnapshot.open(settings.index, verify=False)
         n_articles, n_chunks = snap.store.counts()
         if (n_articles, n_chunks) != (manifest.articles, manifest.chunks) or snap.vectors.ntotal != n_chunks:
-            _fail(f"counts disagree: manifest {manifest.articles}/{manifest.chunks}, sqlite "
-                  f"{n_articles}/{n_chunks}, faiss {snap.vectors.ntotal}")
+            _fail(
+                f"counts disagree: manifest {manifest.articles}/{manifest.chunks}, sqlite "
+                f"{n_articles}/{n_chunks}, faiss {snap.vectors.ntotal}"
+            )
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
     typer.echo(f"ok: {settings.index} {version} ({manifest.articles} articles, {manifest.chunks} chunks)")
@@ -197,23 +243,27 @@ def ask(
     index: IndexOpt = None,
     json_out: JsonOpt = False,
     top_k: Annotated[int, typer.Option(min=1, max=50)] = 8,
-    as_of: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
-    date_from: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
-    date_to: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
-    source: Annotated[Optional[list[str]], typer.Option(help="Only this outlet (repeatable).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    date_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")] = None,
 ) -> None:
     """Answer a question from the index, citing every sentence."""
     from pydantic import ValidationError
 
     from .api.app import answer_out, to_request
     from .api.schemas import AskIn
-    from .pipeline import RagService
     from .embedding import EmbedderError
+    from .pipeline import RagService
     from .store import IndexStoreError
 
     try:
-        body = AskIn(question=question, top_k=top_k, as_of=as_of,
-                     filters={"date_from": date_from, "date_to": date_to, "sources": source})
+        body = AskIn(
+            question=question,
+            top_k=top_k,
+            as_of=as_of,
+            filters={"date_from": date_from, "date_to": date_to, "sources": source},
+        )
     except ValidationError as e:
         err = e.errors()[0]
         _fail(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}", 2)
@@ -237,17 +287,19 @@ def ask(
 @app.command()
 def serve(
     index: IndexOpt = None,
-    host: Annotated[Optional[str], typer.Option(help="Bind address (default 127.0.0.1).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (default 8000).")] = None,
-    corpus: Annotated[Optional[Path], typer.Option(help="Reports to index on first run if the index is "
-                                                        "empty (default: the bundled corpus/).")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="Reports to index on first run if the index is empty (default: the bundled corpus/)."),
+    ] = None,
 ) -> None:
     """Run the HTTP service (and the chat page at /), building the index on first run."""
     import uvicorn
 
     from .api.app import create_app
-    from .pipeline import RagService
     from .embedding import EmbedderError
+    from .pipeline import RagService
     from .store import IndexStoreError
     from .store.index_dir import current_version
 
@@ -270,8 +322,11 @@ def serve(
         service = RagService(settings)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
-    typer.echo(f"serving {settings.index} ({service.snapshot.manifest.articles} articles) on "
-               f"http://{settings.host}:{settings.port}/", err=True)
+    typer.echo(
+        f"serving {settings.index} ({service.snapshot.manifest.articles} articles) on "
+        f"http://{settings.host}:{settings.port}/",
+        err=True,
+    )
     uvicorn.run(create_app(settings, service), host=settings.host, port=settings.port, log_level="warning")
 
 
@@ -280,11 +335,16 @@ def eval_(
     questions: Annotated[Path, typer.Argument(help="Question set (JSONL; schema in eval/README.md).")],
     index: IndexOpt = None,
     json_out: JsonOpt = False,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for results.json, report.md and "
-                                                               "plots (default: eval/out/<questions name>).")] = None,
-    ablations: Annotated[bool, typer.Option(help="Also score keyword-only, dense-only and hybrid "
-                                                 "retrieval, with and without as_of.")] = True,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for results.json, report.md and plots (default: eval/out/<questions name>)."
+        ),
+    ] = None,
+    ablations: Annotated[
+        bool, typer.Option(help="Also score keyword-only, dense-only and hybrid retrieval, with and without as_of.")
+    ] = True,
 ) -> None:
     """Score retrieval, answers and citations on a question set (through the same path as /ask)."""
     from .embedding import EmbedderError
@@ -311,6 +371,7 @@ def eval_(
 
         def progress(total: int, desc: str):
             return tqdm(total=total, desc=desc, unit="q", file=sys.stderr)
+
     results = run_eval(service, qs, EvalConfig(ablations=ablations), progress=progress)
     try:
         paths = write_outputs(results, out_dir, questions_path=str(questions), index_path=str(settings.index))

@@ -15,8 +15,11 @@ from collections.abc import Sequence
 from .text_terms import STOPWORDS, content_terms, question_terms
 
 _FOLLOWUP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what|why|what else)\b", re.I)
-_PRONOUN = re.compile(r"\b(it|they|them|their|there|that|this|these|those|he|she|him|her|its|the town|"
-                      r"the city|the deal|the truce|the attack|the report)\b", re.I)
+_PRONOUN = re.compile(
+    r"\b(it|they|them|their|there|that|this|these|those|he|she|him|her|its|the town|"
+    r"the city|the deal|the truce|the attack|the report)\b",
+    re.I,
+)
 _NAME = re.compile(r"\b[A-Z][\w'’-]+(?:[\s-][A-Z][\w'’-]+)*")
 
 

@@ -41,10 +41,17 @@ class IngestReport:
     version: str | None = None
 
     def to_dict(self) -> dict:
-        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "deleted": self.deleted, "skipped": [s.to_dict() for s in self.skipped],
-                "chunks_embedded": self.chunks_embedded, "chunks_reused": self.chunks_reused, "sentences_embedded": self.sentences_embedded,
-                "version": self.version}
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "skipped": [s.to_dict() for s in self.skipped],
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_reused": self.chunks_reused,
+            "sentences_embedded": self.sentences_embedded,
+            "version": self.version,
+        }
 
 
 def _emb_hash(model_id: str, text: str) -> str:
@@ -131,7 +138,7 @@ def ingest(
             # shortest first, so each batch pads to a similar length (as one encode() call would)
             items = sorted(need.items(), key=lambda kv: len(kv[1]))
             for i in range(0, len(items), batch_size):
-                part = items[i:i + batch_size]
+                part = items[i : i + batch_size]
                 vecs = embedder.embed([t for _, t in part])
                 for (h, _), v in zip(part, vecs):
                     cached[h] = v

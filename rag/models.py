@@ -34,8 +34,15 @@ class Article:
         Re-ingesting an article whose hash is unchanged embeds nothing.
         """
         h = hashlib.sha256()
-        for part in (self.title, self.body, self.source, self.date or "", str(self.date_inferred),
-                     self.date_evidence or "", self.url or ""):
+        for part in (
+            self.title,
+            self.body,
+            self.source,
+            self.date or "",
+            str(self.date_inferred),
+            self.date_evidence or "",
+            self.url or "",
+        ):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()

@@ -29,14 +29,19 @@ class AskRequest:
     filters: Filters = field(default_factory=Filters)
     as_of: str | None = None
     history: list[dict] | None = None
-    mode: str | None = None        # retrieval ablation: hybrid | dense | keyword
+    mode: str | None = None  # retrieval ablation: hybrid | dense | keyword
     rerank: bool | None = None
 
 
 class RagService:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None,
-                 retrieval: RetrievalConfig | None = None, answer_config: AnswerConfig | None = None,
-                 answerer: Answerer | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        retrieval: RetrievalConfig | None = None,
+        answer_config: AnswerConfig | None = None,
+        answerer: Answerer | None = None,
+    ):
         self.settings = settings
         self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
         self.retrieval_config = retrieval or RetrievalConfig(candidates=settings.candidates)
@@ -68,7 +73,8 @@ class RagService:
         snap = IndexSnapshot.open(self.settings.index, expected_model=self.embedder.model_id)
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
         answerer = self._answerer or ExtractiveAnswerer(
-            term_weights=retriever.question_weights, config=self.answer_config)
+            term_weights=retriever.question_weights, config=self.answer_config
+        )
         with self._lock:
             old = self._snapshot
             self._snapshot, self._retriever, self._answerer_live = snap, retriever, answerer
@@ -103,14 +109,17 @@ class RagService:
         query = rewrite(req.question, req.history)
         with self._lock:  # one query at a time per process: SQLite handle and torch are shared
             retriever, answerer = self._retriever, self._answerer_live
-            result = retriever.retrieve(query, top_k=req.top_k, filters=req.filters, as_of=req.as_of,
-                                        mode=req.mode, rerank=req.rerank)
+            result = retriever.retrieve(
+                query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
+            )
             t = time.perf_counter()
             answer = answerer.answer(query, result.passages)
             answer_ms = (time.perf_counter() - t) * 1000
-        answer.timings_ms = {**{k: round(v, 2) for k, v in result.timings_ms.items()},
-                             "answer": round(answer_ms, 2),
-                             "total": round((time.perf_counter() - t0) * 1000, 2)}
+        answer.timings_ms = {
+            **{k: round(v, 2) for k, v in result.timings_ms.items()},
+            "answer": round(answer_ms, 2),
+            "total": round((time.perf_counter() - t0) * 1000, 2),
+        }
         answer.rewritten_question = query if query != req.question else None
         return answer
 

@@ -32,8 +32,9 @@ class Settings(BaseSettings):
 
     # --- retrieval / answering ---------------------------------------------------
     candidates: int = Field(50, description="Candidates fetched from each retriever before fusion.")
-    abstain_threshold: float = Field(0.36, description="Answer support below this abstains (calibrated on "
-                                                         "RealTime QA dev; see eval/README.md).")
+    abstain_threshold: float = Field(
+        0.36, description="Answer support below this abstains (calibrated on RealTime QA dev; see eval/README.md)."
+    )
 
     # --- service --------------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -44,8 +45,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     request_timeout_s: float = 30.0
     rate_limit_per_minute: int = Field(0, description="Requests per client per minute; 0 = unlimited.")
-    max_body_bytes: int = Field(4 * 1024 * 1024, description="Body size limit for requests other than "
-                                                              "POST /ingest (which has max_upload_bytes).")
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024,
+        description="Body size limit for requests other than POST /ingest (which has max_upload_bytes).",
+    )
     ingest_timeout_s: float = Field(600.0, description="Time limit for POST /ingest and DELETE /articles/{id}.")
     log_requests: bool = Field(True, description="One JSON line per request on stderr (logger rag.access).")
     web_dir: Path | None = Field(None, description="Chat page assets; default: the web/ folder beside rag/.")

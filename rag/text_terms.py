@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her here
 hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
@@ -13,21 +14,28 @@ on once only or other our ours ourselves out over own same she should so some su
 them themselves then there these they this those through to too under until up very was we were what when where
 which while who whom why will with would you your yours yourself yourselves said says say according told tell
 what's who's which one ones many much did does according reportedly reported report reports s t
-""".split())
+""".split()
+)
 
 # Words that frame a question rather than name what it is about ("how long", "how many").
-QUESTION_WORDS = frozenset("long many much kind sort type exactly approximately roughly happen happened "
-                           "happening latest recent recently news update updates development developments "
-                           "summary summarise summarize timeline".split())
+QUESTION_WORDS = frozenset(
+    "long many much kind sort type exactly approximately roughly happen happened "
+    "happening latest recent recently news update updates development developments "
+    "summary summarise summarize timeline".split()
+)
 
-_MONTHS = frozenset("january february march april may june july august september october november december "
-                    "jan feb mar apr jun jul aug sep sept oct nov dec yesterday today".split())
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec yesterday today".split()
+)
 
 
 def is_date_word(term: str) -> bool:
     """Month names, years and day numbers: the part of a question retrieval turns into a date window."""
-    return term in _MONTHS or (term.isdigit() and (len(term) == 4 and term[:2] in ("19", "20") or
-                                                   1 <= int(term) <= 31))
+    if term in _MONTHS:
+        return True
+    return term.isdigit() and ((len(term) == 4 and term[:2] in ("19", "20")) or 1 <= int(term) <= 31)
+
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 

@@ -33,7 +33,7 @@ def assert_invariants(answer: Answer, service) -> None:
     for c in answer.citations:
         assert (c.chunk_id, c.article_id) in passage_keys, "a citation points at a retrieved passage"
         body = service.snapshot.store.get_article(c.article_id).body
-        assert body[c.start:c.end] == c.quote, "quote equals the article body at [start:end]"
+        assert body[c.start : c.end] == c.quote, "quote equals the article body at [start:end]"
         passage = next(p for p in answer.passages if p.chunk_id == c.chunk_id)
         assert passage.start <= c.start and c.end <= passage.end, "the quote lies inside its passage"
         assert c.quote in answer.answer, "the answer shows the quote verbatim"
@@ -47,15 +47,19 @@ def assert_invariants(answer: Answer, service) -> None:
 
 # --- pure logic (fast) ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("q,t", [
-    ("How many rebels left Darayya?", QType.COUNT),
-    ("How long did the truce last?", QType.DURATION),
-    ("When did the truce begin?", QType.DATE),
-    ("Who brokered the deal?", QType.PERSON),
-    ("Where were the rebels taken?", QType.PLACE),
-    ("What happened in Aleppo in August 2016?", QType.EVENTS),
-    ("Why did the talks fail?", QType.GENERAL),
-])
+
+@pytest.mark.parametrize(
+    "q,t",
+    [
+        ("How many rebels left Darayya?", QType.COUNT),
+        ("How long did the truce last?", QType.DURATION),
+        ("When did the truce begin?", QType.DATE),
+        ("Who brokered the deal?", QType.PERSON),
+        ("Where were the rebels taken?", QType.PLACE),
+        ("What happened in Aleppo in August 2016?", QType.EVENTS),
+        ("Why did the talks fail?", QType.GENERAL),
+    ],
+)
 def test_question_type(q, t):
     assert question_type(q) is t
 
@@ -67,8 +71,10 @@ def test_count_wants_a_counted_number_not_a_date():
 
 
 def test_follow_up_rewrite_carries_the_previous_turn():
-    history = [{"role": "user", "content": "What happened in Darayya?"},
-               {"role": "assistant", "content": "Rebels started evacuating. [1]"}]
+    history = [
+        {"role": "user", "content": "What happened in Darayya?"},
+        {"role": "assistant", "content": "Rebels started evacuating. [1]"},
+    ]
     assert is_follow_up("And how many rebels left?")
     assert "Darayya" in rewrite("And how many rebels left?", history)
     assert rewrite("Who brokered the truce in Hasakah?", history) == "Who brokered the truce in Hasakah?"
@@ -76,38 +82,63 @@ def test_follow_up_rewrite_carries_the_previous_turn():
 
 
 def _passage(text: str, n: int = 1, **kw) -> Passage:
-    return Passage(chunk_id=n, article_id=f"a{n}", title=kw.get("title", "Title"), source="Reuters",
-                   date=kw.get("date", "2016-08-26"), date_inferred=False, date_evidence=None, url=None,
-                   text=text, start=0, end=len(text), score=kw.get("score", 1.0))
+    return Passage(
+        chunk_id=n,
+        article_id=f"a{n}",
+        title=kw.get("title", "Title"),
+        source="Reuters",
+        date=kw.get("date", "2016-08-26"),
+        date_inferred=False,
+        date_evidence=None,
+        url=None,
+        text=text,
+        start=0,
+        end=len(text),
+        score=kw.get("score", 1.0),
+    )
 
 
 def test_abstains_when_passages_do_not_cover_the_question():
-    ans = ExtractiveAnswerer().answer("Who won the World Cup in 2018?",
-                                      [_passage("Rebels left Darayya under a deal with the government.")])
+    ans = ExtractiveAnswerer().answer(
+        "Who won the World Cup in 2018?", [_passage("Rebels left Darayya under a deal with the government.")]
+    )
     assert ans.abstained and not ans.citations and "don't answer" in ans.answer
 
 
 def test_quotes_are_verbatim_and_trimmed_with_visible_ellipses():
-    long = ("Under the deal, which was agreed after weeks of talks between the sides, " * 4
-            + "the rebels will be taken to Idlib, held by Jaish al-Fatah, a coalition of groups.")
+    long = (
+        "Under the deal, which was agreed after weeks of talks between the sides, " * 4
+        + "the rebels will be taken to Idlib, held by Jaish al-Fatah, a coalition of groups."
+    )
     ans = ExtractiveAnswerer().answer("Where will the rebels be taken?", [_passage(long)])
     assert not ans.abstained
     c = ans.citations[0]
-    assert long[c.start:c.end] == c.quote and "Idlib" in c.quote
+    assert long[c.start : c.end] == c.quote and "Idlib" in c.quote
     assert "…" in ans.answer and len(c.quote) < len(long)
 
 
 def test_timeline_orders_by_report_date():
-    ps = [_passage("Fighting in Aleppo intensified as rebels attacked the artillery base.", 1, date="2016-08-06",
-                   title="Aleppo battle"),
-          _passage("Fighting in Aleppo continued as government forces attacked rebel positions.", 2,
-                   date="2016-08-02", title="Aleppo fighting")]
+    ps = [
+        _passage(
+            "Fighting in Aleppo intensified as rebels attacked the artillery base.",
+            1,
+            date="2016-08-06",
+            title="Aleppo battle",
+        ),
+        _passage(
+            "Fighting in Aleppo continued as government forces attacked rebel positions.",
+            2,
+            date="2016-08-02",
+            title="Aleppo fighting",
+        ),
+    ]
     ans = ExtractiveAnswerer().answer("What happened in Aleppo fighting?", ps)
     assert not ans.abstained and len(ans.citations) == 2
     assert [c.date for c in ans.citations] == ["2016-08-02", "2016-08-06"]
 
 
 # --- the real model over the seed corpus ---------------------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", HAND_CHECKED, ids=[c["question"][:40] for c in HAND_CHECKED])
@@ -117,8 +148,11 @@ def test_hand_checked_question(seed_service, case):
     assert not ans.abstained, ans.answer
     assert any(c.article_id == case["article"] for c in ans.citations), ans.answer
     # the expected fact is in a sentence that cites the evidence article
-    lines = [ln for ln in ans.answer.splitlines()
-             if any(c.article_id == case["article"] and f"[{c.n}]" in ln for c in ans.citations)]
+    lines = [
+        ln
+        for ln in ans.answer.splitlines()
+        if any(c.article_id == case["article"] and f"[{c.n}]" in ln for c in ans.citations)
+    ]
     for fact in case["expect"]:
         assert any(fact.lower() in ln.lower() for ln in lines), (fact, ans.answer)
     # every cited sentence says when its report is from (or that it is undated)
@@ -173,23 +207,26 @@ def test_as_of_excludes_later_reports(seed_service):
 
 @pytest.mark.slow
 def test_follow_up_retrieves_the_previous_topic(seed_service):
-    history = [{"role": "user", "content": "What happened in Darayya?"},
-               {"role": "assistant", "content": "…"}]
+    history = [{"role": "user", "content": "What happened in Darayya?"}, {"role": "assistant", "content": "…"}]
     ans = seed_service.ask(AskRequest("And how many rebels left?", history=history))
     assert_invariants(ans, seed_service)
     assert ans.passages[0].article_id == "seed-residents-and-rebels-start-evacuating-darayya"
     assert ans.rewritten_question and "Darayya" in ans.rewritten_question
 
 
-_WORDS = sorted({w for c in HAND_CHECKED for w in re.findall(r"[A-Za-z][a-z-]+", c["question"])}
-                | {"siege", "truce", "rebels", "Aleppo", "Hasakah", "Kerry", "drone", "convoy", "weather"})
+_WORDS = sorted(
+    {w for c in HAND_CHECKED for w in re.findall(r"[A-Za-z][a-z-]+", c["question"])}
+    | {"siege", "truce", "rebels", "Aleppo", "Hasakah", "Kerry", "drone", "convoy", "weather"}
+)
 
 
 @pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8),
-       prefix=st.sampled_from(["", "How many ", "Who ", "When did ", "What happened in ", "Where ", "Why "]),
-       top_k=st.integers(1, 12))
+@given(
+    words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8),
+    prefix=st.sampled_from(["", "How many ", "Who ", "When did ", "What happened in ", "Where ", "Why "]),
+    top_k=st.integers(1, 12),
+)
 def test_invariants_hold_for_generated_questions(seed_service, words, prefix, top_k):
     ans = seed_service.ask(AskRequest(prefix + " ".join(words) + "?", top_k=top_k))
     assert len(ans.passages) <= top_k

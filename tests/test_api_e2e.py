@@ -32,15 +32,17 @@ def test_ask_returns_a_cited_answer(live_server):
     for c in body["citations"]:
         assert f"[{c['n']}]" in body["answer"] and c["chunk_id"] in passage_ids
         article = httpx.get(f"{live_server.url}/articles/{c['article_id']}", timeout=10).json()
-        assert article["body"][c["start"]:c["end"]] == c["quote"]
+        assert article["body"][c["start"] : c["end"]] == c["quote"]
         assert c["date"] == "2016-08-26" and c["date_inferred"] is True
     assert body["timings_ms"]["total"] > 0
 
 
 def test_sse_streams_the_same_answer_in_order(live_server):
     plain = httpx.post(f"{live_server.url}/ask", json={"question": Q}, timeout=30).json()
-    for url, headers in ((f"{live_server.url}/ask", {"Accept": "text/event-stream"}),
-                         (f"{live_server.url}/ask/stream", {})):
+    for url, headers in (
+        (f"{live_server.url}/ask", {"Accept": "text/event-stream"}),
+        (f"{live_server.url}/ask/stream", {}),
+    ):
         with httpx.stream("POST", url, json={"question": Q}, headers=headers, timeout=30) as r:
             assert r.status_code == 200
             assert r.headers["content-type"].startswith("text/event-stream")
@@ -62,20 +64,23 @@ def test_sse_streams_the_same_answer_in_order(live_server):
         assert events[-1][1]["abstained"] is False and "total" in events[-1][1]["timings_ms"]
 
 
-@pytest.mark.parametrize("payload,fragment", [
-    ({"question": ""}, "question"),
-    ({"question": "   "}, "blank"),
-    ({"question": "x" * 2001}, "question"),
-    ({"question": "ok", "top_k": 0}, "top_k"),
-    ({"question": "ok", "top_k": 51}, "top_k"),
-    ({"question": "ok", "top_k": "many"}, "top_k"),
-    ({"question": 5}, "question"),
-    ({"question": "ok", "filters": {"date_from": "2016-02-30"}}, "date_from"),
-    ({"question": "ok", "filters": {"date_from": "2016-09-01", "date_to": "2016-08-01"}}, "after"),
-    ({"question": "ok", "as_of": "yesterday"}, "as_of"),
-    ({"question": "ok", "history": [{"role": "system", "content": "x"}]}, "role"),
-    ({"question": "ok", "surprise": 1}, "surprise"),
-])
+@pytest.mark.parametrize(
+    "payload,fragment",
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   "}, "blank"),
+        ({"question": "x" * 2001}, "question"),
+        ({"question": "ok", "top_k": 0}, "top_k"),
+        ({"question": "ok", "top_k": 51}, "top_k"),
+        ({"question": "ok", "top_k": "many"}, "top_k"),
+        ({"question": 5}, "question"),
+        ({"question": "ok", "filters": {"date_from": "2016-02-30"}}, "date_from"),
+        ({"question": "ok", "filters": {"date_from": "2016-09-01", "date_to": "2016-08-01"}}, "after"),
+        ({"question": "ok", "as_of": "yesterday"}, "as_of"),
+        ({"question": "ok", "history": [{"role": "system", "content": "x"}]}, "role"),
+        ({"question": "ok", "surprise": 1}, "surprise"),
+    ],
+)
 def test_bad_input_is_a_4xx_json_message(live_server, payload, fragment):
     r = httpx.post(f"{live_server.url}/ask", json=payload, timeout=30)
     assert r.status_code == 422
@@ -83,8 +88,9 @@ def test_bad_input_is_a_4xx_json_message(live_server, payload, fragment):
 
 
 def test_malformed_json_body(live_server):
-    r = httpx.post(f"{live_server.url}/ask", content=b"{not json", timeout=30,
-                   headers={"Content-Type": "application/json"})
+    r = httpx.post(
+        f"{live_server.url}/ask", content=b"{not json", timeout=30, headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and "error" in r.json()
 
 
@@ -113,6 +119,5 @@ def test_openapi_docs_are_served(live_server):
 
 
 def test_abstention_over_http_cites_nothing(live_server):
-    body = httpx.post(f"{live_server.url}/ask", json={"question": "Who wrote Pride and Prejudice?"},
-                      timeout=30).json()
+    body = httpx.post(f"{live_server.url}/ask", json={"question": "Who wrote Pride and Prejudice?"}, timeout=30).json()
     assert body["abstained"] and body["citations"] == [] and not re.search(r"\[\d+\]", body["answer"])

@@ -34,8 +34,14 @@ def make_app(index: Path, embedder, **overrides):
     from rag.pipeline import RagService
     from rag.settings import Settings
 
-    fields = {"api_token": TOKEN, "log_requests": False, "rate_limit_per_minute": 0, "cors_origins": [],
-              "read_token_required": False, **overrides}
+    fields = {
+        "api_token": TOKEN,
+        "log_requests": False,
+        "rate_limit_per_minute": 0,
+        "cors_origins": [],
+        "read_token_required": False,
+        **overrides,
+    }
     s = Settings(index=index, **fields)
     return create_app(s, RagService(s, embedder=embedder))
 
@@ -53,24 +59,31 @@ def version(c: TestClient) -> str:
 # --- auth ---------------------------------------------------------------------------------------------
 def test_writes_are_disabled_when_no_token_is_configured(seed_index_copy, embedder):
     c = TestClient(make_app(seed_index_copy, embedder, api_token=None))
-    for r in (c.post("/ingest", content=ZEBRA_MD, headers={"Content-Type": "text/markdown", **AUTH}),
-              c.delete("/articles/anything", headers=AUTH)):
+    for r in (
+        c.post("/ingest", content=ZEBRA_MD, headers={"Content-Type": "text/markdown", **AUTH}),
+        c.delete("/articles/anything", headers=AUTH),
+    ):
         assert r.status_code == 403
         assert r.json() == {"error": "writes are disabled: set RAG_API_TOKEN"}
     assert c.get("/search", params={"q": "zebra"}).status_code == 200  # reads stay open
 
 
-@pytest.mark.parametrize("headers, error", [
-    ({}, "missing bearer token"),
-    ({"Authorization": "Bearer wrong-token"}, "invalid bearer token"),
-    ({"Authorization": f"Bearer {TOKEN}x"}, "invalid bearer token"),
-    ({"Authorization": f"Basic {TOKEN}"}, "missing bearer token"),
-    ({"Authorization": "Bearer "}, "missing bearer token"),
-])
+@pytest.mark.parametrize(
+    "headers, error",
+    [
+        ({}, "missing bearer token"),
+        ({"Authorization": "Bearer wrong-token"}, "invalid bearer token"),
+        ({"Authorization": f"Bearer {TOKEN}x"}, "invalid bearer token"),
+        ({"Authorization": f"Basic {TOKEN}"}, "missing bearer token"),
+        ({"Authorization": "Bearer "}, "missing bearer token"),
+    ],
+)
 def test_missing_or_wrong_token_is_401_with_www_authenticate(client, headers, error):
     before = version(client)
-    for r in (client.post("/ingest", content=ZEBRA_MD, headers={"Content-Type": "text/markdown", **headers}),
-              client.delete("/articles/seed-anything", headers=headers)):
+    for r in (
+        client.post("/ingest", content=ZEBRA_MD, headers={"Content-Type": "text/markdown", **headers}),
+        client.delete("/articles/seed-anything", headers=headers),
+    ):
         assert r.status_code == 401, r.text
         assert r.json()["error"] == error
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
@@ -113,8 +126,7 @@ def test_openapi_documents_bearer_auth_on_write_routes(client):
 def test_no_cors_headers_unless_configured(client):
     r = client.get("/health", headers={"Origin": "https://evil.example"})
     assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
-    pre = client.options("/ask", headers={"Origin": "https://evil.example",
-                                          "Access-Control-Request-Method": "POST"})
+    pre = client.options("/ask", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in pre.headers
 
 
@@ -123,8 +135,14 @@ def test_cors_headers_for_configured_origins_only(seed_index_copy, embedder):
     r = c.get("/health", headers={"Origin": "https://chat.example"})
     assert r.headers["access-control-allow-origin"] == "https://chat.example"
     assert "x-request-id" in r.headers["access-control-expose-headers"].lower()
-    pre = c.options("/ingest", headers={"Origin": "https://chat.example", "Access-Control-Request-Method": "POST",
-                                        "Access-Control-Request-Headers": "authorization, content-type"})
+    pre = c.options(
+        "/ingest",
+        headers={
+            "Origin": "https://chat.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert pre.status_code == 200
     assert "POST" in pre.headers["access-control-allow-methods"]
     assert "authorization" in pre.headers["access-control-allow-headers"].lower()
@@ -146,8 +164,11 @@ def test_upload_over_the_limit_is_413_and_writes_nothing(seed_index_copy, embedd
     assert r.status_code == 413 and r.json()["error"].startswith("request body too large")
     # two files that fit one by one but not together
     half = ZEBRA_MD + b"z" * 900
-    r = c.post("/ingest", headers=AUTH, files=[("files", ("a.md", half, "text/markdown")),
-                                               ("files", ("b.md", half, "text/markdown"))])
+    r = c.post(
+        "/ingest",
+        headers=AUTH,
+        files=[("files", ("a.md", half, "text/markdown")), ("files", ("b.md", half, "text/markdown"))],
+    )
     assert r.status_code == 413
     assert version(c) == before
 
@@ -161,6 +182,7 @@ def test_body_limit_applies_to_every_request_even_when_streamed(seed_index_copy,
     def chunks():  # no Content-Length: chunked transfer, counted as it arrives
         for _ in range(10):
             yield b" " * 200
+
     r = c.post("/ask", content=chunks(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413, r.text
     small = c.post("/ask", json={"question": "What happened?"})
@@ -174,11 +196,14 @@ def test_question_length_and_top_k_are_validated(client):
 
 
 # --- hostile file names -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("filename, expected_id", [
-    ("../../etc/passwd.md", "passwd"),
-    ("..\\..\\windows\\evil.md", "evil"),
-    ("/tmp/rag-abs-upload-probe.md", "rag-abs-upload-probe"),
-])
+@pytest.mark.parametrize(
+    "filename, expected_id",
+    [
+        ("../../etc/passwd.md", "passwd"),
+        ("..\\..\\windows\\evil.md", "evil"),
+        ("/tmp/rag-abs-upload-probe.md", "rag-abs-upload-probe"),
+    ],
+)
 def test_path_like_filenames_never_leave_the_temp_dir(client, monkeypatch, tmp_path, filename, expected_id):
     import rag.api.ops as ops
 
@@ -192,6 +217,7 @@ def test_path_like_filenames_never_leave_the_temp_dir(client, monkeypatch, tmp_p
 
     def outside_index():
         return {p for p in tmp_path.rglob("*") if index_dir not in p.parents and p != index_dir}
+
     before = outside_index()
 
     r = client.post("/ingest", headers=AUTH, files={"files": (filename, ZEBRA_MD, "text/markdown")})
@@ -212,8 +238,9 @@ def test_unsupported_extension_is_not_written_and_reports_the_client_name(client
 
     written = []
     monkeypatch.setattr(ops, "_create_private", lambda p: written.append(p) or open(p, "xb"))
-    r = client.post("/ingest", headers=AUTH, files={"files": ("../payload.sh", b"#!/bin/sh\nrm -rf /\n",
-                                                              "application/x-sh")})
+    r = client.post(
+        "/ingest", headers=AUTH, files={"files": ("../payload.sh", b"#!/bin/sh\nrm -rf /\n", "application/x-sh")}
+    )
     assert r.status_code == 422
     body = r.json()
     assert body["error"] == "nothing could be ingested"
@@ -222,9 +249,11 @@ def test_unsupported_extension_is_not_written_and_reports_the_client_name(client
 
 
 def test_skip_reasons_name_the_client_file_not_the_server_path(client):
-    jsonl = (b'{"id": "zeb-1", "title": "Zebras escape", "body": "Three zebras escaped from the zoo.", '
-             b'"date": "2024-03-02", "source": "Test Wire"}\n'
-             b'not json at all\n')
+    jsonl = (
+        b'{"id": "zeb-1", "title": "Zebras escape", "body": "Three zebras escaped from the zoo.", '
+        b'"date": "2024-03-02", "source": "Test Wire"}\n'
+        b"not json at all\n"
+    )
     r = client.post("/ingest", headers=AUTH, files={"files": ("feed.jsonl", jsonl, "application/x-ndjson")})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -235,12 +264,13 @@ def test_skip_reasons_name_the_client_file_not_the_server_path(client):
 
 def test_nothing_ingestible_is_422(client):
     before = version(client)
-    r = client.post("/ingest", headers={"Content-Type": "text/markdown", **AUTH},
-                    content=b"---\ntitle: Empty\n---\n")
+    r = client.post("/ingest", headers={"Content-Type": "text/markdown", **AUTH}, content=b"---\ntitle: Empty\n---\n")
     assert r.status_code == 422
     assert r.json()["error"] == "nothing could be ingested" and r.json()["skipped"]
-    assert client.post("/ingest", headers={"Content-Type": "application/pdf", **AUTH},
-                       content=b"%PDF-1.4").status_code == 415
+    assert (
+        client.post("/ingest", headers={"Content-Type": "application/pdf", **AUTH}, content=b"%PDF-1.4").status_code
+        == 415
+    )
     assert client.post("/ingest", headers=AUTH, files={"other": (None, "just a field")}).status_code == 422
     assert version(client) == before
 
@@ -296,6 +326,7 @@ def test_slow_request_gets_504_json(seed_index_copy, embedder):
     def slow_search(*a, **kw):
         time.sleep(3)
         raise AssertionError("should have been abandoned")
+
     svc.search = slow_search
     c = TestClient(app)
     t0 = time.monotonic()
@@ -308,8 +339,9 @@ def test_slow_request_gets_504_json(seed_index_copy, embedder):
 # --- the write routes end to end -----------------------------------------------------------------------------
 def test_ingest_then_ask_finds_the_new_article_then_delete_removes_it(client):
     before = client.get("/stats").json()
-    assert "zebra" not in json.dumps(client.post("/ask", json={"question": "Where did the zebras escape?"}).json()
-                                     ).lower()
+    assert (
+        "zebra" not in json.dumps(client.post("/ask", json={"question": "Where did the zebras escape?"}).json()).lower()
+    )
     r = client.post("/ingest", headers=AUTH, files={"files": ("zebras.md", ZEBRA_MD, "text/markdown")})
     assert r.status_code == 200, r.text
     rep = r.json()
@@ -335,12 +367,19 @@ def test_ingest_then_ask_finds_the_new_article_then_delete_removes_it(client):
 
 def test_raw_body_uploads_in_each_format(client):
     csv = b"id,title,body,date,source\ncsv-1,Ostrich race,An ostrich won the city marathon.,2024-04-01,Wire\n"
-    html = (b"<html><head><title>Penguin parade</title></head><body><article><h1>Penguin parade</h1>"
-            b"<p>Penguins marched through the harbour on Sunday to greet the ferry passengers.</p>"
-            b"</article></body></html>")
-    jsonl = b'{"id": "j-1", "title": "Llama loose", "body": "A llama walked into the town hall.", "date": "2024-05-01"}\n'
-    for ctype, data, name in (("text/csv", csv, "birds.csv"), ("text/html", html, "penguins.html"),
-                              ("application/x-ndjson", jsonl, None)):
+    html = (
+        b"<html><head><title>Penguin parade</title></head><body><article><h1>Penguin parade</h1>"
+        b"<p>Penguins marched through the harbour on Sunday to greet the ferry passengers.</p>"
+        b"</article></body></html>"
+    )
+    jsonl = (
+        b'{"id": "j-1", "title": "Llama loose", "body": "A llama walked into the town hall.", "date": "2024-05-01"}\n'
+    )
+    for ctype, data, name in (
+        ("text/csv", csv, "birds.csv"),
+        ("text/html", html, "penguins.html"),
+        ("application/x-ndjson", jsonl, None),
+    ):
         params = {"filename": name} if name else {}
         r = client.post("/ingest", params=params, content=data, headers={"Content-Type": ctype, **AUTH})
         assert r.status_code == 200, (ctype, r.text)
@@ -354,7 +393,7 @@ def test_raw_body_uploads_in_each_format(client):
 def test_request_id_is_echoed_when_sane_and_generated_otherwise(client):
     r = client.get("/health", headers={"X-Request-ID": "abc-123.def"})
     assert r.headers["X-Request-ID"] == "abc-123.def"
-    for bad in ("has space", "x" * 200, "quote\"d", ""):
+    for bad in ("has space", "x" * 200, 'quote"d', ""):
         r = client.get("/health", headers={"X-Request-ID": bad})
         assert r.headers["X-Request-ID"] != bad and re.fullmatch(r"[0-9a-f]{32}", r.headers["X-Request-ID"])
     a, b = client.get("/health").headers["X-Request-ID"], client.get("/health").headers["X-Request-ID"]
@@ -369,6 +408,7 @@ def test_one_json_log_line_per_request(seed_index_copy, embedder):
     class Grab(logging.Handler):
         def emit(self, record):
             lines.append(record.getMessage())
+
     h = Grab()
     logging.getLogger("rag.access").addHandler(h)
     try:
@@ -396,20 +436,32 @@ def test_metrics_in_prometheus_format(client):
     r = client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     fams = {f.name: f for f in text_string_to_metric_families(r.text)}
-    req = {(s.labels["route"], s.labels["status"]): s.value for s in fams["rag_http_requests"].samples
-           if s.name == "rag_http_requests_total"}
+    req = {
+        (s.labels["route"], s.labels["status"]): s.value
+        for s in fams["rag_http_requests"].samples
+        if s.name == "rag_http_requests_total"
+    }
     assert req[("/search", "200")] == 1 and req[("/articles/{article_id}", "404")] == 1
     assert req[("/ingest", "200")] == 1
-    lat = [s for s in fams["rag_http_request_duration_seconds"].samples
-           if s.name.endswith("_count") and s.labels["route"] == "/search"]
+    lat = [
+        s
+        for s in fams["rag_http_request_duration_seconds"].samples
+        if s.name.endswith("_count") and s.labels["route"] == "/search"
+    ]
     assert lat and lat[0].value == 1
     articles = next(s.value for s in fams["rag_index_articles"].samples)
     assert articles == 9  # 8 seed articles + the upload
-    added = {s.labels["change"]: s.value for s in fams["rag_ingest_articles"].samples
-             if s.name == "rag_ingest_articles_total"}
+    added = {
+        s.labels["change"]: s.value
+        for s in fams["rag_ingest_articles"].samples
+        if s.name == "rag_ingest_articles_total"
+    }
     assert added["added"] == 1
-    ok = {(s.labels["kind"], s.labels["outcome"]): s.value for s in fams["rag_ingest_requests"].samples
-          if s.name == "rag_ingest_requests_total"}
+    ok = {
+        (s.labels["kind"], s.labels["outcome"]): s.value
+        for s in fams["rag_ingest_requests"].samples
+        if s.name == "rag_ingest_requests_total"
+    }
     assert ok[("ingest", "ok")] == 1
 
 

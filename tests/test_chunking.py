@@ -17,7 +17,7 @@ from rag.sentences import sentence_spans
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_SEED = ROOT / "corpus" / "seed"
 BUDGET = 200  # Settings.chunk_tokens
-MARGIN = 8    # sentences are counted one by one; the joined chunk may tokenize a little differently
+MARGIN = 8  # sentences are counted one by one; the joined chunk may tokenize a little differently
 MODEL_WINDOW = 256  # all-MiniLM-L6-v2 reads 256 tokens, [CLS] and [SEP] included
 
 
@@ -25,7 +25,7 @@ def _covered(body: str, chunks: list[Chunk]) -> list[int]:
     """Positions of non-whitespace characters that no chunk covers."""
     covered = bytearray(len(body))
     for c in chunks:
-        covered[c.start:c.end] = b"\x01" * (c.end - c.start)
+        covered[c.start : c.end] = b"\x01" * (c.end - c.start)
     return [i for i, ch in enumerate(body) if not covered[i] and not ch.isspace()]
 
 
@@ -34,7 +34,7 @@ def _check_offsets(a: Article, chunks: list[Chunk]) -> None:
     for c in chunks:
         assert c.article_id == a.id
         assert 0 <= c.start < c.end <= len(a.body)
-        assert a.body[c.start:c.end] == c.text
+        assert a.body[c.start : c.end] == c.text
         assert c.text == c.text.strip()
     for p, q in zip(chunks, chunks[1:]):
         assert p.start < q.start and p.end < q.end, "a chunk is not past its predecessor"
@@ -101,8 +101,9 @@ def _check_overlap(a: Article, chunks: list[Chunk], count_tokens) -> None:
             if (q.start, p.end) in counts:
                 continue
             s, e = sentence_at(q.start)
-            assert p.end <= e and counts[(s, e)] > BUDGET, \
-                f"{a.id}: overlap {a.body[q.start:p.end]!r} is neither a sentence nor a piece of a long one"
+            assert p.end <= e and counts[(s, e)] > BUDGET, (
+                f"{a.id}: overlap {a.body[q.start : p.end]!r} is neither a sentence nor a piece of a long one"
+            )
             continue
         last, first = sentence_at(p.end - 1), sentence_at(q.start)
         if last[1] != p.end or first[0] != q.start:  # a cut inside an over-long sentence
@@ -113,6 +114,7 @@ def _check_overlap(a: Article, chunks: list[Chunk], count_tokens) -> None:
 
 
 # --- real tokenizer -------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_seed_corpus_chunks_fit_the_model(embedder, count_tokens):
@@ -159,6 +161,7 @@ def test_unspaced_text_is_still_cut_to_budget(count_tokens):
 
 # --- pure logic (fast) ---------------------------------------------------------------------------
 
+
 def _body(n: int) -> str:
     return " ".join(f"Sentence number {i} says something about town {i}." for i in range(n))
 
@@ -170,7 +173,7 @@ def test_consecutive_chunks_overlap_by_one_sentence():
     _check_offsets(a, chunks)
     spans = sentence_spans(a.body)
     for p, q in zip(chunks, chunks[1:]):
-        shared = a.body[q.start:p.end]
+        shared = a.body[q.start : p.end]
         assert (q.start, p.end) in spans, shared
         assert shared.startswith("Sentence number ") and shared.count(".") == 1
 
@@ -192,7 +195,7 @@ def test_no_chunk_is_only_the_overlap():
     sizes = [100, 90, 150]
     body = " ".join(" ".join(["word"] * n) + "." for n in sizes)
     a = Article(id="r", title="", body=body)
-    count = lambda texts: [len(t.split()) for t in texts]  # noqa: E731
+    count = lambda texts: [len(t.split()) for t in texts]
     chunks = chunk_article(a, count, max_tokens=200, overlap=1)
     assert len(chunks) == 2
     assert all(q.end > p.end for p, q in zip(chunks, chunks[1:]))
@@ -206,15 +209,24 @@ def test_short_and_empty_bodies():
     assert (c.start, c.end, c.text) == (2, 11, "Just one.")
 
 
-@pytest.mark.parametrize("text, sentences", [
-    ("He met Mr. Smith in Washington. Then he left.", ["He met Mr. Smith in Washington.", "Then he left."]),
-    ("The U.S. State Department said so. Others disagreed.",
-     ["The U.S. State Department said so.", "Others disagreed."]),
-    ("Gen. Mattis and Dr. Jones met Sen. J. Smith on Friday. They talked.",
-     ["Gen. Mattis and Dr. Jones met Sen. J. Smith on Friday.", "They talked."]),
-    ("Fighting resumed.\n\nMrs. Ahmed fled with her children. She returned on Aug. 3.",
-     ["Fighting resumed.", "Mrs. Ahmed fled with her children.", "She returned on Aug. 3."]),
-])
+@pytest.mark.parametrize(
+    "text, sentences",
+    [
+        ("He met Mr. Smith in Washington. Then he left.", ["He met Mr. Smith in Washington.", "Then he left."]),
+        (
+            "The U.S. State Department said so. Others disagreed.",
+            ["The U.S. State Department said so.", "Others disagreed."],
+        ),
+        (
+            "Gen. Mattis and Dr. Jones met Sen. J. Smith on Friday. They talked.",
+            ["Gen. Mattis and Dr. Jones met Sen. J. Smith on Friday.", "They talked."],
+        ),
+        (
+            "Fighting resumed.\n\nMrs. Ahmed fled with her children. She returned on Aug. 3.",
+            ["Fighting resumed.", "Mrs. Ahmed fled with her children.", "She returned on Aug. 3."],
+        ),
+    ],
+)
 def test_sentence_spans_keep_titles_with_names(text, sentences):
     spans = sentence_spans(text)
     assert [text[s:e] for s, e in spans] == sentences
@@ -244,13 +256,41 @@ def test_embedding_text_adds_the_title_but_never_to_the_quote():
 # --- property tests --------------------------------------------------------------------------------
 
 # Arbitrary unicode plus what matters to sentence splitting, so it turns up often.
-_SPECIAL = st.sampled_from([". ", "\n", "\n\n", "Mr. ", "U.S. ", "? ", "!", " ", "\t", "\u00a0", "\u2028",
-                            "\x00", "\x08", "\ufffd", "\u0301", "\U0001f600", "…", "。", "e", "word ",
-                            "\r\n", "\ufeff"])
+_SPECIAL = st.sampled_from(
+    [
+        ". ",
+        "\n",
+        "\n\n",
+        "Mr. ",
+        "U.S. ",
+        "? ",
+        "!",
+        " ",
+        "\t",
+        "\u00a0",
+        "\u2028",
+        "\x00",
+        "\x08",
+        "\ufffd",
+        "\u0301",
+        "\U0001f600",
+        "…",
+        "。",
+        "e",
+        "word ",
+        "\r\n",
+        "\ufeff",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=30), _SPECIAL), max_size=60).map("".join)
-WORDY = st.lists(st.one_of(st.sampled_from(["alpha", "Beta", "γάμμα", "дельта", "x1", "U.S.", "Mr."]),
-                           st.sampled_from([" ", " ", " ", ". ", "\n", ", "])), min_size=50, max_size=400
-                 ).map("".join)
+WORDY = st.lists(
+    st.one_of(
+        st.sampled_from(["alpha", "Beta", "γάμμα", "дельта", "x1", "U.S.", "Mr."]),
+        st.sampled_from([" ", " ", " ", ". ", "\n", ", "]),
+    ),
+    min_size=50,
+    max_size=400,
+).map("".join)
 PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

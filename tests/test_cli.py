@@ -22,8 +22,14 @@ HASH = {"RAG_EMBEDDING_MODEL": "hash-bow"}
 def rag(*args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     full.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})})
-    return subprocess.run([sys.executable, "-m", "rag.cli", *map(str, args)], env=full, cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *map(str, args)],
+        env=full,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_one_line_error(res: subprocess.CompletedProcess, code: int | None = None) -> str:
@@ -39,13 +45,23 @@ def assert_one_line_error(res: subprocess.CompletedProcess, code: int | None = N
 
 
 def _records() -> list[str]:
-    good = [json.dumps({"id": f"r{i}", "title": f"Report {i} on Aleppo",
-                        "text": f"Fighting near Aleppo continued on day {i}. Aid convoys waited at the border.",
-                        "source": "Reuters" if i % 2 else "SANA", "date": f"2016-08-{10 + i:02d}"})
-            for i in range(5)]
-    bad = ["{this is not json",
-           json.dumps({"id": "empty", "title": "Empty", "text": "   "}),
-           json.dumps({"id": "baddate", "title": "Bad date", "text": "Some text.", "date": "sometime soon"})]
+    good = [
+        json.dumps(
+            {
+                "id": f"r{i}",
+                "title": f"Report {i} on Aleppo",
+                "text": f"Fighting near Aleppo continued on day {i}. Aid convoys waited at the border.",
+                "source": "Reuters" if i % 2 else "SANA",
+                "date": f"2016-08-{10 + i:02d}",
+            }
+        )
+        for i in range(5)
+    ]
+    bad = [
+        "{this is not json",
+        json.dumps({"id": "empty", "title": "Empty", "text": "   "}),
+        json.dumps({"id": "baddate", "title": "Bad date", "text": "Some text.", "date": "sometime soon"}),
+    ]
     return good[:2] + bad[:1] + good[2:3] + bad[1:] + good[3:]
 
 
@@ -154,13 +170,13 @@ def test_check_reports_a_corrupt_index(tmp_path, jsonl):
 def test_stats_and_check_without_an_index(tmp_path):
     assert "no index" in assert_one_line_error(rag("stats", "--index", tmp_path / "none", env=HASH))
     assert "no index" in assert_one_line_error(rag("check", "--index", tmp_path / "none", env=HASH))
-    assert "no index" in assert_one_line_error(rag("ask", "What happened?", "--index", tmp_path / "none",
-                                                   env=HASH))
+    assert "no index" in assert_one_line_error(rag("ask", "What happened?", "--index", tmp_path / "none", env=HASH))
 
 
 def test_ask_rejects_bad_options_in_one_line(tmp_path):
-    msg = assert_one_line_error(rag("ask", "What happened?", "--as-of", "yesterday",
-                                    "--index", tmp_path / "none", env=HASH), 2)
+    msg = assert_one_line_error(
+        rag("ask", "What happened?", "--as-of", "yesterday", "--index", tmp_path / "none", env=HASH), 2
+    )
     assert "as_of" in msg
     assert_one_line_error(rag("ask", "   ", "--index", tmp_path / "none", env=HASH), 2)
 
@@ -188,15 +204,21 @@ def _check_ask_json(d: dict) -> None:
 def test_ask_real_model_over_seed_index(seed_index):
     from rag.readers import read_path
 
-    res = rag("ask", "How long was the US-Russia truce extended?", "--json", "--top-k", "5",
-              env={"RAG_INDEX": str(seed_index)})
+    res = rag(
+        "ask",
+        "How long was the US-Russia truce extended?",
+        "--json",
+        "--top-k",
+        "5",
+        env={"RAG_INDEX": str(seed_index)},
+    )
     assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)
     _check_ask_json(d)
     assert not d["abstained"] and d["citations"]
     bodies = {a.id: a.body for a in read_path(CORPUS).articles}
     for c in d["citations"]:
-        assert bodies[c["article_id"]][c["start"]:c["end"]] == c["quote"]
+        assert bodies[c["article_id"]][c["start"] : c["end"]] == c["quote"]
     assert "48 hours" in d["answer"]
     human = rag("ask", "How long was the US-Russia truce extended?", "--index", seed_index)
     assert human.returncode == 0 and "[1]" in human.stdout

@@ -25,7 +25,7 @@ def test_dedupe_keeps_first_appearance():
 
 
 def test_ranking_metrics_single_relevant_after_dedupe():
-    ranked = ["a", "a", "b", "c", "d"]          # articles: a, b, c, d → c is rank 3
+    ranked = ["a", "a", "b", "c", "d"]  # articles: a, b, c, d → c is rank 3
     assert M.recall_at_k(ranked, ["c"], 1) == 0.0
     assert M.recall_at_k(ranked, ["c"], 3) == 1.0
     assert M.reciprocal_rank(ranked, ["c"]) == pytest.approx(1 / 3)
@@ -57,14 +57,17 @@ def test_ranking_metrics_miss_and_cutoff():
 # --- answers ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, norm", [
-    ("The 8,000 Rebels!", "8000 rebels"),
-    ("1,000,000 people", "1000000 people"),
-    ("a  house in   Oregon.", "house in oregon"),
-    ("Liwa’ Shuhada al-Islam", "liwa shuhada al islam"),
-    ("$1.65 million", "1.65 million"),
-    ("Tu-22M3", "tu 22 m3"),
-])
+@pytest.mark.parametrize(
+    "text, norm",
+    [
+        ("The 8,000 Rebels!", "8000 rebels"),
+        ("1,000,000 people", "1000000 people"),
+        ("a  house in   Oregon.", "house in oregon"),
+        ("Liwa’ Shuhada al-Islam", "liwa shuhada al islam"),
+        ("$1.65 million", "1.65 million"),
+        ("Tu-22M3", "tu 22 m3"),
+    ],
+)
 def test_normalize_answer(text, norm):
     assert M.normalize_answer(text) == norm
 
@@ -77,8 +80,9 @@ def test_contains_answer_on_token_boundaries():
     assert not M.contains_answer("the Asayishes", ["Asayish"])
     assert not M.contains_answer("anything", ["", "  "])
     assert M.contains_answer("The Kerry–Lavrov deal", ["nobody", "Lavrov"])
-    assert M.contains_answer("The Philadelphia Eagles and the Kansas City Chiefs will face off",
-                             ["Philadelphia Eagles & Kansas City Chiefs"])
+    assert M.contains_answer(
+        "The Philadelphia Eagles and the Kansas City Chiefs will face off", ["Philadelphia Eagles & Kansas City Chiefs"]
+    )
 
 
 # --- claims and citations ----------------------------------------------------------------------------------
@@ -86,16 +90,32 @@ def test_contains_answer_on_token_boundaries():
 BODY = "The truce was extended by 48 hours. Aid convoys waited at the border. Nothing else happened."
 
 
-def _answer(quote_start: int, quote_end: int, quote: str | None = None, text: str | None = None,
-            chunk_id: int = 7, article_id: str = "art") -> dict:
+def _answer(
+    quote_start: int,
+    quote_end: int,
+    quote: str | None = None,
+    text: str | None = None,
+    chunk_id: int = 7,
+    article_id: str = "art",
+) -> dict:
     quote = BODY[quote_start:quote_end] if quote is None else quote
     return {
         "answer": text if text is not None else f"Reuters (10 Sep 2016): “{quote}” [1]",
         "abstained": False,
-        "citations": [{"n": 1, "article_id": article_id, "title": "Truce extended", "chunk_id": chunk_id,
-                       "start": quote_start, "end": quote_end, "quote": quote}],
-        "passages": [{"chunk_id": 7, "article_id": "art", "title": "Truce extended", "start": 0,
-                      "end": len(BODY), "quote": BODY}],
+        "citations": [
+            {
+                "n": 1,
+                "article_id": article_id,
+                "title": "Truce extended",
+                "chunk_id": chunk_id,
+                "start": quote_start,
+                "end": quote_end,
+                "quote": quote,
+            }
+        ],
+        "passages": [
+            {"chunk_id": 7, "article_id": "art", "title": "Truce extended", "start": 0, "end": len(BODY), "quote": BODY}
+        ],
     }
 
 
@@ -106,7 +126,10 @@ def body_of(article_id: str) -> str | None:
 def test_split_claims_at_markers():
     claims = M.split_claims("Reuters: “A.” [1]\nSANA: “B.” [2][3]\nAnd an uncited tail.")
     assert [(c.text, c.markers) for c in claims] == [
-        ("Reuters: “A.”", [1]), ("SANA: “B.”", [2, 3]), ("And an uncited tail.", [])]
+        ("Reuters: “A.”", [1]),
+        ("SANA: “B.”", [2, 3]),
+        ("And an uncited tail.", []),
+    ]
     assert M.split_claims("Only text.") == [M.Claim("Only text.", [])]
     assert [c.markers for c in M.split_claims("x [1] [2] .")] == [[1, 2]]
 
@@ -128,7 +151,7 @@ def test_forged_quote_is_an_invalid_citation():
     a = _answer(0, 35, quote=forged)
     problems = M.citation_problems(a, body_of)
     assert len(problems) == 1 and "not the article body" in problems[0]
-    q = M.citation_quality(a, body_of)   # and the claim is no longer verbatim-supported
+    q = M.citation_quality(a, body_of)  # and the claim is no longer verbatim-supported
     assert q["claim_results"][0]["method"] == "lexical"
 
 
@@ -169,11 +192,13 @@ def test_paraphrase_support_score():
 
 
 def test_abstention_accounting():
-    recs = [{"answerable": True, "abstained": False, "kind": "answerable"},
-            {"answerable": True, "abstained": True, "kind": "answerable"},
-            {"answerable": True, "abstained": False, "kind": "answerable"},
-            {"answerable": False, "abstained": True, "kind": "off_topic"},
-            {"answerable": False, "abstained": False, "kind": "filtered_out"}]
+    recs = [
+        {"answerable": True, "abstained": False, "kind": "answerable"},
+        {"answerable": True, "abstained": True, "kind": "answerable"},
+        {"answerable": True, "abstained": False, "kind": "answerable"},
+        {"answerable": False, "abstained": True, "kind": "off_topic"},
+        {"answerable": False, "abstained": False, "kind": "filtered_out"},
+    ]
     s = M.abstention_summary(recs)
     assert s["false_abstention_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert s["abstention_rate_unanswerable"] == 0.5
@@ -201,10 +226,18 @@ def test_question_file_errors_are_one_line(tmp_path):
 
 def test_question_kinds_and_limit(tmp_path):
     p = tmp_path / "q.jsonl"
-    rows = [{"id": "a", "question": "Q?", "answers": ["x"], "evidence_ids": ["e"]},
-            {"id": "b", "question": "Q?", "answerable": False},
-            {"id": "c", "question": "Q?", "answers": ["x"], "evidence_ids": ["e"], "answerable": False,
-             "filters": {"date_to": "2016-01-01"}}]
+    rows = [
+        {"id": "a", "question": "Q?", "answers": ["x"], "evidence_ids": ["e"]},
+        {"id": "b", "question": "Q?", "answerable": False},
+        {
+            "id": "c",
+            "question": "Q?",
+            "answers": ["x"],
+            "evidence_ids": ["e"],
+            "answerable": False,
+            "filters": {"date_to": "2016-01-01"},
+        },
+    ]
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     qs = load_questions(p)
     assert [q.kind for q in qs] == ["answerable", "off_topic", "filtered_out"]
@@ -225,10 +258,12 @@ def test_seed_questions_are_consistent_with_the_corpus():
     for q in answerable:
         assert any(M.contains_answer(bodies[e], q.answers) for e in q.evidence_ids), q.id
     for q in qs:
-        if q.kind == "filtered_out":   # the filter really excludes the evidence
+        if q.kind == "filtered_out":  # the filter really excludes the evidence
             dates = {a.id: a.date for a in read_path(ROOT / "corpus").articles}
-            assert all(dates[e] is None or (q.date_to and dates[e] > q.date_to)
-                       or (q.date_from and dates[e] < q.date_from) for e in q.evidence_ids), q.id
+            assert all(
+                dates[e] is None or (q.date_to and dates[e] > q.date_to) or (q.date_from and dates[e] < q.date_from)
+                for e in q.evidence_ids
+            ), q.id
 
 
 # --- the RealTime QA converter -----------------------------------------------------------------------------
@@ -237,13 +272,32 @@ def test_seed_questions_are_consistent_with_the_corpus():
 def test_convert_realtimeqa_on_a_tiny_dataset(tmp_path):
     from rag.eval import convert as C
 
-    passages = [{"passage_id": f"rtqa-p{i}", "date": f"2021-03-{i + 1:02d}", "source": "CNN", "text": f"text {i}"}
-                for i in range(12)]
-    questions = [{"uid": f"q{i}", "question_date": f"2021/03/{i + 2:02d}", "question_source": "CNN",
-                  "question_sentence": f"Question {i}?", "choices": ["A", "B", "C"], "answer": [str(i % 3)],
-                  "evidence_passage_id": f"rtqa-p{i}" if i < 11 else None} for i in range(12)]
-    questions.append({"uid": "broken", "question_date": "2021/03/02", "question_sentence": "?",
-                      "choices": ["A"], "answer": [], "evidence_passage_id": None})
+    passages = [
+        {"passage_id": f"rtqa-p{i}", "date": f"2021-03-{i + 1:02d}", "source": "CNN", "text": f"text {i}"}
+        for i in range(12)
+    ]
+    questions = [
+        {
+            "uid": f"q{i}",
+            "question_date": f"2021/03/{i + 2:02d}",
+            "question_source": "CNN",
+            "question_sentence": f"Question {i}?",
+            "choices": ["A", "B", "C"],
+            "answer": [str(i % 3)],
+            "evidence_passage_id": f"rtqa-p{i}" if i < 11 else None,
+        }
+        for i in range(12)
+    ]
+    questions.append(
+        {
+            "uid": "broken",
+            "question_date": "2021/03/02",
+            "question_sentence": "?",
+            "choices": ["A"],
+            "answer": [],
+            "evidence_passage_id": None,
+        }
+    )
     (tmp_path / C.PASSAGES_FILE).write_text("\n".join(json.dumps(p) for p in passages))
     (tmp_path / C.QUESTIONS_FILE).write_text("\n".join(json.dumps(q) for q in questions))
     out, notes = C.convert_realtimeqa(tmp_path)
@@ -259,10 +313,10 @@ def test_convert_realtimeqa_on_a_tiny_dataset(tmp_path):
     ev_date = passages[int(src["evidence_ids"][0].removeprefix("rtqa-p"))]["date"]
     assert filtered[0]["filters"]["date_to"] < ev_date
     assert sum(r["kind"] == "off_topic" for r in out) == len(C.OFF_TOPIC_REALTIMEQA)
-    assert out == C.convert_realtimeqa(tmp_path)[0]   # deterministic
+    assert out == C.convert_realtimeqa(tmp_path)[0]  # deterministic
     p = tmp_path / "q.jsonl"
     C.write_jsonl(out, p)
-    assert len(load_questions(p)) == len(out)       # the output passes the loader
+    assert len(load_questions(p)) == len(out)  # the output passes the loader
 
 
 def test_cli_eval_missing_file_is_one_line(tmp_path):

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, free_port
 
 CLI = [sys.executable, "-m", "rag.cli"]
@@ -29,9 +28,19 @@ def generated_articles(n: int, prefix: str = "gen") -> str:
         body = " ".join(
             f"Officials in {p} said on day {i} that the {t} project number {i * 7 + k} would continue. "
             f"Residents of district {k} asked about costs of {i + k * 13} million and delays."
-            for k in range(6))
-        lines.append(json.dumps({"id": f"{prefix}-{i}", "title": f"{p} {t} report {i}", "body": body,
-                                 "date": f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", "source": "Gen Wire"}))
+            for k in range(6)
+        )
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"{prefix}-{i}",
+                    "title": f"{p} {t} report {i}",
+                    "body": body,
+                    "date": f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "source": "Gen Wire",
+                }
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -66,8 +75,14 @@ def test_sigkill_during_ingest_leaves_the_previous_version_serving(seed_index_co
     before = snapshot_state(index)
     data = tmp_path / "many.jsonl"
     data.write_text(generated_articles(300))
-    proc = subprocess.Popen([*CLI, "ingest", str(data), "--index", str(index), "--no-progress"], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [*CLI, "ingest", str(data), "--index", str(index), "--no-progress"],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         deadline = time.monotonic() + 180
         while not list((index / "versions").glob(".tmp-*")):
@@ -88,17 +103,26 @@ def test_sigkill_during_ingest_leaves_the_previous_version_serving(seed_index_co
 
     # the committed version is untouched and serves
     assert snapshot_state(index) == before
-    check = subprocess.run([*CLI, "check", "--index", str(index)], env=ENV, capture_output=True, text=True,
-                           cwd=ROOT, timeout=120)
+    check = subprocess.run(
+        [*CLI, "check", "--index", str(index)], env=ENV, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert check.returncode == 0 and check.stdout.startswith("ok: "), check.stderr
     svc = RagService(Settings(index=index), embedder=embedder)
     assert svc.snapshot.version == before[0]
     assert svc.search("election", top_k=3).passages
 
     # the next ingest takes the lock the dead writer held, sweeps its leftovers and commits
-    report = ingest([Article(id="after-crash", title="Ingest after a crash",
-                             body="The next ingest after the crash completed normally. It swept the leftovers.")],
-                    index, embedder)
+    report = ingest(
+        [
+            Article(
+                id="after-crash",
+                title="Ingest after a crash",
+                body="The next ingest after the crash completed normally. It swept the leftovers.",
+            )
+        ],
+        index,
+        embedder,
+    )
     assert report.added == 1 and report.version is not None and report.version != before[0]
     assert not list((index / "versions").glob(".tmp-*"))
     assert all(not p.exists() for p in leftovers)
@@ -123,8 +147,9 @@ def test_crash_between_rename_and_current_swap_does_not_block_the_next_ingest(se
     (index / ".CURRENT.deadbeef").write_text("v000002\n")
     assert snapshot_state(index) == before  # readers ignore it
 
-    report = ingest([Article(id="fresh", title="Fresh report", body="A fresh report after the crash. It commits.")],
-                    index, embedder)
+    report = ingest(
+        [Article(id="fresh", title="Fresh report", body="A fresh report after the crash. It commits.")], index, embedder
+    )
     assert report.version == "v000002"
     state = snapshot_state(index)  # verifies checksums of the new v000002
     assert state[0] == "v000002" and state[1] == before[1] + 1
@@ -178,8 +203,9 @@ def test_damaged_index_gives_one_clear_line(seed_index_copy, damage):
     expected = damage(seed_index_copy)
     with pytest.raises(IndexCorrupt, match=expected):
         IndexSnapshot.open(seed_index_copy)
-    r = subprocess.run([*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True, text=True,
-                       cwd=ROOT, timeout=120)
+    r = subprocess.run(
+        [*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert r.returncode == 1
     assert expected in one_line_error(r.stderr)
     assert r.stdout == ""
@@ -191,8 +217,9 @@ def test_check_passes_on_a_sound_index_and_catches_what_checksums_cannot(seed_in
     from rag.store import IndexSnapshot
     from rag.store.index_dir import MANIFEST_NAME, Manifest, _sha256
 
-    ok = subprocess.run([*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True,
-                        text=True, cwd=ROOT, timeout=120)
+    ok = subprocess.run(
+        [*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert ok.returncode == 0 and ok.stdout.startswith(f"ok: {seed_index_copy} v0"), ok.stderr
 
     vdir = _vdir(seed_index_copy)
@@ -205,8 +232,9 @@ def test_check_passes_on_a_sound_index_and_catches_what_checksums_cannot(seed_in
     m.checksums["meta.sqlite"] = _sha256(db)
     m.write(vdir / MANIFEST_NAME)
     IndexSnapshot.open(seed_index_copy).close()  # checksums agree now
-    bad = subprocess.run([*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True,
-                         text=True, cwd=ROOT, timeout=120)
+    bad = subprocess.run(
+        [*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert bad.returncode == 1
     line = one_line_error(bad.stderr)
     assert "meta.sqlite" in line
@@ -215,9 +243,14 @@ def test_check_passes_on_a_sound_index_and_catches_what_checksums_cannot(seed_in
 @pytest.mark.slow
 def test_serve_refuses_a_corrupted_index_with_one_line(seed_index_copy):
     expected = truncate_faiss(seed_index_copy)
-    r = subprocess.run([*CLI, "serve", "--index", str(seed_index_copy), "--host", "127.0.0.1",
-                        "--port", str(free_port())], env=ENV, capture_output=True, text=True, cwd=ROOT,
-                       timeout=180)
+    r = subprocess.run(
+        [*CLI, "serve", "--index", str(seed_index_copy), "--host", "127.0.0.1", "--port", str(free_port())],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+    )
     assert r.returncode != 0
     line = one_line_error(r.stderr)
     assert expected in line and str(seed_index_copy) in line

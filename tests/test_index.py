@@ -43,8 +43,20 @@ class CountingEmbedder(HashEmbedder):
         return sum(len(c) for c in self.calls)
 
 
-TOWNS = ["Aleppo", "Darayya", "Hasakah", "Raqqa", "Idlib", "Homs", "Hama", "Deraa", "Manbij", "Palmyra",
-         "Qamishli", "Latakia"]
+TOWNS = [
+    "Aleppo",
+    "Darayya",
+    "Hasakah",
+    "Raqqa",
+    "Idlib",
+    "Homs",
+    "Hama",
+    "Deraa",
+    "Manbij",
+    "Palmyra",
+    "Qamishli",
+    "Latakia",
+]
 OUTLETS = ["Reuters", "SANA", "Al Jazeera News/SANA/BBC News", "AP", "Syria & Iraq News"]
 
 
@@ -52,9 +64,15 @@ def _article(i: int, n_sentences: int = 12, **kw) -> Article:
     town = TOWNS[i % len(TOWNS)]
     body = " ".join(
         f"Report {i} sentence {j}: fighters near {town} exchanged fire with unit{i}x{j} over the road."
-        for j in range(n_sentences))
-    fields = {"id": f"a{i}", "title": f"Clashes around {town} number {i}", "body": body,
-              "source": OUTLETS[i % len(OUTLETS)], "date": f"2016-08-{1 + i % 28:02d}"}
+        for j in range(n_sentences)
+    )
+    fields = {
+        "id": f"a{i}",
+        "title": f"Clashes around {town} number {i}",
+        "body": body,
+        "source": OUTLETS[i % len(OUTLETS)],
+        "date": f"2016-08-{1 + i % 28:02d}",
+    }
     fields.update(kw)
     return Article(**fields)
 
@@ -82,7 +100,8 @@ def _consistent(path: Path, expected_model: str | None = None) -> IndexSnapshot:
     assert snap.vectors.ntotal == n_chunks == len(chunk_ids)
     assert _faiss_ids(snap) == chunk_ids == fts_ids
     stale = snap.store.conn.execute(
-        "SELECT COUNT(*) FROM chunks c JOIN chunks_fts f ON f.rowid = c.id WHERE f.text != c.text").fetchone()[0]
+        "SELECT COUNT(*) FROM chunks c JOIN chunks_fts f ON f.rowid = c.id WHERE f.text != c.text"
+    ).fetchone()[0]
     assert stale == 0, "FTS holds text of replaced chunks"
     # FAISS holds exactly the stored vector of each chunk (nothing stale under a reused id)
     ids, vecs = snap.store.all_vectors(snap.manifest.dim)
@@ -90,17 +109,21 @@ def _consistent(path: Path, expected_model: str | None = None) -> IndexSnapshot:
         got = np.stack([snap.vectors.index.reconstruct(int(i)) for i in ids])
         np.testing.assert_allclose(got, vecs, atol=1e-6)
     orphans = snap.store.conn.execute(
-        "SELECT COUNT(*) FROM chunks c LEFT JOIN articles a ON a.id = c.article_id WHERE a.id IS NULL").fetchone()[0]
+        "SELECT COUNT(*) FROM chunks c LEFT JOIN articles a ON a.id = c.article_id WHERE a.id IS NULL"
+    ).fetchone()[0]
     assert orphans == 0
     return snap
 
 
 def _chunk_texts(snap: IndexSnapshot, article_id: str) -> list[str]:
-    return [r[0] for r in snap.store.conn.execute(
-        "SELECT text FROM chunks WHERE article_id = ? ORDER BY ordinal", (article_id,))]
+    return [
+        r[0]
+        for r in snap.store.conn.execute("SELECT text FROM chunks WHERE article_id = ? ORDER BY ordinal", (article_id,))
+    ]
 
 
 # --- incremental ingest ---------------------------------------------------------------------------
+
 
 def test_second_identical_ingest_embeds_nothing_and_writes_no_version(tmp_path):
     path = tmp_path / "idx"
@@ -150,7 +173,7 @@ def test_changed_article_is_replaced_everywhere(tmp_path):
     texts = _chunk_texts(snap, "a1")
     assert "".join(texts).count("zeppelin") >= 1
     for c in snap.store.passages(sorted(new_ids)).values():
-        assert changed.body[c.start:c.end] == c.text
+        assert changed.body[c.start : c.end] == c.text
 
 
 def test_reused_vectors_equal_fresh_ones(tmp_path):
@@ -209,6 +232,7 @@ def test_duplicate_ids_in_one_ingest_are_skipped(tmp_path):
 
 # --- failure safety ------------------------------------------------------------------------------
 
+
 def test_failure_midway_leaves_previous_version_serving(tmp_path):
     path = tmp_path / "idx"
     _ingest([_article(i) for i in range(3)], path)
@@ -247,6 +271,7 @@ def test_failure_on_first_ingest_leaves_no_index(tmp_path):
 
 # --- model checks --------------------------------------------------------------------------------
 
+
 def test_model_mismatch_is_refused(tmp_path):
     path = tmp_path / "idx"
     _ingest([_article(i) for i in range(2)], path, HashEmbedder(model_id="hash-bow"))
@@ -276,14 +301,24 @@ def test_real_model_refuses_a_hash_index(tmp_path, embedder):
 
 # --- filters --------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def filter_index(tmp_path_factory) -> Path:
     """60 articles that all say 'shelling' a lot, across 5 outlets and 28 days, plus one quiet one."""
     path = tmp_path_factory.mktemp("filters") / "idx"
-    arts = [_article(i, n_sentences=3, body=" ".join(["Heavy shelling hit the town again."] * (3 + i % 4)))
-            for i in range(60)]
-    arts.append(Article(id="quiet", title="A note", body="Minor shelling was reported once. Otherwise calm.",
-                        source="Local Monitor", date="2017-01-15"))
+    arts = [
+        _article(i, n_sentences=3, body=" ".join(["Heavy shelling hit the town again."] * (3 + i % 4)))
+        for i in range(60)
+    ]
+    arts.append(
+        Article(
+            id="quiet",
+            title="A note",
+            body="Minor shelling was reported once. Otherwise calm.",
+            source="Local Monitor",
+            date="2017-01-15",
+        )
+    )
     arts.append(Article(id="undated", title="Undated", body="Shelling, undated.", source="Reuters"))
     _ingest(arts, path)
     return path
@@ -301,9 +336,13 @@ def test_filtered_chunk_ids(filter_index):
     meta = _article_of(snap, ids)
     assert len(meta) == len(ids) > 0
     assert all("2016-08-10" <= d <= "2016-08-12" for _, d, _ in meta.values())
-    expected = {r[0] for r in snap.store.conn.execute(
-        "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id "
-        "WHERE a.date BETWEEN '2016-08-10' AND '2016-08-12'")}
+    expected = {
+        r[0]
+        for r in snap.store.conn.execute(
+            "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id "
+            "WHERE a.date BETWEEN '2016-08-10' AND '2016-08-12'"
+        )
+    }
     assert set(ids.tolist()) == expected
     # an outlet matches case-insensitively, and as one part of a combined credit line
     bbc = snap.store.filtered_chunk_ids(None, None, ["bbc news"])
@@ -314,8 +353,9 @@ def test_filtered_chunk_ids(filter_index):
     assert len(snap.store.filtered_chunk_ids(None, None, ["News"])) == 0
     assert len(snap.store.filtered_chunk_ids("2030-01-01", None, None)) == 0
     # an undated article never passes a date filter
-    assert "undated" not in {a for a, _, _ in _article_of(
-        snap, snap.store.filtered_chunk_ids("1900-01-01", "2100-01-01", None)).values()}
+    assert "undated" not in {
+        a for a, _, _ in _article_of(snap, snap.store.filtered_chunk_ids("1900-01-01", "2100-01-01", None)).values()
+    }
 
 
 def test_keyword_search_with_filters_keeps_narrow_results(filter_index):
@@ -327,8 +367,9 @@ def test_keyword_search_with_filters_keeps_narrow_results(filter_index):
     assert {cid for cid, _ in only} == quiet  # ...but never lost under a narrow filter
     dated = snap.store.keyword_search("shelling", 5, date_from="2017-01-01")
     assert {cid for cid, _ in dated} == quiet
-    window = snap.store.keyword_search("shelling", 100, date_from="2016-08-05", date_to="2016-08-06",
-                                       sources=["Reuters"])
+    window = snap.store.keyword_search(
+        "shelling", 100, date_from="2016-08-05", date_to="2016-08-06", sources=["Reuters"]
+    )
     meta = _article_of(snap, [c for c, _ in window])
     assert meta and all(d in ("2016-08-05", "2016-08-06") and "Reuters" in s for _, d, s in meta.values())
     assert snap.store.keyword_search("shelling", 5, date_from="2030-01-01") == []
@@ -368,6 +409,7 @@ def test_faiss_store_build_and_search_directly():
 
 # --- FAISS type changes ------------------------------------------------------------------------------
 
+
 def test_faiss_factory_change_rebuilds_from_stored_vectors(tmp_path):
     path = tmp_path / "idx"
     arts = [_article(i) for i in range(8)]
@@ -404,6 +446,7 @@ def test_faiss_factory_change_alone_rebuilds(tmp_path):
 
 
 # --- real model --------------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_seed_index_real_model_second_ingest_is_a_no_op(seed_index_copy, embedder):
@@ -486,6 +529,7 @@ def test_fakes_sample_end_to_end_with_real_model(tmp_path, embedder, shared_data
 
 # --- the real datasets read with the right counts (reading only: embedding all is too slow) ---------
 
+
 def test_fakes_and_realtimeqa_read_counts(shared_data):
     fakes = shared_data / "fa-kes" / "fa-kes-articles.jsonl"
     rtqa = shared_data / "realtimeqa" / "realtimeqa-evidence-passages.jsonl"
@@ -527,7 +571,10 @@ def test_passage_lookups_accept_numpy_ids(tmp_path):
     _ingest([_article(1)], path)
     snap = IndexSnapshot.open(path)
     ids = snap.store.filtered_chunk_ids(None, None, ["Reuters", "SANA", "AP"])
-    ids = ids if ids is not None and len(ids) else np.array(
-        [r[0] for r in snap.store.conn.execute("SELECT id FROM chunks")], dtype=np.int64)
+    ids = (
+        ids
+        if ids is not None and len(ids)
+        else np.array([r[0] for r in snap.store.conn.execute("SELECT id FROM chunks")], dtype=np.int64)
+    )
     assert len(snap.store.passages(ids)) == len(ids) > 0
     assert len(snap.store.chunk_vectors(ids, snap.manifest.dim)) == len(ids)

@@ -69,8 +69,18 @@ def test_star_import_gives_exactly_all():
 
 
 def test_kinds_of_the_public_names():
-    for name in ("Article", "Chunk", "Passage", "Citation", "Answer", "SkippedRecord", "AskRequest", "Filters",
-                 "IngestReport", "ReadResult"):
+    for name in (
+        "Article",
+        "Chunk",
+        "Passage",
+        "Citation",
+        "Answer",
+        "SkippedRecord",
+        "AskRequest",
+        "Filters",
+        "IngestReport",
+        "ReadResult",
+    ):
         assert dataclasses.is_dataclass(getattr(rag, name)), name
     for name in ("ingest", "read_path", "load_embedder", "create_app"):
         assert callable(getattr(rag, name)) and not inspect.isclass(getattr(rag, name)), name
@@ -94,15 +104,16 @@ def test_a_user_can_go_from_records_to_an_answer(tmp_path):
     from rag.embedding import HashEmbedder
 
     src = tmp_path / "reports.jsonl"
-    src.write_text('{"id": "a", "title": "Truce in Hasakah", "text": "A truce was agreed in Hasakah on Saturday. '
-                   'Kurdish forces and the army stopped fighting.", "source": "SANA", "date": "2016-08-20"}\n',
-                   encoding="utf-8")
+    src.write_text(
+        '{"id": "a", "title": "Truce in Hasakah", "text": "A truce was agreed in Hasakah on Saturday. '
+        'Kurdish forces and the army stopped fighting.", "source": "SANA", "date": "2016-08-20"}\n',
+        encoding="utf-8",
+    )
     res = rag.read_path(src)
     assert [a.id for a in res.articles] == ["a"] and isinstance(res.articles[0], rag.Article)
     report = rag.ingest(res.articles, tmp_path / "idx", HashEmbedder())
     assert isinstance(report, rag.IngestReport) and report.added == 1
-    service = rag.RagService(rag.Settings(index=tmp_path / "idx", embedding_model="hash-bow"),
-                             embedder=HashEmbedder())
+    service = rag.RagService(rag.Settings(index=tmp_path / "idx", embedding_model="hash-bow"), embedder=HashEmbedder())
     answer = service.ask(rag.AskRequest(question="Where was a truce agreed?", filters=rag.Filters(sources=["SANA"])))
     assert isinstance(answer, rag.Answer)
     assert all(isinstance(c, rag.Citation) for c in answer.citations)
@@ -115,20 +126,25 @@ def _fresh(code: str) -> subprocess.CompletedProcess:
 
 
 def test_import_rag_is_light():
-    res = _fresh("import sys, rag\n"
-                 "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'fastapi', 'uvicorn')"
-                 " if m in sys.modules]\n"
-                 "print(heavy)")
+    res = _fresh(
+        "import sys, rag\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'fastapi', 'uvicorn')"
+        " if m in sys.modules]\n"
+        "print(heavy)"
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("code", [
-    "import rag; import rag.ingest; assert callable(rag.ingest), rag.ingest",
-    "import rag.ingest, rag; assert callable(rag.ingest), rag.ingest",
-    "from rag.ingest import ingest as f; from rag import ingest; assert ingest is f",
-    "import rag.cli; import rag; assert callable(rag.ingest), rag.ingest",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import rag; import rag.ingest; assert callable(rag.ingest), rag.ingest",
+        "import rag.ingest, rag; assert callable(rag.ingest), rag.ingest",
+        "from rag.ingest import ingest as f; from rag import ingest; assert ingest is f",
+        "import rag.cli; import rag; assert callable(rag.ingest), rag.ingest",
+    ],
+)
 def test_ingest_is_the_function_whatever_was_imported_first(code):
     """``rag.ingest`` names both a module and the function: the package must keep the function."""
     res = _fresh(code)

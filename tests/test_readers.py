@@ -19,17 +19,18 @@ DATA = SHARED / "data"
 CORPUS_SEED = ROOT / "corpus" / "seed"
 
 SEED_TITLES_SOURCES = [
-    ("US intelligence intercepted communications between Syrian military and chemical experts "
-     "ahead of Khan Sheikhoun attack", ""),
+    (
+        "US intelligence intercepted communications between Syrian military and chemical experts "
+        "ahead of Khan Sheikhoun attack",
+        "",
+    ),
     ("US assesses that SAA has re-established a chemical weapons unit", ""),
     ("US, Russia agree Syria truce holding, extend it by 48 hours", "Reuters"),
-    ("Residents and rebels start evacuating Darayya",
-     "Al Jazeera News/SANA/BBC News/AP/Reuters/Syria & Iraq News"),
+    ("Residents and rebels start evacuating Darayya", "Al Jazeera News/SANA/BBC News/AP/Reuters/Syria & Iraq News"),
     ("Truce agreed in Hasakah", "SANA/Syria & Iraq News"),
     ("Syria & Iraq developments, August 16 2016", ""),
     ("Syria & Iraq developments, August 15 2016", ""),
-    ("Fierce battle for al-Ramouseh district as rebels try to break Aleppo siege",
-     "Reuters/SANA/Syria & Iraq News"),
+    ("Fierce battle for al-Ramouseh district as rebels try to break Aleppo siege", "Reuters/SANA/Syria & Iraq News"),
 ]
 
 
@@ -45,6 +46,7 @@ def _by_title(result: ReadResult) -> dict[str, Article]:
 
 
 # --- seed dump --------------------------------------------------------------------------------
+
 
 def test_seed_splits_into_eight_articles(seed):
     assert seed.skipped == []
@@ -117,6 +119,7 @@ def test_seed_format_detection_and_id_prefix(tmp_path, seed):
 
 # --- real datasets ----------------------------------------------------------------------------
 
+
 def _need(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present")
@@ -144,7 +147,7 @@ def test_fakes_csv_matches_jsonl():
     csv_r = read_path(_need(DATA / "fa-kes" / "FA-KES-Dataset.csv"))
     jsonl_r = read_path(DATA / "fa-kes" / "fa-kes-articles.jsonl")
     assert len(csv_r.articles) == 792
-    key = lambda a: (a.title, a.body, a.source, a.date)  # noqa: E731
+    key = lambda a: (a.title, a.body, a.source, a.date)
     assert [key(a) for a in csv_r.articles] == [key(a) for a in jsonl_r.articles]
     assert csv_r.articles[0].id == "FA-KES-Dataset-2"  # no id column: <stem>-<line>
 
@@ -161,26 +164,42 @@ def test_realtimeqa_passages():
 
 # --- JSONL / CSV ------------------------------------------------------------------------------
 
+
 def test_jsonl_field_detection_and_skips(tmp_path):
     lines = [
-        json.dumps({"doc_id": "a", "Headline": "First", "Content": "Body one.", "Outlet": "X",
-                    "published_at": "2020-02-03T10:00:00Z", "link": "https://e.org/a"}),
+        json.dumps(
+            {
+                "doc_id": "a",
+                "Headline": "First",
+                "Content": "Body one.",
+                "Outlet": "X",
+                "published_at": "2020-02-03T10:00:00Z",
+                "link": "https://e.org/a",
+            }
+        ),
         "{not json",
         json.dumps({"doc_id": "b", "text": "   "}),
         json.dumps({"doc_id": "c", "text": "Body three.", "date": "sometime soon"}),
         json.dumps({"text": "No id or title here. Second sentence.", "date": "2019/12/31"}),
         json.dumps(["not", "an", "object"]),
         json.dumps({"doc_id": "a", "text": "Another body."}),
-        json.dumps({"doc_id": "a", "Headline": "First", "Content": "Body one.", "Outlet": "X",
-                    "published_at": "2020-02-03", "link": "https://e.org/a"}),
+        json.dumps(
+            {
+                "doc_id": "a",
+                "Headline": "First",
+                "Content": "Body one.",
+                "Outlet": "X",
+                "published_at": "2020-02-03",
+                "link": "https://e.org/a",
+            }
+        ),
     ]
     p = tmp_path / "recs.jsonl"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = read_path(p)
     assert [a.id for a in r.articles] == ["a", "recs-5"]
     a = r.articles[0]
-    assert (a.title, a.body, a.source, a.date, a.url) == ("First", "Body one.", "X", "2020-02-03",
-                                                          "https://e.org/a")
+    assert (a.title, a.body, a.source, a.date, a.url) == ("First", "Body one.", "X", "2020-02-03", "https://e.org/a")
     assert r.articles[1].title == "No id or title here" and r.articles[1].date == "2019-12-31"
     reasons = {s.where: s.reason for s in r.skipped}
     assert reasons == {
@@ -196,8 +215,10 @@ def test_jsonl_field_detection_and_skips(tmp_path):
 
 def test_jsonl_fields_override(tmp_path):
     p = tmp_path / "x.ndjson"
-    p.write_text(json.dumps({"id": "ignored", "key": "k1", "text": "ignored", "story": "The story.",
-                             "when": "3/4/2021"}) + "\n", encoding="utf-8")
+    p.write_text(
+        json.dumps({"id": "ignored", "key": "k1", "text": "ignored", "story": "The story.", "when": "3/4/2021"}) + "\n",
+        encoding="utf-8",
+    )
     r = read_path(p, fields={"id": "key", "body": "story", "date": "when"}, id_prefix="p-")
     assert [(a.id, a.body, a.date) for a in r.articles] == [("p-k1", "The story.", "2021-03-04")]
     with pytest.raises(ValueError):
@@ -206,18 +227,23 @@ def test_jsonl_fields_override(tmp_path):
 
 def test_csv_reader(tmp_path):
     p = tmp_path / "t.csv"
-    p.write_text('ID,Title,Body,Publisher,PubDate\n'
-                 '1,One,"Multi\nline body",Pub,1/2/2016\n'
-                 '2,Two,"",Pub,2016-01-02\n'
-                 '3,Three,Text three,Pub,31/31/2016\n'
-                 '4,Four,Text four,,"5 March 2017"\n', encoding="utf-8")
+    p.write_text(
+        "ID,Title,Body,Publisher,PubDate\n"
+        '1,One,"Multi\nline body",Pub,1/2/2016\n'
+        '2,Two,"",Pub,2016-01-02\n'
+        "3,Three,Text three,Pub,31/31/2016\n"
+        '4,Four,Text four,,"5 March 2017"\n',
+        encoding="utf-8",
+    )
     r = read_path(p)
     assert [(a.id, a.title, a.body, a.source, a.date) for a in r.articles] == [
         ("1", "One", "Multi\nline body", "Pub", "2016-01-02"),
         ("4", "Four", "Text four", "", "2017-03-05"),
     ]
     assert [(s.where, s.reason) for s in r.skipped] == [
-        ("t.csv:4", "empty body"), ("t.csv:5", "unparsable date: '31/31/2016'")]
+        ("t.csv:4", "empty body"),
+        ("t.csv:5", "unparsable date: '31/31/2016'"),
+    ]
     cp = tmp_path / "cp.csv"
     # cp1252 with FA-KES-style broken bytes: 0x95 0x81 is undefined in cp1252 and decodes to •\ufffd
     cp.write_bytes(b"title,text\r\nCaf\xe9,Syria\x95_s war \x96 on \x95\x81quoted\x95\x81\r\n")
@@ -227,10 +253,11 @@ def test_csv_reader(tmp_path):
 
 # --- files, formats, errors -------------------------------------------------------------------
 
+
 def test_unknown_extension_missing_and_binary_files(tmp_path):
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "b.md").write_bytes(b"\x00\x01\x02binary")
-    (tmp_path / "c.jsonl").write_bytes(b"\xff\xfe{\"text\": 1}")
+    (tmp_path / "c.jsonl").write_bytes(b'\xff\xfe{"text": 1}')
     (tmp_path / ".hidden.md").write_text("# Hidden\n\nnot read", encoding="utf-8")
     r = read_path(tmp_path)
     assert r.articles == []
@@ -246,9 +273,16 @@ def test_unknown_extension_missing_and_binary_files(tmp_path):
 
 
 def test_front_matter_round_trip(tmp_path):
-    a = Article(id="0", title='He said: "yes" — #1', body="Para one: a: b.\n\n---\n\nPara two\nline",
-                source="true", date="2016-08-26", date_inferred=True,
-                date_evidence="Map [26/8/2016]", url="https://e.org/x?a=1&b=2")
+    a = Article(
+        id="0",
+        title='He said: "yes" — #1',
+        body="Para one: a: b.\n\n---\n\nPara two\nline",
+        source="true",
+        date="2016-08-26",
+        date_inferred=True,
+        date_evidence="Map [26/8/2016]",
+        url="https://e.org/x?a=1&b=2",
+    )
     b = Article(id="plain", title="Plain", body="Body.")
     paths = write_corpus([a, b], tmp_path / "out")
     assert [p.name for p in paths] == ["0.md", "plain.md"]

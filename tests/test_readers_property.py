@@ -14,12 +14,43 @@ from rag.readers.cleaning import clean_line, clean_text
 from rag.readers.frontmatter import dump_article, parse_markdown
 
 # Arbitrary unicode plus the characters that matter to our parsers, so they turn up often.
-_SPECIAL = st.sampled_from(["\n", "\r", "\u2028", "\x85", "\x00", " ", "\t", "\u00a0", "\u2022",
-                            "_", "\ufffd", "---", "Source: ", '"', ",", "{", "}", "<", ">", "[", "]",
-                            "/", ":", "#", "\u0301", "e", "\ufeff", "\U0001f600", "\ufffe"])
+_SPECIAL = st.sampled_from(
+    [
+        "\n",
+        "\r",
+        "\u2028",
+        "\x85",
+        "\x00",
+        " ",
+        "\t",
+        "\u00a0",
+        "\u2022",
+        "_",
+        "\ufffd",
+        "---",
+        "Source: ",
+        '"',
+        ",",
+        "{",
+        "}",
+        "<",
+        ">",
+        "[",
+        "]",
+        "/",
+        ":",
+        "#",
+        "\u0301",
+        "e",
+        "\ufeff",
+        "\U0001f600",
+        "\ufffe",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=20), _SPECIAL), max_size=30).map("".join)
-FAST = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 def _write(d: Path, suffix: str, text: str) -> Path:
@@ -44,9 +75,13 @@ def test_read_path_never_raises(tmp_path, text, suffix):
 
 
 @FAST
-@given(st.dictionaries(st.sampled_from(["id", "title", "text", "date", "source", "url", "row"]),
-                       st.one_of(TEXT, st.integers(), st.none(), st.booleans(), st.floats()),
-                       max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "title", "text", "date", "source", "url", "row"]),
+        st.one_of(TEXT, st.integers(), st.none(), st.booleans(), st.floats()),
+        max_size=6,
+    )
+)
 def test_jsonl_records_never_raise(tmp_path, rec):
     p = _write(tmp_path, ".jsonl", json.dumps(rec) + "\n" + json.dumps(rec, ensure_ascii=False))
     _check(read_path(p))
@@ -73,8 +108,14 @@ def test_front_matter_round_trip(title, body, evidence, inferred):
     body = clean_text(body)
     if not body:
         return
-    a = Article(id="x", title=clean_line(title) or "T", body=body, source=clean_line(evidence),
-                date="2016-08-26", date_inferred=inferred,
-                date_evidence=clean_text(evidence) or None if inferred else None)
+    a = Article(
+        id="x",
+        title=clean_line(title) or "T",
+        body=body,
+        source=clean_line(evidence),
+        date="2016-08-26",
+        date_inferred=inferred,
+        date_evidence=clean_text(evidence) or None if inferred else None,
+    )
     got = parse_markdown(dump_article(a), stem="x", where="x.md")
     assert got == a

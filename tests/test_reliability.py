@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import ROOT, LiveServer
 
 TOKEN = "reliability-token"
@@ -28,13 +27,29 @@ Three zebras escaped from the Lisbon zoo on Saturday morning. Keepers recaptured
 the river after a two-hour chase through the park.
 """
 
-OSTRICH_JSONL = "\n".join(json.dumps({
-    "id": f"ostrich-{i}", "title": f"Ostrich report {i}", "date": "2024-04-0%d" % (1 + i % 9), "source": "Bird Wire",
-    "body": f"An ostrich named Pip{i} won the Riga city marathon on Sunday. Race officials in Riga said the "
-            f"ostrich finished lap {i} ahead of every human runner."}) for i in range(12)) + "\n"
+OSTRICH_JSONL = (
+    "\n".join(
+        json.dumps(
+            {
+                "id": f"ostrich-{i}",
+                "title": f"Ostrich report {i}",
+                "date": "2024-04-0%d" % (1 + i % 9),
+                "source": "Bird Wire",
+                "body": f"An ostrich named Pip{i} won the Riga city marathon on Sunday. Race officials in Riga said the "
+                f"ostrich finished lap {i} ahead of every human runner.",
+            }
+        )
+        for i in range(12)
+    )
+    + "\n"
+)
 
-QUESTIONS = ["What happened in the election?", "Who won the vote?", "Where did the zebras escape from?",
-             "What did the ostrich win?"]
+QUESTIONS = [
+    "What happened in the election?",
+    "Who won the vote?",
+    "Where did the zebras escape from?",
+    "What did the ostrich win?",
+]
 
 
 class Clients:
@@ -103,8 +118,12 @@ def test_no_request_fails_while_new_versions_are_committed(seed_index_copy, tmp_
             time.sleep(2)
 
             # 1. upload over HTTP while the clients query
-            r = httpx.post(f"{url}/ingest", headers=AUTH, timeout=300,
-                           files={"files": ("zebras.md", ZEBRA_MD.encode(), "text/markdown")})
+            r = httpx.post(
+                f"{url}/ingest",
+                headers=AUTH,
+                timeout=300,
+                files={"files": ("zebras.md", ZEBRA_MD.encode(), "text/markdown")},
+            )
             assert r.status_code == 200, r.text
             t_http = time.monotonic()
             v1 = r.json()["version"]
@@ -116,9 +135,23 @@ def test_no_request_fails_while_new_versions_are_committed(seed_index_copy, tmp_
             # 2. a separate `rag ingest` process commits into the same index directory
             data = tmp_path / "ostriches.jsonl"
             data.write_text(OSTRICH_JSONL)
-            cli = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(data), "--index",
-                                  str(seed_index_copy), "--no-progress", "--json"],
-                                 capture_output=True, text=True, timeout=300, cwd=ROOT)
+            cli = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "rag.cli",
+                    "ingest",
+                    str(data),
+                    "--index",
+                    str(seed_index_copy),
+                    "--no-progress",
+                    "--json",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                cwd=ROOT,
+            )
             assert cli.returncode == 0, cli.stderr
             v2 = json.loads(cli.stdout)["version"]
             t_cli = time.monotonic()
@@ -140,8 +173,10 @@ def test_no_request_fails_while_new_versions_are_committed(seed_index_copy, tmp_
         server.stop()
     server_log = Path(server.log.name).read_text(encoding="utf-8", errors="replace").splitlines()
 
-    print(f"{len(results)} requests by 4 clients; in flight at the HTTP commit: {clients.spanning(t_http)}, "
-          f"at the CLI commit: {clients.spanning(t_cli)}")
+    print(
+        f"{len(results)} requests by 4 clients; in flight at the HTTP commit: {clients.spanning(t_http)}, "
+        f"at the CLI commit: {clients.spanning(t_cli)}"
+    )
     failures = [r for r in results if r[3] != 200]
     assert not failures, f"{len(failures)} of {len(results)} requests failed: {failures[:5]}"
     assert len(results) >= 20, f"too little traffic to mean anything: {len(results)} requests"
@@ -190,8 +225,11 @@ def test_queries_in_flight_during_a_swap_complete(seed_index_copy, embedder, tmp
     try:
         versions = []
         for i in range(5):  # keep_versions=2: older versions are deleted while readers may hold them
-            rep = ingest([Article(id=f"swap-{i}", title=f"Swap {i}", body=f"Swap number {i} happened today.")],
-                         seed_index_copy, embedder)
+            rep = ingest(
+                [Article(id=f"swap-{i}", title=f"Swap {i}", body=f"Swap number {i} happened today.")],
+                seed_index_copy,
+                embedder,
+            )
             versions.append(rep.version)
             svc.reload()
     finally:

@@ -50,8 +50,14 @@ def run_operation(op, mode) -> str | None:
         excluded.append(negative_data_rejection)
 
     @given(case=op.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     def check(case):
         case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=excluded)
 
@@ -72,11 +78,18 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(api_schema):
     ops = [r.ok() for r in api_schema.get_all_operations()]
     labels = {op.label for op in ops}
     # the whole API is covered, the static chat page mount is not part of the schema
-    assert {"POST /ask", "GET /search", "POST /ingest", "DELETE /articles/{article_id}", "GET /metrics",
-            "GET /articles/{article_id}"} <= labels, labels
+    assert {
+        "POST /ask",
+        "GET /search",
+        "POST /ingest",
+        "DELETE /articles/{article_id}",
+        "GET /metrics",
+        "GET /articles/{article_id}",
+    } <= labels, labels
     assert not any(op.path == "/" for op in ops)
-    failures = [f for op in ops for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-                if (f := run_operation(op, mode))]
+    failures = [
+        f for op in ops for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if (f := run_operation(op, mode))
+    ]
     assert not failures, "\n\n".join(failures)
     assert time.monotonic() - t0 < 120, "schemathesis run took too long: lower EXAMPLES"
     # it really exercised every route (counted by the app's own metrics)

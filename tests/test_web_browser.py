@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 DARAYYA = "seed-residents-and-rebels-start-evacuating-darayya"
@@ -93,7 +99,9 @@ def ask(page, question: str):
     page.press("#question", "Enter")
     page.wait_for_function(
         "n => { const a = document.querySelectorAll('.msg-assistant');"
-        " return a.length > n && !a[a.length - 1].classList.contains('streaming'); }", arg=n)
+        " return a.length > n && !a[a.length - 1].classList.contains('streaming'); }",
+        arg=n,
+    )
     return page.locator(".msg-assistant").last
 
 
@@ -156,8 +164,10 @@ def test_answer_streams_with_citations_that_open_the_source(open_page, live_serv
                 ev = page.locator("#panel .meta-row.evidence").inner_text()
                 assert "date inferred from" in ev and c["date_evidence"] in ev
             assert mark.text_content() == c["quote"]
-            assert mark.evaluate("m => { const b = m.closest('.panel-scroll').getBoundingClientRect();"
-                                 " const r = m.getBoundingClientRect(); return r.top >= b.top && r.top < b.bottom; }")
+            assert mark.evaluate(
+                "m => { const b = m.closest('.panel-scroll').getBoundingClientRect();"
+                " const r = m.getBoundingClientRect(); return r.top >= b.top && r.top < b.bottom; }"
+            )
             if vname == "phone":  # a full-screen sheet
                 box = panel.bounding_box()
                 assert round(box["width"]) == PHONE["width"] and round(box["height"]) == PHONE["height"]
@@ -250,8 +260,12 @@ def test_errors_are_shown_kindly_and_the_question_is_kept(open_page, live_server
     shot(page, "desktop-light-error")
 
     # A server failure (5xx JSON error) and a network failure: the same kind treatment.
-    page.route("**/ask", lambda r: r.fulfill(status=503, content_type="application/json",
-                                              body=json.dumps({"error": "index is being rebuilt"})))
+    page.route(
+        "**/ask",
+        lambda r: r.fulfill(
+            status=503, content_type="application/json", body=json.dumps({"error": "index is being rebuilt"})
+        ),
+    )
     answer = ask(page, "How long was the truce extended?")
     assert "index is being rebuilt" in answer.locator("[role=alert]").inner_text()
     assert page.input_value("#question") == "How long was the truce extended?"

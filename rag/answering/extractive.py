@@ -40,17 +40,17 @@ class AnswerConfig:
     max_sentences: int = 4
     max_quote_chars: int = 320
     passages_considered: int = 6
-    keep_ratio: float = 0.8         # extra sentences must score ≥ this × the best
+    keep_ratio: float = 0.8  # extra sentences must score ≥ this × the best
 
 
 @dataclass(slots=True)
 class Candidate:
     passage: Passage
-    start: int          # offsets into the article body
+    start: int  # offsets into the article body
     end: int
     text: str
-    coverage: float     # of the question by this sentence
-    context: float      # of the question by the sentence's passage (title + text)
+    coverage: float  # of the question by this sentence
+    context: float  # of the question by the sentence's passage (title + text)
     typed: bool
     score: float
     rank: int
@@ -122,8 +122,15 @@ class ExtractiveAnswerer:
                 # the sentence's own cosine to the question if retrieval stored one, else the lexical share
                 sem = sims.get(p.start + e, cov)
                 typed = has_answer_type(qtype, text, question)
-                score = (0.35 * sem + 0.25 * cov + 0.15 * context + 0.15 * rel + (0.1 if typed else 0.0)
-                         - 0.01 * rank - (0.15 if _CAPTION.search(text) else 0.0))
+                score = (
+                    0.35 * sem
+                    + 0.25 * cov
+                    + 0.15 * context
+                    + 0.15 * rel
+                    + (0.1 if typed else 0.0)
+                    - 0.01 * rank
+                    - (0.15 if _CAPTION.search(text) else 0.0)
+                )
                 out.append(Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem))
         out.sort(key=lambda c: -c.score)
         return out
@@ -151,23 +158,40 @@ class ExtractiveAnswerer:
         floor = best.score * (0.6 if events else self.config.keep_ratio)
         # every further sentence must be nearly as well supported as the best one, and of the asked type
         support_floor = max(self.config.abstain_below, 0.8 * best_support)
-        eligible = [c for c in cands[1:] if c.score >= floor and self.support(c) >= support_floor and c.typed
-                    and not _CAPTION.search(c.text)]
+        eligible = [
+            c
+            for c in cands[1:]
+            if c.score >= floor and self.support(c) >= support_floor and c.typed and not _CAPTION.search(c.text)
+        ]
         if events:  # a timeline prefers different reports, then more from the same ones
             eligible.sort(key=lambda c: c.passage.article_id == best.passage.article_id)
         # The sentence right after the best one often holds what the question asks ("…reopened the
         # investigation. They raided a home in Henderson."): it may join on the passage's support.
-        nxt = next((c for c in cands if c.passage.article_id == best.passage.article_id and c.start > best.end
-                    and c.passage.start <= best.end
-                    and not c.passage.text[best.end - c.passage.start:c.start - c.passage.start].strip()), None)
-        if nxt is not None and self.support(nxt) >= 0.8 * self.config.abstain_below and not events \
-                and not _CAPTION.search(nxt.text):
+        nxt = next(
+            (
+                c
+                for c in cands
+                if c.passage.article_id == best.passage.article_id
+                and c.start > best.end
+                and c.passage.start <= best.end
+                and not c.passage.text[best.end - c.passage.start : c.start - c.passage.start].strip()
+            ),
+            None,
+        )
+        if (
+            nxt is not None
+            and self.support(nxt) >= 0.8 * self.config.abstain_below
+            and not events
+            and not _CAPTION.search(nxt.text)
+        ):
             eligible.insert(0, nxt)
         for c in eligible:
             if len(chosen) >= limit:
                 break
-            if any(_redundant(c.text, o.text) or (c.passage.article_id == o.passage.article_id
-                                                  and c.start == o.start) for o in chosen):
+            if any(
+                _redundant(c.text, o.text) or (c.passage.article_id == o.passage.article_id and c.start == o.start)
+                for o in chosen
+            ):
                 continue
             chosen.append(c)
         conflict = None if events else self._conflict(chosen, cands)
@@ -185,34 +209,51 @@ class ExtractiveAnswerer:
             c_denies = bool(_DENIAL.search(c.text))
             c_words = {stem(t) for t in content_terms(c.text)}
             for o in cands[:12]:
-                if o is c or o.start == c.start and o.passage.article_id == c.passage.article_id:
+                if o is c or (o.start == c.start and o.passage.article_id == c.passage.article_id):
                     continue
                 if bool(_DENIAL.search(o.text)) == c_denies or o.score < 0.6 * c.score:
                     continue
                 o_words = {stem(t) for t in content_terms(o.text)}
                 shared = c_words & o_words
-                if (len(shared) >= 3 and len(shared) >= 0.3 * min(len(c_words), len(o_words))
-                        and o.coverage >= 0.5 * c.coverage):
+                if (
+                    len(shared) >= 3
+                    and len(shared) >= 0.3 * min(len(c_words), len(o_words))
+                    and o.coverage >= 0.5 * c.coverage
+                ):
                     return o
         return None
 
-    def _compose(self, question: str, chosen: list[Candidate], passages: Sequence[Passage],
-                 conflict: Candidate | None) -> Answer:
+    def _compose(
+        self, question: str, chosen: list[Candidate], passages: Sequence[Passage], conflict: Candidate | None
+    ) -> Answer:
         q = self.term_weights(question)
         lines, citations = [], []
         for n, c in enumerate(chosen, start=1):
             start, end, pre, post = _trim(c, q, self.config.max_quote_chars)
-            body_quote = c.passage.text[start - c.passage.start:end - c.passage.start]
+            body_quote = c.passage.text[start - c.passage.start : end - c.passage.start]
             quote_shown = f"{_ELLIPSIS if pre else ''}{body_quote}{_ELLIPSIS if post else ''}"
             lead = _lead(c.passage)
             if conflict is not None and c is conflict:
                 lead = f"In contrast, {lead}"
             lines.append(f"{lead}: “{quote_shown}” [{n}]")
             p = c.passage
-            citations.append(Citation(
-                n=n, article_id=p.article_id, title=p.title, source=p.source, date=p.date,
-                date_inferred=p.date_inferred, date_evidence=p.date_evidence, url=p.url, quote=body_quote,
-                chunk_id=p.chunk_id, start=start, end=end, score=round(float(c.score), 4)))
+            citations.append(
+                Citation(
+                    n=n,
+                    article_id=p.article_id,
+                    title=p.title,
+                    source=p.source,
+                    date=p.date,
+                    date_inferred=p.date_inferred,
+                    date_evidence=p.date_evidence,
+                    url=p.url,
+                    quote=body_quote,
+                    chunk_id=p.chunk_id,
+                    start=start,
+                    end=end,
+                    score=round(float(c.score), 4),
+                )
+            )
         return Answer(answer="\n".join(lines), abstained=False, citations=citations, passages=list(passages))
 
     def _abstain(self, passages: Sequence[Passage]) -> Answer:

@@ -7,28 +7,43 @@ from enum import Enum
 
 
 class QType(str, Enum):
-    COUNT = "count"          # how many / how much
-    DURATION = "duration"    # how long
-    DATE = "date"            # when / what date / what year
-    PERSON = "person"        # who / whom / whose
-    PLACE = "place"          # where / which town
-    EVENTS = "events"        # what happened / latest developments → a timeline
+    COUNT = "count"  # how many / how much
+    DURATION = "duration"  # how long
+    DATE = "date"  # when / what date / what year
+    PERSON = "person"  # who / whom / whose
+    PLACE = "place"  # where / which town
+    EVENTS = "events"  # what happened / latest developments → a timeline
     GENERAL = "general"
 
 
 _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (QType.DURATION, re.compile(r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b", re.I)),
-    (QType.COUNT, re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b|\bdeath toll\b",
-                             re.I)),
-    (QType.DATE, re.compile(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b",
-                            re.I)),
-    (QType.PERSON, re.compile(r"\bwho(m|se)?\b|\bwhich (group|groups|person|official|leader|organi[sz]ation|"
-                              r"country|countries|outlet|agency|faction|militia)\b", re.I)),
-    (QType.PLACE, re.compile(r"\bwhere\b|\bwhich (town|city|village|area|district|province|region|base|"
-                             r"airbase|country)\b|\bwhat (town|city|village|area|district|province|region)\b",
-                             re.I)),
-    (QType.EVENTS, re.compile(r"\bwhat (happened|has happened|is happening|were the|are the latest)\b|"
-                              r"\b(latest|developments|timeline|summar(y|ise|ize)|overview|news)\b", re.I)),
+    (QType.COUNT, re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b|\bdeath toll\b", re.I)),
+    (QType.DATE, re.compile(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b", re.I)),
+    (
+        QType.PERSON,
+        re.compile(
+            r"\bwho(m|se)?\b|\bwhich (group|groups|person|official|leader|organi[sz]ation|"
+            r"country|countries|outlet|agency|faction|militia)\b",
+            re.I,
+        ),
+    ),
+    (
+        QType.PLACE,
+        re.compile(
+            r"\bwhere\b|\bwhich (town|city|village|area|district|province|region|base|"
+            r"airbase|country)\b|\bwhat (town|city|village|area|district|province|region)\b",
+            re.I,
+        ),
+    ),
+    (
+        QType.EVENTS,
+        re.compile(
+            r"\bwhat (happened|has happened|is happening|were the|are the latest)\b|"
+            r"\b(latest|developments|timeline|summar(y|ise|ize)|overview|news)\b",
+            re.I,
+        ),
+    ),
 ]
 
 
@@ -39,21 +54,33 @@ def question_type(question: str) -> QType:
     return QType.GENERAL
 
 
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                     r"dozens?|hundreds?|thousands?|millions?|half|quarter|several)\b", re.I)
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|half|quarter|several)\b",
+    re.I,
+)
 _YEAR_ONLY = re.compile(r"^(19|20)\d\d$")
-_DURATION = re.compile(r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|ten|several|few)[\s-]+"
-                       r"(hours?|days?|weeks?|months?|years?|minutes?)\b", re.I)
-_DATE = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
-                   r"january|february|march|april|may|june|july|august|september|october|november|december|"
-                   r"(19|20)\d\d)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.I)
+_DURATION = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|ten|several|few)[\s-]+"
+    r"(hours?|days?|weeks?|months?|years?|minutes?)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"(19|20)\d\d)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+(?:al-|de\s|of\s)?[A-Z][\w'’-]+)*")
 _PLACE = re.compile(r"\b(in|at|from|to|near|into|outside|inside)\s+(the\s+)?[A-Z][\w'’-]+", re.U)
 
 
-_COUNT_NOUNS = re.compile(r"^(people|persons|civilians|children|women|men|fighters|rebels|soldiers|troops|"
-                          r"militants|killed|dead|deaths|wounded|injured|refugees|families|residents|"
-                          r"percent|per|%|times|trucks|vehicles|villages|towns|members|of)$", re.I)
+_COUNT_NOUNS = re.compile(
+    r"^(people|persons|civilians|children|women|men|fighters|rebels|soldiers|troops|"
+    r"militants|killed|dead|deaths|wounded|injured|refugees|families|residents|"
+    r"percent|per|%|times|trucks|vehicles|villages|towns|members|of)$",
+    re.I,
+)
 
 
 def _counts_something(sentence: str, question: str) -> bool:
@@ -65,7 +92,7 @@ def _counts_something(sentence: str, question: str) -> bool:
     for m in _NUMBER.finditer(sentence):
         if _YEAR_ONLY.match(m.group(0)):
             continue
-        after = re.findall(r"[\w%']+", sentence[m.end():m.end() + 60])[:3]
+        after = re.findall(r"[\w%']+", sentence[m.end() : m.end() + 60])[:3]
         if any(_COUNT_NOUNS.match(w) or stem(w.lower()) in qstems for w in after):
             return True
     return False

@@ -25,7 +25,7 @@ from ..pipeline import AskRequest, RagService
 from ..retrieval.hybrid import Filters
 from ..settings import Settings
 from ..store import IndexStoreError
-from .schemas import AskIn, AskOut, ArticleOut, ErrorOut, SearchOut, StatsOut
+from .schemas import ArticleOut, AskIn, AskOut, ErrorOut, SearchOut, StatsOut
 
 log = logging.getLogger("rag.api")
 
@@ -33,9 +33,20 @@ _ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": Er
 
 
 def passage_out(p: Passage) -> dict:
-    return {"article_id": p.article_id, "title": p.title, "source": p.source, "date": p.date,
-            "date_inferred": p.date_inferred, "date_evidence": p.date_evidence, "url": p.url,
-            "quote": p.text, "chunk_id": p.chunk_id, "start": p.start, "end": p.end, "score": p.score}
+    return {
+        "article_id": p.article_id,
+        "title": p.title,
+        "source": p.source,
+        "date": p.date,
+        "date_inferred": p.date_inferred,
+        "date_evidence": p.date_evidence,
+        "url": p.url,
+        "quote": p.text,
+        "chunk_id": p.chunk_id,
+        "start": p.start,
+        "end": p.end,
+        "score": p.score,
+    }
 
 
 def answer_out(a: Answer) -> dict:
@@ -47,9 +58,12 @@ def answer_out(a: Answer) -> dict:
 def to_request(body: AskIn) -> AskRequest:
     f = body.filters
     return AskRequest(
-        question=body.question, top_k=body.top_k,
+        question=body.question,
+        top_k=body.top_k,
         filters=Filters(f.date_from, f.date_to, f.sources) if f else Filters(),
-        as_of=body.as_of, history=[t.model_dump() for t in body.history] if body.history else None)
+        as_of=body.as_of,
+        history=[t.model_dump() for t in body.history] if body.history else None,
+    )
 
 
 def _sse(event: str, data) -> str:
@@ -73,14 +87,23 @@ def sse_events(answer: Answer) -> Iterator[str]:
         m = _MARKER.fullmatch(piece)
         if m and int(piece[1:-1]) in cites:
             yield _sse("citation", cites[int(piece[1:-1])])
-    yield _sse("done", {"abstained": out["abstained"], "timings_ms": out["timings_ms"],
-                        "rewritten_question": out["rewritten_question"]})
+    yield _sse(
+        "done",
+        {
+            "abstained": out["abstained"],
+            "timings_ms": out["timings_ms"],
+            "rewritten_question": out["rewritten_question"],
+        },
+    )
 
 
 def create_app(settings: Settings | None = None, service: RagService | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="rag-news", version="0.1.0",
-                  description="Answers over dated news reports in which every sentence cites its source.")
+    app = FastAPI(
+        title="rag-news",
+        version="0.1.0",
+        description="Answers over dated news reports in which every sentence cites its source.",
+    )
     app.state.settings = settings
     app.state.service = service
 
@@ -98,13 +121,15 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
         errs = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()]
         first = errs[0] if errs else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(x) for x in first["loc"] if x != "body")
-        return JSONResponse({"error": f"{where}: {first['msg']}" if where else first["msg"], "detail": errs},
-                            status_code=422)
+        return JSONResponse(
+            {"error": f"{where}: {first['msg']}" if where else first["msg"], "detail": errs}, status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"error": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -124,30 +149,51 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
         snap = s.snapshot
         m = snap.manifest
         extra = snap.store.sources_and_span()
-        return {"articles": m.articles, "chunks": m.chunks, "model": m.embedding_model, "dim": m.dim,
-                "faiss_factory": m.faiss_factory, "version": snap.version, **extra}
+        return {
+            "articles": m.articles,
+            "chunks": m.chunks,
+            "model": m.embedding_model,
+            "dim": m.dim,
+            "faiss_factory": m.faiss_factory,
+            "version": snap.version,
+            **extra,
+        }
 
-    @app.post("/ask", response_model=AskOut, responses={**_ERRORS, 200: {
-        "content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for"}}, tags=["answers"])
+    @app.post(
+        "/ask",
+        response_model=AskOut,
+        responses={
+            **_ERRORS,
+            200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for"},
+        },
+        tags=["answers"],
+    )
     def ask(body: AskIn, request: Request):
         answer = svc().ask(to_request(body))
         if "text/event-stream" in request.headers.get("accept", ""):
-            return StreamingResponse(sse_events(answer), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache"})
+            return StreamingResponse(
+                sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+            )
         return answer_out(answer)
 
-    @app.post("/ask/stream", responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}}},
-              tags=["answers"])
+    @app.post("/ask/stream", responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["answers"])
     def ask_stream(body: AskIn):
         answer = svc().ask(to_request(body))
-        return StreamingResponse(sse_events(answer), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        return StreamingResponse(
+            sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
 
     @app.get("/search", response_model=SearchOut, responses=_ERRORS, tags=["answers"])
-    def search(q: str = Query(..., min_length=1, max_length=2000), top_k: int = Query(8, ge=1, le=50),
-               date_from: str | None = None, date_to: str | None = None,
-               source: list[str] | None = Query(None), as_of: str | None = None):
+    def search(
+        q: str = Query(..., min_length=1, max_length=2000),
+        top_k: int = Query(8, ge=1, le=50),
+        date_from: str | None = None,
+        date_to: str | None = None,
+        source: list[str] | None = Query(None),
+        as_of: str | None = None,
+    ):
         from .schemas import FiltersIn, _check_date
+
         try:
             f = FiltersIn(date_from=date_from, date_to=date_to, sources=source)
             as_of = _check_date(as_of)
@@ -157,8 +203,11 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
             raise HTTPException(422, "q is blank")
         t = time.perf_counter()
         res = svc().search(q, top_k, Filters(f.date_from, f.date_to, f.sources), as_of)
-        return {"query": q, "passages": [passage_out(p) for p in res.passages],
-                "timings_ms": {**res.timings_ms, "total": (time.perf_counter() - t) * 1000}}
+        return {
+            "query": q,
+            "passages": [passage_out(p) for p in res.passages],
+            "timings_ms": {**res.timings_ms, "total": (time.perf_counter() - t) * 1000},
+        }
 
     @app.get("/articles/{article_id}", response_model=ArticleOut, responses=_ERRORS, tags=["articles"])
     def article(article_id: str):

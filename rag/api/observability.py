@@ -63,20 +63,31 @@ class Metrics:
 
     def __init__(self, index_counts: Callable[[], tuple[int, int, str] | None]):
         self.registry = r = CollectorRegistry()
-        self.requests = Counter("rag_http_requests_total", "HTTP requests by route and status",
-                                ["method", "route", "status"], registry=r)
-        self.latency = Histogram("rag_http_request_duration_seconds", "HTTP request latency by route",
-                                 ["method", "route"], registry=r,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+        self.requests = Counter(
+            "rag_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "rag_http_request_duration_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
+            registry=r,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
         self.in_flight = Gauge("rag_http_requests_in_flight", "HTTP requests being served", registry=r)
         self.rate_limited = Counter("rag_rate_limited_total", "Requests refused by the rate limit", registry=r)
-        self.ingests = Counter("rag_ingest_requests_total", "Ingest and delete requests by outcome",
-                               ["kind", "outcome"], registry=r)
-        self.ingest_articles = Counter("rag_ingest_articles_total", "Articles by what an ingest did with them",
-                                       ["change"], registry=r)
+        self.ingests = Counter(
+            "rag_ingest_requests_total", "Ingest and delete requests by outcome", ["kind", "outcome"], registry=r
+        )
+        self.ingest_articles = Counter(
+            "rag_ingest_articles_total", "Articles by what an ingest did with them", ["change"], registry=r
+        )
         self.ingest_chunks = Counter("rag_ingest_chunks_embedded_total", "Chunks embedded by ingests", registry=r)
-        self.ingest_seconds = Histogram("rag_ingest_duration_seconds", "Time to ingest (read, embed, commit)",
-                                        registry=r, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
+        self.ingest_seconds = Histogram(
+            "rag_ingest_duration_seconds",
+            "Time to ingest (read, embed, commit)",
+            registry=r,
+            buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+        )
 
         def counts(i: int) -> Callable[[], float]:
             def f() -> float:
@@ -85,13 +96,14 @@ class Metrics:
                 except Exception:
                     c = None
                 return float("nan") if c is None else float(c[i])
+
             return f
 
-        Gauge("rag_index_articles", "Articles in the index version being served",
-              registry=r).set_function(counts(0))
+        Gauge("rag_index_articles", "Articles in the index version being served", registry=r).set_function(counts(0))
         Gauge("rag_index_chunks", "Chunks in the index version being served", registry=r).set_function(counts(1))
-        Gauge("rag_index_version", "Number of the index version being served (v000007 -> 7)",
-              registry=r).set_function(counts(2))
+        Gauge("rag_index_version", "Number of the index version being served (v000007 -> 7)", registry=r).set_function(
+            counts(2)
+        )
 
     def record_ingest(self, kind: str, outcome: str, report: dict | None = None, seconds: float | None = None):
         self.ingests.labels(kind, outcome).inc()
@@ -129,8 +141,7 @@ def route_label(scope, status: int, routes: Callable[[], list] | None = None) ->
 
 
 class AccessLogMiddleware:
-    def __init__(self, app, metrics: Metrics | None = None, log: bool = True,
-                 routes: Callable[[], list] | None = None):
+    def __init__(self, app, metrics: Metrics | None = None, log: bool = True, routes: Callable[[], list] | None = None):
         self.app = app
         self.routes = routes
         self.metrics = metrics
@@ -171,8 +182,17 @@ class AccessLogMiddleware:
                 self.metrics.latency.labels(scope["method"], route).observe(elapsed)
             if self.log and access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
-                access_log.info(json.dumps({
-                    "ts": round(time.time(), 3), "request_id": rid, "method": scope["method"],
-                    "path": scope["path"], "route": route, "status": status,
-                    "duration_ms": round(elapsed * 1000, 2), "client": client[0] if client else None,
-                }))
+                access_log.info(
+                    json.dumps(
+                        {
+                            "ts": round(time.time(), 3),
+                            "request_id": rid,
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "route": route,
+                            "status": status,
+                            "duration_ms": round(elapsed * 1000, 2),
+                            "client": client[0] if client else None,
+                        }
+                    )
+                )

@@ -46,9 +46,15 @@ log = logging.getLogger("rag.api.ops")
 #: extensions ``read_path`` understands; anything else in a client's file name is dropped
 ALLOWED_EXTENSIONS = (".jsonl", ".ndjson", ".csv", ".md", ".markdown", ".txt", ".html", ".htm")
 CONTENT_TYPE_EXTENSIONS = {
-    "application/x-ndjson": ".jsonl", "application/jsonl": ".jsonl", "application/x-jsonlines": ".jsonl",
-    "application/jsonlines": ".jsonl", "text/csv": ".csv", "text/markdown": ".md", "text/x-markdown": ".md",
-    "text/html": ".html", "text/plain": ".txt",
+    "application/x-ndjson": ".jsonl",
+    "application/jsonl": ".jsonl",
+    "application/x-jsonlines": ".jsonl",
+    "application/jsonlines": ".jsonl",
+    "text/csv": ".csv",
+    "text/markdown": ".md",
+    "text/x-markdown": ".md",
+    "text/html": ".html",
+    "text/plain": ".txt",
 }
 MAX_FILES = 100
 
@@ -84,14 +90,31 @@ _WRITE_ERRORS = {
     503: {"description": "The index cannot be written", **_ERROR},
 }
 _RAW = {"schema": {"type": "string", "format": "binary"}}
-_INGEST_BODY = {"requestBody": {"required": True, "content": {
-    "multipart/form-data": {"schema": {
-        "type": "object", "required": ["files"],
-        "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"},
-                                 "description": "One or more .jsonl/.csv/.md/.txt/.html files"}}}},
-    "application/x-ndjson": _RAW, "text/csv": _RAW, "text/markdown": _RAW, "text/html": _RAW,
-    "text/plain": _RAW,
-}}}
+_INGEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "One or more .jsonl/.csv/.md/.txt/.html files",
+                        }
+                    },
+                }
+            },
+            "application/x-ndjson": _RAW,
+            "text/csv": _RAW,
+            "text/markdown": _RAW,
+            "text/html": _RAW,
+            "text/plain": _RAW,
+        },
+    }
+}
 
 
 # --- uploads -------------------------------------------------------------------------------------------
@@ -112,8 +135,7 @@ def upload_extension(name: str, content_type: str | None) -> str | None:
 
 
 def _create_private(path: Path):
-    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600),
-                     "wb")
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600), "wb")
 
 
 class SharedEmbedder:
@@ -153,7 +175,7 @@ def read_uploads(uploads: list[tuple[str, Path]], tmp: Path, fmt: str | None):
             if a.id == server_stem:
                 a.id = client_stem
             elif a.id.startswith(server_stem + "-"):
-                a.id = client_stem + a.id[len(server_stem):]
+                a.id = client_stem + a.id[len(server_stem) :]
             articles.append(a)
         for s in res.skipped:
             s.where = _remap(s.where, tmp, path, client)
@@ -177,8 +199,7 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
     app.state.metrics = metrics
     app.state.rate_limiter = limiter
     fallback_lock = threading.RLock()
-    bearer = HTTPBearer(auto_error=False, description="RAG_API_TOKEN (writes; reads too when "
-                                                      "read_token_required)")
+    bearer = HTTPBearer(auto_error=False, description="RAG_API_TOKEN (writes; reads too when read_token_required)")
 
     def writer(request: Request, _creds=Security(bearer)) -> None:
         require_token(settings, request.headers.get("authorization"))
@@ -189,9 +210,18 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
         s = svc()
         st = s.settings
         emb = SharedEmbedder(s.embedder, getattr(s, "_lock", None) or fallback_lock)
-        report = ingest(articles, st.index, emb, faiss_factory=st.faiss_factory, chunk_tokens=st.chunk_tokens,
-                        overlap=st.chunk_overlap_sentences, batch_size=st.embed_batch_size,
-                        keep_versions=st.keep_versions, skipped=list(skipped), delete_ids=delete_ids)
+        report = ingest(
+            articles,
+            st.index,
+            emb,
+            faiss_factory=st.faiss_factory,
+            chunk_tokens=st.chunk_tokens,
+            overlap=st.chunk_overlap_sentences,
+            batch_size=st.embed_batch_size,
+            keep_versions=st.keep_versions,
+            skipped=list(skipped),
+            delete_ids=delete_ids,
+        )
         try:
             s.reload()  # the next query sees the new version
         except Exception as e:  # committed anyway: the service retries on its next request
@@ -216,16 +246,26 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
             raise
         return report, time.perf_counter() - t0
 
-    @app.post("/ingest", tags=["write"], openapi_extra=_INGEST_BODY, dependencies=[Depends(writer)],
-              responses={200: {"model": IngestOut, "description": "The ingest report"},
-                         415: {"description": "Unsupported Content-Type", **_ERROR},
-                         422: {"description": "Nothing could be ingested", **_ERROR}, **_WRITE_ERRORS})
+    @app.post(
+        "/ingest",
+        tags=["write"],
+        openapi_extra=_INGEST_BODY,
+        dependencies=[Depends(writer)],
+        responses={
+            200: {"model": IngestOut, "description": "The ingest report"},
+            415: {"description": "Unsupported Content-Type", **_ERROR},
+            422: {"description": "Nothing could be ingested", **_ERROR},
+            **_WRITE_ERRORS,
+        },
+    )
     async def ingest_upload(
         request: Request,
-        filename: str | None = Query(None, max_length=255, description="Name of a raw-body upload (for "
-                                                                       "reports and file-derived ids)."),
+        filename: str | None = Query(
+            None, max_length=255, description="Name of a raw-body upload (for reports and file-derived ids)."
+        ),
         format: Literal["seed", "jsonl", "csv", "markdown", "html"] | None = Query(
-            None, description="Override detection by extension."),
+            None, description="Override detection by extension."
+        ),
     ):
         """Add or update reports from uploaded files; the next query sees them."""
         limit = settings.max_upload_bytes
@@ -245,8 +285,11 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
                         name = client_file_name(part.filename, f"upload-{i}")
                         ext = upload_extension(name, part.content_type)
                         if ext is None:
-                            pre_skipped.append(SkippedRecord(name, "unsupported file type (expected one of "
-                                                                   f"{', '.join(ALLOWED_EXTENSIONS)})"))
+                            pre_skipped.append(
+                                SkippedRecord(
+                                    name, f"unsupported file type (expected one of {', '.join(ALLOWED_EXTENSIONS)})"
+                                )
+                            )
                             continue
                         dest = tmp / f"upload-{i:03d}{ext}"
                         with _create_private(dest) as out:
@@ -265,8 +308,11 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
                 if mt in ("", "application/octet-stream") and name:
                     ext = upload_extension(name, None)
                 if ext is None:
-                    raise HTTPException(415, f"unsupported Content-Type {mt or '(none)'!r}: send multipart/"
-                                             "form-data files, or JSONL, CSV, Markdown, text or HTML")
+                    raise HTTPException(
+                        415,
+                        f"unsupported Content-Type {mt or '(none)'!r}: send multipart/"
+                        "form-data files, or JSONL, CSV, Markdown, text or HTML",
+                    )
                 body = await request.body()
                 if len(body) > limit:
                     raise HTTPException(413, f"upload too large (limit {limit} bytes)")
@@ -293,9 +339,13 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
         metrics.record_ingest("ingest", "ok", d, seconds)
         return JSONResponse(d)
 
-    @app.delete("/articles/{article_id}", tags=["write"], dependencies=[Depends(writer)],
-                response_model=DeletedOut,
-                responses={404: {"description": "No such article", **_ERROR}, **_WRITE_ERRORS})
+    @app.delete(
+        "/articles/{article_id}",
+        tags=["write"],
+        dependencies=[Depends(writer)],
+        response_model=DeletedOut,
+        responses={404: {"description": "No such article", **_ERROR}, **_WRITE_ERRORS},
+    )
     def delete_article(article_id: str):
         """Remove an article and its chunks; the next query no longer sees it."""
         report, seconds = guarded("delete", run_ingest, [], delete_ids=[article_id])
@@ -305,9 +355,13 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
         metrics.record_ingest("delete", "ok", report.to_dict(), seconds)
         return {"deleted": article_id, "version": report.version}
 
-    @app.get("/metrics", tags=["service"],
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                              "description": "Prometheus text format"}})
+    @app.get(
+        "/metrics",
+        tags=["service"],
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text format"}
+        },
+    )
     async def metrics_endpoint():
         """Request counts and latency by route, ingest counters, index size (Prometheus format)."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -315,17 +369,21 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
     _document_guards(app, settings)
 
     # middleware: the last added is the outermost
-    app.add_middleware(GuardMiddleware, settings=settings, limiter=limiter,
-                       on_rate_limited=metrics.rate_limited.inc)
+    app.add_middleware(GuardMiddleware, settings=settings, limiter=limiter, on_rate_limited=metrics.rate_limited.inc)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-                           allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
-                           expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
     if settings.log_requests:
         setup_access_log()
-    app.add_middleware(AccessLogMiddleware, metrics=metrics, log=settings.log_requests,
-                       routes=lambda: app.router.routes)
+    app.add_middleware(
+        AccessLogMiddleware, metrics=metrics, log=settings.log_requests, routes=lambda: app.router.routes
+    )
 
 
 def _nothing(skipped, report: dict | None = None) -> JSONResponse:

@@ -44,8 +44,11 @@ class AskIn(_Strict):
     question: str = Field(..., min_length=1, max_length=2000)
     top_k: int = Field(8, ge=1, le=50)
     filters: FiltersIn | None = None
-    as_of: str | None = Field(None, description="Answer as if on this date (YYYY-MM-DD): later reports are "
-                                                 "excluded, newer ones preferred, 'last week' is relative to it.")
+    as_of: str | None = Field(
+        None,
+        description="Answer as if on this date (YYYY-MM-DD): later reports are "
+        "excluded, newer ones preferred, 'last week' is relative to it.",
+    )
     history: list[Turn] | None = Field(None, max_length=50)
 
     _as_of = field_validator("as_of")(_check_date)

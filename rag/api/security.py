@@ -36,7 +36,8 @@ UPLOAD_ENVELOPE_BYTES = 64 * 1024  # multipart boundaries and part headers on to
 
 def is_write(method: str, path: str) -> bool:
     return (method == "POST" and path.rstrip("/") == "/ingest") or (
-        method == "DELETE" and path.startswith("/articles/"))
+        method == "DELETE" and path.startswith("/articles/")
+    )
 
 
 def is_read(path: str) -> bool:
@@ -68,8 +69,9 @@ def check_bearer(expected: str | None, authorization: str | None, what: str = "w
     if given is None:
         return AuthFailure(401, "missing bearer token", {"WWW-Authenticate": 'Bearer realm="rag"'})
     if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-        return AuthFailure(401, "invalid bearer token",
-                           {"WWW-Authenticate": 'Bearer realm="rag", error="invalid_token"'})
+        return AuthFailure(
+            401, "invalid bearer token", {"WWW-Authenticate": 'Bearer realm="rag", error="invalid_token"'}
+        )
     return None
 
 
@@ -137,8 +139,13 @@ def _header(scope, name: bytes) -> str | None:
 
 
 class GuardMiddleware:
-    def __init__(self, app, settings: Settings, limiter: RateLimiter | None = None,
-                 on_rate_limited: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        app,
+        settings: Settings,
+        limiter: RateLimiter | None = None,
+        on_rate_limited: Callable[[], None] | None = None,
+    ):
         self.app = app
         self.settings = settings
         self.limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
@@ -159,9 +166,15 @@ class GuardMiddleware:
                 if self.on_rate_limited:
                     self.on_rate_limited()
                 retry = max(1, math.ceil(wait))
-                return await send_json(send, 429, {"error": f"rate limit exceeded: {s.rate_limit_per_minute} "
-                                                            f"requests per minute per client; retry in {retry} s"},
-                                       {"Retry-After": str(retry)})
+                return await send_json(
+                    send,
+                    429,
+                    {
+                        "error": f"rate limit exceeded: {s.rate_limit_per_minute} "
+                        f"requests per minute per client; retry in {retry} s"
+                    },
+                    {"Retry-After": str(retry)},
+                )
 
         # 2. auth, before any body is read
         write = is_write(method, path)
@@ -177,8 +190,9 @@ class GuardMiddleware:
             if not length.strip().isdigit():
                 return await send_json(send, 400, {"error": "invalid Content-Length"})
             if int(length) > limit:
-                return await send_json(send, 413, {"error": f"request body too large: {int(length)} bytes "
-                                                            f"(limit {limit})"})
+                return await send_json(
+                    send, 413, {"error": f"request body too large: {int(length)} bytes (limit {limit})"}
+                )
         receive = _limited_receive(receive, limit)
 
         # 4. time limit

@@ -23,8 +23,8 @@ from pathlib import Path
 
 QUESTIONS_FILE = "realtimeqa-questions.dev.jsonl"
 PASSAGES_FILE = "realtimeqa-evidence-passages.jsonl"
-FILTER_EVERY = 10          # one filtered-out re-ask per this many questions with evidence
-FILTER_MIN_DATE = "2020-02-01"   # evidence older than this would leave an empty index: a trivial abstention
+FILTER_EVERY = 10  # one filtered-out re-ask per this many questions with evidence
+FILTER_MIN_DATE = "2020-02-01"  # evidence older than this would leave an empty index: a trivial abstention
 OFF_TOPIC_EVERY = 20
 
 # Far outside 2020-2026 news. Each was checked against the passages: none holds its answer (the
@@ -110,9 +110,16 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
                 # it, so the question would count an honest abstention as a false one.
                 notes["skipped: no evidence passage (answer not known to be in the corpus)"] += 1
                 continue
-            rec = {"id": r["uid"], "question": r["question_sentence"].strip(), "answers": [gold],
-                   "evidence_ids": [pid] if pid else [], "as_of": _iso(r["question_date"]),
-                   "answerable": True, "kind": "answerable", "source": r.get("question_source")}
+            rec = {
+                "id": r["uid"],
+                "question": r["question_sentence"].strip(),
+                "answers": [gold],
+                "evidence_ids": [pid] if pid else [],
+                "as_of": _iso(r["question_date"]),
+                "answerable": True,
+                "kind": "answerable",
+                "source": r.get("question_source"),
+            }
             notes["answerable with evidence"] += 1
             base.append(rec)
     base.sort(key=lambda q: _key(q["id"]))
@@ -128,11 +135,27 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
         if with_evidence % FILTER_EVERY or ev_date < FILTER_MIN_DATE:
             continue
         cut = (dt.date.fromisoformat(ev_date) - dt.timedelta(days=1)).isoformat()
-        ordered.append({**q, "id": f"{q['id']}#before-evidence", "answerable": False, "kind": "filtered_out",
-                        "filters": {"date_to": cut}})
+        ordered.append(
+            {
+                **q,
+                "id": f"{q['id']}#before-evidence",
+                "answerable": False,
+                "kind": "filtered_out",
+                "filters": {"date_to": cut},
+            }
+        )
         notes["unanswerable: re-asked with date_to before the evidence"] += 1
-    off = [{"id": f"rtqa-offtopic-{i:02d}", "question": text, "answers": [], "evidence_ids": [],
-            "answerable": False, "kind": "off_topic"} for i, text in enumerate(OFF_TOPIC_REALTIMEQA, start=1)]
+    off = [
+        {
+            "id": f"rtqa-offtopic-{i:02d}",
+            "question": text,
+            "answers": [],
+            "evidence_ids": [],
+            "answerable": False,
+            "kind": "off_topic",
+        }
+        for i, text in enumerate(OFF_TOPIC_REALTIMEQA, start=1)
+    ]
     notes["unanswerable: off-topic (hand-written)"] = len(off)
     out: list[dict] = []
     for i, q in enumerate(ordered):

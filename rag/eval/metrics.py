@@ -103,7 +103,7 @@ _ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)\s*")
 @dataclass(slots=True)
 class Claim:
     text: str
-    markers: list[int] = field(default_factory=list)   # [] → an uncited sentence
+    markers: list[int] = field(default_factory=list)  # [] → an uncited sentence
 
 
 def split_claims(answer: str) -> list[Claim]:
@@ -112,7 +112,7 @@ def split_claims(answer: str) -> list[Claim]:
     out: list[Claim] = []
     pos = 0
     for m in _MARKERS.finditer(answer):
-        seg = answer[pos:m.start()].strip()
+        seg = answer[pos : m.start()].strip()
         out.append(Claim(seg, [int(n) for n in _MARKER_N.findall(m.group(0))]))
         pos = m.end()
     tail = answer[pos:].strip()
@@ -164,7 +164,7 @@ def citation_problems(answer: dict, body_of: Callable[[str], str | None]) -> lis
 
 # --- support of a claim by its citations ---------------------------------------------------------------
 
-SUPPORT_THRESHOLD = 0.6   # a non-verbatim claim is supported when its support score reaches this
+SUPPORT_THRESHOLD = 0.6  # a non-verbatim claim is supported when its support score reaches this
 
 
 def _terms(text: str) -> tuple[set[str], set[str]]:
@@ -202,8 +202,8 @@ Cosine = Callable[[str, str], float]
 class ClaimResult:
     text: str
     markers: list[int]
-    support: float          # 1.0 when every quoted piece is verbatim in the cited spans
-    method: str             # verbatim | lexical | uncited | dangling
+    support: float  # 1.0 when every quoted piece is verbatim in the cited spans
+    method: str  # verbatim | lexical | uncited | dangling
     supported: bool
     citations_supporting: list[bool]
 
@@ -211,13 +211,18 @@ class ClaimResult:
 def _span_text(c: dict, body_of: Callable[[str], str | None]) -> str:
     body = body_of(c.get("article_id", ""))
     if body is not None and isinstance(c.get("start"), int) and isinstance(c.get("end"), int):
-        return body[c["start"]:c["end"]]
+        return body[c["start"] : c["end"]]
     return ""
 
 
-def judge_claim(claim: Claim, citations: dict[int, dict], passages: dict[int, dict],
-                body_of: Callable[[str], str | None], cosine: Cosine | None = None,
-                threshold: float = SUPPORT_THRESHOLD) -> ClaimResult:
+def judge_claim(
+    claim: Claim,
+    citations: dict[int, dict],
+    passages: dict[int, dict],
+    body_of: Callable[[str], str | None],
+    cosine: Cosine | None = None,
+    threshold: float = SUPPORT_THRESHOLD,
+) -> ClaimResult:
     cited = [citations[n] for n in claim.markers if n in citations]
     if not claim.markers:
         return ClaimResult(claim.text, [], 0.0, "uncited", False, [])
@@ -234,10 +239,11 @@ def judge_claim(claim: Claim, citations: dict[int, dict], passages: dict[int, di
             found_in.append(row)
             attribution_only = False
         elif not any(pc.strip() in t for t in titles if t):
-            found_in.append(row)    # neither in a cited span nor a cited title: not verbatim
+            found_in.append(row)  # neither in a cited span nor a cited title: not verbatim
     if found_in and not attribution_only and all(any(row) for row in found_in):
         per_cite = [any(row[j] for row in found_in) for j in range(len(cited))]
         return ClaimResult(claim.text, claim.markers, 1.0, "verbatim", True, per_cite)
+
     # not a verbatim quote: compare with the cited passages' text
     def evidence(c: dict) -> str:
         p = passages.get(c.get("chunk_id"))
@@ -249,20 +255,28 @@ def judge_claim(claim: Claim, citations: dict[int, dict], passages: dict[int, di
     per = [score(evidence(c)) for c in cited]
     joint = score(" ".join(evidence(c) for c in cited)) if len(cited) > 1 else per[0]
     best = max(joint, *per)
-    return ClaimResult(claim.text, claim.markers, round(best, 4), "lexical", best >= threshold,
-                       [s >= threshold for s in per])
+    return ClaimResult(
+        claim.text, claim.markers, round(best, 4), "lexical", best >= threshold, [s >= threshold for s in per]
+    )
 
 
-def citation_quality(answer: dict, body_of: Callable[[str], str | None], cosine: Cosine | None = None,
-                     threshold: float = SUPPORT_THRESHOLD) -> dict:
+def citation_quality(
+    answer: dict,
+    body_of: Callable[[str], str | None],
+    cosine: Cosine | None = None,
+    threshold: float = SUPPORT_THRESHOLD,
+) -> dict:
     """ALCE-style citation recall and precision of one (non-abstained) answer.
 
     recall = supported claims / claims (an uncited claim counts as unsupported);
     precision = citations that support their claim / citations attached to claims."""
     citations = {c["n"]: c for c in answer.get("citations", [])}
     passages = {p["chunk_id"]: p for p in answer.get("passages", [])}
-    claims = [judge_claim(c, citations, passages, body_of, cosine, threshold)
-              for c in split_claims(answer.get("answer", "")) if c.text or c.markers]
+    claims = [
+        judge_claim(c, citations, passages, body_of, cosine, threshold)
+        for c in split_claims(answer.get("answer", ""))
+        if c.text or c.markers
+    ]
     n_cites = sum(len(c.citations_supporting) for c in claims)
     good = sum(sum(c.citations_supporting) for c in claims)
     return {
@@ -270,8 +284,10 @@ def citation_quality(answer: dict, body_of: Callable[[str], str | None], cosine:
         "uncited_claims": sum(1 for c in claims if c.method == "uncited"),
         "recall": (sum(c.supported for c in claims) / len(claims)) if claims else None,
         "precision": (good / n_cites) if n_cites else None,
-        "claim_results": [{"text": c.text, "markers": c.markers, "support": c.support, "method": c.method,
-                           "supported": c.supported} for c in claims],
+        "claim_results": [
+            {"text": c.text, "markers": c.markers, "support": c.support, "method": c.method, "supported": c.supported}
+            for c in claims
+        ],
     }
 
 
@@ -293,11 +309,14 @@ def abstention_summary(records: Sequence[dict]) -> dict:
     answerable ones (lower is better), with counts; also per unanswerable kind."""
     ans = [r for r in records if r["answerable"]]
     un = [r for r in records if not r["answerable"]]
-    out = {"answerable": len(ans), "unanswerable": len(un),
-           "abstained_answerable": sum(r["abstained"] for r in ans),
-           "abstained_unanswerable": sum(r["abstained"] for r in un),
-           "false_abstention_rate": rate(r["abstained"] for r in ans),
-           "abstention_rate_unanswerable": rate(r["abstained"] for r in un)}
+    out = {
+        "answerable": len(ans),
+        "unanswerable": len(un),
+        "abstained_answerable": sum(r["abstained"] for r in ans),
+        "abstained_unanswerable": sum(r["abstained"] for r in un),
+        "false_abstention_rate": rate(r["abstained"] for r in ans),
+        "abstention_rate_unanswerable": rate(r["abstained"] for r in un),
+    }
     for kind in sorted({r["kind"] for r in un}):
         out[f"abstention_rate_{kind}"] = rate(r["abstained"] for r in un if r["kind"] == kind)
     return out

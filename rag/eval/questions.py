@@ -29,15 +29,21 @@ class EvalQuestion:
     date_from: str | None = None
     date_to: str | None = None
     sources: list[str] | None = None
-    kind: str = "answerable"        # answerable | off_topic | filtered_out (derived when absent)
+    kind: str = "answerable"  # answerable | off_topic | filtered_out (derived when absent)
 
     @property
     def has_filters(self) -> bool:
         return bool(self.date_from or self.date_to or self.sources)
 
     def to_dict(self) -> dict:
-        d = {"id": self.id, "question": self.question, "answers": self.answers,
-             "evidence_ids": self.evidence_ids, "answerable": self.answerable, "kind": self.kind}
+        d = {
+            "id": self.id,
+            "question": self.question,
+            "answers": self.answers,
+            "evidence_ids": self.evidence_ids,
+            "answerable": self.answerable,
+            "kind": self.kind,
+        }
         if self.as_of:
             d["as_of"] = self.as_of
         if self.has_filters:
@@ -88,16 +94,19 @@ def parse_question(rec: dict, where: str) -> EvalQuestion:
     if unknown:
         raise QuestionFileError(f"{where}: unknown filter {sorted(unknown)[0]!r}")
     q = EvalQuestion(
-        id=str(qid).strip(), question=question.strip(), answers=answers,
-        evidence_ids=_str_list(rec.get("evidence_ids"), where, "evidence_ids"), answerable=answerable,
+        id=str(qid).strip(),
+        question=question.strip(),
+        answers=answers,
+        evidence_ids=_str_list(rec.get("evidence_ids"), where, "evidence_ids"),
+        answerable=answerable,
         as_of=_date(rec.get("as_of"), where, "as_of"),
         date_from=_date(filters.get("date_from"), where, "filters.date_from"),
         date_to=_date(filters.get("date_to"), where, "filters.date_to"),
-        sources=_str_list(filters.get("sources"), where, "filters.sources") or None)
+        sources=_str_list(filters.get("sources"), where, "filters.sources") or None,
+    )
     kind = rec.get("kind")
     if kind is None:
-        kind = "answerable" if answerable else ("filtered_out" if q.evidence_ids and q.has_filters
-                                                else "off_topic")
+        kind = "answerable" if answerable else ("filtered_out" if q.evidence_ids and q.has_filters else "off_topic")
     if kind not in KINDS:
         raise QuestionFileError(f"{where}: kind must be one of {', '.join(KINDS)}")
     if (kind == "answerable") != answerable:

@@ -49,15 +49,22 @@ def write_plots(results: dict, out: Path) -> dict[str, str]:
     except ImportError:
         return {}
     made: dict[str, str] = {}
-    meta = {"Software": None}   # no version stamp: identical runs give identical files
+    meta = {"Software": None}  # no version stamp: identical runs give identical files
 
     if results["retrieval"]:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         colors: dict[str, str] = {}
-        for name, r in results["retrieval"].items():   # one colour per configuration, dashed with as_of
+        for name, r in results["retrieval"].items():  # one colour per configuration, dashed with as_of
             color = colors.setdefault(name.removesuffix(" +as_of"), f"C{len(colors)}")
-            ax.plot(range(1, 11), r["recall_curve"], marker="o", markersize=3, color=color,
-                    linestyle="--" if r["as_of"] else "-", label=name)
+            ax.plot(
+                range(1, 11),
+                r["recall_curve"],
+                marker="o",
+                markersize=3,
+                color=color,
+                linestyle="--" if r["as_of"] else "-",
+                label=name,
+            )
         ax.set_xlabel("k (articles, after de-duplication)")
         ax.set_ylabel("recall@k")
         ax.set_xticks(range(1, 11))
@@ -78,8 +85,14 @@ def write_plots(results: dict, out: Path) -> dict[str, str]:
         for label, answerable, color in (("answerable", True, "tab:blue"), ("unanswerable", False, "tab:red")):
             vals = [q["support_best"] for q in qs if q["answerable"] == answerable]
             if vals:
-                ax.hist(vals, bins=bins, alpha=0.55, color=color, label=f"{label} (n={len(vals)})",
-                        weights=[1 / len(vals)] * len(vals))
+                ax.hist(
+                    vals,
+                    bins=bins,
+                    alpha=0.55,
+                    color=color,
+                    label=f"{label} (n={len(vals)})",
+                    weights=[1 / len(vals)] * len(vals),
+                )
         ax.axvline(thr, color="black", linestyle=":", label=f"abstain_below = {thr}")
         ax.set_xlabel("answer support of the best sentence (the score compared with abstain_below)")
         ax.set_ylabel("share of questions")
@@ -94,9 +107,11 @@ def write_plots(results: dict, out: Path) -> dict[str, str]:
     if sweep:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         ts = [r["threshold"] for r in sweep]
-        for key, label in (("abstention_rate_unanswerable", "abstains on unanswerable"),
-                           ("false_abstention_rate", "abstains on answerable (false)"),
-                           ("contains_gold", "answer contains gold (answerable)")):
+        for key, label in (
+            ("abstention_rate_unanswerable", "abstains on unanswerable"),
+            ("false_abstention_rate", "abstains on answerable (false)"),
+            ("contains_gold", "answer contains gold (answerable)"),
+        ):
             pts = [(t, r[key]) for t, r in zip(ts, sweep) if r[key] is not None]
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", markersize=3, label=label)
@@ -118,12 +133,16 @@ def write_plots(results: dict, out: Path) -> dict[str, str]:
 
 
 def retrieval_table(results: dict) -> list[str]:
-    rows = ["| ablation | n | recall@1 | recall@5 | recall@10 | MRR@10 | nDCG@10 |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| ablation | n | recall@1 | recall@5 | recall@10 | MRR@10 | nDCG@10 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, r in results["retrieval"].items():
         mark = " (default)" if name == results.get("default_ablation") else ""
-        rows.append(f"| {name}{mark} | {r['n']} | {_f(r['recall@1'])} | {_f(r['recall@5'])} | "
-                    f"{_f(r['recall@10'])} | {_f(r['mrr@10'])} | {_f(r['ndcg@10'])} |")
+        rows.append(
+            f"| {name}{mark} | {r['n']} | {_f(r['recall@1'])} | {_f(r['recall@5'])} | "
+            f"{_f(r['recall@10'])} | {_f(r['mrr@10'])} | {_f(r['ndcg@10'])} |"
+        )
     return rows
 
 
@@ -146,21 +165,30 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
     s, cfg = results["summary"], results["config"]
     a, c, ab = results["answers"], results["citations"], results["abstention"]
     L: list[str] = [f"# Eval report: {Path(results.get('questions_file') or 'questions').name}", ""]
-    L += [f"Index `{results.get('index', '')}` ({cfg['index_version']}, {cfg['index_articles']} articles, "
-          f"{cfg['embedding_model']}). Answers via `RagService.ask` with top_k={cfg['top_k']}, "
-          f"abstain_below={cfg['abstain_below']}; ranking metrics over the top {cfg['retrieval_depth']} passages. "
-          f"Metric definitions: `eval/README.md`.", ""]
+    L += [
+        f"Index `{results.get('index', '')}` ({cfg['index_version']}, {cfg['index_articles']} articles, "
+        f"{cfg['embedding_model']}). Answers via `RagService.ask` with top_k={cfg['top_k']}, "
+        f"abstain_below={cfg['abstain_below']}; ranking metrics over the top {cfg['retrieval_depth']} passages. "
+        f"Metric definitions: `eval/README.md`.",
+        "",
+    ]
     kinds = ", ".join(f"{k}: {v}" for k, v in s["by_kind"].items())
-    L += [f"**{s['questions']} questions** ({kinds}); answerable with evidence ids: {s['answerable_with_evidence']}, "
-          f"without: {s['answerable_without_evidence']} (answer metrics only); with as_of: {s['with_as_of']}; "
-          f"with filters: {s['with_filters']}."]
+    L += [
+        f"**{s['questions']} questions** ({kinds}); answerable with evidence ids: {s['answerable_with_evidence']}, "
+        f"without: {s['answerable_without_evidence']} (answer metrics only); with as_of: {s['with_as_of']}; "
+        f"with filters: {s['with_filters']}."
+    ]
     if s["evidence_missing_from_index"]:
         L += [f"**{s['evidence_missing_from_index']} questions cite evidence ids that are not in the index.**"]
     L += ["", *[f"- {h}" for h in headline(results)], ""]
 
-    L += ["## Retrieval", "",
-          "Answerable questions with evidence ids; binary relevance on article ids, passages de-duplicated by "
-          "article. `+as_of` applies each question's `as_of` (questions without one run unchanged).", ""]
+    L += [
+        "## Retrieval",
+        "",
+        "Answerable questions with evidence ids; binary relevance on article ids, passages de-duplicated by "
+        "article. `+as_of` applies each question's `as_of` (questions without one run unchanged).",
+        "",
+    ]
     if results["retrieval"]:
         L += retrieval_table(results)
     else:
@@ -168,26 +196,30 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
     if "recall" in plots:
         L += ["", f"![recall@k per ablation]({plots['recall']})"]
 
-    L += ["", "## Answers (default configuration, via `RagService.ask`)", "",
-          "| metric | value | n |", "|---|---:|---:|",
-          f"| answer contains a gold answer (all answerable) | {_f(a['contains_gold'])} | {a['answerable']} |",
-          f"| … where the evidence text contains the gold answer | {_f(a['contains_gold_evidence_has_gold'])} | "
-          f"{a['evidence_has_gold']} |",
-          f"| … among answered (not abstained) answerable | {_f(a['contains_gold_when_answered'])} | "
-          f"{a['answerable'] - ab['abstained_answerable']} |",
-          f"| evidence among the answer's passages | {_f(a['evidence_in_answer_passages'])} | "
-          f"{s['answerable_with_evidence']} |",
-          f"| citation precision (all answers given) | {_f(c['citation_precision'])} | "
-          f"{c['answers_with_citations_checked']} |",
-          f"| citation recall (all answers given) | {_f(c['citation_recall'])} | "
-          f"{c['answers_with_citations_checked']} |",
-          f"| citation precision / recall (answerable) | {_f(c['citation_precision_answerable'])} / "
-          f"{_f(c['citation_recall_answerable'])} | |",
-          f"| claims (verbatim / uncited) | {c['claims']} ({c['verbatim_claims']} / {c['uncited_claims']}) | |",
-          f"| **invalid citations** (must be 0) | {c['invalid_citations']} | "
-          f"{c['answers_with_invalid_citations']} answers |",
-          f"| filter violations / evidence leaks (must be 0) | {c['filter_violations']} / {c['evidence_leaks']} | |",
-          f"| abstention rate on unanswerable | {_f(ab['abstention_rate_unanswerable'])} | {ab['unanswerable']} |"]
+    L += [
+        "",
+        "## Answers (default configuration, via `RagService.ask`)",
+        "",
+        "| metric | value | n |",
+        "|---|---:|---:|",
+        f"| answer contains a gold answer (all answerable) | {_f(a['contains_gold'])} | {a['answerable']} |",
+        f"| … where the evidence text contains the gold answer | {_f(a['contains_gold_evidence_has_gold'])} | "
+        f"{a['evidence_has_gold']} |",
+        f"| … among answered (not abstained) answerable | {_f(a['contains_gold_when_answered'])} | "
+        f"{a['answerable'] - ab['abstained_answerable']} |",
+        f"| evidence among the answer's passages | {_f(a['evidence_in_answer_passages'])} | "
+        f"{s['answerable_with_evidence']} |",
+        f"| citation precision (all answers given) | {_f(c['citation_precision'])} | "
+        f"{c['answers_with_citations_checked']} |",
+        f"| citation recall (all answers given) | {_f(c['citation_recall'])} | {c['answers_with_citations_checked']} |",
+        f"| citation precision / recall (answerable) | {_f(c['citation_precision_answerable'])} / "
+        f"{_f(c['citation_recall_answerable'])} | |",
+        f"| claims (verbatim / uncited) | {c['claims']} ({c['verbatim_claims']} / {c['uncited_claims']}) | |",
+        f"| **invalid citations** (must be 0) | {c['invalid_citations']} | "
+        f"{c['answers_with_invalid_citations']} answers |",
+        f"| filter violations / evidence leaks (must be 0) | {c['filter_violations']} / {c['evidence_leaks']} | |",
+        f"| abstention rate on unanswerable | {_f(ab['abstention_rate_unanswerable'])} | {ab['unanswerable']} |",
+    ]
     for k, v in ab.items():
         if k.startswith("abstention_rate_") and k != "abstention_rate_unanswerable":
             L += [f"| … {k.removeprefix('abstention_rate_')} | {_f(v)} | |"]
@@ -195,16 +227,23 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
 
     sweep = results.get("threshold_sweep") or []
     if sweep:
-        L += ["", "### Abstention threshold sweep", "",
-              "The answerer abstains exactly when its best sentence's support is below `abstain_below`, so the "
-              "abstention columns are exact for any threshold; containment is shown only at or above the current "
-              "threshold (answers below it were never composed).", "",
-              "| abstain_below | abstains on unanswerable | false abstention | contains gold |",
-              "|---:|---:|---:|---:|"]
+        L += [
+            "",
+            "### Abstention threshold sweep",
+            "",
+            "The answerer abstains exactly when its best sentence's support is below `abstain_below`, so the "
+            "abstention columns are exact for any threshold; containment is shown only at or above the current "
+            "threshold (answers below it were never composed).",
+            "",
+            "| abstain_below | abstains on unanswerable | false abstention | contains gold |",
+            "|---:|---:|---:|---:|",
+        ]
         for r in sweep:
             t = f"**{r['threshold']}**" if r["current"] else str(r["threshold"])
-            L += [f"| {t} | {_f(r['abstention_rate_unanswerable'])} | {_f(r['false_abstention_rate'])} | "
-                  f"{_f(r['contains_gold'])} |"]
+            L += [
+                f"| {t} | {_f(r['abstention_rate_unanswerable'])} | {_f(r['false_abstention_rate'])} | "
+                f"{_f(r['contains_gold'])} |"
+            ]
     for key, alt in (("support", "support score histogram"), ("sweep", "threshold sweep")):
         if key in plots:
             L += ["", f"![{alt}]({plots[key]})"]
@@ -221,10 +260,12 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
     if failed:
         L += ["", f"### Failed questions ({min(limit, len(failed))} of {len(failed)}, by pattern then id)", ""]
     for q in failed[:limit]:
-        L += [f"**{q['id']}** ({q['kind']}) — {_one_line(q['question'], 240)}  ",
-              f"pattern: {q['failure']}; gold: {_one_line('; '.join(q['answers']), 120) or '–'}; "
-              f"evidence: {', '.join(q['evidence_ids']) or '–'} (rank in answer passages: "
-              f"{_f(q['answer_evidence_rank'])})  "]
+        L += [
+            f"**{q['id']}** ({q['kind']}) — {_one_line(q['question'], 240)}  ",
+            f"pattern: {q['failure']}; gold: {_one_line('; '.join(q['answers']), 120) or '–'}; "
+            f"evidence: {', '.join(q['evidence_ids']) or '–'} (rank in answer passages: "
+            f"{_f(q['answer_evidence_rank'])})  ",
+        ]
         for p in q["top3"]:
             L += [f"- retrieved: {_one_line(p['title'], 90)} (`{p['article_id']}`, {p['date'] or 'undated'})"]
         L += [f"- answer: {_one_line(q['answer'])}"]

@@ -24,18 +24,18 @@ ABLATIONS: tuple[tuple[str, str, bool], ...] = (
     ("hybrid", "hybrid", False),
     ("hybrid+rescore", "hybrid", True),
 )
-SWEEP = tuple(round(0.25 + 0.05 * i, 2) for i in range(11))   # abstain thresholds 0.25 … 0.75
+SWEEP = tuple(round(0.25 + 0.05 * i, 2) for i in range(11))  # abstain thresholds 0.25 … 0.75
 
 
 @dataclass(slots=True)
 class EvalConfig:
-    top_k: int = 8                 # passages per answer, as the API's default
-    retrieval_depth: int = 30      # passages fetched for ranking metrics (≥ 10 articles after de-dup)
+    top_k: int = 8  # passages per answer, as the API's default
+    retrieval_depth: int = 30  # passages fetched for ranking metrics (≥ 10 articles after de-dup)
     ablations: bool = True
-    show_failures: int = 60        # failed questions listed in report.md
+    show_failures: int = 60  # failed questions listed in report.md
 
 
-Progress = Callable[[int, str], object]   # (total, description) -> a tqdm-like bar
+Progress = Callable[[int, str], object]  # (total, description) -> a tqdm-like bar
 
 
 class _NoBar:
@@ -71,6 +71,7 @@ def _passes_filters(p: dict, q: EvalQuestion) -> bool:
 def _answer_support(service) -> Callable[[str, Sequence], float | None] | None:
     """The live answerer's support of its best sentence (what it compares with ``abstain_below``),
     or None when the answerer has no ``candidates``/``support`` (not the extractive one)."""
+
     def best(question: str, passages: Sequence) -> float | None:
         answerer = getattr(service, "_answerer_live", None)
         if not (hasattr(answerer, "candidates") and hasattr(answerer, "support")):
@@ -78,7 +79,7 @@ def _answer_support(service) -> Callable[[str, Sequence], float | None] | None:
         try:
             cands = answerer.candidates(question, passages)
             return round(float(answerer.support(cands[0])), 4) if cands else 0.0
-        except (AttributeError, TypeError):   # the answerer changed shape: no score, no sweep
+        except (AttributeError, TypeError):  # the answerer changed shape: no score, no sweep
             return None
 
     return best
@@ -95,8 +96,9 @@ def _cosine(service) -> M.Cosine:
     return lambda a, b: float(vec(a) @ vec(b))
 
 
-def run_eval(service, questions: Sequence[EvalQuestion], config: EvalConfig | None = None,
-             progress: Progress | None = None) -> dict:
+def run_eval(
+    service, questions: Sequence[EvalQuestion], config: EvalConfig | None = None, progress: Progress | None = None
+) -> dict:
     """All metrics and per-question records for ``questions`` against ``service``'s index."""
     from ..api.app import answer_out
     from ..pipeline import AskRequest
@@ -145,20 +147,35 @@ def run_eval(service, questions: Sequence[EvalQuestion], config: EvalConfig | No
         rows = []
         for j, (i, q) in enumerate(targets):
             res = service.retriever.retrieve(
-                q.question, top_k=config.retrieval_depth, filters=Filters(q.date_from, q.date_to, q.sources),
-                as_of=q.as_of if with_as_of else None, mode=mode, rerank=rerank, query_vector=vectors[j])
+                q.question,
+                top_k=config.retrieval_depth,
+                filters=Filters(q.date_from, q.date_to, q.sources),
+                as_of=q.as_of if with_as_of else None,
+                mode=mode,
+                rerank=rerank,
+                query_vector=vectors[j],
+            )
             ranked = M.dedupe_articles(p.article_id for p in res.passages)
             scores = M.retrieval_scores(ranked, q.evidence_ids)
             ranks = sorted(ranked.index(e) + 1 for e in set(q.evidence_ids) if e in ranked)
-            records[i].setdefault("retrieval", {})[name] = {"ranks": ranks,
-                                                            **{k: round(v, 4) for k, v in scores.items()}}
+            records[i].setdefault("retrieval", {})[name] = {
+                "ranks": ranks,
+                **{k: round(v, 4) for k, v in scores.items()},
+            }
             rows.append((scores, ranks, len(set(q.evidence_ids))))
             bar.update(1)
         curve = [M.mean(sum(r <= k for r in ranks) / n for _, ranks, n in rows) for k in range(1, 11)]
-        retrieval[name] = {"mode": mode, "rescore": rerank, "as_of": with_as_of, "n": len(rows),
-                           **{k: M.mean(s[k] for s, _, _ in rows) for k in
-                              [f"recall@{k}" for k in M.RECALL_KS] + ["mrr@10", "ndcg@10"]},
-                           "recall_curve": curve}
+        retrieval[name] = {
+            "mode": mode,
+            "rescore": rerank,
+            "as_of": with_as_of,
+            "n": len(rows),
+            **{
+                k: M.mean(s[k] for s, _, _ in rows)
+                for k in [f"recall@{k}" for k in M.RECALL_KS] + ["mrr@10", "ndcg@10"]
+            },
+            "recall_curve": curve,
+        }
     bar.close()
     default_name = _ablation_name(default.mode, default.rerank, any_as_of)
 
@@ -171,13 +188,17 @@ def run_eval(service, questions: Sequence[EvalQuestion], config: EvalConfig | No
         "abstention": M.abstention_summary(records),
         "threshold_sweep": threshold_sweep(records, service.answer_config.abstain_below),
         "failures": failure_summary(records),
-        "config": {"top_k": config.top_k, "retrieval_depth": config.retrieval_depth,
-                   "ablations": config.ablations, "show_failures": config.show_failures,
-                   "abstain_below": service.answer_config.abstain_below,
-                   "support_threshold": M.SUPPORT_THRESHOLD,
-                   "index_version": service.snapshot.version,
-                   "index_articles": service.snapshot.manifest.articles,
-                   "embedding_model": service.snapshot.manifest.embedding_model},
+        "config": {
+            "top_k": config.top_k,
+            "retrieval_depth": config.retrieval_depth,
+            "ablations": config.ablations,
+            "show_failures": config.show_failures,
+            "abstain_below": service.answer_config.abstain_below,
+            "support_threshold": M.SUPPORT_THRESHOLD,
+            "index_version": service.snapshot.version,
+            "index_articles": service.snapshot.manifest.articles,
+            "embedding_model": service.snapshot.manifest.embedding_model,
+        },
         "questions": records,
     }
 
@@ -200,15 +221,20 @@ def _record(q: EvalQuestion, out: dict, answer, body_of, support_of, cosine) -> 
         "top3": top3,
         "answer_evidence_rank": M.first_rank(ranked, q.evidence_ids) if q.evidence_ids else None,
         "evidence_missing": [e for e in q.evidence_ids if body_of(e) is None],
-        "evidence_contains_gold": (any(M.contains_answer(b, q.answers) for b in evidence_bodies)
-                                   if q.answerable and evidence_bodies else None),
-        "contains_gold": (bool(q.answerable and not out["abstained"] and M.contains_answer(out["answer"], q.answers))
-                          if q.answerable else None),
+        "evidence_contains_gold": (
+            any(M.contains_answer(b, q.answers) for b in evidence_bodies) if q.answerable and evidence_bodies else None
+        ),
+        "contains_gold": (
+            bool(q.answerable and not out["abstained"] and M.contains_answer(out["answer"], q.answers))
+            if q.answerable
+            else None
+        ),
         "support_best": support_of(answer.rewritten_question or q.question, answer.passages) if support_of else None,
         "invalid_citations": M.citation_problems(out, body_of),
         "filter_violations": [p["article_id"] for p in passages if not _passes_filters(p, q)],
-        "evidence_leaked": (sorted({p["article_id"] for p in passages} & set(q.evidence_ids))
-                            if q.kind == "filtered_out" else []),
+        "evidence_leaked": (
+            sorted({p["article_id"] for p in passages} & set(q.evidence_ids)) if q.kind == "filtered_out" else []
+        ),
     }
     if not out["abstained"]:
         cq = M.citation_quality(out, body_of, cosine)
@@ -297,19 +323,23 @@ def threshold_sweep(records: Sequence[dict], current: float) -> list[dict]:
     support is below ``abstain_below``; containment assumes the answers themselves are unchanged)."""
     scored = [r for r in records if r["support_best"] is not None]
     if not scored or any(r["abstained"] != (r["support_best"] < current) for r in scored):
-        return []   # no score, or it does not decide abstention the way assumed: no sweep
+        return []  # no score, or it does not decide abstention the way assumed: no sweep
     ans = [r for r in scored if r["answerable"]]
     un = [r for r in scored if not r["answerable"]]
     rows = []
     for t in sorted({*SWEEP, current}):
-        rows.append({
-            "threshold": t, "current": t == current,
-            "abstention_rate_unanswerable": M.rate(r["support_best"] < t for r in un),
-            "false_abstention_rate": M.rate(r["support_best"] < t for r in ans),
-            # below the current threshold, answers now abstained would appear: unknown content
-            "contains_gold": M.rate(bool(r["contains_gold"]) and r["support_best"] >= t for r in ans)
-            if t >= current else None,
-        })
+        rows.append(
+            {
+                "threshold": t,
+                "current": t == current,
+                "abstention_rate_unanswerable": M.rate(r["support_best"] < t for r in un),
+                "false_abstention_rate": M.rate(r["support_best"] < t for r in ans),
+                # below the current threshold, answers now abstained would appear: unknown content
+                "contains_gold": M.rate(bool(r["contains_gold"]) and r["support_best"] >= t for r in ans)
+                if t >= current
+                else None,
+            }
+        )
     return rows
 
 

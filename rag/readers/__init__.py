@@ -19,9 +19,14 @@ __all__ = ["FORMATS", "ReadResult", "detect_format", "read_path"]
 
 FORMATS = ("seed", "jsonl", "csv", "markdown", "html")
 _EXTENSIONS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
-    ".md": "markdown", ".markdown": "markdown", ".txt": "markdown",
-    ".html": "html", ".htm": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "markdown",
+    ".html": "html",
+    ".htm": "html",
 }
 
 
@@ -66,8 +71,9 @@ def _decode(data: bytes, fmt: str) -> str | None:
         return None
 
 
-def _read_file(path: Path, fmt: str | None, fields: dict[str, str] | None
-               ) -> tuple[list[tuple[str, Article]], list[SkippedRecord]]:
+def _read_file(
+    path: Path, fmt: str | None, fields: dict[str, str] | None
+) -> tuple[list[tuple[str, Article]], list[SkippedRecord]]:
     """``(where, article)`` pairs and skipped records for one file."""
     name = str(path)
     ext_fmt = fmt or _EXTENSIONS.get(path.suffix.lower())
@@ -108,8 +114,9 @@ def _content_key(a: Article) -> tuple:
     return (a.title, a.body, a.source, a.date, a.date_inferred, a.date_evidence, a.url)
 
 
-def read_path(path: str | Path, *, fmt: str | None = None, fields: dict[str, str] | None = None,
-              id_prefix: str = "") -> ReadResult:
+def read_path(
+    path: str | Path, *, fmt: str | None = None, fields: dict[str, str] | None = None, id_prefix: str = ""
+) -> ReadResult:
     """Read a file or a directory tree (recursively, hidden entries skipped, sorted).
 
     ``fmt`` (one of ``FORMATS``) overrides detection by extension; ``fields`` maps Article fields

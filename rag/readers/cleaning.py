@@ -52,8 +52,7 @@ def fix_artifacts(text: str) -> str:
 # Inline formatting markup left in scraped text (RealTime QA passages carry `<a href=…>` in two
 # of three records). Only these presentational tags are removed: anything else, `<script>`
 # included, is kept as the literal text it is (and always rendered as text).
-_INLINE_TAG = re.compile(r"</?(?:a|u|em|strong|b|i|span|sup|sub|small|mark|abbr|font)(?:\s[^<>]{0,2000})?/?>",
-                         re.I)
+_INLINE_TAG = re.compile(r"</?(?:a|u|em|strong|b|i|span|sup|sub|small|mark|abbr|font)(?:\s[^<>]{0,2000})?/?>", re.I)
 _BREAK_TAG = re.compile(r"</?(?:p|br|div)(?:\s[^<>]{0,2000})?/?>", re.I)
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
 
@@ -107,7 +106,7 @@ def derive_title(body: str, max_words: int = 12) -> str:
 
         spans = sentence_spans(first)
         if spans:
-            first = first[spans[0][0]:spans[0][1]]
+            first = first[spans[0][0] : spans[0][1]]
     except Exception:  # sentence splitting is a nicety here, not a requirement
         pass
     words = first.split()

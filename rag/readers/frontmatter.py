@@ -85,8 +85,7 @@ def parse_markdown(text: str, *, stem: str, where: str) -> Article | SkippedReco
 def dump_article(article: Article) -> str:
     """Serialise to front matter + body. Strings are quoted so YAML never retypes them
     (an id "0" stays a string, a date stays text)."""
-    meta: dict[str, Any] = {"id": article.id, "title": article.title, "source": article.source,
-                            "date": article.date}
+    meta: dict[str, Any] = {"id": article.id, "title": article.title, "source": article.source, "date": article.date}
     if article.date_inferred:
         meta["date_inferred"] = True
     if article.date_evidence is not None:

@@ -18,8 +18,26 @@ from rag.readers.dates import parse_metadata_date
 for _name in ("trafilatura", "htmldate", "charset_normalizer", "readability", "justext"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
-_BLOCKS = ("p", "div", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-           "blockquote", "pre", "table", "ul", "ol")
+_BLOCKS = (
+    "p",
+    "div",
+    "li",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "table",
+    "ul",
+    "ol",
+)
 _NON_TEXT = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head")
 
 
@@ -66,8 +84,14 @@ def _extract(html: str) -> tuple[str, str, str]:
         import trafilatura
 
         doc = trafilatura.bare_extraction(
-            html, favor_recall=True, with_metadata=True, include_comments=False,
-            include_tables=True, include_images=False, include_links=False, as_dict=True,
+            html,
+            favor_recall=True,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            as_dict=True,
         )
     except Exception:
         return "", "", ""
@@ -100,12 +124,19 @@ def parse_html(html: str, *, stem: str, where: str) -> Article | SkippedRecord:
         return SkippedRecord(where, "empty body")
     url = ""
     if tree is not None:
-        title = title or _first(tree, ("//meta[@property='og:title']/@content", "//title/text()",
-                                       "//h1//text()"))
+        title = title or _first(tree, ("//meta[@property='og:title']/@content", "//title/text()", "//h1//text()"))
         url = _first(tree, ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"))
         sitename = sitename or _first(tree, ("//meta[@property='og:site_name']/@content",))
     first, _, rest = body.partition("\n\n")
     if title and clean_line(first) == title and rest.strip():
         body = rest  # the page's <h1> repeats the title; an Article body does not
-    return Article(id=stem, title=title or derive_title(body), body=body, source=sitename,
-                   date=_find_date(html), date_inferred=False, date_evidence=None, url=url or None)
+    return Article(
+        id=stem,
+        title=title or derive_title(body),
+        body=body,
+        source=sitename,
+        date=_find_date(html),
+        date_inferred=False,
+        date_evidence=None,
+        url=url or None,
+    )

@@ -170,8 +170,7 @@ def slugify(title: str, max_len: int = 80) -> str:
     return slug or "untitled"
 
 
-def parse_seed_dump(text: str, *, where: str = "seed"
-                    ) -> tuple[list[tuple[str, Article]], list[SkippedRecord]]:
+def parse_seed_dump(text: str, *, where: str = "seed") -> tuple[list[tuple[str, Article]], list[SkippedRecord]]:
     """Split a dump into ``(where, Article)`` pairs (ids ``seed-<title slug>``, where
     ``file:line`` of the title) and skipped records; never raises on odd text."""
     blocks = _blocks(text)
@@ -186,8 +185,7 @@ def parse_seed_dump(text: str, *, where: str = "seed"
             if cur is not None and not cur.source:
                 cur.source = src
             else:
-                skipped.append(SkippedRecord(f"{where}:{b.lineno}",
-                                             f"Source line without an article: {src[:60]!r}"))
+                skipped.append(SkippedRecord(f"{where}:{b.lineno}", f"Source line without an article: {src[:60]!r}"))
             cur, boundary = None, True
             continue
         if b.blank_before >= 2:
@@ -218,7 +216,14 @@ def parse_seed_dump(text: str, *, where: str = "seed"
             skipped.append(SkippedRecord(f"{where}:{d.lineno}", "empty body"))
             continue
         iso, evidence = _infer_date(title, d.blocks)
-        art = Article(id=art_id, title=title, body=body, source=d.source, date=iso,
-                      date_inferred=iso is not None, date_evidence=evidence)
+        art = Article(
+            id=art_id,
+            title=title,
+            body=body,
+            source=d.source,
+            date=iso,
+            date_inferred=iso is not None,
+            date_evidence=evidence,
+        )
         articles.append((f"{where}:{d.lineno}", art))
     return articles, skipped

@@ -74,8 +74,9 @@ def _value(rec: dict[str, Any], col: str | None) -> str:
     return str(v)
 
 
-def record_to_article(rec: dict[str, Any], cols: dict[str, str], *, default_id: str,
-                      where: str) -> Article | SkippedRecord:
+def record_to_article(
+    rec: dict[str, Any], cols: dict[str, str], *, default_id: str, where: str
+) -> Article | SkippedRecord:
     """Build one Article from a record, or say in one line why not."""
     body = clean_text(_value(rec, cols.get("body")))
     if not body:
@@ -89,8 +90,16 @@ def record_to_article(rec: dict[str, Any], cols: dict[str, str], *, default_id: 
     art_id = clean_line(_value(rec, cols.get("id"))) or default_id
     title = clean_line(_value(rec, cols.get("title"))) or derive_title(body)
     url = clean_line(_value(rec, cols.get("url"))) or None
-    return Article(id=art_id, title=title, body=body, source=clean_line(_value(rec, cols.get("source"))),
-                   date=iso, date_inferred=False, date_evidence=None, url=url)
+    return Article(
+        id=art_id,
+        title=title,
+        body=body,
+        source=clean_line(_value(rec, cols.get("source"))),
+        date=iso,
+        date_inferred=False,
+        date_evidence=None,
+        url=url,
+    )
 
 
 Located = list[tuple[str, Article]]  # (where, article): where = "file:line", for later skip reasons
@@ -107,8 +116,7 @@ def _collect(items: Iterable[tuple[str, Article | SkippedRecord]]) -> tuple[Loca
     return arts, skipped
 
 
-def read_jsonl(path: Path, text: str, fields: dict[str, str] | None = None
-               ) -> tuple[Located, list[SkippedRecord]]:
+def read_jsonl(path: Path, text: str, fields: dict[str, str] | None = None) -> tuple[Located, list[SkippedRecord]]:
     """One JSON object per line. Split on "\\n" only: U+2028 inside a string is not a line end."""
     name, stem = path.name, path.stem
 
@@ -141,8 +149,7 @@ def decode_text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def read_csv(path: Path, text: str, fields: dict[str, str] | None = None
-             ) -> tuple[Located, list[SkippedRecord]]:
+def read_csv(path: Path, text: str, fields: dict[str, str] | None = None) -> tuple[Located, list[SkippedRecord]]:
     """A header row, then one record per row. Ids default to ``<stem>-<line of the row>``."""
     name, stem = path.name, path.stem
     try:

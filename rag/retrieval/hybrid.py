@@ -39,14 +39,14 @@ class Filters:
 
 @dataclass(slots=True)
 class RetrievalConfig:
-    mode: str = "hybrid"            # "hybrid" | "dense" | "keyword"
+    mode: str = "hybrid"  # "hybrid" | "dense" | "keyword"
     candidates: int = 50
     # Weights measured on 1,000 RealTime QA dev questions and checked on 1,000 others (eval/README.md):
-    dense_weight: float = 0.8       # α in α·dense + (1-α)·bm25
-    window_boost: float = 0.15      # report inside the question's date window
-    recency_boost: float = 0.5      # with as_of: newest reports up to it ("newer preferred")
-    recency_days: float = 14.0      # … decaying over about two weeks
-    rerank: bool = True             # sentence-level rescoring (see rerank.py)
+    dense_weight: float = 0.8  # α in α·dense + (1-α)·bm25
+    window_boost: float = 0.15  # report inside the question's date window
+    recency_boost: float = 0.5  # with as_of: newest reports up to it ("newer preferred")
+    recency_days: float = 14.0  # … decaying over about two weeks
+    rerank: bool = True  # sentence-level rescoring (see rerank.py)
 
 
 @dataclass(slots=True)
@@ -57,8 +57,13 @@ class RetrievalResult:
 
 
 class Retriever:
-    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, config: RetrievalConfig | None = None,
-                 reranker: Reranker | None = None):
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        embedder: Embedder,
+        config: RetrievalConfig | None = None,
+        reranker: Reranker | None = None,
+    ):
         self.snapshot = snapshot
         self.embedder = embedder
         self.config = config or RetrievalConfig()
@@ -73,7 +78,8 @@ class Retriever:
             if t not in self._doc_freq_cache:
                 try:
                     self._doc_freq_cache[t] = store.conn.execute(
-                        "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{t}"',)).fetchone()[0]
+                        "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{t}"',)
+                    ).fetchone()[0]
                 except Exception:
                     self._doc_freq_cache[t] = 0
             out[t] = self._doc_freq_cache[t]
@@ -84,9 +90,16 @@ class Retriever:
         return question_weights(question, self.doc_freq)
 
     # --- the query -------------------------------------------------------------------------------
-    def retrieve(self, question: str, top_k: int = 8, filters: Filters | None = None,
-                 as_of: str | None = None, mode: str | None = None, rerank: bool | None = None,
-                 query_vector: np.ndarray | None = None) -> RetrievalResult:
+    def retrieve(
+        self,
+        question: str,
+        top_k: int = 8,
+        filters: Filters | None = None,
+        as_of: str | None = None,
+        mode: str | None = None,
+        rerank: bool | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> RetrievalResult:
         cfg = self.config
         mode = mode or cfg.mode
         do_rerank = cfg.rerank if rerank is None else rerank
@@ -115,8 +128,7 @@ class Retriever:
         keyword: dict[int, float] = {}
         if mode in ("hybrid", "keyword"):
             t = time.perf_counter()
-            keyword = dict(store.keyword_search(fts_query(question), n, filters.date_from, date_to,
-                                                filters.sources))
+            keyword = dict(store.keyword_search(fts_query(question), n, filters.date_from, date_to, filters.sources))
             timings["keyword"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
@@ -174,8 +186,9 @@ class Retriever:
             p.sentences = [(r[0], r[1], float(c)) for r, c in zip(rows, cos)]
             p.scores["sentence_dense"] = float(cos.max())
 
-    def _fuse(self, ids: list[int], dense: dict[int, float], keyword: dict[int, float], mode: str
-              ) -> list[tuple[int, float]]:
+    def _fuse(
+        self, ids: list[int], dense: dict[int, float], keyword: dict[int, float], mode: str
+    ) -> list[tuple[int, float]]:
         if mode == "dense":
             return sorted(((i, dense[i]) for i in ids if i in dense), key=lambda x: -x[1])
         if mode == "keyword":

@@ -12,8 +12,10 @@ import re
 import warnings
 from dataclasses import dataclass
 
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
-           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
 _HAS_MONTH = re.compile(rf"\b({_MONTHS})\b", re.I)
 _HAS_YEAR = re.compile(r"\b(19|20)\d\d\b")
 _HAS_DAY = re.compile(r"\b([12]?\d|3[01])(st|nd|rd|th)?\b")
@@ -27,7 +29,7 @@ _WORDNUM = {"a": 1, "one": 1, "two": 2, "three": 3}
 @dataclass(frozen=True, slots=True)
 class DateWindow:
     start: str  # ISO, inclusive
-    end: str    # ISO, inclusive
+    end: str  # ISO, inclusive
     phrase: str
 
 
@@ -53,15 +55,17 @@ def question_window(question: str, as_of: str | None = None) -> DateWindow | Non
         days = _DAYS[m.group(2).lower()] * n
         center = base - dt.timedelta(days=days)
         half = max(1, days // 4)
-        return DateWindow(_iso(center - dt.timedelta(days=half)), _iso(center + dt.timedelta(days=half)),
-                          m.group(0))
-    if not (_HAS_MONTH.search(question) or _HAS_YEAR.search(question) or "yesterday" in question.lower()
-            or "today" in question.lower()):
+        return DateWindow(_iso(center - dt.timedelta(days=half)), _iso(center + dt.timedelta(days=half)), m.group(0))
+    if not (
+        _HAS_MONTH.search(question)
+        or _HAS_YEAR.search(question)
+        or "yesterday" in question.lower()
+        or "today" in question.lower()
+    ):
         return None  # dateparser is slow to say "no" on long texts, and noisy on bare numbers
     from dateparser.search import search_dates
 
-    settings = {"RELATIVE_BASE": dt.datetime.combine(base, dt.time()), "PREFER_DATES_FROM": "past",
-                "REQUIRE_PARTS": []}
+    settings = {"RELATIVE_BASE": dt.datetime.combine(base, dt.time()), "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": []}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -73,8 +77,12 @@ def question_window(question: str, as_of: str | None = None) -> DateWindow | Non
         low = phrase.lower()
         if not (has_month or has_year or "yesterday" in low or "today" in low):
             continue  # "5" and other bare numbers dateparser is too eager about
-        if has_month and not has_year and has_month.group(1).lower() in _AMBIGUOUS_MONTHS \
-                and not _HAS_DAY.search(_HAS_MONTH.sub("", phrase)):
+        if (
+            has_month
+            and not has_year
+            and has_month.group(1).lower() in _AMBIGUOUS_MONTHS
+            and not _HAS_DAY.search(_HAS_MONTH.sub("", phrase))
+        ):
             continue  # "May the rebels…", "march on Raqqa"
         d = when.date()
         if "yesterday" in low or "today" in low:

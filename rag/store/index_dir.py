@@ -123,8 +123,7 @@ def version_token(root: Path) -> str | None:
 class IndexSnapshot:
     """One committed version opened read-only: what retrieval and the API query."""
 
-    def __init__(self, root: Path, version: str, manifest: Manifest, store: SqliteStore,
-                 vectors: FaissVectorStore):
+    def __init__(self, root: Path, version: str, manifest: Manifest, store: SqliteStore, vectors: FaissVectorStore):
         self.root = root
         self.version = version
         self.manifest = manifest
@@ -146,19 +145,21 @@ class IndexSnapshot:
         return cls._open_version(root, current_version(root), expected_model, verify)
 
     @classmethod
-    def _open_version(cls, root: Path, version: str | None, expected_model: str | None,
-                      verify: bool) -> IndexSnapshot:
+    def _open_version(cls, root: Path, version: str | None, expected_model: str | None, verify: bool) -> IndexSnapshot:
         if version is None:
             raise IndexNotFound(f"no index at {root} (run `rag ingest PATH --index {root}` first)")
         vdir = root / "versions" / version
         manifest = Manifest.read(vdir / MANIFEST_NAME)
         if manifest.format_version != FORMAT_VERSION:
-            raise IndexMismatch(f"index {root} has format {manifest.format_version}; this build reads "
-                                f"{FORMAT_VERSION}: re-ingest into a new index")
+            raise IndexMismatch(
+                f"index {root} has format {manifest.format_version}; this build reads "
+                f"{FORMAT_VERSION}: re-ingest into a new index"
+            )
         if expected_model and manifest.embedding_model != expected_model:
             raise IndexMismatch(
                 f"index {root} was built with embedding model {manifest.embedding_model!r}, but this service "
-                f"uses {expected_model!r}: re-ingest into a new index or set RAG_EMBEDDING_MODEL")
+                f"uses {expected_model!r}: re-ingest into a new index or set RAG_EMBEDDING_MODEL"
+            )
         if verify:
             verify_version(vdir, manifest)
         try:
@@ -203,8 +204,9 @@ class IndexWriter:
     Use as a context manager: leaving the block with an exception discards the copy.
     """
 
-    def __init__(self, root: Path | str, embedding_model: str, dim: int, faiss_factory: str = "Flat",
-                 keep_versions: int = 2):
+    def __init__(
+        self, root: Path | str, embedding_model: str, dim: int, faiss_factory: str = "Flat", keep_versions: int = 2
+    ):
         self.root = Path(root)
         self.embedding_model = embedding_model
         self.dim = dim
@@ -234,7 +236,8 @@ class IndexWriter:
             if manifest.embedding_model != self.embedding_model or manifest.dim != self.dim:
                 raise IndexMismatch(
                     f"index {self.root} was built with {manifest.embedding_model!r} (dim {manifest.dim}); "
-                    f"refusing to add {self.embedding_model!r} vectors: use a new --index directory")
+                    f"refusing to add {self.embedding_model!r} vectors: use a new --index directory"
+                )
             verify_version(pdir, manifest)
             src = sqlite3.connect(f"file:{pdir / SQLITE_NAME}?mode=ro", uri=True)
             dst = sqlite3.connect(str(self.tmp / SQLITE_NAME))
@@ -313,10 +316,15 @@ class IndexWriter:
         n = int(prev[1:]) + 1 if prev else 1
         version = f"v{n:06d}"
         manifest = Manifest(
-            format_version=FORMAT_VERSION, embedding_model=self.embedding_model, dim=self.dim,
-            faiss_factory=self.faiss_factory, articles=n_articles, chunks=n_chunks,
+            format_version=FORMAT_VERSION,
+            embedding_model=self.embedding_model,
+            dim=self.dim,
+            faiss_factory=self.faiss_factory,
+            articles=n_articles,
+            chunks=n_chunks,
             checksums={name: _sha256(self.tmp / name) for name in (SQLITE_NAME, FAISS_NAME)},
-            created=time.time(), version=version,
+            created=time.time(),
+            version=version,
         )
         manifest.write(self.tmp / MANIFEST_NAME)
         final = self.root / "versions" / version
@@ -344,7 +352,8 @@ class IndexWriter:
                 p.unlink()
 
     def _gc(self, keep: str) -> None:
-        versions = sorted(p for p in (self.root / "versions").iterdir()
-                          if p.is_dir() and p.name.startswith("v") and p.name != keep)
+        versions = sorted(
+            p for p in (self.root / "versions").iterdir() if p.is_dir() and p.name.startswith("v") and p.name != keep
+        )
         for p in versions[: max(0, len(versions) - self.keep_versions + 1)]:
             shutil.rmtree(p, ignore_errors=True)

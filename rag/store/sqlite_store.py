@@ -62,8 +62,7 @@ MIGRATIONS: list[str] = [
 ]
 
 _PASSAGE_COLS = (
-    'c.id, c.article_id, a.title, a.source, a.date, a.date_inferred, a.date_evidence, a.url, '
-    'c.text, c.start, c."end"'
+    'c.id, c.article_id, a.title, a.source, a.date, a.date_inferred, a.date_evidence, a.url, c.text, c.start, c."end"'
 )
 
 
@@ -89,8 +88,17 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 def _row_to_passage(r: sqlite3.Row) -> Passage:
     return Passage(
-        chunk_id=r[0], article_id=r[1], title=r[2], source=r[3], date=r[4], date_inferred=bool(r[5]),
-        date_evidence=r[6], url=r[7], text=r[8], start=r[9], end=r[10],
+        chunk_id=r[0],
+        article_id=r[1],
+        title=r[2],
+        source=r[3],
+        date=r[4],
+        date_inferred=bool(r[5]),
+        date_evidence=r[6],
+        url=r[7],
+        text=r[8],
+        start=r[9],
+        end=r[10],
     )
 
 
@@ -109,32 +117,37 @@ class SqliteStore:
         out: dict[str, np.ndarray] = {}
         hs = list(set(hashes))
         for i in range(0, len(hs), 500):
-            part = hs[i:i + 500]
+            part = hs[i : i + 500]
             q = f"SELECT emb_hash, vector FROM {table} WHERE emb_hash IN ({','.join('?' * len(part))})"
             for h, blob in self.conn.execute(q, part):
                 out[h] = np.frombuffer(blob, dtype=dtype).astype(np.float32)
         return out
 
-    def insert_sentences(self, article_id: str, spans: Sequence[tuple[int, int]], hashes: Sequence[str],
-                         vectors: np.ndarray) -> None:
+    def insert_sentences(
+        self, article_id: str, spans: Sequence[tuple[int, int]], hashes: Sequence[str], vectors: np.ndarray
+    ) -> None:
         """Sentence vectors are stored as float16: half the space, no measurable loss in cosine."""
         self.conn.executemany(
             'INSERT INTO sentences (article_id, start, "end", emb_hash, vector) VALUES (?,?,?,?,?)',
-            [(article_id, s, e, h, np.asarray(v, dtype=np.float16).tobytes())
-             for (s, e), h, v in zip(spans, hashes, vectors)])
+            [
+                (article_id, s, e, h, np.asarray(v, dtype=np.float16).tobytes())
+                for (s, e), h, v in zip(spans, hashes, vectors)
+            ],
+        )
 
-    def sentence_vectors(self, spans: Sequence[tuple[str, int, int]]) -> dict[tuple[str, int, int],
-                                                                                list[tuple[int, int, np.ndarray]]]:
+    def sentence_vectors(
+        self, spans: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], list[tuple[int, int, np.ndarray]]]:
         """For each (article_id, start, end) span: its sentences' (start, end, vector), in one query."""
         out: dict[tuple[str, int, int], list] = {key: [] for key in spans}
         keys = list(out)
         for i in range(0, len(keys), 200):
-            part = keys[i:i + 200]
+            part = keys[i : i + 200]
             where = " OR ".join(['(article_id = ? AND start >= ? AND "end" <= ?)'] * len(part))
             args = [x for key in part for x in key]
             rows = self.conn.execute(
-                f'SELECT article_id, start, "end", vector FROM sentences WHERE {where} ORDER BY article_id, start',
-                args).fetchall()
+                f'SELECT article_id, start, "end", vector FROM sentences WHERE {where} ORDER BY article_id, start', args
+            ).fetchall()
             for aid, s, e, blob in rows:
                 vec = np.frombuffer(blob, dtype=np.float16)
                 for key in part:
@@ -152,23 +165,29 @@ class SqliteStore:
         self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return ids
 
-    def insert_article(self, article: Article, chunks: Sequence[Chunk], emb_hashes: Sequence[str],
-                       vectors: np.ndarray) -> list[int]:
+    def insert_article(
+        self, article: Article, chunks: Sequence[Chunk], emb_hashes: Sequence[str], vectors: np.ndarray
+    ) -> list[int]:
         """Insert one article and its chunks; returns the new chunk ids (in chunk order)."""
         a = article
         self.conn.execute(
             "INSERT INTO articles (id, title, source, date, date_inferred, date_evidence, url, body, content_hash)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
-            (a.id, a.title, a.source, a.date, int(a.date_inferred), a.date_evidence, a.url, a.body,
-             a.content_hash()),
+            (a.id, a.title, a.source, a.date, int(a.date_inferred), a.date_evidence, a.url, a.body, a.content_hash()),
         )
         ids = []
         for c, h, v in zip(chunks, emb_hashes, vectors):
             cur = self.conn.execute(
-                'INSERT INTO chunks (article_id, ordinal, start, "end", text, emb_hash, vector)'
-                " VALUES (?,?,?,?,?,?,?)",
-                (c.article_id, c.ordinal, c.start, c.end, c.text, h,
-                 np.ascontiguousarray(v, dtype=np.float32).tobytes()),
+                'INSERT INTO chunks (article_id, ordinal, start, "end", text, emb_hash, vector) VALUES (?,?,?,?,?,?,?)',
+                (
+                    c.article_id,
+                    c.ordinal,
+                    c.start,
+                    c.end,
+                    c.text,
+                    h,
+                    np.ascontiguousarray(v, dtype=np.float32).tobytes(),
+                ),
             )
             ids.append(cur.lastrowid)
         self.conn.executemany(
@@ -180,8 +199,11 @@ class SqliteStore:
     def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         rows = self.conn.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        vecs = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
-                if rows else np.zeros((0, dim), dtype=np.float32))
+        vecs = (
+            np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
+            if rows
+            else np.zeros((0, dim), dtype=np.float32)
+        )
         return ids, vecs
 
     # --- reads ------------------------------------------------------------------------------
@@ -197,22 +219,33 @@ class SqliteStore:
         ).fetchone()
         if r is None:
             return None
-        return Article(id=r[0], title=r[1], body=r[2], source=r[3], date=r[4], date_inferred=bool(r[5]),
-                       date_evidence=r[6], url=r[7])
+        return Article(
+            id=r[0],
+            title=r[1],
+            body=r[2],
+            source=r[3],
+            date=r[4],
+            date_inferred=bool(r[5]),
+            date_evidence=r[6],
+            url=r[7],
+        )
 
     def list_articles(self, limit: int = 100, offset: int = 0) -> list[dict]:
         rows = self.conn.execute(
-            "SELECT id, title, source, date, date_inferred, url FROM articles ORDER BY date DESC, id"
-            " LIMIT ? OFFSET ?", (limit, offset))
+            "SELECT id, title, source, date, date_inferred, url FROM articles ORDER BY date DESC, id LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
         return [dict(r) for r in rows]
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
         out: dict[int, Passage] = {}
         ids = [int(i) for i in chunk_ids]  # numpy ints would be bound as blobs and match nothing
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            q = (f"SELECT {_PASSAGE_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id"
-                 f" WHERE c.id IN ({','.join('?' * len(part))})")
+            part = ids[i : i + 500]
+            q = (
+                f"SELECT {_PASSAGE_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id"
+                f" WHERE c.id IN ({','.join('?' * len(part))})"
+            )
             for r in self.conn.execute(q, part):
                 out[r[0]] = _row_to_passage(r)
         return out
@@ -224,8 +257,9 @@ class SqliteStore:
         q = f"SELECT id, vector FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
         return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in self.conn.execute(q, ids)}
 
-    def filtered_chunk_ids(self, date_from: str | None, date_to: str | None,
-                           sources: Sequence[str] | None) -> np.ndarray | None:
+    def filtered_chunk_ids(
+        self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None
+    ) -> np.ndarray | None:
         """Chunk ids that pass the filters, or None when there is no filter."""
         where, args = self._filter_sql(date_from, date_to, sources)
         if not where:
@@ -251,17 +285,26 @@ class SqliteStore:
             clauses.append("(" + " OR ".join(ors) + ")")
         return " AND ".join(clauses), args
 
-    def keyword_search(self, match: str, k: int, date_from: str | None = None, date_to: str | None = None,
-                       sources: Sequence[str] | None = None) -> list[tuple[int, float]]:
+    def keyword_search(
+        self,
+        match: str,
+        k: int,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[tuple[int, float]]:
         """BM25 over chunk text and title (title weighted lower). Returns (chunk_id, bm25) best first,
         bm25 as a positive number (SQLite reports it negated)."""
         if not match:
             return []
         where, args = self._filter_sql(date_from, date_to, sources)
-        q = ("SELECT f.rowid, -bm25(chunks_fts, 0.5, 1.0) AS s FROM chunks_fts f"
-             + (" JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id" if where else "")
-             + " WHERE chunks_fts MATCH ?" + (f" AND {where}" if where else "")
-             + " ORDER BY bm25(chunks_fts, 0.5, 1.0) LIMIT ?")
+        q = (
+            "SELECT f.rowid, -bm25(chunks_fts, 0.5, 1.0) AS s FROM chunks_fts f"
+            + (" JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id" if where else "")
+            + " WHERE chunks_fts MATCH ?"
+            + (f" AND {where}" if where else "")
+            + " ORDER BY bm25(chunks_fts, 0.5, 1.0) LIMIT ?"
+        )
         try:
             return [(r[0], float(r[1])) for r in self.conn.execute(q, [match, *args, k])]
         except sqlite3.OperationalError:
@@ -274,5 +317,8 @@ class SqliteStore:
             for part in {p.strip() for p in (source or "").split("/") if p.strip()}:
                 counts[part] = counts.get(part, 0) + n
         span = self.conn.execute("SELECT MIN(date), MAX(date) FROM articles WHERE date IS NOT NULL").fetchone()
-        return {"sources": [{"source": k, "articles": v} for k, v in sorted(counts.items(), key=lambda x: (-x[1], x[0]))],
-                "date_min": span[0], "date_max": span[1]}
+        return {
+            "sources": [{"source": k, "articles": v} for k, v in sorted(counts.items(), key=lambda x: (-x[1], x[0]))],
+            "date_min": span[0],
+            "date_max": span[1],
+        }

@@ -17,8 +17,7 @@ import numpy as np
 class VectorStore(Protocol):
     dim: int
 
-    def search(self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
-               ) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``k`` ``(chunk_id, cosine)`` for one unit query vector, optionally only among ``allowed_ids``."""
         ...
 
@@ -68,8 +67,7 @@ class FaissVectorStore:
         return int(self.index.ntotal)
 
     # --- query --------------------------------------------------------------------------
-    def search(self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
-               ) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None) -> list[tuple[int, float]]:
         if self.ntotal == 0 or k <= 0:
             return []
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
