@@ -251,7 +251,7 @@ def ask(
     """Answer a question from the index, citing every sentence."""
     from pydantic import ValidationError
 
-    from .api.app import answer_out, to_request
+    from .api.app import to_request
     from .api.schemas import AskIn
     from .embedding import EmbedderError
     from .pipeline import RagService
@@ -274,7 +274,7 @@ def ask(
         _fail(str(e))
     answer = service.ask(to_request(body))
     if json_out:
-        typer.echo(json.dumps(answer_out(answer), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
     typer.echo(answer.answer)
     for c in answer.citations:

@@ -91,10 +91,21 @@ class Passage:
     sentences: list[tuple[int, int, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("scores", None)
-        d.pop("sentences", None)
-        return d
+        """The public (``/ask``, ``/search``) form: the chunk text is ``quote``; scores stay internal."""
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.date,
+            "date_inferred": self.date_inferred,
+            "date_evidence": self.date_evidence,
+            "url": self.url,
+            "quote": self.text,
+            "chunk_id": self.chunk_id,
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+        }
 
 
 @dataclass(slots=True)
@@ -120,15 +131,119 @@ class Citation:
 
 
 @dataclass(slots=True)
+class Statement:
+    """One sentence of an answer with the citations that support it.
+
+    ``support`` (0-1) says how well the cited passages support ``text``: 1.0 for a verbatim quote,
+    a measured score for a generated sentence. ``kind`` says what role it plays: ``direct`` (the
+    direct answer), ``quote``, ``context`` (the sentence a pronoun-led quote needs), ``generated``,
+    ``timeline``, ``disagreement`` or ``note`` (our own words, citing nothing, e.g. why we abstain).
+    ``paragraph`` starts it on a new line when the answer text is rendered.
+    """
+
+    text: str
+    citations: list[int] = field(default_factory=list)
+    support: float = 1.0
+    kind: str = "quote"
+    paragraph: bool = False
+
+    def rendered(self) -> str:
+        marks = "".join(f"[{n}]" for n in self.citations)
+        return f"{self.text} {marks}" if marks else self.text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def render_statements(statements: list[Statement]) -> str:
+    """The answer text: the statements in order, each followed by its ``[n]`` markers."""
+    out = ""
+    for i, st in enumerate(statements):
+        if i:
+            out += "\n" if st.paragraph else " "
+        out += st.rendered()
+    return out
+
+
+@dataclass(slots=True)
+class DirectAnswer:
+    """The shortest span that answers the question (a number, a name, a place, a date, yes/no),
+    taken from the passage that citation ``citation`` quotes."""
+
+    text: str
+    citation: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class RemovedSentence:
+    """A generated sentence that failed verification, and why; it never reaches the user."""
+
+    text: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class DisagreementValue:
+    value: str
+    citations: list[int]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Disagreement:
+    """Different reports give different values for the same slot (a toll, a date, who holds a town)."""
+
+    slot: str
+    values: list[DisagreementValue]
+
+    def to_dict(self) -> dict:
+        return {"slot": self.slot, "values": [v.to_dict() for v in self.values]}
+
+
+@dataclass(slots=True)
+class TimelineEntry:
+    """One event of a timeline: ten reports of one attack are one entry ``reported by`` several outlets."""
+
+    date: str | None
+    text: str
+    citations: list[int]
+    outlets: list[str] = field(default_factory=list)
+    date_inferred: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
 class Answer:
+    """What ``ask`` returns. ``answer`` is the rendered text of ``statements`` (kept for old clients);
+    the web page and new clients read ``statements``."""
+
     answer: str
     abstained: bool
     citations: list[Citation]
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     rewritten_question: str | None = None
+    statements: list[Statement] = field(default_factory=list)
+    direct_answer: DirectAnswer | None = None
+    grounding: float = 0.0
+    answer_mode: str = "extractive"
+    note: str | None = None
+    removed: list[RemovedSentence] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """The ``/ask`` JSON contract (also what the eval scores)."""
         return {
             "answer": self.answer,
             "abstained": self.abstained,
@@ -136,6 +251,14 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "timings_ms": self.timings_ms,
             "rewritten_question": self.rewritten_question,
+            "statements": [s.to_dict() for s in self.statements],
+            "direct_answer": self.direct_answer.to_dict() if self.direct_answer else None,
+            "grounding": self.grounding,
+            "answer_mode": self.answer_mode,
+            "note": self.note,
+            "removed": [r.to_dict() for r in self.removed],
+            "disagreements": [d.to_dict() for d in self.disagreements],
+            "timeline": [t.to_dict() for t in self.timeline],
         }
 
 

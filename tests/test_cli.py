@@ -193,7 +193,23 @@ def _check_ask_json(d: dict) -> None:
     from rag.api.schemas import AskOut
 
     AskOut.model_validate(d)  # the /ask response shape
-    assert set(d) == {"answer", "abstained", "citations", "passages", "timings_ms", "rewritten_question"}
+    # contracts grow: the original fields stay, the structured ones are added
+    assert set(d) == {
+        "answer",
+        "abstained",
+        "citations",
+        "passages",
+        "timings_ms",
+        "rewritten_question",
+        "statements",
+        "direct_answer",
+        "grounding",
+        "answer_mode",
+        "note",
+        "removed",
+        "disagreements",
+        "timeline",
+    }
     assert isinstance(d["answer"], str) and isinstance(d["abstained"], bool)
     for c in d["citations"]:
         assert f"[{c['n']}]" in d["answer"]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..models import Answer, Citation, Passage
+from ..models import Answer, Citation, Passage, Statement, render_statements
 from ..sentences import sentence_spans
 from ..text_terms import content_terms, is_date_word, stem
 from .question_type import QType, has_answer_type, question_type
@@ -227,7 +227,8 @@ class ExtractiveAnswerer:
         self, question: str, chosen: list[Candidate], passages: Sequence[Passage], conflict: Candidate | None
     ) -> Answer:
         q = self.term_weights(question)
-        lines, citations = [], []
+        statements: list[Statement] = []
+        citations: list[Citation] = []
         for n, c in enumerate(chosen, start=1):
             start, end, pre, post = _trim(c, q, self.config.max_quote_chars)
             body_quote = c.passage.text[start - c.passage.start : end - c.passage.start]
@@ -235,7 +236,7 @@ class ExtractiveAnswerer:
             lead = _lead(c.passage)
             if conflict is not None and c is conflict:
                 lead = f"In contrast, {lead}"
-            lines.append(f"{lead}: “{quote_shown}” [{n}]")
+            statements.append(Statement(f"{lead}: “{quote_shown}”", [n], 1.0, "quote", paragraph=True))
             p = c.passage
             citations.append(
                 Citation(
@@ -254,7 +255,14 @@ class ExtractiveAnswerer:
                     score=round(float(c.score), 4),
                 )
             )
-        return Answer(answer="\n".join(lines), abstained=False, citations=citations, passages=list(passages))
+        return Answer(
+            answer=render_statements(statements),
+            abstained=False,
+            citations=citations,
+            passages=list(passages),
+            statements=statements,
+            grounding=1.0,
+        )
 
     def _abstain(self, passages: Sequence[Passage]) -> Answer:
         text = "The reports don't answer this."
@@ -264,7 +272,13 @@ class ExtractiveAnswerer:
                 near.append(p.title)
         if near:
             text += " The nearest sources are: " + "; ".join(f"“{t}”" for t in near) + "."
-        return Answer(answer=text, abstained=True, citations=[], passages=list(passages))
+        return Answer(
+            answer=text,
+            abstained=True,
+            citations=[],
+            passages=list(passages),
+            statements=[Statement(text, [], 0.0, "note")],
+        )
 
 
 def _redundant(a: str, b: str) -> bool:

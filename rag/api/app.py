@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..models import Answer, Passage
+from ..models import Answer
 from ..pipeline import AskRequest, RagService
 from ..retrieval.hybrid import Filters
 from ..settings import Settings
@@ -30,29 +30,6 @@ from .schemas import ArticleOut, AskIn, AskOut, ErrorOut, SearchOut, StatsOut
 log = logging.getLogger("rag.api")
 
 _ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
-
-
-def passage_out(p: Passage) -> dict:
-    return {
-        "article_id": p.article_id,
-        "title": p.title,
-        "source": p.source,
-        "date": p.date,
-        "date_inferred": p.date_inferred,
-        "date_evidence": p.date_evidence,
-        "url": p.url,
-        "quote": p.text,
-        "chunk_id": p.chunk_id,
-        "start": p.start,
-        "end": p.end,
-        "score": p.score,
-    }
-
-
-def answer_out(a: Answer) -> dict:
-    d = a.to_dict()
-    d["passages"] = [passage_out(p) for p in a.passages]
-    return d
 
 
 def to_request(body: AskIn) -> AskRequest:
@@ -76,7 +53,7 @@ _MARKER = re.compile(r"(\[\d+\])")
 def sse_events(answer: Answer) -> Iterator[str]:
     """The same answer as /ask, as events: sources, answer deltas, a citation as each marker
     is reached, then done (with timings and the abstained flag)."""
-    out = answer_out(answer)
+    out = answer.to_dict()
     yield _sse("sources", {"passages": out["passages"]})
     cites = {c["n"]: c for c in out["citations"]}
     for piece in _MARKER.split(out["answer"]):
@@ -174,7 +151,7 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
             return StreamingResponse(
                 sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
             )
-        return answer_out(answer)
+        return answer.to_dict()
 
     @app.post("/ask/stream", responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["answers"])
     def ask_stream(body: AskIn):
@@ -205,7 +182,7 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
         res = svc().search(q, top_k, Filters(f.date_from, f.date_to, f.sources), as_of)
         return {
             "query": q,
-            "passages": [passage_out(p) for p in res.passages],
+            "passages": [p.to_dict() for p in res.passages],
             "timings_ms": {**res.timings_ms, "total": (time.perf_counter() - t) * 1000},
         }
 

@@ -80,13 +80,59 @@ class CitationOut(PassageOut):
     n: int
 
 
+class StatementOut(BaseModel):
+    text: str = Field(..., description="The sentence, without its [n] markers.")
+    citations: list[int] = Field(..., description="Numbers n of the citations that support it.")
+    support: float = Field(..., description="0-1: how well the cited passages support it (1 = verbatim quote).")
+    kind: str = Field(
+        ..., description="direct | quote | context | generated | timeline | disagreement | note (cites nothing)."
+    )
+    paragraph: bool = Field(False, description="Starts a new line in the rendered answer.")
+
+
+class DirectAnswerOut(BaseModel):
+    text: str = Field(..., description="The shortest span that answers the question.")
+    citation: int | None = Field(None, description="The citation n it is taken from.")
+
+
+class RemovedOut(BaseModel):
+    text: str
+    reason: str
+
+
+class DisagreementValueOut(BaseModel):
+    value: str
+    citations: list[int]
+
+
+class DisagreementOut(BaseModel):
+    slot: str = Field(..., description="What the reports disagree on, e.g. 'people killed'.")
+    values: list[DisagreementValueOut]
+
+
+class TimelineEntryOut(BaseModel):
+    date: str | None
+    text: str
+    citations: list[int]
+    outlets: list[str] = []
+    date_inferred: bool = False
+
+
 class AskOut(BaseModel):
-    answer: str
+    answer: str = Field(..., description="The statements rendered as text with [n] markers.")
     abstained: bool
     citations: list[CitationOut]
     passages: list[PassageOut]
     timings_ms: dict[str, float]
     rewritten_question: str | None = None
+    statements: list[StatementOut] = []
+    direct_answer: DirectAnswerOut | None = None
+    grounding: float = Field(0.0, description="0-1: how well the whole answer is supported (eval/README.md).")
+    answer_mode: str = Field("extractive", description="extractive | generative")
+    note: str | None = Field(None, description="A one-line note, e.g. why the generative answer fell back.")
+    removed: list[RemovedOut] = Field([], description="Generated sentences that failed verification.")
+    disagreements: list[DisagreementOut] = []
+    timeline: list[TimelineEntryOut] = []
 
 
 class ArticleOut(BaseModel):

@@ -1,7 +1,7 @@
 """Metric functions, each defined exactly in ``eval/README.md``. Pure: no model, no index.
 
 Retrieval metrics use binary relevance on article ids after de-duplicating the ranked passages
-by article; answer metrics work on the ``/ask`` JSON (``rag.api.app.answer_out``).
+by article; answer metrics work on the ``/ask`` JSON (``Answer.to_dict``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Run an eval question set through a ``RagService``: retrieval ablations plus answers via ``ask``.
 
-Answers go through ``RagService.ask`` and ``answer_out`` (exactly what ``POST /ask`` returns);
+Answers go through ``RagService.ask`` and ``Answer.to_dict`` (exactly what ``POST /ask`` returns);
 the retrieval ablations call ``service.retriever.retrieve`` with one batch of query vectors.
 Nothing here is random, and every list is kept in question-file order, so two runs over the same
 index give the same ``results.json``.
@@ -100,7 +100,6 @@ def run_eval(
     service, questions: Sequence[EvalQuestion], config: EvalConfig | None = None, progress: Progress | None = None
 ) -> dict:
     """All metrics and per-question records for ``questions`` against ``service``'s index."""
-    from ..api.app import answer_out
     from ..pipeline import AskRequest
     from ..retrieval.hybrid import Filters
 
@@ -123,7 +122,7 @@ def run_eval(
     for q in questions:
         filters = Filters(q.date_from, q.date_to, q.sources)
         answer = service.ask(AskRequest(question=q.question, top_k=config.top_k, filters=filters, as_of=q.as_of))
-        out = answer_out(answer)
+        out = answer.to_dict()
         records.append(_record(q, out, answer, body_of, support_of, cosine))
         bar.update(1)
     bar.close()
