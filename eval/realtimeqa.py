@@ -1,7 +1,7 @@
 """Run the eval on RealTime QA: build the index if missing, convert the questions, score them.
 
     python eval/realtimeqa.py [--limit N] [--index index/realtimeqa] [--out eval/out/realtimeqa]
-                              [--no-ablations] [--json]
+                              [--part tune|report] [--no-ablations] [--json]
 
 The index of the 5,019 evidence passages takes a few minutes to embed on a small CPU; it is
 built once (``rag ingest ... --index index/realtimeqa``) and reused. Exits 0 with one line when
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, default=ROOT / "index" / "realtimeqa")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "realtimeqa")
     ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--part", choices=["tune", "report"], help="only that half (rag/eval/splits.py)")
     ap.add_argument("--no-ablations", action="store_true")
     ap.add_argument("--json", action="store_true", help="print one JSON object (no progress bars)")
     args = ap.parse_args(argv)
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     cmd = ["eval", str(QUESTIONS), "--index", str(args.index), "--out", str(args.out)]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
+    if args.part:
+        cmd += ["--part", args.part]
     if args.no_ablations:
         cmd.append("--no-ablations")
     if args.json:

@@ -336,6 +336,10 @@ def eval_(
     index: IndexOpt = None,
     json_out: JsonOpt = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
+    part: Annotated[
+        str | None,
+        typer.Option(help="Only the 'tune' or the 'report' half of the questions (rag/eval/splits.py)."),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -350,13 +354,17 @@ def eval_(
     from .embedding import EmbedderError
     from .eval import EvalConfig, QuestionFileError, load_questions, run_eval
     from .eval.report import headline, retrieval_table, write_outputs
+    from .eval.splits import PARTS, select
     from .pipeline import RagService
     from .store import IndexStoreError
 
+    if part is not None and part not in PARTS:
+        _fail(f"--part must be one of {', '.join(PARTS)}, got {part!r}", 2)
     try:
-        qs = load_questions(questions, limit)
+        qs = load_questions(questions)
     except QuestionFileError as e:
         _fail(str(e), 2)
+    qs = select(qs, part)[:limit]  # type: ignore[arg-type]
     settings = _settings(index)
     out_dir = out or Path("eval") / "out" / questions.stem
     _quiet_libraries()

@@ -49,7 +49,7 @@ def test_sse_streams_the_same_answer_in_order(live_server):
             events = _sse(r.read().decode())
         names = [e for e, _ in events]
         assert names[0] == "sources" and names[-1] == "done"
-        assert set(names[1:-1]) <= {"answer", "citation"}
+        assert set(names[1:-1]) <= {"answer", "citation", "statement"}
         text = "".join(d["delta"] for e, d in events if e == "answer")
         assert text == plain["answer"]
         # each citation event comes right after the delta that closes its marker
@@ -62,6 +62,12 @@ def test_sse_streams_the_same_answer_in_order(live_server):
         cites = [d for e, d in events if e == "citation"]
         assert [c["n"] for c in cites] == [c["n"] for c in plain["citations"]]
         assert events[-1][1]["abstained"] is False and "total" in events[-1][1]["timings_ms"]
+        # each statement event follows its own text; together they are the JSON answer's statements
+        statements = [d for e, d in events if e == "statement"]
+        assert [s["index"] for s in statements] == list(range(len(plain["statements"])))
+        assert [{k: v for k, v in s.items() if k != "index"} for s in statements] == plain["statements"]
+        result = events[-1][1]["result"]
+        assert result["statements"] == plain["statements"] and result["answer"] == plain["answer"]
 
 
 @pytest.mark.parametrize(

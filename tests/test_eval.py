@@ -356,3 +356,16 @@ def test_seed_eval_through_the_pipeline(seed_service, tmp_path):
     assert list(again["retrieval"]) == ["hybrid+rescore"]
     assert again["retrieval"]["hybrid+rescore"] == results["retrieval"]["hybrid+rescore"]
     assert again["answers"] == results["answers"] and again["citations"] == results["citations"]
+
+
+def test_split_is_stable_balanced_and_keeps_reasks_with_their_original():
+    from rag.eval.splits import select, split_of
+
+    ids = [f"2021{i:04d}_{i % 7}" for i in range(2000)]
+    parts = [split_of(i) for i in ids]
+    assert 0.45 < parts.count("tune") / len(ids) < 0.55
+    assert parts == [split_of(i) for i in ids], "a pure function of the id"
+    assert all(split_of(f"{i}#before-evidence") == split_of(i) for i in ids[:200])
+    tune, report = select(ids, "tune", key=str), select(ids, "report", key=str)
+    assert not set(tune) & set(report) and len(tune) + len(report) == len(ids)
+    assert select(ids, None, key=str) == ids

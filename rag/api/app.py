@@ -51,25 +51,33 @@ _MARKER = re.compile(r"(\[\d+\])")
 
 
 def sse_events(answer: Answer) -> Iterator[str]:
-    """The same answer as /ask, as events: sources, answer deltas, a citation as each marker
-    is reached, then done (with timings and the abstained flag)."""
+    """The same answer as /ask, as events.
+
+    ``sources`` (the passages) first; then per statement: ``answer`` text deltas (their concatenation
+    is exactly the ``answer`` field), a ``citation`` the first time each marker is reached, and
+    ``statement`` (the structured statement with its index); finally ``done`` with the abstained flag,
+    timings, the rewritten question and ``result``: the whole ``/ask`` object but its passages."""
     out = answer.to_dict()
     yield _sse("sources", {"passages": out["passages"]})
     cites = {c["n"]: c for c in out["citations"]}
-    for piece in _MARKER.split(out["answer"]):
-        if not piece:
-            continue
-        for word in re.findall(r"\S+\s*|\s+", piece):
-            yield _sse("answer", {"delta": word})
-        m = _MARKER.fullmatch(piece)
-        if m and int(piece[1:-1]) in cites:
-            yield _sse("citation", cites[int(piece[1:-1])])
+    sent: set[int] = set()
+    for i, st in enumerate(answer.statements):
+        text = ("\n" if st.paragraph else " ") + st.rendered() if i else st.rendered()
+        for piece in _MARKER.split(text):
+            for word in re.findall(r"\S+\s*|\s+", piece):
+                yield _sse("answer", {"delta": word})
+            if _MARKER.fullmatch(piece) and (n := int(piece[1:-1])) in cites and n not in sent:
+                sent.add(n)
+                yield _sse("citation", cites[n])
+        yield _sse("statement", {"index": i, **st.to_dict()})
+    result = {k: v for k, v in out.items() if k != "passages"}
     yield _sse(
         "done",
         {
             "abstained": out["abstained"],
             "timings_ms": out["timings_ms"],
             "rewritten_question": out["rewritten_question"],
+            "result": result,
         },
     )
 
