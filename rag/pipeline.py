@@ -7,16 +7,18 @@ the service needs no restart. The API, the CLI and the eval all go through ``ask
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
 from .conversation import rewrite
 from .embedding import Embedder, load_embedder
 from .models import Answer
-from .retrieval.hybrid import Filters, RetrievalConfig, Retriever
+from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
 from .settings import Settings
 from .store import IndexSnapshot, IndexStoreError
 from .store.index_dir import version_token
@@ -31,6 +33,7 @@ class AskRequest:
     history: list[dict] | None = None
     mode: str | None = None  # retrieval ablation: hybrid | dense | keyword
     rerank: bool | None = None
+    generate: bool | None = None  # None: generative when an LLM is configured; False: extractive
 
 
 class RagService:
@@ -103,17 +106,16 @@ class RagService:
         return self._retriever
 
     # --- the question ------------------------------------------------------------------------------
+    # ``ask`` is four stages, each its own method so each can grow on its own: resolve the question
+    # with the conversation, hold a consistent (retriever, answerer) pair, retrieve, answer.
     def ask(self, req: AskRequest) -> Answer:
         self.maybe_reload()
         t0 = time.perf_counter()
-        query = rewrite(req.question, req.history)
-        with self._lock:  # one query at a time per process: SQLite handle and torch are shared
-            retriever, answerer = self._retriever, self._answerer_live
-            result = retriever.retrieve(
-                query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
-            )
+        query = self._resolve(req)
+        with self._query() as (retriever, answerer):
+            result = self._retrieve(retriever, query, req)
             t = time.perf_counter()
-            answer = answerer.answer(query, result.passages)
+            answer = self._answer(answerer, query, result, req)
             answer_ms = (time.perf_counter() - t) * 1000
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in result.timings_ms.items()},
@@ -122,6 +124,25 @@ class RagService:
         }
         answer.rewritten_question = query if query != req.question else None
         return answer
+
+    def _resolve(self, req: AskRequest) -> str:
+        """The question to search with: a follow-up is completed from the conversation."""
+        return rewrite(req.question, req.history)
+
+    @contextlib.contextmanager
+    def _query(self) -> Iterator[tuple[Retriever, Answerer]]:
+        """The retriever and answerer of one index version, held for one query."""
+        with self._lock:  # one query at a time per process: SQLite handle and torch are shared
+            assert self._retriever is not None and self._answerer_live is not None
+            yield self._retriever, self._answerer_live
+
+    def _retrieve(self, retriever: Retriever, query: str, req: AskRequest) -> RetrievalResult:
+        return retriever.retrieve(
+            query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
+        )
+
+    def _answer(self, answerer: Answerer, query: str, result: RetrievalResult, req: AskRequest) -> Answer:
+        return answerer.answer(query, result.passages)
 
     def search(self, question: str, top_k: int = 8, filters: Filters | None = None, as_of: str | None = None):
         self.maybe_reload()
