@@ -367,3 +367,38 @@ def test_answer_views_fit_the_screen_in_light_and_dark(open_page, live_server, q
         assert answer.evaluate("a => a.scrollWidth <= a.clientWidth + 1")
         box = answer.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+
+
+def test_page_helpers_true_and_false_cases(open_page, live_server):
+    """The page's own pure helpers, imported as the page imports them (ES modules, no build step)."""
+    page = open_page(live_server.url)
+    got = page.evaluate(
+        """async () => {
+          const s = await import('/js/statements.js');
+          const c = await import('/js/cites.js');
+          const m = await import('/js/answer-meta.js');
+          const f = await import('/js/format.js');
+          const reuters = {source: 'Reuters', title: 'Truce holds'};
+          const nameless = {source: '', title: 'Syria developments, August 15 2016'};
+          const strip = (t, ci) => s.stripAttribution(t, ci).text;
+          const r = (id, title, source) => ({article_id: id, title, source, date: '2016-08-26'});
+          return {
+            lead: strip('Reuters (10 Sep 2016, date inferred from the text): “x”', reuters),
+            otherLead: strip('SANA (10 Sep 2016): “x”', reuters),
+            trail: strip('“x” (Reuters, 10 Sep 2016)', reuters),
+            otherTrail: strip('“x” (SANA, 10 Sep 2016)', reuters),
+            titleLead: strip('“Syria developments, August 15 2016” (15 Aug 2016): “x”', nameless),
+            contrast: s.stripAttribution('In contrast, Reuters (10 Sep 2016): “x”', reuters).contrast,
+            groups: c.groupByReport([r('a', 'T', 'S'), r('b', 'T', 'S'), r('c', 'T', 'S2'), r('a', 'T', 'S')])
+              .map((g) => g.map((x) => x.article_id).join('')),
+            levels: [0.8, 0.79, 0.5, 0.49, 0].map((g) => m.groundingLevel(g).level),
+            credit: [f.creditOf({source: '  ', title: 'T'}), f.creditOf({source: 'AP', title: 'T'})],
+          };
+        }"""
+    )
+    assert got["lead"] == "“x”" and got["otherLead"] == "SANA (10 Sep 2016): “x”"
+    assert got["trail"] == "“x”" and got["otherTrail"] == "“x” (SANA, 10 Sep 2016)"
+    assert got["titleLead"] == "“x”" and got["contrast"] is True
+    assert got["groups"] == ["aba", "c"]  # same id, or same title+outlet+date: one report; another outlet: not
+    assert got["levels"] == ["high", "mid", "mid", "low", "low"]
+    assert got["credit"] == ["T", "AP"]
