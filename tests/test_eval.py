@@ -290,6 +290,16 @@ def test_convert_realtimeqa_on_a_tiny_dataset(tmp_path):
     ]
     questions.append(
         {
+            "uid": "in-a-passage",
+            "question_date": "2021/03/02",
+            "question_sentence": "Which text?",
+            "choices": ["text 3"],
+            "answer": ["0"],
+            "evidence_passage_id": None,
+        }
+    )
+    questions.append(
+        {
             "uid": "broken",
             "question_date": "2021/03/02",
             "question_sentence": "?",
@@ -305,8 +315,12 @@ def test_convert_realtimeqa_on_a_tiny_dataset(tmp_path):
     by_id = {r["id"]: r for r in out}
     assert by_id["q4"]["answers"] == ["B"] and by_id["q4"]["as_of"] == "2021-03-06"
     assert by_id["q4"]["evidence_ids"] == ["rtqa-p4"]
-    assert "q11" not in by_id  # no evidence passage: the answer is not known to be in the corpus
-    assert notes["skipped: no evidence passage (answer not known to be in the corpus)"] == 1
+    # no evidence passage and a gold answer in no passage: a real question the corpus cannot answer
+    assert by_id["q11"]["kind"] == "no_answer" and not by_id["q11"]["answerable"]
+    assert "as_of" in by_id["q11"] and by_id["q11"]["evidence_ids"] == []
+    # no evidence passage but the gold answer is in one: neither answerable nor fair to abstain on
+    assert "in-a-passage" not in by_id
+    assert notes["skipped: no evidence passage, gold answer occurs in a passage"] == 1
     filtered = [r for r in out if r["kind"] == "filtered_out"]
     assert len(filtered) == 1 and not filtered[0]["answerable"]
     src = by_id[filtered[0]["id"].split("#")[0]]
