@@ -63,6 +63,7 @@ class State:
     question: str = ""  # the previous user question, as resolved
     names: list[str] = field(default_factory=list)  # most recent last
     person: str | None = None  # the person the previous answer named
+    named: str | None = None  # the name the last reply led with (what "it" is after "which group…?")
     article_ids: list[str] = field(default_factory=list)
     answer: str = ""  # the previous reply's text
 
@@ -121,10 +122,27 @@ def _ellipsis(fragment: str, previous: str) -> str | None:
     return re.sub(rf"\b{re.escape(head)}\b", frag, previous, count=1)
 
 
+def _topic(question: str) -> str | None:
+    """The thing a question is about: its first "a/an/the X [Y]" phrase ("a truce" → "the truce",
+    "the chemical attack"), stopping at a function word."""
+    for m in re.finditer(r"\b(?:a|an|the)\s+((?:[a-z][\w'’-]*\s*){1,2})", question):
+        words = []
+        for w in m.group(1).split():
+            if w.lower() in STOPWORDS or _VERBISH.fullmatch(w):
+                break
+            words.append(w)
+        if words:
+            return "the " + " ".join(words)
+    return None
+
+
 def _substitute_pronouns(question: str, state: State) -> str:
-    """he/she → the person the previous answer named; they/them → the previous question's plural noun."""
+    """he/she → the person the previous answer named; they/them → the previous question's plural noun;
+    it → the name the last reply gave to a "which X" question, else the previous question's topic."""
     head = _head(state.question)
     plural = f"the {head}" if head and head.lower().endswith("s") else None
+    asked_name = re.search(r"\b(?:which|what)\s+[a-z]", state.question, re.I)  # "which group…?": it = the answer
+    thing = state.named if asked_name and state.named else _topic(state.question)
 
     def sub(m: re.Match) -> str:
         w = m.group(0)
@@ -133,9 +151,13 @@ def _substitute_pronouns(question: str, state: State) -> str:
             return state.person
         if low in ("they", "them") and plural:
             return plural
+        if low == "it" and thing:
+            return thing
+        if low == "its" and thing:
+            return f"{thing}’s"
         return w
 
-    return re.sub(r"\b(he|she|him|her|they|them)\b", sub, question, flags=re.I)
+    return re.sub(r"\b(he|she|him|her|they|them|it|its)\b", sub, question, flags=re.I)
 
 
 def resolve_one(question: str, state: State) -> Resolution:
@@ -164,10 +186,11 @@ def _turn_articles(turn: dict) -> list[str]:
 
 
 def _person_in(answer: str) -> str | None:
-    """The first line of a reply (its direct answer) when it is a name: what "he"/"she" refer to next."""
+    """The first line of a reply (its direct answer) when it is a name: what "he"/"she"/"it" refer to next."""
     first = re.sub(r"\s*\[\d+\]", "", answer.split("\n", 1)[0]).strip()
     words = first.split()
-    if 1 <= len(words) <= 4 and all(w[:1].isupper() or w.lower() in ("de", "al", "bin", "van", "von") for w in words):
+    particle = re.compile(r"^(?:al|el|de|da|di|bin|ibn|van|von)(?:-|$)")
+    if 1 <= len(words) <= 5 and all(w[:1].isupper() or particle.match(w) for w in words):
         return first
     return None
 
@@ -183,7 +206,8 @@ def conversation_state(history: Sequence[dict] | None) -> State:
             state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
         elif turn.get("role") == "assistant":
             state.answer = content
-            state.person = _person_in(content) or state.person
+            state.named = _person_in(content)
+            state.person = state.named or state.person
             state.article_ids = _turn_articles(turn) or state.article_ids
     return state
 

@@ -42,7 +42,7 @@ class Answerer(Protocol):
 class AnswerConfig:
     # Decision score (see ``decision``) below which it abstains. Chosen on the tune part of RealTime QA dev
     # asked by question text alone (eval/tune_answers.py): 0.36 gives the lowest sum of false abstention
-    # (0.26) and missed abstention on no-answer questions (0.22) of the thresholds 0.30-0.42.
+    # (0.28) and missed abstention on no-answer questions (0.22) of the thresholds 0.30-0.42.
     abstain_below: float = 0.36
     untyped_margin: float = 0.1  # an untyped question ("why…", "what did…say") needs this much more support
     no_span_margin: float = 0.5  # a typed question answered by a sentence without a span of its type: more still
@@ -178,12 +178,12 @@ class ExtractiveAnswerer:
     def decision_score(self, c: Candidate, qtype: QType) -> float:
         """What is compared with ``abstain_below``: the support of a sentence holding a span of the
         asked type. An untyped question needs ``untyped_margin`` more; a typed one whose sentence has
-        no span of its type ``no_span_margin`` more (a "what X" answer need not be a name: half that)."""
+        no span of its type ``no_span_margin`` more (a "what X" answer need not be a name: only ``untyped_margin``)."""
         if qtype not in TYPED:
             return self.support(c) - self.config.untyped_margin
         if c.span is not None:
             return self.support(c)
-        margin = self.config.no_span_margin / (2 if qtype is QType.ENTITY else 1)
+        margin = self.config.untyped_margin if qtype is QType.ENTITY else self.config.no_span_margin
         return self.support(c) - margin
 
     def decision(self, question: str, passages: Sequence[Passage]) -> float:
@@ -207,7 +207,10 @@ class ExtractiveAnswerer:
         # answer is often no name at all: there a span only adds to the score)
         strict = qtype in TYPED and qtype is not QType.ENTITY
         agree = _agreement(pool)
-        best = max(ok, key=lambda c: (strict and c.span is not None, c.score + agree.get(id(c), 0.0)))
+        best = max(
+            ok,
+            key=lambda c: (strict and c.span is not None, not _CAPTION.search(c.text), c.score + agree.get(id(c), 0.0)),
+        )
         return self._factoid(question, qtype, best, ok, passages)
 
     def _why(self, question: str, qtype: QType, passages: Sequence[Passage], found: bool) -> str:

@@ -212,7 +212,8 @@ def _name_spans(sentence: str, qstems: set[str], person: bool) -> list[Span]:
         after = sentence[s + len(text) : s + len(text) + 20]
         if _DEMONYM.search(text) and re.match(r"\s+[a-z]", after):
             score -= 0.4  # "Puerto Rican singer", "American adults": an adjective, not the thing
-        out.append(Span(s, s + len(text), text, score))
+        if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
+            out.append(Span(s, s + len(text), text, score))
     return out
 
 
