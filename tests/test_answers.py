@@ -249,3 +249,39 @@ def test_invariants_hold_for_generated_questions(seed_service, words, prefix, to
     ans = seed_service.ask(AskRequest(prefix + " ".join(words) + "?", top_k=top_k))
     assert len(ans.passages) <= top_k
     assert_invariants(ans, seed_service)
+
+
+@pytest.mark.slow
+def test_a_conversation_holds_over_four_turns(seed_service):
+    """Ellipsis and pronouns resolve against the turns before; no reply repeats the previous one."""
+    darayya = "seed-residents-and-rebels-start-evacuating-darayya"
+    turns = [
+        ("How many rebels were to be evacuated from Darayya?", "800 rebels", None),
+        ("And the civilians?", "8,000 civilians", "How many civilians were to be evacuated from Darayya?"),
+        ("Where were they taken?", "Sahnaya", "Where were the civilians taken?"),
+    ]
+    history: list[dict] = []
+    previous = None
+    for question, fact, rewritten in turns:
+        ans = seed_service.ask(AskRequest(question, history=list(history) or None))
+        assert_invariants(ans, seed_service)
+        assert not ans.abstained and fact in ans.answer, (question, ans.answer)
+        assert any(c.article_id == darayya for c in ans.citations)
+        if rewritten:
+            assert ans.rewritten_question and ans.rewritten_question.startswith(rewritten)
+        assert ans.answer != previous
+        previous = ans.answer
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": ans.answer, "article_ids": [c.article_id for c in ans.citations]},
+        ]
+
+
+@pytest.mark.slow
+def test_abstention_under_a_filter_says_how_many_reports_it_left_out(seed_service):
+    q = "How many rebels were to be evacuated from Darayya?"
+    ans = seed_service.ask(AskRequest(q, filters=Filters(date_to="2016-08-25")))
+    assert_invariants(ans, seed_service)
+    assert ans.abstained and "left out" in ans.answer and "report" in ans.answer, ans.answer
+    plain = seed_service.ask(AskRequest("Which country won the 2014 FIFA World Cup final?"))
+    assert plain.abstained and "left out" not in plain.answer
