@@ -243,11 +243,13 @@ def _last_reply(history: Sequence[dict] | None) -> str:
 def avoid_repeat(answer: Answer, history: Sequence[dict] | None) -> Answer:
     """Never the previous reply word for word: when the new answer gives the same direct answer from
     quotes the previous reply already showed, say so briefly ("Same answer as before: 48 hours [1]")."""
-    prev = canonical(_last_reply(history))
-    if not prev or answer.abstained or not answer.statements:
+    previous = _last_reply(history)
+    if not previous or answer.abstained or not answer.statements:
         return answer
+    # the previous reply's statements, one a line, without their markers
+    shown = {canonical(re.sub(r"(?:\s*\[\d+\])+\s*$", "", line)) for line in previous.splitlines()}
     first = answer.statements[0]
-    shown_before = all(canonical(s.text) in prev for s in answer.statements if s.kind != "note")
+    shown_before = all(canonical(s.text) in shown for s in answer.statements if s.kind != "note")
     if not shown_before:
         return answer
     brief = [

@@ -53,7 +53,7 @@ def assert_invariants(answer: Answer, service) -> None:
         if answer.direct_answer is not None:  # the direct answer is a span of the quote it cites
             cited = next(c for c in answer.citations if c.n == answer.direct_answer.citation)
             assert answer.direct_answer.text in cited.quote
-            assert answer.statements[0].kind == "direct"
+            assert answer.statements[0].kind == "direct" or brief
 
 
 # --- pure logic (fast) ---------------------------------------------------------------------------
