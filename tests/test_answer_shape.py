@@ -291,3 +291,25 @@ def test_inferred_date_is_never_before_what_the_text_reports_as_past():
     assert fix("2016-08-01", "cap", "The next vote will be held on September 3, 2016.") == ("2016-08-01", "cap")
     assert fix("2016-08-06", "cap", "Two groups said on Saturday they had won.") == ("2016-08-06", "cap")
     assert fix(None, None, worded) == (None, None)
+
+
+def test_history_turns_may_carry_the_articles_they_cited():
+    from pydantic import ValidationError
+
+    from rag.api.app import to_request
+    from rag.api.schemas import AskIn
+
+    body = AskIn(
+        question="And the civilians?",
+        history=[
+            {"role": "user", "content": "How many rebels left Darayya?"},
+            {
+                "role": "assistant",
+                "content": "800 rebels [1]",
+                "citations": [{"n": 1, "article_id": "dar", "quote": "…"}],
+            },
+        ],
+    )
+    assert resolve(body.question, to_request(body).history).prefer_articles == ["dar"]
+    with pytest.raises(ValidationError):
+        AskIn(question="q", history=[{"role": "assistant", "content": "a", "article_ids": "dar"}])
