@@ -1,7 +1,10 @@
 """Run the eval on RealTime QA: build the index if missing, convert the questions, score them.
 
     python eval/realtimeqa.py [--limit N] [--index index/realtimeqa] [--out eval/out/realtimeqa]
-                              [--part tune|report] [--no-ablations] [--json]
+                              [--part tune|report] [--no-ablations] [--json] [--question-only]
+
+``--question-only`` asks every question by its text alone (no ``as_of``; the filtered re-asks keep
+their date filter), as a user who names no date would.
 
 The index of the 5,019 evidence passages takes a few minutes to embed on a small CPU; it is
 built once (``rag ingest ... --index index/realtimeqa``) and reused. Exits 0 with one line when
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=["tune", "report"], help="only that half (rag/eval/splits.py)")
     ap.add_argument("--no-ablations", action="store_true")
     ap.add_argument("--json", action="store_true", help="print one JSON object (no progress bars)")
+    ap.add_argument("--question-only", action="store_true", help="ask without as_of (question text alone)")
     args = ap.parse_args(argv)
     if not all((args.data / f).is_file() for f in (QUESTIONS_FILE, PASSAGES_FILE)):
         print(f"skipped: RealTime QA data not found in {args.data}", file=sys.stderr)
@@ -54,8 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         if rc:
             return rc
     records, _ = convert_realtimeqa(args.data)
-    write_jsonl(records, QUESTIONS)
-    cmd = ["eval", str(QUESTIONS), "--index", str(args.index), "--out", str(args.out)]
+    questions = QUESTIONS
+    if args.question_only:
+        records = [{k: v for k, v in r.items() if k != "as_of"} for r in records]
+        questions = QUESTIONS.with_name("realtimeqa-questions-text-only.jsonl")
+    write_jsonl(records, questions)
+    cmd = ["eval", str(questions), "--index", str(args.index), "--out", str(args.out)]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
     if args.part:

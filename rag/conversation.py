@@ -1,61 +1,263 @@
-"""Rewrite a follow-up question with the conversation, deterministically and without an LLM.
+"""Resolve a follow-up question with the conversation, deterministically and without an LLM.
 
-"And how many rebels left?" after "What happened in Darayya?" carries too little to retrieve
-the Darayya report. A question that looks like a follow-up (starts with and/what about/how
-about, uses a pronoun with no name of its own, or is very short) gets the names and key
-terms of the previous user turn appended for retrieval. Answer sentences are still chosen
-against the user's own words plus those terms.
+A conversation's state is what its turns were about: the names and the asked-about noun of each
+user question (as resolved), the direct answer of each reply, and the articles each reply cited
+(``article_ids`` / ``citations`` of an assistant turn, when the client sends them back). With it:
+
+- ellipsis — "And the civilians?" after "How many rebels left Darayya?" is searched as "How many
+  civilians left Darayya?" (the fragment replaces the noun the previous question asked about; a
+  name replaces the previous question's last name);
+- pronouns — "he/she" become the person the previous answer named, "they/them" the previous
+  question's plural noun, and the previous turns' names are carried along ("Where were they
+  taken? (Darayya)");
+- a question with a name of its own and no pronoun is left alone.
+
+Turns are resolved in order, so turn 3 builds on what turn 2 was resolved to. ``avoid_repeat``
+keeps a reply from repeating the previous one word for word. Only English function words are used,
+never a corpus's vocabulary.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from .text_terms import STOPWORDS, content_terms, question_terms
+from .answering.display import canonical
+from .models import Answer, Passage, Statement, render_statements
+from .text_terms import STOPWORDS, content_terms, question_terms, stem
 
-_FOLLOWUP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what|why|what else)\b", re.I)
-_PRONOUN = re.compile(
-    r"\b(it|they|them|their|there|that|this|these|those|he|she|him|her|its|the town|"
-    r"the city|the deal|the truce|the attack|the report)\b",
-    re.I,
+_LEAD = re.compile(
+    r"^\s*(?:and|but|also|so|then|what about|how about|and what about|and how about|what else)\b[\s,]*", re.I
 )
-_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:[\s-][A-Z][\w'’-]+)*")
+_PRONOUNS = r"it|its|they|them|their|theirs|he|him|his|she|her|hers|there|those|these|this|that"
+_PRONOUN = re.compile(rf"\b({_PRONOUNS})\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:[\s-](?:(?:al|de|of|bin|van|von)[\s-])?[A-Z][\w'’-]+)*")
+_WH_HEAD = re.compile(r"\b(?:how (?:many|much)|which|what|whose)\s+([a-z][\w'’-]*)", re.I)
+_DEFINITE = re.compile(r"\bthe\s+([a-z][\w'’-]*)", re.I)
+_VERBISH = re.compile(r"\b(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|\w+ed)\b", re.I)
+
+
+_CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december""".split()
+)
 
 
 def _names(text: str) -> list[str]:
+    """Capitalised names, without a sentence's capitalised first word, stop words, days and months."""
     out = []
     for m in _NAME.finditer(text):
-        words = [w for w in re.split(r"\s+", m.group(0)) if w.lower() not in STOPWORDS]
+        words = [w for w in re.split(r"\s+", m.group(0)) if w.lower() not in STOPWORDS | _CALENDAR]
+        if m.start() == 0 and len(words) == 1:
+            continue  # "Where …", "Which …": the first word of a question
         if words:
             out.append(" ".join(words))
     return out
 
 
-def is_follow_up(question: str) -> bool:
-    if _FOLLOWUP_START.search(question):
+@dataclass(slots=True)
+class State:
+    """What the conversation so far was about."""
+
+    question: str = ""  # the previous user question, as resolved
+    names: list[str] = field(default_factory=list)  # most recent last
+    person: str | None = None  # the person the previous answer named
+    named: str | None = None  # the name the last reply led with (what "it" is after "which group…?")
+    article_ids: list[str] = field(default_factory=list)
+    answer: str = ""  # the previous reply's text
+
+
+@dataclass(slots=True)
+class Resolution:
+    query: str  # what to search with
+    follow_up: bool
+    prefer_articles: list[str]
+
+
+def is_follow_up(question: str, state: State | None = None) -> bool:
+    """Does the question lean on the conversation (a lead like "and", a pronoun, a fragment) rather
+    than name what it is about?"""
+    own_names = _names(question)
+    if _LEAD.match(question):
         return True
-    has_own_name = any(n for n in _names(question[1:]) if len(n) > 2)  # skip the capitalised first word
-    if _PRONOUN.search(question) and not has_own_name:
+    if _PRONOUN.search(question) and not own_names:
         return True
-    return len(content_terms(question)) <= 2 and not has_own_name
+    if state is not None and not own_names:
+        previous = {stem(t) for t in content_terms(state.question)}
+        if any(stem(m.group(1).lower()) in previous for m in _DEFINITE.finditer(question)):
+            return True  # "the truce", "the town": a thing the previous question named
+    return len(question_terms(question)) <= 2 and not own_names
+
+
+def _head(question: str) -> str | None:
+    """The noun the question asks about: after "how many/which/what", else its first "the X"."""
+    for rx in (_WH_HEAD, _DEFINITE):
+        for m in rx.finditer(question):
+            word = m.group(1)
+            if word.lower() not in STOPWORDS and not _VERBISH.fullmatch(word):
+                return word
+    return None
+
+
+def _ellipsis(fragment: str, previous: str) -> str | None:
+    """The previous question with the fragment put in its place, or None when it is no fragment."""
+    frag = fragment.strip(" ?.!")
+    if (
+        not frag
+        or len(frag.split()) > 4
+        or _VERBISH.search(frag)
+        or re.search(r"\b(?:who|what|when|where|why|how|which)\b", frag, re.I)
+    ):
+        return None
+    frag = re.sub(r"^the\s+", "", frag, flags=re.I)
+    names = _names(previous)
+    if frag[:1].isupper() and names:
+        last = names[-1]
+        i = previous.rfind(last)
+        return previous[:i] + frag + previous[i + len(last) :]
+    head = _head(previous)
+    if head is None:
+        return None
+    return re.sub(rf"\b{re.escape(head)}\b", frag, previous, count=1)
+
+
+def _topic(question: str) -> str | None:
+    """The thing a question is about: its first "a/an/the X [Y]" phrase ("a truce" → "the truce",
+    "the chemical attack"), stopping at a function word."""
+    for m in re.finditer(r"\b(?:a|an|the)\s+((?:[a-z][\w'’-]*\s*){1,2})", question):
+        words = []
+        for w in m.group(1).split():
+            if w.lower() in STOPWORDS or _VERBISH.fullmatch(w):
+                break
+            words.append(w)
+        if words:
+            return "the " + " ".join(words)
+    return None
+
+
+def _substitute_pronouns(question: str, state: State) -> str:
+    """he/she → the person the previous answer named; they/them → the previous question's plural noun;
+    it → the name the last reply gave to a "which X" question, else the previous question's topic."""
+    head = _head(state.question)
+    plural = f"the {head}" if head and head.lower().endswith("s") else None
+    asked_name = re.search(r"\b(?:which|what)\s+[a-z]", state.question, re.I)  # "which group…?": it = the answer
+    thing = state.named if asked_name and state.named else _topic(state.question)
+
+    def sub(m: re.Match) -> str:
+        w = m.group(0)
+        low = w.lower()
+        if low in ("he", "she", "him", "her") and state.person:
+            return state.person
+        if low in ("they", "them") and plural:
+            return plural
+        if low == "it" and thing:
+            return thing
+        if low == "its" and thing:
+            return f"{thing}’s"
+        return w
+
+    return re.sub(r"\b(he|she|him|her|they|them|it|its)\b", sub, question, flags=re.I)
+
+
+def resolve_one(question: str, state: State) -> Resolution:
+    if not state.question or not is_follow_up(question, state):
+        return Resolution(question, False, [])
+    lead = _LEAD.match(question)
+    rest = question[lead.end() :] if lead else question
+    query = _ellipsis(rest, state.question) if lead or len(question.split()) <= 4 else None
+    if query is None:
+        query = _substitute_pronouns(question, state)
+        have = query.lower()
+        carry = [n for n in reversed(state.names) if n.lower() not in have]
+        carry = list(dict.fromkeys(carry))[:3]
+        if carry:
+            query = f"{query.rstrip()} ({', '.join(carry)})"
+    return Resolution(query, True, list(state.article_ids))
+
+
+def _turn_articles(turn: dict) -> list[str]:
+    ids = list(turn.get("article_ids") or [])
+    for c in turn.get("citations") or []:
+        aid = c.get("article_id") if isinstance(c, dict) else None
+        if aid and aid not in ids:
+            ids.append(aid)
+    return ids
+
+
+def _person_in(answer: str) -> str | None:
+    """The first line of a reply (its direct answer) when it is a name: what "he"/"she"/"it" refer to next."""
+    first = re.sub(r"\s*\[\d+\]", "", answer.split("\n", 1)[0]).strip()
+    words = first.split()
+    particle = re.compile(r"^(?:al|el|de|da|di|bin|ibn|van|von)(?:-|$)")
+    if 1 <= len(words) <= 5 and all(w[:1].isupper() or particle.match(w) for w in words):
+        return first
+    return None
+
+
+def conversation_state(history: Sequence[dict] | None) -> State:
+    """Replay the history's user turns, each resolved with the turns before it."""
+    state = State()
+    for turn in history or []:
+        content = turn.get("content") or ""
+        if turn.get("role") == "user":
+            res = resolve_one(content, state)
+            state.question = res.query
+            state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
+        elif turn.get("role") == "assistant":
+            state.answer = content
+            state.named = _person_in(content)
+            state.person = state.named or state.person
+            state.article_ids = _turn_articles(turn) or state.article_ids
+    return state
+
+
+def resolve(question: str, history: Sequence[dict] | None) -> Resolution:
+    """The question to search with, and the articles the conversation was about."""
+    return resolve_one(question, conversation_state(history))
 
 
 def rewrite(question: str, history: Sequence[dict] | None) -> str:
     """The question to retrieve with: unchanged unless it is a follow-up with a previous user turn."""
-    if not history:
-        return question
-    prev = next((h.get("content", "") for h in reversed(history) if h.get("role") == "user"), "")
-    if not prev or not is_follow_up(question):
-        return question
-    own = {t for t in content_terms(question)}
-    carry: list[str] = []
-    for name in _names(prev):
-        if name.lower() not in question.lower() and name not in carry:
-            carry.append(name)
-    for t in question_terms(prev):
-        if t not in own and not any(t in n.lower() for n in carry) and t not in carry:
-            carry.append(t)
-    if not carry:
-        return question
-    return f"{question} ({' '.join(carry[:12])})"
+    return resolve(question, history).query
+
+
+# --- using the state when answering ---------------------------------------------------------------
+
+
+def prefer_articles(passages: Sequence[Passage], article_ids: Sequence[str], within: float = 0.7) -> list[Passage]:
+    """Passages of the articles the conversation already cited move to the front, when they were
+    retrieved with at least ``within`` × the best score: a follow-up is most likely about them."""
+    if not article_ids or not passages:
+        return list(passages)
+    top = max(p.score for p in passages)
+    wanted = set(article_ids)
+    near = [p for p in passages if p.article_id in wanted and (top <= 0 or p.score >= within * top)]
+    return near + [p for p in passages if p not in near]
+
+
+def _last_reply(history: Sequence[dict] | None) -> str:
+    return next((t.get("content") or "" for t in reversed(history or []) if t.get("role") == "assistant"), "")
+
+
+def avoid_repeat(answer: Answer, history: Sequence[dict] | None) -> Answer:
+    """Never the previous reply word for word: when the new answer gives the same direct answer from
+    quotes the previous reply already showed, say so briefly ("Same answer as before: 48 hours [1]")."""
+    previous = _last_reply(history)
+    if not previous or answer.abstained or not answer.statements:
+        return answer
+    # the previous reply's statements, one a line, without their markers
+    shown = {canonical(re.sub(r"(?:\s*\[\d+\])+\s*$", "", line)) for line in previous.splitlines()}
+    first = answer.statements[0]
+    shown_before = all(canonical(s.text) in shown for s in answer.statements if s.kind != "note")
+    if not shown_before:
+        return answer
+    brief = [
+        Statement("Same answer as before:", [], 0.0, "note"),
+        Statement(first.text, first.citations, first.support, first.kind),
+    ]
+    answer.statements = brief
+    answer.citations = [c for c in answer.citations if c.n in first.citations]
+    answer.answer = render_statements(brief)
+    answer.note = "The previous reply already answers this."
+    return answer

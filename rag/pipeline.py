@@ -14,10 +14,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .answering.abstain import excluded_note
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
-from .conversation import rewrite
+from .conversation import avoid_repeat, prefer_articles, resolve
 from .embedding import Embedder, load_embedder
 from .models import Answer
+from .retrieval.excluded import count_excluded
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
 from .settings import Settings
 from .store import IndexSnapshot, IndexStoreError
@@ -126,8 +128,9 @@ class RagService:
         return answer
 
     def _resolve(self, req: AskRequest) -> str:
-        """The question to search with: a follow-up is completed from the conversation."""
-        return rewrite(req.question, req.history)
+        """The question to search with: a follow-up is completed from the conversation (its names,
+        the noun it asked about, the person its last reply named; ``rag/conversation.py``)."""
+        return resolve(req.question, req.history).query
 
     @contextlib.contextmanager
     def _query(self) -> Iterator[tuple[Retriever, Answerer]]:
@@ -142,7 +145,16 @@ class RagService:
         )
 
     def _answer(self, answerer: Answerer, query: str, result: RetrievalResult, req: AskRequest) -> Answer:
-        return answerer.answer(query, result.passages)
+        passages = result.passages
+        if req.history:  # a follow-up prefers the articles the conversation already cited
+            passages = prefer_articles(passages, resolve(req.question, req.history).prefer_articles)
+        answer = answerer.answer(query, passages)
+        if answer.abstained and (req.as_of or req.filters.date_from or req.filters.date_to or req.filters.sources):
+            excluded, undated = count_excluded(
+                self.snapshot.store, query, req.filters, req.as_of, self.retriever.doc_freq
+            )
+            excluded_note(answer, excluded, undated)
+        return avoid_repeat(answer, req.history)
 
     def search(self, question: str, top_k: int = 8, filters: Filters | None = None, as_of: str | None = None):
         self.maybe_reload()

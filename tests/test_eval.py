@@ -146,6 +146,16 @@ def test_valid_citation_has_no_problems_and_full_support():
     assert q["claim_results"][0]["method"] == "verbatim"
 
 
+def test_a_direct_answer_and_a_tidied_quote_are_verbatim():
+    # the direct answer is a span of its cited quote; the quote is shown with spacing tidied
+    a = _answer(0, 35, text="48 hours [1]\n“The truce was  extended by 48 hours.” (Reuters, 10 Sep 2016) [1]")
+    q = M.citation_quality(a, body_of)
+    assert [c["method"] for c in q["claim_results"]] == ["verbatim", "verbatim"]
+    b = _answer(0, 35, text="seven days [1]")  # not in the quote: only lexical support, and not enough
+    r = M.citation_quality(b, body_of)
+    assert r["claim_results"][0]["method"] == "lexical" and not r["claim_results"][0]["supported"]
+
+
 def test_forged_quote_is_an_invalid_citation():
     forged = "The truce was extended by 96 hours."
     a = _answer(0, 35, quote=forged)
@@ -290,6 +300,16 @@ def test_convert_realtimeqa_on_a_tiny_dataset(tmp_path):
     ]
     questions.append(
         {
+            "uid": "in-a-passage",
+            "question_date": "2021/03/02",
+            "question_sentence": "Which text?",
+            "choices": ["text 3"],
+            "answer": ["0"],
+            "evidence_passage_id": None,
+        }
+    )
+    questions.append(
+        {
             "uid": "broken",
             "question_date": "2021/03/02",
             "question_sentence": "?",
@@ -305,8 +325,12 @@ def test_convert_realtimeqa_on_a_tiny_dataset(tmp_path):
     by_id = {r["id"]: r for r in out}
     assert by_id["q4"]["answers"] == ["B"] and by_id["q4"]["as_of"] == "2021-03-06"
     assert by_id["q4"]["evidence_ids"] == ["rtqa-p4"]
-    assert "q11" not in by_id  # no evidence passage: the answer is not known to be in the corpus
-    assert notes["skipped: no evidence passage (answer not known to be in the corpus)"] == 1
+    # no evidence passage and a gold answer in no passage: a real question the corpus cannot answer
+    assert by_id["q11"]["kind"] == "no_answer" and not by_id["q11"]["answerable"]
+    assert "as_of" in by_id["q11"] and by_id["q11"]["evidence_ids"] == []
+    # no evidence passage but the gold answer is in one: neither answerable nor fair to abstain on
+    assert "in-a-passage" not in by_id
+    assert notes["skipped: no evidence passage, gold answer occurs in a passage"] == 1
     filtered = [r for r in out if r["kind"] == "filtered_out"]
     assert len(filtered) == 1 and not filtered[0]["answerable"]
     src = by_id[filtered[0]["id"].split("#")[0]]
@@ -369,3 +393,36 @@ def test_split_is_stable_balanced_and_keeps_reasks_with_their_original():
     tune, report = select(ids, "tune", key=str), select(ids, "report", key=str)
     assert not set(tune) & set(report) and len(tune) + len(report) == len(ids)
     assert select(ids, None, key=str) == ids
+
+
+def test_conversation_file_and_turn_summary(tmp_path):
+    from rag.eval.conversations import load_conversations, summarise_turns
+    from rag.eval.questions import QuestionFileError
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        '// comment\n{"id": "c1", "turns": [{"question": "Q1?", "answers": ["a"], "evidence_ids": ["e"]},'
+        ' {"question": "And b?", "answers": ["b"]}]}\n'
+    )
+    convs = load_conversations(path)
+    assert [c.id for c in convs] == ["c1"] and [t.question for t in convs[0].turns] == ["Q1?", "And b?"]
+    rows = [
+        {"conversation": "c1", "turn": 1, "right": True, "contains_gold": True, "right_report": True,
+         "verbatim_repeat": False, "abstained": False},
+        {"conversation": "c1", "turn": 2, "right": False, "contains_gold": True, "right_report": True,
+         "verbatim_repeat": True, "abstained": False},
+    ]  # fmt: skip
+    s = summarise_turns(rows)
+    assert s["turns_right"] == 0.5 and s["verbatim_repeats"] == 1 and s["follow_up_turns_right"] == 0.0
+    path.write_text('{"id": "c1"}\n')
+    with pytest.raises(QuestionFileError, match="line 1"):
+        load_conversations(path)
+
+
+def test_first_statement_and_word_count():
+    from rag.eval.metrics import first_statement, word_count
+
+    answer = {"answer": "48 hours [1]\n“…” (Reuters, 14 Sep 2016) [1]", "statements": [{"text": "48 hours"}]}
+    assert first_statement(answer) == "48 hours"
+    assert first_statement({"answer": "line one [1]\nline two"}) == "line one [1]"
+    assert word_count("48 hours [1] [2]") == 2

@@ -1,29 +1,35 @@
-"""The default answerer: extractive, no LLM. Every sentence it writes is a verbatim quote.
+"""The default answerer: extractive, no LLM. Every claim it makes is a verbatim span of a cited passage.
 
-It scores the sentences of the retrieved passages against the question (what share of the
-question's weighted content words the sentence and its passage cover, how well the passage
-was retrieved, and whether the sentence holds the *kind* of thing asked for: a number for
-"how many", a date for "when"…), then composes 1-4 quoted sentences, each introduced by its
-outlet and report date and followed by ``[n]``. "What happened" questions become a timeline
-ordered by report date; a sentence that denies what another asserts is shown beside it with
-who said each. When the best support is below the threshold it abstains and lists the
-nearest sources instead of guessing.
+It scores the sentences of the retrieved passages against the question (meaning: the sentence's
+cosine to the question; words: what share of the question's IDF-weighted words the sentence and
+its passage cover; how well the passage was retrieved), and looks in each for a span of the kind
+the question asks for (a number for "how many", a name for "who"… ``spans.py``).
+
+It answers when a sentence holding such a span is supported — its *decision score* reaches
+``abstain_below`` — and then leads with that span (the direct answer), followed by the quote it
+comes from and, within ``max_words``, further quotes that hold the answer. An untyped question
+("why…", "what did X say…") needs a better-supported sentence (``untyped_margin`` more). Otherwise
+it abstains, saying in one line what was missing and listing the nearest sources. "What
+happened" questions become a list of quotes ordered by report date.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..models import Answer, Citation, Passage, Statement, render_statements
-from ..sentences import sentence_spans
-from ..text_terms import content_terms, is_date_word, stem
-from .question_type import QType, has_answer_type, question_type
+from ..models import Answer, Passage
+from ..sentences import quote_aware_spans
+from ..text_terms import content_terms, is_date_word, question_terms, stem
+from .abstain import abstention, reason
+from .compose import Composer, Quote
+from .question_type import QType, question_type
+from .spans import Span, best_span, focus
 
 TermWeights = Callable[[str], dict[str, float]]
+TYPED = (QType.COUNT, QType.DURATION, QType.DATE, QType.PERSON, QType.PLACE, QType.ENTITY)
 
 
 class Answerer(Protocol):
@@ -34,13 +40,20 @@ class Answerer(Protocol):
 
 @dataclass(slots=True)
 class AnswerConfig:
-    # Support of the best sentence (see ``support``) below which it abstains. Calibrated on RealTime
-    # QA dev (eval/README.md): at 0.36, 18% of answerable questions abstain, 93% of off-topic ones do.
+    # Decision score (see ``decision``) below which it abstains. Chosen on the tune part of RealTime QA dev
+    # asked by question text alone (eval/tune_answers.py): 0.36 gives the lowest sum of false abstention
+    # (0.28) and missed abstention on no-answer questions (0.22) of the thresholds 0.30-0.42.
     abstain_below: float = 0.36
+    untyped_margin: float = 0.1  # an untyped question ("why…", "what did…say") needs this much more support
+    no_span_margin: float = 0.5  # a typed question answered by a sentence without a span of its type: more still
     max_sentences: int = 4
-    max_quote_chars: int = 320
+    max_quote_chars: int = 240
+    max_words: int = 80  # a factoid answer stops adding quotes here (median 47 words on the tune part)
     passages_considered: int = 6
-    keep_ratio: float = 0.8  # extra sentences must score ≥ this × the best
+    keep_ratio: float = 0.6  # extra quotes must score ≥ this × the best…
+    span_ratio: float = 0.7  # … and their span ≥ this × the direct answer’s
+    keep_ratio_untyped: float = 0.8  # an untyped question's extra quotes: ≥ this × the best
+    extra_quote_chars: int = 160  # further quotes are cut to the clause that holds their answer
 
 
 @dataclass(slots=True)
@@ -55,27 +68,30 @@ class Candidate:
     score: float
     rank: int
     semantic: float = 0.0
+    span: Span | None = None  # the direct-answer span (offsets into ``text``)
+    key: float = 0.0  # share of the question's two rarest words found in the passage
+
+
+# How a sentence's features add up to its score (hand-set; a conditional-logit fit on the tune part of
+# RealTime QA dev, `eval/tune_answers.py`, chose the same sentence no more often end to end).
+SCORE_WEIGHTS = {
+    "sem": 0.35,  # the sentence's cosine to the question
+    "cov": 0.15,  # the question's IDF-weighted words the sentence covers…
+    "focus": 0.1,  # … and those of its asking part
+    "context": 0.15,  # … and those the passage covers
+    "rel": 0.15,  # the passage's retrieval score relative to the best
+    "key": 0.0,
+    "rank": -0.06,
+    "span": 0.05,  # a span of the asked type, and how good a one
+    "span_score": 0.05,
+}
+AGREEMENT_PER_VOTE = 0.04
 
 
 # A photo or map caption ("Situation map of Darayya … [26/8/2016, map via …]") names a place but
 # states nothing: fine as date evidence, poor as an answer.
 _CAPTION = re.compile(r"\[[^\]]*\d[^\]]*\]\s*$|^(situation\s+)?maps?\b|^(file\s+)?photo\b", re.I)
-_DENIAL = re.compile(r"\b(not|no|denied|denies|deny|never|false|untrue|rejected|refuted)\b", re.I)
-_ELLIPSIS = "…"
 _BULLETS = "•·▪‣◦*-–—>"
-
-
-def _fmt_date(p: Passage) -> str:
-    if not p.date:
-        return "undated"
-    d = dt.date.fromisoformat(p.date).strftime("%-d %b %Y")
-    return f"{d}, date inferred from the text" if p.date_inferred else d
-
-
-def _lead(p: Passage) -> str:
-    title = p.title if len(p.title) <= 80 else p.title[:80].rsplit(" ", 1)[0] + "…"
-    who = p.source or f"“{title}”"
-    return f"{who} ({_fmt_date(p)})"
 
 
 def _coverage(q: dict[str, float], words: set[str]) -> float:
@@ -83,9 +99,13 @@ def _coverage(q: dict[str, float], words: set[str]) -> float:
     return sum(w for t, w in q.items() if t in words) / total if total else 0.0
 
 
+def _key_terms(q: dict[str, float], n: int = 2) -> dict[str, float]:
+    return dict(sorted(q.items(), key=lambda kv: -kv[1])[:n])
+
+
 class ExtractiveAnswerer:
     def __init__(self, term_weights: TermWeights | None = None, config: AnswerConfig | None = None):
-        self.term_weights = term_weights or (lambda qs: {stem(t): 1.0 for t in content_terms(qs)})
+        self.term_weights = term_weights or (lambda qs: {stem(t): 1.0 for t in question_terms(qs)})
         self.config = config or AnswerConfig()
 
     # --- scoring ------------------------------------------------------------------------------
@@ -101,184 +121,246 @@ class ExtractiveAnswerer:
         # In a report from the date window the question names ("on August 16, 2016"), the date words
         # are answered by the report's date: only the rest of the question must be covered.
         q_undated = {t: w for t, w in q.items() if not is_date_word(t)}
+        # the asking part of a quiz-style question ("… . Where is the launchpad?") weighs on its own
+        focus_stems = {stem(t) for t in content_terms(focus(question))}
+        qfocus = {t: w for t, w in q.items() if t in focus_stems}
         for rank, p in enumerate(top):
             qp = q_undated if "window" in p.scores and len(q_undated) < len(q) else q
             ctx_words = {stem(t) for t in content_terms(f"{p.title} {p.text}")}
             context = _coverage(qp, ctx_words) if qp else 1.0
+            key = _coverage(_key_terms(qp), ctx_words) if qp else 1.0
             rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
             sims = {e: c for _, e, c in p.sentences}  # by end offset: a stripped bullet moves only the start
-            for s, e in sentence_spans(p.text):
+            for s, e in quote_aware_spans(p.text):
                 while s < e and (p.text[s] in _BULLETS or p.text[s].isspace()):
                     s += 1  # quote a list item without its bullet
-                key = (p.article_id, p.start + s)
-                if key in seen:
+                key_ = (p.article_id, p.start + s)
+                if key_ in seen:
                     continue  # overlapping chunks repeat sentences
-                seen.add(key)
+                seen.add(key_)
                 text = p.text[s:e]
                 if len(text) < 20 or not re.search(r"[^\W\d_]{3}", text):
                     continue  # captions' fragments, bullets, bare numbers
-                words = {stem(t) for t in content_terms(text)}
-                cov = _coverage(qp, words) if qp else 1.0
-                # the sentence's own cosine to the question if retrieval stored one, else the lexical share
-                sem = sims.get(p.start + e, cov)
-                typed = has_answer_type(qtype, text, question)
-                score = (
-                    0.35 * sem
-                    + 0.25 * cov
-                    + 0.15 * context
-                    + 0.15 * rel
-                    + (0.1 if typed else 0.0)
-                    - 0.01 * rank
-                    - (0.15 if _CAPTION.search(text) else 0.0)
-                )
-                out.append(Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem))
+                out.append(self._candidate(question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank))
         out.sort(key=lambda c: -c.score)
         return out
+
+    def _candidate(self, question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank) -> Candidate:
+        words = {stem(t) for t in content_terms(text)}
+        cov = _coverage(qp, words) if qp else 1.0
+        # the best cosine of the sentence's parts to the question if retrieval stored them, else the lexical share
+        parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]
+        sem = max(parts) if parts else cov
+        span = best_span(qtype, text, question) if qtype in TYPED else None
+        typed = span is not None or qtype not in TYPED
+        focus_cov = _coverage(qfocus, words) if qfocus else cov
+        w = SCORE_WEIGHTS
+        score = (
+            w["sem"] * sem
+            + w["cov"] * cov
+            + w["focus"] * focus_cov
+            + w["context"] * context
+            + w["rel"] * rel
+            + w["key"] * key
+            + w["rank"] * rank / max(1, self.config.passages_considered)
+            + (w["span"] + w["span_score"] * span.score if span is not None else 0.0)
+            - (0.15 if _CAPTION.search(text) else 0.0)
+        )
+        return Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem, span, key)
 
     @staticmethod
     def support(c: Candidate) -> float:
         """How well the question is supported by this sentence in its passage: meaning (cosine of
         the sentence to the question) and words (the passage must cover the question's key words,
-        the sentence a fair share of them). In [0, 1]; compared with ``abstain_below``."""
+        the sentence a fair share of them). In [0, 1]."""
         return 0.4 * c.semantic + 0.35 * c.context + 0.25 * c.coverage
+
+    def decision_score(self, c: Candidate, qtype: QType) -> float:
+        """What is compared with ``abstain_below``: the support of a sentence holding a span of the
+        asked type. An untyped question needs ``untyped_margin`` more; a typed one whose sentence has
+        no span of its type ``no_span_margin`` more (a "what X" answer need not be a name: only ``untyped_margin``)."""
+        if qtype not in TYPED:
+            return self.support(c) - self.config.untyped_margin
+        if c.span is not None:
+            return self.support(c)
+        margin = self.config.untyped_margin if qtype is QType.ENTITY else self.config.no_span_margin
+        return self.support(c) - margin
+
+    def decision(self, question: str, passages: Sequence[Passage]) -> float:
+        """The best decision score over the candidates: the answerer abstains exactly when it is below
+        ``abstain_below`` (the eval sweeps thresholds over it)."""
+        qtype = question_type(question)
+        cands = self.candidates(question, passages)
+        return max((self.decision_score(c, qtype) for c in cands[:12]), default=0.0)
 
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        cands = self.candidates(question, passages)
-        if not cands:
-            return self._abstain(passages)
-        best_support = max(self.support(c) for c in cands[:5])
-        if best_support < self.config.abstain_below:
-            return self._abstain(passages)
         qtype = question_type(question)
-        events = qtype is QType.EVENTS
-        best = next(c for c in cands if self.support(c) >= self.config.abstain_below)
-        chosen = [best]
-        limit = self.config.max_sentences if events else min(3, self.config.max_sentences)
-        floor = best.score * (0.6 if events else self.config.keep_ratio)
-        # every further sentence must be nearly as well supported as the best one, and of the asked type
-        support_floor = max(self.config.abstain_below, 0.8 * best_support)
-        eligible = [
-            c
-            for c in cands[1:]
-            if c.score >= floor and self.support(c) >= support_floor and c.typed and not _CAPTION.search(c.text)
-        ]
-        if events:  # a timeline prefers different reports, then more from the same ones
-            eligible.sort(key=lambda c: c.passage.article_id == best.passage.article_id)
-        # The sentence right after the best one often holds what the question asks ("…reopened the
-        # investigation. They raided a home in Henderson."): it may join on the passage's support.
-        nxt = next(
-            (
-                c
-                for c in cands
-                if c.passage.article_id == best.passage.article_id
-                and c.start > best.end
-                and c.passage.start <= best.end
-                and not c.passage.text[best.end - c.passage.start : c.start - c.passage.start].strip()
-            ),
-            None,
+        cands = self.candidates(question, passages)
+        pool = cands[:12]
+        ok = [c for c in pool if self.decision_score(c, qtype) >= self.config.abstain_below]
+        if not ok:
+            return abstention(passages, self._why(question, qtype, passages, bool(pool)))
+        if qtype is QType.EVENTS:
+            return self._events(question, ok, cands, passages)
+        # the best-scoring sentence that holds a typed span, else the best supported one (a "what X"
+        # answer is often no name at all: there a span only adds to the score)
+        strict = qtype in TYPED and qtype is not QType.ENTITY
+        agree = _agreement(pool)
+        best = max(
+            ok,
+            key=lambda c: (strict and c.span is not None, not _CAPTION.search(c.text), c.score + agree.get(id(c), 0.0)),
         )
-        if (
-            nxt is not None
-            and self.support(nxt) >= 0.8 * self.config.abstain_below
-            and not events
-            and not _CAPTION.search(nxt.text)
-        ):
-            eligible.insert(0, nxt)
-        for c in eligible:
-            if len(chosen) >= limit:
-                break
-            if any(
-                _redundant(c.text, o.text) or (c.passage.article_id == o.passage.article_id and c.start == o.start)
-                for o in chosen
-            ):
-                continue
-            chosen.append(c)
-        conflict = None if events else self._conflict(chosen, cands)
-        if conflict is not None and conflict not in chosen:
-            chosen = chosen[: limit - 1] + [conflict]
-        if events:
-            chosen.sort(key=lambda c: (c.passage.date or "9999", c.passage.article_id, c.start))
-        elif conflict is not None:
-            chosen.sort(key=lambda c: bool(_DENIAL.search(c.text)))  # the claim first, then its denial
-        return self._compose(question, chosen, passages, conflict)
+        return self._factoid(question, qtype, best, ok, passages)
 
-    def _conflict(self, chosen: list[Candidate], cands: list[Candidate]) -> Candidate | None:
-        """A strong candidate that denies (or asserts) what a chosen sentence asserts (or denies)."""
-        for c in chosen:
-            c_denies = bool(_DENIAL.search(c.text))
-            c_words = {stem(t) for t in content_terms(c.text)}
-            for o in cands[:12]:
-                if o is c or (o.start == c.start and o.passage.article_id == c.passage.article_id):
-                    continue
-                if bool(_DENIAL.search(o.text)) == c_denies or o.score < 0.6 * c.score:
-                    continue
-                o_words = {stem(t) for t in content_terms(o.text)}
-                shared = c_words & o_words
-                if (
-                    len(shared) >= 3
-                    and len(shared) >= 0.3 * min(len(c_words), len(o_words))
-                    and o.coverage >= 0.5 * c.coverage
-                ):
-                    return o
-        return None
+    def _why(self, question: str, qtype: QType, passages: Sequence[Passage], found: bool) -> str:
+        """The one-line reason: the question's rarest words no passage mentions, else the type not found."""
+        q = self.term_weights(question)
+        seen: set[str] = set()
+        for p in passages[: self.config.passages_considered]:
+            seen |= {stem(t) for t in content_terms(f"{p.title} {p.text}")}
+        originals: dict[str, str] = {}
+        for w in re.findall(r"[\w'’-]+", question):
+            originals.setdefault(stem(w.lower()), w)
+        ranked = sorted(q.items(), key=lambda kv: -kv[1])
+        missing = [originals.get(t, t) for t, _ in ranked if t not in seen and not is_date_word(t)]
+        return reason(qtype, missing, found)
 
-    def _compose(
-        self, question: str, chosen: list[Candidate], passages: Sequence[Passage], conflict: Candidate | None
+    def _quote(self, c: Candidate, q: dict[str, float], limit: int | None = None) -> Quote:
+        start, end, pre, post = _trim(c, q, limit or self.config.max_quote_chars)
+        return Quote(c.passage, start, end, pre, post, c.score)
+
+    def _factoid(
+        self, question: str, qtype: QType, best: Candidate, ok: list[Candidate], passages: Sequence[Passage]
     ) -> Answer:
         q = self.term_weights(question)
-        statements: list[Statement] = []
-        citations: list[Citation] = []
-        for n, c in enumerate(chosen, start=1):
-            start, end, pre, post = _trim(c, q, self.config.max_quote_chars)
-            body_quote = c.passage.text[start - c.passage.start : end - c.passage.start]
-            quote_shown = f"{_ELLIPSIS if pre else ''}{body_quote}{_ELLIPSIS if post else ''}"
-            lead = _lead(c.passage)
-            if conflict is not None and c is conflict:
-                lead = f"In contrast, {lead}"
-            statements.append(Statement(f"{lead}: “{quote_shown}”", [n], 1.0, "quote", paragraph=True))
-            p = c.passage
-            citations.append(
-                Citation(
-                    n=n,
-                    article_id=p.article_id,
-                    title=p.title,
-                    source=p.source,
-                    date=p.date,
-                    date_inferred=p.date_inferred,
-                    date_evidence=p.date_evidence,
-                    url=p.url,
-                    quote=body_quote,
-                    chunk_id=p.chunk_id,
-                    start=start,
-                    end=end,
-                    score=round(float(c.score), 4),
-                )
-            )
-        return Answer(
-            answer=render_statements(statements),
-            abstained=False,
-            citations=citations,
-            passages=list(passages),
-            statements=statements,
-            grounding=1.0,
-        )
+        comp = Composer()
+        quote = self._quote(best, q)
+        direct = None
+        if best.span is not None:
+            s, e = best.start + best.span.start, best.start + best.span.end
+            if quote.start <= s and e <= quote.end:
+                direct = comp.add_direct(quote, s, e)
+        prefix = ""
+        if qtype is QType.YESNO:
+            other = _other_side(question, best, ok)
+            sides = {_polarity(question, best.text), *([_polarity(question, other.text)] if other else [])}
+            prefix = "Reports differ: " if len(sides) > 1 else f"{sides.pop()}: "
+            comp.add_quote(quote, "direct", prefix=prefix)
+            if other is not None:
+                comp.add_quote(self._quote(other, q))
+            return comp.answer(passages, None)
+        comp.add_quote(quote, "quote" if direct else "direct")
+        for c in self._extras(best, ok, qtype):
+            if len(comp.citations) >= self.config.max_sentences:
+                break
+            extra = self._quote(c, q, self.config.extra_quote_chars)
+            before = len(comp.statements), len(comp.citations), comp.words()
+            comp.add_quote(extra)
+            if comp.words() > self.config.max_words:  # over the budget: take it back
+                del comp.statements[before[0] :], comp.citations[before[1] :]
+                break
+        return comp.answer(passages, direct)
 
-    def _abstain(self, passages: Sequence[Passage]) -> Answer:
-        text = "The reports don't answer this."
-        near = []
-        for p in passages[:3]:
-            if p.title not in near:
-                near.append(p.title)
-        if near:
-            text += " The nearest sources are: " + "; ".join(f"“{t}”" for t in near) + "."
-        return Answer(
-            answer=text,
-            abstained=True,
-            citations=[],
-            passages=list(passages),
-            statements=[Statement(text, [], 0.0, "note")],
-        )
+    def _extras(self, best: Candidate, ok: list[Candidate], qtype: QType) -> list[Candidate]:
+        """Further quotes that hold the answer too: a span of the asked type nearly as good as the
+        direct answer's (an untyped question: a sentence nearly as good), not repeating, other
+        reports first."""
+        typed = qtype in TYPED
+        floor = best.score * (self.config.keep_ratio if typed else self.config.keep_ratio_untyped)
+        out: list[Candidate] = []
+        for c in sorted(ok, key=lambda c: (c.passage.article_id == best.passage.article_id, -c.score)):
+            if c is best or c.score < floor or _CAPTION.search(c.text):
+                continue
+            if typed and (c.span is None or (best.span and c.span.score < self.config.span_ratio * best.span.score)):
+                continue
+            if any(_redundant(c.text, o.text) or _overlaps(c, o) for o in [best, *out]):
+                continue
+            out.append(c)
+        return out
+
+    def _events(
+        self, question: str, ok: list[Candidate], cands: list[Candidate], passages: Sequence[Passage]
+    ) -> Answer:
+        """ "What happened" questions: quotes from different reports, ordered by report date."""
+        q = self.term_weights(question)
+        best = max(ok, key=lambda c: c.score)
+        floor = best.score * 0.6
+        chosen = [best]
+        eligible = [c for c in ok if c is not best and c.score >= floor and not _CAPTION.search(c.text)]
+        eligible.sort(key=lambda c: (c.passage.article_id == best.passage.article_id, -c.score))
+        for c in eligible:
+            if len(chosen) >= self.config.max_sentences:
+                break
+            if not any(_redundant(c.text, o.text) or _overlaps(c, o) for o in chosen):
+                chosen.append(c)
+        chosen.sort(key=lambda c: (c.passage.date or "9999", c.passage.article_id, c.start))
+        comp = Composer()
+        for c in chosen:
+            comp.add_quote(self._quote(c, q))
+        return comp.answer(passages, None)
+
+
+_NEGATION = re.compile(r"\b(not|no|never|denied|denies|deny|untrue|false|rejected|refuted)\b|n[’']t\b", re.I)
+_DENIAL = re.compile(r"\b(denied|denies|deny|rejected|refuted|disputed)\b", re.I)
+_CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b", re.I)
+
+
+def _polarity(question: str, sentence: str, strict: bool = False, need: float = 0.5) -> str | None:
+    """ "Yes", "No" or "Differ" for a sentence answering a yes/no question: the clauses that carry
+    the question's words (or deny a claim) are read for a negation; a claim and its denial in one
+    sentence ("X said it had…, but Y denied it") differ."""
+    qwords = {stem(t) for t in question_terms(question)}
+    verdicts = []
+    for part in _CONTRAST.split(sentence):
+        words = {stem(t) for t in content_terms(part)}
+        if _DENIAL.search(part) or (qwords and len(words & qwords) >= need * len(qwords)):
+            verdicts.append(bool(_NEGATION.search(part)))
+    if not verdicts:
+        if strict:
+            return None  # no clause is about the question
+        verdicts = [bool(_NEGATION.search(sentence))]
+    if len(set(verdicts)) > 1:
+        return "Reports differ"
+    return "No" if verdicts[0] else "Yes"
+
+
+def _other_side(question: str, best: Candidate, ok: Sequence[Candidate]) -> Candidate | None:
+    """For a yes/no question: a well-supported sentence of another clause or report whose answer differs."""
+    mine = _polarity(question, best.text)
+    for c in sorted(ok, key=lambda c: -c.score):
+        if c is best or _overlaps(c, best) or c.score < 0.6 * best.score:
+            continue
+        theirs = _polarity(question, c.text, strict=True, need=0.75)
+        if theirs is not None and theirs != mine:
+            return c
+    return None
+
+
+_QUALIFIER = re.compile(
+    r"\b(at least|more than|less than|about|around|nearly|almost|over|some|up to|roughly|approximately|"
+    r"well over|an estimated|only|just|another|the|a|an)\b",
+    re.I,
+)
+
+
+def _value_key(text: str) -> str:
+    """A span's value for comparing reports: qualifiers, case and punctuation dropped."""
+    return re.sub(r"[^\w]+", " ", _QUALIFIER.sub(" ", text.lower())).strip()
+
+
+def _agreement(pool: Sequence[Candidate], per_vote: float = AGREEMENT_PER_VOTE, most: int = 3) -> dict[int, float]:
+    """A bonus for each candidate whose answer value other sentences give too ("48 hours" in four
+    sentences beats "seven days" in one): ``per_vote`` per other sentence, at most ``most`` votes."""
+    votes: dict[str, int] = {}
+    for c in pool:
+        if c.span is not None:
+            votes[_value_key(c.span.text)] = votes.get(_value_key(c.span.text), 0) + 1
+    return {id(c): per_vote * min(most, votes[_value_key(c.span.text)] - 1) for c in pool if c.span is not None}
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.passage.article_id == b.passage.article_id and a.start < b.end and b.start < a.end
 
 
 def _redundant(a: str, b: str) -> bool:
@@ -292,8 +374,9 @@ _CLAUSE = re.compile(r"(?<=[,;:—–])\s+|\s+(?=[—–]\s)")
 
 
 def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool, bool]:
-    """Body offsets of the part of a long sentence to quote: the clause window covering most of
-    the question within ``limit`` characters. Returns (start, end, cut_before, cut_after)."""
+    """Body offsets of the part of a long sentence to quote: the clause window that holds the direct
+    answer and covers most of the question within ``limit`` characters. Returns (start, end,
+    cut_before, cut_after)."""
     if len(c.text) <= limit:
         return c.start, c.end, False, False
     cuts = [0] + [m.end() for m in _CLAUSE.finditer(c.text)] + [len(c.text)]
@@ -304,14 +387,29 @@ def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool
             s, e = pieces[i][0], pieces[j][1]
             if e - s > limit:
                 break
+            if c.span is not None and not (s <= c.span.start and c.span.end <= e):
+                continue
             cov = _coverage(q, {stem(t) for t in content_terms(c.text[s:e])})
             if cov > best:
                 best, best_span = cov, (s, e)
     s, e = best_span
-    if e - s > limit or best < 0:  # no clause boundary: cut at a word boundary
-        e = c.text.rfind(" ", 0, limit) if " " in c.text[:limit] else limit
-        s = 0
+    if best < 0:  # no clause window fits: a word-bounded window around the span (or the start)
+        s, e = _window(c.text, c.span, limit)
     seg = c.text[s:e]
     s += len(seg) - len(seg.lstrip())
     e -= len(seg) - len(seg.rstrip(" ,;:—–"))
     return c.start + s, c.start + e, s > 0, e < len(c.text)
+
+
+def _window(text: str, span: Span | None, limit: int) -> tuple[int, int]:
+    """At most ``limit`` characters cut at spaces, holding ``span`` when there is one."""
+    if span is None or span.end <= limit:
+        e = text.rfind(" ", 0, limit) if " " in text[:limit] else limit
+        return 0, e
+    mid = (span.start + span.end) // 2
+    s = max(0, mid - limit // 2)
+    s = text.find(" ", s) + 1 if s > 0 and " " in text[s : span.start] else min(s, span.start)
+    e = min(len(text), s + limit)
+    if e < len(text):
+        e = max(span.end, text.rfind(" ", span.end, e) if " " in text[span.end : e] else e)
+    return s, e

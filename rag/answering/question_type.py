@@ -1,4 +1,9 @@
-"""What kind of answer a question wants, and whether a sentence has that kind of thing in it."""
+"""What kind of answer a question wants, and whether a sentence has that kind of thing in it.
+
+The types come from the question's wording only (general English: "how many", "who", "which
+city", "was …?"), never from a corpus's vocabulary. ``spans.answer_spans`` finds the spans of a
+type in a sentence; ``has_answer_type`` says whether there is one.
+"""
 
 from __future__ import annotations
 
@@ -12,35 +17,49 @@ class QType(str, Enum):
     DATE = "date"  # when / what date / what year
     PERSON = "person"  # who / whom / whose
     PLACE = "place"  # where / which town
+    ENTITY = "entity"  # which X / what X: a named thing (an organisation, a title, a product…)
+    YESNO = "yesno"  # was / did / has …?
     EVENTS = "events"  # what happened / latest developments → a timeline
     GENERAL = "general"
 
 
+_PLACE_NOUNS = (
+    r"town|city|cities|village|country|countries|state|states|region|province|district|area|island|county|"
+    r"capital|continent|neighbou?rhood|location|place|port|airport|base|airbase|border|street|river|lake"
+)
+_TIME_NOUNS = r"date|day|year|month|time|week|decade|century|season"
+_NUMBER_NOUNS = r"number|percentage|percent|share|amount|total|toll|proportion|rate|sum|price|age"
+_PERSON_NOUNS = r"person|people|man|woman|men|women|official|leader|spokesman|spokeswoman|spokesperson"
+
+# "when"/"who"/"where" ask only where a question starts (or a clause after punctuation), or before an
+# auxiliary: "injured when a crane collapsed in which city?" asks for a city, not a date.
+_ASKING = r"(?:^\s*|[.,;:!?]\s+|\band\s+)"
+_AUX = r"(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|might|may)"
+
 _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (QType.DURATION, re.compile(r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b", re.I)),
-    (QType.COUNT, re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b|\bdeath toll\b", re.I)),
-    (QType.DATE, re.compile(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bwhich (date|day|year|month)\b", re.I)),
+    (QType.COUNT, re.compile(rf"\bhow (many|much)\b|\b(what|which) (\w+ )?({_NUMBER_NOUNS})\b", re.I)),
+    (QType.DATE, re.compile(rf"{_ASKING}when\b|\bwhen {_AUX}\b|\b(what|which) ({_TIME_NOUNS})\b", re.I)),
     (
         QType.PERSON,
-        re.compile(
-            r"\bwho(m|se)?\b|\bwhich (group|groups|person|official|leader|organi[sz]ation|"
-            r"country|countries|outlet|agency|faction|militia)\b",
-            re.I,
-        ),
+        re.compile(rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) ({_PERSON_NOUNS})\b", re.I),
     ),
-    (
-        QType.PLACE,
-        re.compile(
-            r"\bwhere\b|\bwhich (town|city|village|area|district|province|region|base|"
-            r"airbase|country)\b|\bwhat (town|city|village|area|district|province|region)\b",
-            re.I,
-        ),
-    ),
+    (QType.PLACE, re.compile(rf"{_ASKING}where\b|\bwhere {_AUX}\b|\b(which|what) (\w+ )?({_PLACE_NOUNS})\b", re.I)),
     (
         QType.EVENTS,
         re.compile(
             r"\bwhat (happened|has happened|is happening|were the|are the latest)\b|"
             r"\b(latest|developments|timeline|summar(y|ise|ize)|overview|news)\b",
+            re.I,
+        ),
+    ),
+    (QType.YESNO, re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I)),
+    (
+        QType.ENTITY,
+        re.compile(
+            r"\bwhich\b|\bwhat\s+(is|was|are|were)\s+the\s+(name|title)\b|"
+            r"\bwhat\s+(?!(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|if|about|in|on|at|for|"
+            r"to|of|from|with|by|they|he|she|it|we|you|happened)\b)[a-z]",
             re.I,
         ),
     ),
@@ -54,62 +73,10 @@ def question_type(question: str) -> QType:
     return QType.GENERAL
 
 
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"dozens?|hundreds?|thousands?|millions?|half|quarter|several)\b",
-    re.I,
-)
-_YEAR_ONLY = re.compile(r"^(19|20)\d\d$")
-_DURATION = re.compile(
-    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|ten|several|few)[\s-]+"
-    r"(hours?|days?|weeks?|months?|years?|minutes?)\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"(19|20)\d\d)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
-    re.I,
-)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+(?:al-|de\s|of\s)?[A-Z][\w'’-]+)*")
-_PLACE = re.compile(r"\b(in|at|from|to|near|into|outside|inside)\s+(the\s+)?[A-Z][\w'’-]+", re.U)
-
-
-_COUNT_NOUNS = re.compile(
-    r"^(people|persons|civilians|children|women|men|fighters|rebels|soldiers|troops|"
-    r"militants|killed|dead|deaths|wounded|injured|refugees|families|residents|"
-    r"percent|per|%|times|trucks|vehicles|villages|towns|members|of)$",
-    re.I,
-)
-
-
-def _counts_something(sentence: str, question: str) -> bool:
-    """A number that counts something: followed within three words by a word of the question or a
-    common counted noun ("800 rebels", "at least 70 people"), not a date's day or a year."""
-    from ..text_terms import content_terms, stem
-
-    qstems = {stem(t) for t in content_terms(question)}
-    for m in _NUMBER.finditer(sentence):
-        if _YEAR_ONLY.match(m.group(0)):
-            continue
-        after = re.findall(r"[\w%']+", sentence[m.end() : m.end() + 60])[:3]
-        if any(_COUNT_NOUNS.match(w) or stem(w.lower()) in qstems for w in after):
-            return True
-    return False
-
-
 def has_answer_type(qtype: QType, sentence: str, question: str = "") -> bool:
     """Does the sentence contain the kind of thing the question asks for (not just the question's words)?"""
-    if qtype is QType.COUNT:
-        return _counts_something(sentence, question)
-    if qtype is QType.DURATION:
-        return bool(_DURATION.search(sentence))
-    if qtype is QType.DATE:
-        return bool(_DATE.search(sentence))
-    if qtype is QType.PERSON:
-        qwords = {w.lower() for w in re.findall(r"\w+", question)}
-        return any(m.group(0).lower() not in qwords for m in _NAME.finditer(sentence))
-    if qtype is QType.PLACE:
-        qwords = {w.lower() for w in re.findall(r"\w+", question)}
-        return any(m.group(0).split()[-1].lower() not in qwords for m in _PLACE.finditer(sentence))
-    return True
+    from .spans import answer_spans
+
+    if qtype in (QType.GENERAL, QType.EVENTS, QType.YESNO):
+        return True
+    return bool(answer_spans(qtype, sentence, question))

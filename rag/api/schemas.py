@@ -35,9 +35,22 @@ class FiltersIn(_Strict):
         return self
 
 
+class TurnCitation(BaseModel):
+    """A citation of an earlier reply, sent back as ``/ask`` returned it (other keys are ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+    article_id: str = Field(..., max_length=500)
+
+
 class Turn(_Strict):
     role: Literal["user", "assistant"]
     content: str = Field(..., max_length=20000)
+    article_ids: list[str] | None = Field(
+        None, max_length=50, description="Assistant turns: the articles the reply cited (a follow-up prefers them)."
+    )
+    citations: list[TurnCitation] | None = Field(
+        None, max_length=50, description="Assistant turns: the reply's citations, as /ask returned them."
+    )
 
 
 class AskIn(_Strict):

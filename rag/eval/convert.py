@@ -6,7 +6,10 @@
 - unanswerable (a): hand-written questions far outside 2020-2026 news (``OFF_TOPIC_REALTIMEQA``);
 - unanswerable (b): every 10th question with evidence, re-asked with ``date_to`` = the day before
   its evidence passage's date (the passage's date is the earliest quiz that used it, so the filter
-  always excludes it), marked ``answerable: false``.
+  always excludes it), marked ``answerable: false``;
+- unanswerable (c), kind ``no_answer``: dev questions with no evidence passage whose gold answer
+  occurs in no passage (by the eval's normalised whole-token test): real news questions the corpus
+  cannot answer, one every ``NO_ANSWER_EVERY`` lines.
 
 Order is a fixed, seedless shuffle (sorted by sha1 of the id) so any prefix (``--limit``) spreads
 over all years; each filtered re-ask follows its original and off-topic questions are spaced
@@ -21,11 +24,14 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from .metrics import normalize_answer
+
 QUESTIONS_FILE = "realtimeqa-questions.dev.jsonl"
 PASSAGES_FILE = "realtimeqa-evidence-passages.jsonl"
 FILTER_EVERY = 10  # one filtered-out re-ask per this many questions with evidence
 FILTER_MIN_DATE = "2020-02-01"  # evidence older than this would leave an empty index: a trivial abstention
 OFF_TOPIC_EVERY = 20
+NO_ANSWER_EVERY = 5
 
 # Far outside 2020-2026 news. Each was checked against the passages: none holds its answer (the
 # key names — Charlemagne, Mehmed, Constantinople, Kublai, Saladin, Domesday, Justinian, Tokugawa,
@@ -80,13 +86,17 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
     """(question records in eval order, notes: counts of what was kept, skipped and added)."""
     data_dir = Path(data_dir)
     passage_dates: dict[str, str] = {}
+    texts: list[str] = []
     with open(data_dir / PASSAGES_FILE, encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 p = json.loads(line)
                 passage_dates[p["passage_id"]] = p["date"]
+                texts.append(normalize_answer(p.get("text") or ""))
+    hay = " | " + " | ".join(texts) + " | "
     notes: Counter = Counter()
     base: list[dict] = []
+    no_answer: list[dict] = []
     with open(data_dir / QUESTIONS_FILE, encoding="utf-8") as fh:
         for line in fh:
             if not line.strip():
@@ -106,9 +116,12 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
                 notes["evidence id not in the passages file"] += 1
                 pid = None
             if not pid:
-                # The corpus is the evidence passages: without one, the answer is most likely not in
-                # it, so the question would count an honest abstention as a false one.
-                notes["skipped: no evidence passage (answer not known to be in the corpus)"] += 1
+                # The corpus is the evidence passages: without one, the answer may still be in it; only
+                # a gold answer found in no passage makes a fair unanswerable question (below).
+                if not _in_any(gold, hay):
+                    no_answer.append(_no_answer(r, gold))
+                else:
+                    notes["skipped: no evidence passage, gold answer occurs in a passage"] += 1
                 continue
             rec = {
                 "id": r["uid"],
@@ -145,6 +158,9 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
             }
         )
         notes["unanswerable: re-asked with date_to before the evidence"] += 1
+    no_answer.sort(key=lambda q: _key(q["id"]))
+    notes["unanswerable: no evidence passage, gold answer in no passage"] = len(no_answer)
+    ordered = _interleave(ordered, no_answer, NO_ANSWER_EVERY)
     off = [
         {
             "id": f"rtqa-offtopic-{i:02d}",
@@ -165,6 +181,35 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
     out += off
     notes["written"] = len(out)
     return out, dict(notes)
+
+
+def _in_any(gold: str, hay: str) -> bool:
+    g = normalize_answer(gold)
+    return bool(g) and f" {g} " in hay
+
+
+def _no_answer(r: dict, gold: str) -> dict:
+    return {
+        "id": r["uid"],
+        "question": r["question_sentence"].strip(),
+        "answers": [gold],
+        "evidence_ids": [],
+        "as_of": _iso(r["question_date"]),
+        "answerable": False,
+        "kind": "no_answer",
+        "source": r.get("question_source"),
+    }
+
+
+def _interleave(main: list[dict], extra: list[dict], every: int) -> list[dict]:
+    """``main`` with one of ``extra`` after every ``every - 1`` lines, the rest at the end."""
+    out: list[dict] = []
+    extra = list(extra)
+    for i, q in enumerate(main):
+        if i % every == every - 1 and extra:
+            out.append(extra.pop(0))
+        out.append(q)
+    return out + extra
 
 
 def write_jsonl(records: list[dict], path: Path | str) -> None:

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..answering.display import shows
 from ..text_terms import content_terms, stem
 
 # --- retrieval --------------------------------------------------------------------------------------
@@ -90,6 +91,19 @@ def contains_answer(text: str, answers: Iterable[str]) -> bool:
         if g and f" {g} " in hay:
             return True
     return False
+
+
+def first_statement(answer: dict) -> str:
+    """The answer's first sentence: its first statement (the direct answer), else its first line."""
+    statements = answer.get("statements") or []
+    if statements:
+        return statements[0].get("text", "")
+    return (answer.get("answer") or "").split("\n", 1)[0]
+
+
+def word_count(text: str) -> int:
+    """Words of an answer as a reader sees them: citation markers are not words."""
+    return len(re.sub(r"\[\d+\]", " ", text).split())
 
 
 # --- claims and citations -------------------------------------------------------------------------
@@ -233,8 +247,11 @@ def judge_claim(
     spans = [_span_text(c, body_of) for c in cited]
     titles = [c.get("title") or "" for c in cited]
     found_in, attribution_only = [], True
+    if not quoted_pieces(claim.text) and any(shows(claim.text, sp) for sp in spans):
+        # a direct answer ("48 hours [1]") is itself a span of the quote it cites
+        return ClaimResult(claim.text, claim.markers, 1.0, "verbatim", True, [shows(claim.text, sp) for sp in spans])
     for pc in quoted_pieces(claim.text):
-        row = [pc in sp for sp in spans]
+        row = [shows(pc, sp) for sp in spans]
         if any(row):
             found_in.append(row)
             attribution_only = False
@@ -297,6 +314,14 @@ def citation_quality(
 def mean(values: Iterable[float | None]) -> float | None:
     vals = [v for v in values if v is not None]
     return round(sum(vals) / len(vals), 4) if vals else None
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    vals = sorted(v for v in values if v is not None)
+    if not vals:
+        return None
+    mid = len(vals) // 2
+    return float(vals[mid]) if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2
 
 
 def rate(flags: Iterable[bool]) -> float | None:

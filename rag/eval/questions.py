@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KINDS = ("answerable", "off_topic", "filtered_out")
+KINDS = ("answerable", "off_topic", "filtered_out", "no_answer")
 
 
 class QuestionFileError(ValueError):
@@ -29,7 +29,7 @@ class EvalQuestion:
     date_from: str | None = None
     date_to: str | None = None
     sources: list[str] | None = None
-    kind: str = "answerable"  # answerable | off_topic | filtered_out (derived when absent)
+    kind: str = "answerable"  # answerable | off_topic | filtered_out | no_answer (derived when absent)
 
     @property
     def has_filters(self) -> bool:

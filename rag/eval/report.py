@@ -149,7 +149,7 @@ def retrieval_table(results: dict) -> list[str]:
 def headline(results: dict) -> list[str]:
     """The figures worth a glance, one per line (also printed by ``rag eval``)."""
     a, c, ab = results["answers"], results["citations"], results["abstention"]
-    return [
+    lines = [
         f"answer contains gold: {_f(a['contains_gold'])} of {a['answerable']} answerable; "
         f"{_f(a['contains_gold_evidence_has_gold'])} of {a['evidence_has_gold']} whose evidence contains it",
         f"citation precision {_f(c['citation_precision'])}, recall {_f(c['citation_recall'])} "
@@ -158,7 +158,15 @@ def headline(results: dict) -> list[str]:
         f"evidence leaks: {c['evidence_leaks']}",
         f"abstention on unanswerable: {_f(ab['abstention_rate_unanswerable'])} of {ab['unanswerable']}; "
         f"false abstention on answerable: {_f(ab['false_abstention_rate'])} of {ab['answerable']}",
+        f"first sentence contains gold: {_f(a.get('first_contains_gold'))} of answerable; "
+        f"{_f(a.get('first_contains_gold_evidence_has_gold'))} whose evidence contains it",
+        f"answer words: median {_f(a.get('answer_words_median'))}, mean {_f(a.get('answer_words_mean'))}; "
+        f"grounding: mean {_f(a.get('grounding_mean'))}",
     ]
+    kinds = [k for k in ab if k.startswith("abstention_rate_") and k != "abstention_rate_unanswerable"]
+    if len(kinds) > 1:
+        lines.append("abstention by kind: " + ", ".join(f"{k[len('abstention_rate_') :]} {_f(ab[k])}" for k in kinds))
+    return lines
 
 
 def render_report(results: dict, plots: dict[str, str]) -> str:

@@ -69,16 +69,15 @@ def _passes_filters(p: dict, q: EvalQuestion) -> bool:
 
 
 def _answer_support(service) -> Callable[[str, Sequence], float | None] | None:
-    """The live answerer's support of its best sentence (what it compares with ``abstain_below``),
-    or None when the answerer has no ``candidates``/``support`` (not the extractive one)."""
+    """The live answerer's decision score (what it compares with ``abstain_below``), or None when the
+    answerer has no ``decision`` (not the extractive one)."""
 
     def best(question: str, passages: Sequence) -> float | None:
         answerer = getattr(service, "_answerer_live", None)
-        if not (hasattr(answerer, "candidates") and hasattr(answerer, "support")):
+        if not hasattr(answerer, "decision"):
             return None
         try:
-            cands = answerer.candidates(question, passages)
-            return round(float(answerer.support(cands[0])), 4) if cands else 0.0
+            return round(float(answerer.decision(question, passages)), 4)
         except (AttributeError, TypeError):  # the answerer changed shape: no score, no sweep
             return None
 
@@ -228,6 +227,13 @@ def _record(q: EvalQuestion, out: dict, answer, body_of, support_of, cosine) -> 
             if q.answerable
             else None
         ),
+        "first_contains_gold": (
+            bool(q.answerable and not out["abstained"] and M.contains_answer(M.first_statement(out), q.answers))
+            if q.answerable
+            else None
+        ),
+        "answer_words": None if out["abstained"] else M.word_count(out["answer"]),
+        "grounding": None if out["abstained"] else out.get("grounding"),
         "support_best": support_of(answer.rewritten_question or q.question, answer.passages) if support_of else None,
         "invalid_citations": M.citation_problems(out, body_of),
         "filter_violations": [p["article_id"] for p in passages if not _passes_filters(p, q)],
@@ -294,6 +300,11 @@ def answer_metrics(records: Sequence[dict]) -> dict:
         "evidence_has_gold": len(subset),
         "contains_gold_evidence_has_gold": M.rate(r["contains_gold"] for r in subset),
         "contains_gold_when_answered": M.rate(r["contains_gold"] for r in answered),
+        "first_contains_gold": M.rate(r["first_contains_gold"] for r in ans),
+        "first_contains_gold_evidence_has_gold": M.rate(r["first_contains_gold"] for r in subset),
+        "answer_words_median": M.median(r["answer_words"] for r in answered),
+        "answer_words_mean": M.mean(r["answer_words"] for r in answered),
+        "grounding_mean": M.mean(r["grounding"] for r in records if r["grounding"] is not None),
         "evidence_in_answer_passages": M.rate(r["answer_evidence_rank"] is not None for r in ans if r["evidence_ids"]),
     }
 

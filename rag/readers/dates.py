@@ -104,3 +104,48 @@ def parse_worded(span: str) -> str | None:
             continue
         return _ymd(dt.year, dt.month, dt.day)
     return _dateparser_full(span)
+
+
+# --- an inferred date is never earlier than what the text reports as past ------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_REPORTED_ON = re.compile(
+    r"\b(?:said|announced|told|reported|confirmed|stated|added|declared|explained)\b[^.!?\n]{0,60}?"
+    r"\bon (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    re.IGNORECASE,
+)
+_FUTURE = re.compile(r"\b(will|would|shall|scheduled|planned|plans|upcoming|next|due to|to be held)\b", re.I)
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    from rag.sentences import sentence_spans  # lazy: readers need no sentence splitter otherwise
+
+    for s, e in sentence_spans(text):
+        if s <= pos < e:
+            return text[s:e]
+    return ""
+
+
+def not_before_reported_past(iso: str | None, evidence: str | None, body: str) -> tuple[str | None, str | None]:
+    """Move an inferred date (a caption's, a lower bound: the picture existed before the report) to the
+    latest date the body itself reports as past: a full date in a sentence with no future wording,
+    or a weekday on which someone "said"/"announced" something (its first occurrence on or after the
+    inferred date). The evidence then names both. Unchanged when the body reports nothing later."""
+    if iso is None:
+        return iso, evidence
+    base = date.fromisoformat(iso)
+    latest, why = base, None
+    for m in MONTH_DATE.finditer(body):
+        found = parse_worded(m.group(0))
+        sentence = _sentence_at(body, m.start())
+        if found and date.fromisoformat(found) > latest and not _FUTURE.search(sentence):
+            latest, why = date.fromisoformat(found), sentence
+    for m in _REPORTED_ON.finditer(body):
+        ahead = (_WEEKDAYS.index(m.group(1).lower()) - base.weekday()) % 7
+        found_day = date.fromordinal(base.toordinal() + ahead)
+        if found_day > latest:
+            latest, why = found_day, _sentence_at(body, m.start())
+    if why is None:
+        return iso, evidence
+    snippet = why if len(why) <= 160 else "…" + why[-157:].split(" ", 1)[-1]
+    return latest.isoformat(), f"{evidence}; not before {latest.strftime('%-d %b %Y')}, reported as past: “{snippet}”"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from rag.models import Article, SkippedRecord
 from rag.readers.cleaning import clean_line, clean_text, derive_title
-from rag.readers.dates import BRACKET_DMY, MONTH_DATE, parse_day_first, parse_worded
+from rag.readers.dates import BRACKET_DMY, MONTH_DATE, not_before_reported_past, parse_day_first, parse_worded
 
 ID_PREFIX = "seed-"
 
@@ -215,7 +215,7 @@ def parse_seed_dump(text: str, *, where: str = "seed") -> tuple[list[tuple[str, 
         if not body:
             skipped.append(SkippedRecord(f"{where}:{d.lineno}", "empty body"))
             continue
-        iso, evidence = _infer_date(title, d.blocks)
+        iso, evidence = not_before_reported_past(*_infer_date(title, d.blocks), body)
         art = Article(
             id=art_id,
             title=title,

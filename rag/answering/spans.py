@@ -1,0 +1,293 @@
+"""The direct answer: the shortest span of a sentence that answers the question's type.
+
+"How many rebels…?" → "800 rebels"; "How long…?" → "48 hours"; "Who…?" → "John Kerry";
+"Where…?" → "northern Idlib"; "When…?" → "5pm on Sunday"; "Which group…?" → "Ajnad al-Sham".
+Every span is a verbatim substring of the sentence. Patterns are general English (numbers,
+dates, capitalised names after a preposition), never a corpus's words. Among several spans the
+one next to the question's own words wins ("8,000 civilians and 800 rebels" answers "how many
+rebels" with "800 rebels").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text_terms import STOPWORDS, content_terms, stem
+from .question_type import QType
+
+_NUM_WORD = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    r"dozens?|hundreds|thousands|millions|billions|several|a few|a dozen|a hundred|a thousand"
+)
+_QUAL = (
+    r"at least|more than|less than|fewer than|about|around|nearly|almost|over|some|up to|roughly|"
+    r"approximately|well over|an estimated|only|just"
+)
+_NUMBER = (
+    rf"(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:million|billion|trillion|thousand|hundred|[mbk]n?)\b)?"
+    rf"|(?:half|a quarter|a third) (?:of )?a (?:million|billion)"
+    rf"|(?:{_NUM_WORD})(?:[\s-](?:{_NUM_WORD}|and))*(?:\s(?:million|billion))?"
+)
+_COUNT = re.compile(rf"\b(?:(?:{_QUAL})\s+)?(?:{_NUMBER})(?:\s?(?:%|percent|per cent))?", re.I)
+_UNIT = r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
+_DURATION = re.compile(
+    rf"\b(?:(?:{_QUAL})\s+)?(?:{_NUMBER}|an?)[\s-]+(?:(?:consecutive|more|full|straight|additional)\s+)?(?:{_UNIT})\b",
+    re.I,
+)
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
+)
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day(?:\s+(?:night|morning|evening|afternoon))?"
+_DATE = re.compile(
+    rf"(?:\b\d{{1,2}}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)\s+(?:on\s+)?)?"
+    rf"(?:\b{_WEEKDAY}(?:,?\s+(?:{_MONTH})\s+\d{{1,2}}(?:,\s+\d{{4}})?)?"
+    rf"|\b(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})(?:,?\s+\d{{4}})?"
+    rf"|\b(?:{_MONTH})\s+(?:of\s+)?\d{{4}}"
+    rf"|\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+    rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|earlier this (?:week|month|year)))",
+)
+# A run of capitalised words, with the lower-case particles of names ("Staffan de Mistura", "al-Bab").
+_NAME = re.compile(
+    r"(?<![\w'’])(?:[A-Z][\w'’.&-]*|al-[A-Z][\w'’-]*)"
+    r"(?:\s+(?:(?:al|el|de|da|di|du|van|von|der|bin|ibn|la|le|del|of the|of)\s+)?"
+    r"(?:[A-Z][\w'’.&-]*|al-[A-Z][\w'’-]*|\d+))*"
+)
+_QUOTED_TITLE = re.compile(r"[“\"‘']([^“”\"‘’']{2,60})[”\"’']")
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|from|to|near|into|outside|inside|toward|towards|across|via|between)\s+(?:the\s+)?"
+    r"((?:(?:north|south|east|west|central|north-?western|north-?eastern|south-?western|south-?eastern|"
+    r"northern|southern|eastern|western|northwest|northeast|southwest|southeast)\s+)?)(?=[A-Z])"
+)
+# Words that head a name run without being part of a person's name (general English titles).
+_TITLES = frozenset(
+    """president vice secretary minister foreign prime state general gen gen. chief judge justice senator sen sen.
+    rep rep. gov gov. governor mayor king queen prince princess pope ceo coach sir lord lady mr mr. mrs mrs. ms ms.
+    dr dr. spokesman spokeswoman envoy special ambassador commander officer leader former acting deputy
+    director chairman chair head u.s. us uk un eu defense defence interior home treasury""".split()
+)
+_MONTHS_WEEKDAYS = frozenset(
+    """january february march april may june july august september october november december jan feb mar apr
+    jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+
+
+@dataclass(slots=True, frozen=True)
+class Span:
+    start: int  # offsets into the sentence
+    end: int
+    text: str
+    score: float
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(t) for t in content_terms(text)}
+
+
+def head_words(question: str) -> set[str]:
+    """Stems of the words the question asks about: the words after "how many", "which", "what", up
+    to the first function word ("how many new ministers did…" → new, minist)."""
+    m = re.search(r"\b(?:how (?:many|much)|which|what|whose)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I)
+    if not m:
+        return set()
+    words = []
+    for w in m.group(1).split():
+        if w.lower() in STOPWORDS:
+            break
+        words.append(w)
+    return _stems(" ".join(words))
+
+
+def _proximity(sentence: str, s: int, e: int, qstems: set[str]) -> float:
+    """1 next to a question word of the sentence, falling towards 0 with the distance in characters."""
+    best = None
+    for m in re.finditer(r"[\w'’-]+", sentence):
+        if s <= m.start() < e or stem(m.group(0).lower()) not in qstems:
+            continue
+        d = s - m.end() if m.end() <= s else m.start() - e
+        best = d if best is None else min(best, d)
+    return 0.0 if best is None else 1.0 / (1.0 + max(best, 0) / 30.0)
+
+
+def _new_words(text: str, qstems: set[str]) -> bool:
+    """Does the span say something the question does not?"""
+    words = _stems(text)
+    return bool(words - qstems) or (bool(re.search(r"\d", text)) and not words)
+
+
+def _count_spans(sentence: str, question: str, qstems: set[str]) -> list[Span]:
+    heads = head_words(question)
+    out = []
+    for m in _COUNT.finditer(sentence):
+        num = m.group(0)
+        if re.fullmatch(r"(?:19|20)\d\d", num.strip()) or _is_date_number(sentence, m.start(), m.end()):
+            continue
+        after = list(re.finditer(r"[\w%'’-]+", sentence[m.end() : m.end() + 60]))[:3]
+        end, bonus = m.end(), 0.0
+        for i, w in enumerate(after):  # the counted noun: the last of the next three words the question names
+            ws = stem(w.group(0).lower())
+            if ws in heads or (i == 0 and ws in qstems and not heads):
+                end, bonus = m.end() + w.end(), 1.0 - 0.1 * i
+                if w.group(0).lower().endswith("s"):
+                    break  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
+        if not bonus and after:
+            w = after[0].group(0)
+            if w.lower() in ("percent", "%") or (
+                w.isalpha() and w.lower().endswith("s") and w.lower() not in STOPWORDS
+            ):
+                end, bonus = m.end() + after[0].end(), 0.4
+        if not bonus and not re.search(r"[$£€%]|million|billion", num, re.I):
+            continue  # a bare number counts nothing we can name
+        text = sentence[m.start() : end]
+        out.append(Span(m.start(), end, text, 0.5 + bonus))
+    return out
+
+
+def _is_date_number(sentence: str, s: int, e: int) -> bool:
+    """A day of a month, a clock time or a year-like number rather than a count."""
+    before, after = sentence[max(0, s - 12) : s], sentence[e : e + 12]
+    if re.search(rf"(?:{_MONTH})\s*$", before) or re.match(rf"\s*(?:st|nd|rd|th)?\s*(?:{_MONTH})\b", after):
+        return True
+    return bool(re.match(r"\s?(?:am|pm|a\.m\.|p\.m\.|:\d\d)\b", after, re.I))
+
+
+def _regex_spans(rx: re.Pattern, sentence: str, qstems: set[str], base: float) -> list[Span]:
+    return [Span(m.start(), m.end(), m.group(0), base) for m in rx.finditer(sentence) if _new_words(m.group(0), qstems)]
+
+
+_LEADING = frozenset("the a an this that these those his her its their our my your but and or so yet as".split())
+# Titles a name is usually given with ("Sen. Bernie Sanders", "Justice Clarence Thomas"): kept.
+_HONORIFICS = frozenset(
+    """sen sen. senator rep rep. justice president prince princess king queen dr dr. gov gov. governor mayor pope
+    sir judge gen gen. general mr mr. mrs mrs. ms ms. lady lord captain capt capt. coach""".split()
+)
+_DEMONYM = re.compile(r"(?:ians?|eans?|cans?|ese|ish|ic)$")
+
+
+def _clean_name(text: str, start: int, person: bool) -> tuple[int, str] | None:
+    """Drop leading function words ("The"), a possessive's tail ("Pence’s Indiana" → "Pence"), and
+    for a person the role words before the name, keeping an honorific ("Russian Foreign Minister
+    Sergei Lavrov" → "Sergei Lavrov", "Justice Clarence Thomas" stays). None if nothing name-like is
+    left (a month, a weekday)."""
+    words = text.split()
+    for i, w in enumerate(words):
+        if re.search(r"[’']s$", w):
+            words = words[: i + 1]
+            words[-1] = words[-1][:-2]
+            break
+    drop = 0
+    while drop < len(words) - 1 and words[drop].lower() in _LEADING:
+        drop += 1
+    if words and words[0].lower() in _LEADING and len(words) == 1:
+        return None
+    if person:
+        roles = [i for i, w in enumerate(words) if w.lower().rstrip(",") in _TITLES or w in ("of", "the")]
+        last = max(roles, default=-1)
+        if 0 <= last < len(words) - 1:
+            keep_title = words[last].lower() in _HONORIFICS
+            drop = max(drop, last if keep_title else last + 1)
+    words = words[drop:]
+    if not words or all(w.lower().strip(".,") in _MONTHS_WEEKDAYS for w in words):
+        return None
+    kept = " ".join(words)
+    offset = text.find(kept)
+    return (start + offset, kept) if offset >= 0 else None
+
+
+def _name_spans(sentence: str, qstems: set[str], person: bool) -> list[Span]:
+    out = []
+    for m in _NAME.finditer(sentence):
+        cleaned = _clean_name(m.group(0).rstrip(".,'’"), m.start(), person)
+        if cleaned is None:
+            continue
+        s, text = cleaned
+        if not _new_words(text, qstems):
+            continue
+        score = 0.6 + (0.2 if " " in text else 0.0)
+        if s == 0 and " " not in text:
+            score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite")
+        after = sentence[s + len(text) : s + len(text) + 20]
+        if _DEMONYM.search(text) and re.match(r"\s+[a-z]", after):
+            score -= 0.4  # "Puerto Rican singer", "American adults": an adjective, not the thing
+        if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
+            out.append(Span(s, s + len(text), text, score))
+    return out
+
+
+def _place_spans(sentence: str, qstems: set[str]) -> list[Span]:
+    out = []
+    for m in _LOCATIVE.finditer(sentence):
+        name = _NAME.match(sentence, m.end())
+        if not name:
+            continue
+        s = m.start(1) if m.group(1) else name.start()
+        text = sentence[s : name.end()].rstrip(".,'’")
+        if _new_words(text, qstems):
+            out.append(Span(s, s + len(text), text, 1.2))
+    return out
+
+
+def answer_spans(qtype: QType, sentence: str, question: str) -> list[Span]:
+    """Spans of ``sentence`` that could answer a question of type ``qtype`` (none for untyped ones)."""
+    qstems = _stems(question)
+    if qtype is QType.COUNT:
+        return _count_spans(sentence, question, qstems)
+    if qtype is QType.DURATION:
+        return _regex_spans(_DURATION, sentence, qstems, 1.0)
+    if qtype is QType.DATE:
+        return _regex_spans(_DATE, sentence, qstems, 1.0)
+    if qtype is QType.PERSON:
+        return _name_spans(sentence, qstems, person=True)
+    if qtype is QType.PLACE:
+        return _place_spans(sentence, qstems) + _name_spans(sentence, qstems, person=False)
+    if qtype is QType.ENTITY:
+        quoted = [Span(m.start(1), m.end(1), m.group(1), 0.9) for m in _QUOTED_TITLE.finditer(sentence)]
+        return _name_spans(sentence, qstems, person=False) + [q for q in quoted if _new_words(q.text, qstems)]
+    return []
+
+
+def focus(question: str) -> str:
+    """The part of a question that asks: its last sentence with a question word or mark (news quizzes
+    lead with context: "NASA had to reschedule its launch. Where is the launchpad?")."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if p]
+    for p in reversed(parts):
+        if "?" in p or re.search(r"\b(who|whom|whose|what|which|when|where|why|how)\b", p, re.I):
+            return p
+    return question
+
+
+def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
+    """The span that best answers the question: the type's own preference, then closeness to the
+    asking part's words, then shortness."""
+    spans = answer_spans(qtype, sentence, question)
+    if not spans:
+        return None
+    qstems = _stems(focus(question)) or _stems(question)
+    heads = head_words(question)
+    first_q = min(
+        (m.start() for m in re.finditer(r"[\w'’-]+", sentence) if stem(m.group(0).lower()) in qstems), default=0
+    )
+    money = qtype is QType.COUNT and not heads
+
+    def rank(sp: Span) -> tuple[float, int]:
+        near = _proximity(sentence, sp.start, sp.end, qstems)
+        has_head = 0.6 if heads & _stems(sp.text) and qtype is QType.ENTITY else 0.0
+        nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
+        prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
+        bonus = 0.0
+        if qtype is not QType.COUNT:
+            # named next to the question's head noun ("Hamedan airbase", "the boyband One Direction"), or
+            # right before its other words: the subject of its verb ("Pier 1 Imports filed"); a name
+            # ahead of all of them is the subject
+            bonus += 0.5 if heads & {*nxt[:1], *prev} else 0.0
+            bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
+            bonus += 0.15 if sp.end <= first_q else 0.0
+        elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
+            bonus += 0.6  # "how much" with no counted noun: an amount
+        return (sp.score + near + has_head + bonus, -len(sp.text))
+
+    top = max(spans, key=rank)
+    return Span(top.start, top.end, top.text, round(rank(top)[0], 4))

@@ -1,0 +1,315 @@
+"""Fast tests of the answer's shape (issue 10): direct-answer spans, quotation-aware sentences,
+quote display, yes/no polarity, abstention reasons, grounding, conversation state. Pure logic:
+no model, no index (true and false cases for each behaviour)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.abstain import abstention, excluded_note, reason
+from rag.answering.compose import attribution
+from rag.answering.display import canonical, display_quote, shows
+from rag.answering.extractive import AnswerConfig, ExtractiveAnswerer, _polarity
+from rag.answering.question_type import QType, has_answer_type, question_type
+from rag.answering.spans import best_span
+from rag.conversation import avoid_repeat, conversation_state, is_follow_up, prefer_articles, resolve, rewrite
+from rag.models import Passage, Statement, render_statements
+from rag.sentences import quote_aware_spans, sentence_spans
+
+DARAYYA = (
+    "According to sources around 8,000 civilians and 800 rebels would be evacuated from the Damascus suburb, "
+    "to Sahnaya – a town in Damascus governorate – under regime control."
+)
+
+
+def _passage(text: str, n: int = 1, **kw) -> Passage:
+    return Passage(
+        chunk_id=n,
+        article_id=kw.get("article_id", f"a{n}"),
+        title=kw.get("title", "Title"),
+        source=kw.get("source", "Reuters"),
+        date=kw.get("date", "2016-08-26"),
+        date_inferred=kw.get("date_inferred", False),
+        date_evidence=None,
+        url=None,
+        text=text,
+        start=0,
+        end=len(text),
+        score=kw.get("score", 1.0),
+    )
+
+
+# --- question types and direct-answer spans ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question,qtype",
+    [
+        ("Which rebel groups controlled Darayya?", QType.ENTITY),
+        ("Which home furnishings retailer filed for bankruptcy?", QType.ENTITY),
+        ("Which city hosted the summit?", QType.PLACE),
+        ("Was the siege of Aleppo broken?", QType.YESNO),
+        ("What percentage of voters backed the plan?", QType.COUNT),
+        ("What did the Observatory say about the siege?", QType.GENERAL),
+    ],
+)
+def test_question_types_are_general_english(question, qtype):
+    assert question_type(question) is qtype
+
+
+@pytest.mark.parametrize(
+    "question,sentence,span",
+    [
+        ("How many rebels would be evacuated from Darayya?", DARAYYA, "800 rebels"),
+        ("How many civilians were to be evacuated?", DARAYYA, "around 8,000 civilians"),
+        (
+            "How long was the truce extended?",
+            "It should be extended for another 48 hours despite violence.",
+            "48 hours",
+        ),
+        ("When did the truce take effect?", "The truce applies as of 5pm on Sunday in the city.", "5pm on Sunday"),
+        ("Who brokered the deal?", "The deal, brokered by U.S. Secretary of State John Kerry, held.", "John Kerry"),
+        (
+            "Where will the rebels be taken?",
+            "The rebels will be taken to northern Idlib, our correspondent said",
+            "northern Idlib",
+        ),
+        (
+            "Which retailer filed for bankruptcy?",
+            "Pier 1 Imports filed for Chapter 11 bankruptcy on Monday.",
+            "Pier 1 Imports",
+        ),
+        ("From which airbase did bombers attack?", "Bombers attack targets using Hamedan airbase in Iran", "Hamedan"),
+    ],
+)
+def test_direct_answer_is_the_shortest_typed_span(question, sentence, span):
+    found = best_span(question_type(question), sentence, question)
+    assert found is not None and found.text == span
+    assert sentence[found.start : found.end] == span  # verbatim
+
+
+def test_no_span_of_the_asked_type():
+    assert best_span(QType.COUNT, "The attack happened on April 5 in 2017.", "How many people died?") is None
+    assert best_span(QType.DATE, "Officials met to discuss the plan.", "When did they meet?") is None
+    assert best_span(QType.PERSON, "the talks went on for hours.", "Who led the talks?") is None
+    # a name the question already says is not an answer
+    assert best_span(QType.PLACE, "Rebels left Darayya.", "Where did the rebels of Darayya go?") is None
+    assert has_answer_type(QType.COUNT, "The attack killed at least 70 people.", "How many people died?")
+
+
+# --- sentences and quotes -----------------------------------------------------------------------------
+
+
+def test_sentences_of_one_quotation_stay_together():
+    text = "“We know they have the expertise. And we suspect that they have help,” an official said. Next."
+    assert len(sentence_spans(text)) == 3  # the index's spans: unchanged
+    spans = quote_aware_spans(text)
+    assert [text[s:e] for s, e in spans] == [text[: text.index(" Next")], "Next."]
+    plain = "No quotation here. Two sentences."
+    assert quote_aware_spans(plain) == sentence_spans(plain)
+
+
+def test_display_repairs_run_ons_and_nests_quotes_without_losing_the_text():
+    raw = "The Bears took a 21-17 win.The game was  close. “There was agreement,” Toner said."
+    shown = display_quote(raw)
+    assert "win. The game" in shown and "  " not in shown
+    assert "“" not in shown and "‘There was agreement,’" in shown  # nested marks, never doubled
+    assert shows(shown, raw) and canonical(shown) == canonical(raw)
+    assert not shows("The Bears lost", raw)
+    assert display_quote("U.S. officials said 3.5 percent.") == "U.S. officials said 3.5 percent."
+
+
+# --- composing ------------------------------------------------------------------------------------------
+
+
+def test_answer_leads_with_the_direct_answer_and_attributes_once():
+    ps = [_passage(DARAYYA, 1, source="Al Jazeera/SANA/BBC", date_inferred=True)]
+    ans = ExtractiveAnswerer().answer("How many rebels would be evacuated from Darayya?", ps)
+    assert not ans.abstained
+    assert ans.statements[0].kind == "direct" and ans.statements[0].text == "800 rebels"
+    assert ans.direct_answer is not None and ans.direct_answer.text in ans.citations[0].quote
+    assert ans.answer.startswith("800 rebels [1]\n“According to")
+    assert ans.answer.count("(Al Jazeera et al., 26 Aug 2016, date inferred)") == 1
+    assert ans.answer == render_statements(ans.statements) and ans.grounding == 1.0
+    assert len(ans.answer.split()) <= 60
+
+
+def test_pronoun_led_quote_carries_its_antecedent():
+    text = "Mark Toner briefed reporters in Washington on Wednesday. He said the truce would be extended by 48 hours."
+    ans = ExtractiveAnswerer().answer("How long would the truce be extended?", [_passage(text)])
+    kinds = [s.kind for s in ans.statements]
+    assert kinds == ["direct", "context", "quote"], ans.answer
+    assert "Mark Toner briefed" in ans.statements[1].text
+    named = "Mark Toner said the truce would be extended by 48 hours. Reporters listened."
+    ans2 = ExtractiveAnswerer().answer("How long would the truce be extended?", [_passage(named)])
+    assert "context" not in [s.kind for s in ans2.statements]
+
+
+@pytest.mark.parametrize(
+    "sentence,verdict",
+    [
+        ("So far no intercepts have been found showing Russian officials communicated about it.", "No"),
+        ("Intercepts were found showing Russian officials communicated about the attack.", "Yes"),
+        ("Rebels said they had broken the siege, but a monitoring group denied the claim.", "Reports differ"),
+        ("The monitor said the siege had not been broken but fighting was intense in the area.", "No"),
+    ],
+)
+def test_yes_no_polarity(sentence, verdict):
+    q = (
+        "Were intercepts found showing Russian officials communicated?"
+        if "ntercept" in sentence
+        else "Was the siege broken?"
+    )
+    assert _polarity(q, sentence) == verdict
+
+
+def test_no_in_contrast_for_a_mere_negation():
+    ps = [
+        _passage("The convoy reached Darayya on Friday with food for 8,000 people.", 1),
+        _passage("The convoy did not reach the northern town of Madaya, officials said.", 2),
+    ]
+    ans = ExtractiveAnswerer().answer("Where did the convoy arrive with food?", ps)
+    assert "In contrast" not in ans.answer and not ans.disagreements
+
+
+# --- abstention -----------------------------------------------------------------------------------------
+
+
+def _with_cosine(p: Passage, cos: float) -> Passage:
+    p.sentences = [(p.start, p.end, cos)]  # as retrieval stores them: the sentence's cosine to the question
+    return p
+
+
+def test_abstains_when_no_span_of_the_type_is_supported():
+    ps = [_with_cosine(_passage("Rebels left the town under a deal with the government after a long siege."), 0.45)]
+    ans = ExtractiveAnswerer().answer("How many rebels left the town?", ps)
+    assert ans.abstained and ans.note and "number" in ans.note
+    assert "Nearest sources" in ans.answer and not ans.citations and ans.grounding == 0.0
+    # the same words with a number in them answer it
+    counted = [_with_cosine(_passage("About 800 rebels left the town under a deal with the government."), 0.45)]
+    ok = ExtractiveAnswerer().answer("How many rebels left the town?", counted)
+    assert not ok.abstained and ok.direct_answer is not None and ok.direct_answer.text == "About 800 rebels"
+
+
+def test_abstention_names_missing_words_and_excluded_reports():
+    assert "“Patel”" in reason(QType.PERSON, ["Patel"], True)
+    assert "a number" in reason(QType.COUNT, [], True)
+    ans = abstention([_passage("x y z", 1, title="T1"), _passage("x", 2, title="T1")], "The reports don't answer this.")
+    assert ans.answer.count("T1") == 1
+    excluded_note(ans, 2, 1)
+    assert "left out 2 reports" in ans.answer and "1 of them undated" in ans.answer
+    before = ans.answer
+    excluded_note(ans, 0, 0)
+    assert ans.answer == before
+
+
+def test_stricter_threshold_abstains_more():
+    ps = [_passage(DARAYYA)]
+    q = "How many rebels would be evacuated from Darayya?"
+    assert not ExtractiveAnswerer(config=AnswerConfig(abstain_below=0.3)).answer(q, ps).abstained
+    assert ExtractiveAnswerer(config=AnswerConfig(abstain_below=0.99)).answer(q, ps).abstained
+
+
+def test_attribution_is_compact():
+    assert attribution(_passage("x", source="Reuters")) == "(Reuters, 26 Aug 2016)"
+    assert attribution(_passage("x", source="", date=None)) == "(undated report)"
+    assert attribution(_passage("x", source="A/B", date_inferred=True)) == "(A et al., 26 Aug 2016, date inferred)"
+
+
+# --- conversation ---------------------------------------------------------------------------------------
+
+HISTORY = [
+    {"role": "user", "content": "How many rebels would be evacuated from Darayya?"},
+    {"role": "assistant", "content": "800 rebels [1]\n“…” (Al Jazeera, 26 Aug 2016) [1]", "article_ids": ["dar"]},
+]
+
+
+def test_ellipsis_takes_the_previous_question_frame():
+    assert rewrite("And the civilians?", HISTORY) == "How many civilians would be evacuated from Darayya?"
+    assert rewrite("What about Aleppo?", HISTORY) == "How many rebels would be evacuated from Aleppo?"
+
+
+def test_pronouns_resolve_to_what_the_conversation_was_about():
+    assert rewrite("Where were they taken?", HISTORY) == "Where were the rebels taken? (Darayya)"
+    envoy = [
+        {"role": "user", "content": "Who is the UN special envoy for Syria?"},
+        {"role": "assistant", "content": "Staffan de Mistura [1]\n“…” [1]"},
+    ]
+    assert rewrite("What did he say on Tuesday?", envoy).startswith("What did Staffan de Mistura say on Tuesday?")
+
+
+def test_turns_resolve_in_order():
+    h = HISTORY + [{"role": "user", "content": "And the civilians?"}, {"role": "assistant", "content": "8,000 [1]"}]
+    assert rewrite("Where were they taken?", h).startswith("Where were the civilians taken?")
+    assert conversation_state(h).article_ids == ["dar"]
+
+
+def test_a_self_contained_question_is_left_alone():
+    q = "Who brokered the truce in Hasakah?"
+    assert rewrite(q, HISTORY) == q and not is_follow_up(q)
+    assert rewrite("And the civilians?", None) == "And the civilians?"
+    assert resolve("Where were they taken?", HISTORY).prefer_articles == ["dar"]
+
+
+def test_cited_articles_are_preferred_only_when_retrieved_well():
+    ps = [_passage("a", 1, score=1.0), _passage("b", 2, score=0.9, article_id="dar"), _passage("c", 3, score=0.2)]
+    assert [p.chunk_id for p in prefer_articles(ps, ["dar"])] == [2, 1, 3]
+    weak = [_passage("a", 1, score=1.0), _passage("b", 2, score=0.3, article_id="dar")]
+    assert [p.chunk_id for p in prefer_articles(weak, ["dar"])] == [1, 2]
+
+
+def test_never_the_previous_reply_verbatim():
+    ps = [_passage(DARAYYA)]
+    ans = ExtractiveAnswerer().answer("How many rebels would be evacuated from Darayya?", ps)
+    history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": ans.answer}]
+    again = ExtractiveAnswerer().answer("How many rebels would be evacuated from Darayya?", ps)
+    brief = avoid_repeat(again, history)
+    assert brief.answer != ans.answer and brief.answer.startswith("Same answer as before: 800 rebels [1]")
+    other = ExtractiveAnswerer().answer("How many civilians would be evacuated from Darayya?", ps)
+    assert avoid_repeat(other, history).answer == other.answer  # a different direct answer stays whole
+
+
+def test_grounding_weights_statements_by_words():
+    from rag.answering.compose import grounding
+
+    assert grounding([Statement("a b", [1], 1.0), Statement("c d", [2], 0.5)]) == 0.75
+    assert grounding([Statement("why", [], 0.0, "note")]) == 0.0
+
+
+# --- inferred dates -------------------------------------------------------------------------------------
+
+
+def test_inferred_date_is_never_before_what_the_text_reports_as_past():
+    from rag.readers.dates import not_before_reported_past as fix
+
+    body = "The truce began on Monday, the State Department said on Wednesday. Talks went on."
+    iso, ev = fix("2016-09-10", "photo [10/9/2016]", body)  # 10 Sep 2016 is a Saturday
+    assert iso == "2016-09-14" and ev.startswith("photo [10/9/2016]; not before 14 Sep 2016") and "Wednesday" in ev
+    worded = "The vote took place on August 20, 2016 in the capital."
+    assert fix("2016-08-01", "cap", worded)[0] == "2016-08-20"
+    # a later date in future wording, a report on the caption's own weekday, or no date: unchanged
+    assert fix("2016-08-01", "cap", "The next vote will be held on September 3, 2016.") == ("2016-08-01", "cap")
+    assert fix("2016-08-06", "cap", "Two groups said on Saturday they had won.") == ("2016-08-06", "cap")
+    assert fix(None, None, worded) == (None, None)
+
+
+def test_history_turns_may_carry_the_articles_they_cited():
+    from pydantic import ValidationError
+
+    from rag.api.app import to_request
+    from rag.api.schemas import AskIn
+
+    body = AskIn(
+        question="And the civilians?",
+        history=[
+            {"role": "user", "content": "How many rebels left Darayya?"},
+            {
+                "role": "assistant",
+                "content": "800 rebels [1]",
+                "citations": [{"n": 1, "article_id": "dar", "quote": "…"}],
+            },
+        ],
+    )
+    assert resolve(body.question, to_request(body).history).prefer_articles == ["dar"]
+    with pytest.raises(ValidationError):
+        AskIn(question="q", history=[{"role": "assistant", "content": "a", "article_ids": "dar"}])
