@@ -38,7 +38,7 @@ def _short(value: Any) -> str | None:
 
 
 def describe(err: dict) -> dict:
-    """One pydantic/FastAPI error as ``{"field", "message", "loc"}`` in plain words."""
+    """One pydantic/FastAPI error as ``{"field", "message", "loc", "line"}`` in plain words."""
     loc = list(err.get("loc") or [])
     kind = err.get("type", "")
     msg = str(err.get("msg", "invalid value"))
@@ -60,16 +60,17 @@ def describe(err: dict) -> dict:
         if shown is not None and kind != "string_too_long" and shown not in msg:
             msg += f" (got {shown})"
     field = field_name(loc) or (loc[0] if loc else "request")
-    return {"field": str(field), "message": msg, "loc": loc}
+    # a rule over several fields (a date range) names them in its own message
+    whole = kind == "value_error" and field in _WHERE
+    return {"field": str(field), "message": msg, "loc": loc, "line": msg if whole else f"{field}: {msg}"}
 
 
 def validation_message(errors: list[dict]) -> tuple[str, list[dict]]:
     """The one-line ``error`` and the ``detail`` list for a set of validation errors."""
-    items = [describe(e) for e in errors] or [{"field": "request", "message": "invalid request", "loc": []}]
-    # a rule over several fields (a date range) names them in its message
-    line = "; ".join(
-        d["message"] if d["field"] in _WHERE else f"{d['field']}: {d['message']}" for d in items[:_MAX_SHOWN]
-    )
+    items = [describe(e) for e in errors] or [
+        {"field": "request", "message": "invalid request", "loc": [], "line": "invalid request"}
+    ]
+    line = "; ".join(d["line"] for d in items[:_MAX_SHOWN])
     if len(items) > _MAX_SHOWN:
         line += f"; and {len(items) - _MAX_SHOWN} more"
     return line, [{"loc": d["loc"], "field": d["field"], "msg": d["message"]} for d in items]
