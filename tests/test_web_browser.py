@@ -225,11 +225,12 @@ def test_article_text_is_never_interpreted_as_html(open_page, seed_index_copy, e
         assert page.evaluate("typeof window.__xss") == "undefined"
         assert page.locator(".log script, .log img, #panel script, #panel img").count() == 0
         assert page.locator("#panel a[href^='javascript']").count() == 0
-        assert XSS_SCRIPT in page.locator("#panel-title").inner_text()
-        assert XSS_IMG in page.locator("#panel .panel-outlet").inner_text().replace("\n", "")
-        assert XSS_SCRIPT in page.locator("#panel-article").inner_text()
-        assert XSS_SCRIPT in answer.locator(".sources").inner_text()
-        assert XSS_IMG in answer.inner_text()  # the outlet, as text, wherever the answer names it
+        # markup is cleaned at ingest (rag/readers/cleaning.py): the text stays, the tags are gone
+        assert page.locator("#panel-title").inner_text() == "Zanzibar lighthouse keepers strike over unpaid wages"
+        assert page.locator("#panel .panel-outlet").inner_text().replace("\n", "") == "Harbour Gazette"
+        assert "<script" not in page.locator("#panel-article").inner_text()
+        assert "pinned the message to its notice board" in page.locator("#panel-article").inner_text()
+        assert "Harbour Gazette" in answer.inner_text()  # the outlet, as text, wherever the answer names it
         # The question box too: a question is text, never markup.
         ask(page, f"What did {XSS_IMG} mean for the Zanzibar lighthouse keepers?")
         assert page.locator(".log img").count() == 0
