@@ -399,6 +399,12 @@ def serve(
     )
 
 
+def _question_bar(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="q", file=sys.stderr)
+
+
 @app.command("eval")
 def eval_(
     questions: Annotated[Path, typer.Argument(help="Question set (JSONL; schema in eval/README.md).")],
@@ -442,13 +448,7 @@ def eval_(
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
 
-    progress = None
-    if not json_out:
-        from tqdm import tqdm
-
-        def progress(total: int, desc: str):
-            return tqdm(total=total, desc=desc, unit="q", file=sys.stderr)
-
+    progress = None if json_out else _question_bar
     results = run_eval(service, qs, EvalConfig(ablations=ablations), progress=progress)
     try:
         paths = write_outputs(results, out_dir, questions_path=str(questions), index_path=str(settings.index))
