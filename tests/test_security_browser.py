@@ -3,7 +3,8 @@
 Every request to anything but 127.0.0.1 is aborted (and recorded), so a page that needs a CDN shows
 up blank here. Content-Security-Policy violations are caught from the ``securitypolicyviolation``
 event; a control in the first test injects an inline script to prove the policy is enforced and
-the detector sees it.
+the detector sees it. Wait predicates are arrow functions: Playwright re-evaluates a bare expression
+string with ``eval``, which the CSP (rightly) forbids.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def violations(page) -> list[str]:
 # -------------------------------------------------------------------------------------------------
 def test_the_page_works_under_the_csp_with_no_violation(offline, live_server):
     page = offline.open(live_server.url + "/")
-    page.wait_for_function("document.querySelectorAll('#outlets input').length > 0")  # /stats arrived
+    page.wait_for_function("() => document.querySelectorAll('#outlets input').length > 0")  # /stats arrived
     answer = ask(page, "How many rebels would be evacuated from Darayya?")
     assert answer.locator("button.cite").count() >= 1  # the streamed answer (fetch + SSE) rendered
     answer.locator("button.cite").first.click()
@@ -111,7 +112,7 @@ def test_the_page_works_under_the_csp_with_no_violation(offline, live_server):
     # control: the policy is enforced, and the detector sees a breach
     page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
                   " document.body.append(s); }")  # fmt: skip
-    page.wait_for_function("window.__csp.length > 0")
+    page.wait_for_function("() => window.__csp.length > 0")
     assert page.evaluate("typeof window.__inline") == "undefined"
     assert violations(page)[0].startswith("script-src")
 
@@ -120,7 +121,7 @@ def test_docs_and_redoc_render_offline_under_the_csp(offline, live_server):
     spec = httpx.get(f"{live_server.url}/openapi.json", timeout=10).json()
     operations = sum(len(item) for item in spec["paths"].values())
     page = offline.open(live_server.url + "/docs")
-    page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {operations}")
+    page.wait_for_function(f"() => document.querySelectorAll('.opblock').length >= {operations}")
     assert page.locator(".opblock-summary-path", has_text="/ask/stream").count() == 1
     page.locator(".opblock-summary-path", has_text="/search").first.click()  # an operation opens
     page.locator(".opblock-body").first.wait_for()

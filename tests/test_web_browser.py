@@ -83,7 +83,7 @@ def open_page(browser):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
         page.goto(url + "/")
-        page.wait_for_function("document.querySelectorAll('#outlets input').length > 0")
+        page.wait_for_function("() => document.querySelectorAll('#outlets input').length > 0")
         return page
 
     yield _open
@@ -180,7 +180,7 @@ def test_copy_gives_answer_and_numbered_references(open_page, live_server):
     page = open_page(live_server.url, permissions=["clipboard-read", "clipboard-write"])
     answer = ask(page, QUESTION)
     answer.locator(".copy-btn").click()
-    page.wait_for_function("document.querySelector('.copy-btn').textContent.includes('Copied')")
+    page.wait_for_function("() => document.querySelector('.copy-btn').textContent.includes('Copied')")
     text = page.evaluate("navigator.clipboard.readText()")
     n = answer.locator("button.cite").count()
     assert "Sources:" in text
