@@ -1,21 +1,33 @@
 # Two entry points, both from a fresh clone: `make run` and `make test`.
+# Installs are recorded in stamp files inside the venv: a second `make run` with nothing changed
+# reinstalls nothing and goes straight to `rag serve` (the package is installed editable, so code
+# changes need no reinstall; a change to pyproject.toml, setup.py or this file reinstalls).
 PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+INSTALLED = $(VENV)/.rag-installed
+TEST_INSTALLED = $(VENV)/.rag-test-installed
+PIP = $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: install install-test browser run test bench eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(PIP) install --upgrade pip
 
 # torch is pinned to the CPU build first: an unpinned torch pulls a multi-GB CUDA build.
-install: $(BIN)/python
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e .
+$(INSTALLED): pyproject.toml setup.py Makefile | $(BIN)/python
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e .
+	@touch $@
 
-install-test: install
-	$(BIN)/pip install -q -e '.[test,eval]'
+$(TEST_INSTALLED): $(INSTALLED)
+	$(PIP) install -e '.[test,eval]'
+	@touch $@
+
+install: $(INSTALLED)
+
+install-test: $(TEST_INSTALLED)
 
 # Debian's Chromium for the browser tests (skipped when present).
 browser:

@@ -67,7 +67,8 @@ def free_port() -> int:
 
 def start_server(index: Path | None, startup_timeout: float = 180.0) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    # all clients share 127.0.0.1: the default per-client rate limit would measure itself, not the service
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "RAG_RATE_LIMIT_PER_MINUTE": "0"}
     if index is not None:
         env["RAG_INDEX"] = str(index)
     proc = subprocess.Popen(

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -28,7 +28,13 @@ IndexOpt = Annotated[
     Path | None, typer.Option("--index", help="Index directory (default: $RAG_INDEX or index/default).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def default_corpus() -> Path | None:
+    """The bundled reports: ``corpus/`` of a checkout, or the copy an installed package carries."""
+    from .resources import bundled_dir
+
+    return bundled_dir("corpus", "seed")
 
 
 def _settings(index: Path | None) -> Settings:
@@ -38,7 +44,7 @@ def _settings(index: Path | None) -> Settings:
     return s
 
 
-def _fail(msg: str, code: int = 1) -> None:
+def _fail(msg: str, code: int = 1) -> NoReturn:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(code)
 
@@ -67,18 +73,21 @@ def run_ingest(
     progress: bool = True,
     delete_ids: list[str] | None = None,
 ):
-    """Read, then ingest: shared by `rag ingest`, `rag serve` (first run) and the HTTP ingest."""
+    """Read, then ingest: shared by `rag ingest`, `rag delete` and `rag serve` (first run).
+
+    Returns ``(report, skipped, notes)``; the report is None when nothing could be read."""
     from .embedding import LazyEmbedder
     from .ingest import ingest
     from .readers import read_path
 
-    articles, skipped = [], []
+    articles, skipped, notes = [], [], []
     for p in paths:
         res = read_path(p, fmt=fmt, fields=fields, id_prefix=id_prefix)
         articles += res.articles
         skipped += res.skipped
+        notes += res.notes
     if not articles and not delete_ids:
-        return None, skipped
+        return None, skipped, notes
     _quiet_libraries()
     embedder = LazyEmbedder(settings.embedding_model, settings.embed_batch_size)
     bar_factory = None
@@ -101,7 +110,32 @@ def run_ingest(
         delete_ids=delete_ids or (),
         progress=bar_factory,
     )
-    return report, skipped
+    return report, skipped, notes
+
+
+def _parse_fields(field: list[str] | None) -> dict[str, str] | None:
+    fields = {}
+    for f in field or []:
+        if "=" not in f:
+            _fail(f"--field wants NAME=COLUMN, got {f!r}", 2)
+        k, v = f.split("=", 1)
+        fields[k.strip()] = v.strip()
+    return fields or None
+
+
+def _print_ingest(d: dict, index: Path, json_out: bool) -> None:
+    if json_out:
+        typer.echo(json.dumps(d, ensure_ascii=False))
+        return
+    for s in d["skipped"]:
+        typer.echo(f"skipped {s['where']}: {s['reason']}", err=True)
+    for n in d["notes"]:
+        typer.echo(f"note {n['where']}: {n['reason']}", err=True)
+    typer.echo(
+        f"added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
+        f"skipped {len(d['skipped'])}; embedded {d['chunks_embedded']} chunks "
+        f"(reused {d['chunks_reused']}) → {index} {d['version']}"
+    )
 
 
 @app.command()
@@ -113,7 +147,8 @@ def ingest(
         str | None, typer.Option("--format", help="seed|jsonl|csv|markdown|html (default: by extension)")
     ] = None,
     field: Annotated[
-        list[str] | None, typer.Option("--field", help="Override a field, e.g. --field body=content")
+        list[str] | None,
+        typer.Option("--field", help="Read a field from another column, e.g. --field text=story (or body=story)"),
     ] = None,
     id_prefix: Annotated[str, typer.Option(help="Prefix for article ids from these files.")] = "",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
@@ -122,48 +157,24 @@ def ingest(
     from .embedding import EmbedderError
     from .store import IndexStoreError
 
-    fields = {}
-    for f in field or []:
-        if "=" not in f:
-            _fail(f"--field wants NAME=COLUMN, got {f!r}", 2)
-        k, v = f.split("=", 1)
-        fields[k.strip()] = v.strip()
+    fields = _parse_fields(field)
     settings = _settings(index)
     try:
-        report, skipped = run_ingest(
-            paths, settings, fmt=fmt, fields=fields or None, id_prefix=id_prefix, progress=progress and not json_out
+        report, skipped, notes = run_ingest(
+            paths, settings, fmt=fmt, fields=fields, id_prefix=id_prefix, progress=progress and not json_out
         )
     except ValueError as e:
         _fail(str(e), 2)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
     if report is None:
+        empty = {"added": 0, "updated": 0, "unchanged": 0, "chunks_embedded": 0}
         if json_out:
-            typer.echo(
-                json.dumps(
-                    {
-                        "added": 0,
-                        "updated": 0,
-                        "unchanged": 0,
-                        "skipped": [s.to_dict() for s in skipped],
-                        "chunks_embedded": 0,
-                    }
-                )
-            )
+            typer.echo(json.dumps({**empty, "skipped": [s.to_dict() for s in skipped], "notes": []}))
         for s in skipped:
             typer.echo(f"skipped {s.where}: {s.reason}", err=True)
         _fail("nothing could be ingested")
-    d = report.to_dict()
-    if json_out:
-        typer.echo(json.dumps(d, ensure_ascii=False))
-    else:
-        for s in report.skipped:
-            typer.echo(f"skipped {s.where}: {s.reason}", err=True)
-        typer.echo(
-            f"added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
-            f"skipped {len(d['skipped'])}; embedded {d['chunks_embedded']} chunks "
-            f"(reused {d['chunks_reused']}) → {settings.index} {d['version']}"
-        )
+    _print_ingest({**report.to_dict(), "notes": [n.to_dict() for n in notes]}, settings.index, json_out)
 
 
 @app.command()
@@ -176,7 +187,7 @@ def delete(
 
     settings = _settings(index)
     try:
-        report, _ = run_ingest([], settings, delete_ids=ids, progress=False)
+        report, _, _ = run_ingest([], settings, delete_ids=ids, progress=False)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
     if report is None or report.deleted == 0:
@@ -210,31 +221,73 @@ def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     typer.echo(json.dumps(d) if json_out else "\n".join(f"{k}: {v}" for k, v in d.items()))
 
 
-@app.command()
-def check(index: IndexOpt = None) -> None:
-    """Verify an index against its manifest checksums and SQLite's integrity check."""
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _leftovers(root: Path, repair: bool) -> None:
+    """Report (or, with ``repair``, remove) what interrupted ingests left in the index folder."""
+    from .store.leftovers import find_leftovers, remove_leftovers
+
+    if repair:
+        removed = remove_leftovers(root)
+        if removed is None:
+            _fail(f"an ingest is running on {root}: not repairing now (its temp copy is in use)")
+        for item in removed or []:
+            typer.echo(f"removed {item.path.relative_to(root)} ({_mb(item.size)}): {item.what}", err=True)
+        return
+    found = find_leftovers(root)
+    for item in found:
+        typer.echo(f"leftover {item.path.relative_to(root)} ({_mb(item.size)}): {item.what}", err=True)
+    if found:
+        total = _mb(sum(i.size for i in found))
+        typer.echo(
+            f"warning: {len(found)} leftover(s), {total}, never read; `rag check --repair` removes them "
+            "(the next ingest also does)",
+            err=True,
+        )
+
+
+def _verify(root: Path, version: str) -> tuple[int, int]:
+    """(articles, chunks) of a version whose checksums, SQLite and FAISS all agree; else exits."""
     from .embedding import EmbedderError
     from .store import IndexSnapshot, IndexStoreError, verify_version
-    from .store.index_dir import MANIFEST_NAME, Manifest, current_version
+    from .store.index_dir import MANIFEST_NAME, Manifest
+
+    vdir = root / "versions" / version
+    try:
+        manifest = Manifest.read(vdir / MANIFEST_NAME)
+        verify_version(vdir, manifest, deep=True)
+        snap = IndexSnapshot.open(root, verify=False)
+        n_articles, n_chunks = snap.store.counts()
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    if (n_articles, n_chunks) != (manifest.articles, manifest.chunks) or snap.vectors.ntotal != n_chunks:
+        _fail(
+            f"counts disagree: manifest {manifest.articles}/{manifest.chunks}, sqlite "
+            f"{n_articles}/{n_chunks}, faiss {snap.vectors.ntotal}"
+        )
+    return manifest.articles, manifest.chunks
+
+
+@app.command()
+def check(
+    index: IndexOpt = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Remove what interrupted ingests left (versions/.tmp-* …).")
+    ] = False,
+) -> None:
+    """Verify an index (manifest checksums, SQLite integrity, counts) and report leftovers of
+    interrupted ingests; --repair removes them."""
+    from .store.index_dir import current_version
 
     settings = _settings(index)
     version = current_version(settings.index)
     if version is None:
         _fail(f"no index at {settings.index}")
-    vdir = settings.index / "versions" / version
-    try:
-        manifest = Manifest.read(vdir / MANIFEST_NAME)
-        verify_version(vdir, manifest, deep=True)
-        snap = IndexSnapshot.open(settings.index, verify=False)
-        n_articles, n_chunks = snap.store.counts()
-        if (n_articles, n_chunks) != (manifest.articles, manifest.chunks) or snap.vectors.ntotal != n_chunks:
-            _fail(
-                f"counts disagree: manifest {manifest.articles}/{manifest.chunks}, sqlite "
-                f"{n_articles}/{n_chunks}, faiss {snap.vectors.ntotal}"
-            )
-    except (IndexStoreError, EmbedderError) as e:
-        _fail(str(e))
-    typer.echo(f"ok: {settings.index} {version} ({manifest.articles} articles, {manifest.chunks} chunks)")
+    articles, chunks = _verify(settings.index, version)
+    _leftovers(settings.index, repair)
+    typer.echo(f"ok: {settings.index} {version} ({articles} articles, {chunks} chunks)")
 
 
 @app.command()
@@ -281,7 +334,28 @@ def ask(
         when = c.date or "undated"
         if c.date_inferred:
             when += f" (inferred from: {c.date_evidence})"
-        typer.echo(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {when}  (article {c.article_id})")
+        outlet = f" — {c.source}," if c.source else ","
+        typer.echo(f"[{c.n}] {c.title}{outlet} {when}  (article {c.article_id})")
+
+
+def _build_first_index(settings: Settings, corpus: Path | None) -> None:
+    """Index ``corpus`` (default: the bundled reports) when the index folder has no version yet."""
+    from .embedding import EmbedderError
+    from .store import IndexStoreError
+    from .store.index_dir import current_version
+
+    if current_version(settings.index) is not None:
+        return
+    src = corpus or default_corpus()
+    if src is None:
+        _fail(f"no index at {settings.index} and no bundled corpus to build it from: pass --corpus")
+    typer.echo(f"no index at {settings.index}: building it from {src} …", err=True)
+    try:
+        report, _, _ = run_ingest([src], settings)
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
+    if report is None:
+        _fail(f"nothing to index in {src}")
 
 
 @app.command()
@@ -301,7 +375,6 @@ def serve(
     from .embedding import EmbedderError
     from .pipeline import RagService
     from .store import IndexStoreError
-    from .store.index_dir import current_version
 
     settings = _settings(index)
     if host:
@@ -309,25 +382,27 @@ def serve(
     if port:
         settings.port = port
     _quiet_libraries()
-    if current_version(settings.index) is None:
-        src = corpus or DEFAULT_CORPUS
-        typer.echo(f"no index at {settings.index}: building it from {src} …", err=True)
-        try:
-            report, _ = run_ingest([src], settings)
-        except (IndexStoreError, EmbedderError) as e:
-            _fail(str(e))
-        if report is None:
-            _fail(f"nothing to index in {src}")
+    _build_first_index(settings, corpus)
     try:
         service = RagService(settings)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
+    app_ = create_app(settings, service)
     typer.echo(
         f"serving {settings.index} ({service.snapshot.manifest.articles} articles) on "
         f"http://{settings.host}:{settings.port}/",
         err=True,
     )
-    uvicorn.run(create_app(settings, service), host=settings.host, port=settings.port, log_level="warning")
+    # proxy headers are the app's business (RAG_FORWARDED_ALLOW_IPS), not uvicorn's default of 127.0.0.1
+    uvicorn.run(
+        app_, host=settings.host, port=settings.port, log_level="warning", proxy_headers=False, server_header=False
+    )
+
+
+def _question_bar(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="q", file=sys.stderr)
 
 
 @app.command("eval")
@@ -364,7 +439,7 @@ def eval_(
         qs = load_questions(questions)
     except QuestionFileError as e:
         _fail(str(e), 2)
-    qs = select(qs, part)[:limit]  # type: ignore[arg-type]
+    qs = select(qs, part)[:limit]
     settings = _settings(index)
     out_dir = out or Path("eval") / "out" / questions.stem
     _quiet_libraries()
@@ -373,13 +448,7 @@ def eval_(
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
 
-    progress = None
-    if not json_out:
-        from tqdm import tqdm
-
-        def progress(total: int, desc: str):
-            return tqdm(total=total, desc=desc, unit="q", file=sys.stderr)
-
+    progress = None if json_out else _question_bar
     results = run_eval(service, qs, EvalConfig(ablations=ablations), progress=progress)
     try:
         paths = write_outputs(results, out_dir, questions_path=str(questions), index_path=str(settings.index))

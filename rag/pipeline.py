@@ -98,6 +98,11 @@ class RagService:
                 logging.getLogger("rag.pipeline").warning("index reload failed: %s", e)
 
     @property
+    def lock(self) -> threading.RLock:
+        """Held while a query runs; an ingest sharing ``embedder`` takes it per batch (the API's)."""
+        return self._lock
+
+    @property
     def snapshot(self) -> IndexSnapshot:
         assert self._snapshot is not None
         return self._snapshot

@@ -7,9 +7,10 @@ Nothing else in the package reads the environment: the CLI and the app build a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -44,7 +45,22 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_bytes: int = 10 * 1024 * 1024
     request_timeout_s: float = 30.0
-    rate_limit_per_minute: int = Field(0, description="Requests per client per minute; 0 = unlimited.")
+    rate_limit_per_minute: int = Field(
+        60,
+        description="Questions and searches (/ask, /ask/stream, /search, /v1/*) per client per minute, burst "
+        "included; 0 = unlimited. The page, static files, /docs, /stats and /articles are never limited.",
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Proxies (IPs or CIDRs, comma-separated; '*' = any) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed, as uvicorn's --forwarded-allow-ips. Empty (the default): none; "
+        "the client is the connection's peer.",
+    )
+    metrics_access: Literal["open", "token", "off"] = Field(
+        "token",
+        description="GET /metrics: 'token' (the default) needs RAG_API_TOKEN as a bearer token, "
+        "'open' serves anyone, 'off' removes the route.",
+    )
     max_body_bytes: int = Field(
         4 * 1024 * 1024,
         description="Body size limit for requests other than POST /ingest (which has max_upload_bytes).",
@@ -52,3 +68,8 @@ class Settings(BaseSettings):
     ingest_timeout_s: float = Field(600.0, description="Time limit for POST /ingest and DELETE /articles/{id}.")
     log_requests: bool = Field(True, description="One JSON line per request on stderr (logger rag.access).")
     web_dir: Path | None = Field(None, description="Chat page assets; default: the web/ folder beside rag/.")
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _comma_list(cls, v):
+        return [x.strip() for x in v.split(",") if x.strip()] if isinstance(v, str) else v

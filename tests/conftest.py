@@ -27,6 +27,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+SERVER_LOGS: list[Path] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the live servers' log files (kept until now so a test can read one after stop())."""
+    for path in SERVER_LOGS:
+        path.unlink(missing_ok=True)
+
+
 def pytest_collection_modifyitems(config, items):
     """Run fast unit tests first: a broken invariant shows up before the slow end-to-end tests."""
     items.sort(key=lambda it: (it.get_closest_marker("browser") is not None, it.get_closest_marker("slow") is not None))
@@ -85,9 +94,12 @@ class LiveServer:
     def __init__(self, index: Path, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, "RAG_INDEX": str(index), **(env or {})}
-        # the server's log goes to a file: an unread pipe would fill up and block the server
+        # one test client asks many questions: the default rate limit is tested on its own
+        full_env = {**os.environ, "RAG_INDEX": str(index), "RAG_RATE_LIMIT_PER_MINUTE": "0", **(env or {})}
+        # the server's log goes to a file (an unread pipe would fill up and block the server); tests
+        # may read it after stop(), and the session removes it at the end (no /tmp/rag-serve-*.log left)
         self.log = tempfile.NamedTemporaryFile("w+", prefix="rag-serve-", suffix=".log", delete=False)
+        SERVER_LOGS.append(Path(self.log.name))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=full_env,
@@ -98,7 +110,7 @@ class LiveServer:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()}")
+                raise RuntimeError(f"server exited: {self.output()}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
@@ -108,6 +120,11 @@ class LiveServer:
         self.stop()
         raise RuntimeError("server did not start in 90 s")
 
+    def output(self) -> str:
+        """What the server printed so far."""
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -115,6 +132,8 @@ class LiveServer:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(10)
+        self.log.close()
 
 
 @pytest.fixture(scope="session")

@@ -127,3 +127,41 @@ def test_openapi_docs_are_served(live_server):
 def test_abstention_over_http_cites_nothing(live_server):
     body = httpx.post(f"{live_server.url}/ask", json={"question": "Who wrote Pride and Prejudice?"}, timeout=30).json()
     assert body["abstained"] and body["citations"] == [] and not re.search(r"\[\d+\]", body["answer"])
+
+
+def test_real_server_limits_by_peer_not_by_x_forwarded_for(seed_index):
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default; `rag serve` must not (no proxy is
+    configured), so rotating the header from loopback does not buy a new bucket, and the page and
+    its files still load while the API is throttled."""
+    from conftest import LiveServer
+
+    server = LiveServer(seed_index, env={"RAG_RATE_LIMIT_PER_MINUTE": "3"})
+    try:
+        codes = [
+            httpx.get(
+                f"{server.url}/search",
+                params={"q": "truce"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                timeout=30,
+            ).status_code
+            for i in range(5)
+        ]
+        assert codes == [200, 200, 200, 429, 429]
+        r = httpx.post(f"{server.url}/ask", json={"question": "What happened in Darayya?"}, timeout=30)
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+        for path in ("/", "/app.js", "/style.css", "/docs", "/stats"):
+            assert httpx.get(f"{server.url}{path}", timeout=30).status_code == 200, path
+        logged = [json.loads(x) for x in server.output().splitlines() if x.startswith("{")]
+        assert {x["client"] for x in logged if "client" in x} == {"127.0.0.1"}  # the fake addresses are not logged
+    finally:
+        server.stop()
+
+
+def test_real_server_sends_security_headers_on_the_page_and_the_stream(live_server):
+    page = httpx.get(f"{live_server.url}/", timeout=10)
+    with httpx.stream("POST", f"{live_server.url}/ask/stream", json={"question": Q}, timeout=30) as sse:
+        sse.read()
+    for r in (page, sse):
+        assert "script-src 'self';" in r.headers["content-security-policy"]
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+    assert "server" not in page.headers  # no software banner

@@ -107,7 +107,7 @@ def test_reads_can_require_the_token(seed_index_copy, embedder):
     assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
     assert c.post("/ask", json={"question": "What happened?"}).status_code == 401
     assert c.get("/search", params={"q": "election"}, headers=AUTH).status_code == 200
-    assert c.get("/health").status_code == 200 and c.get("/metrics").status_code == 200
+    assert c.get("/health").status_code == 200 and c.get("/metrics", headers=AUTH).status_code == 200
     c2 = TestClient(make_app(seed_index_copy, embedder, read_token_required=True, api_token=None))
     assert c2.get("/stats").status_code == 403  # fail closed: no token configured
 
@@ -205,14 +205,14 @@ def test_question_length_and_top_k_are_validated(client):
     ],
 )
 def test_path_like_filenames_never_leave_the_temp_dir(client, monkeypatch, tmp_path, filename, expected_id):
-    import rag.api.ops as ops
+    import rag.api.uploads as uploads
 
     tmp_root = tmp_path / "tmproot"
     tmp_root.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_root))
     written: list[Path] = []
-    real = ops._create_private
-    monkeypatch.setattr(ops, "_create_private", lambda p: written.append(Path(p)) or real(p))
+    real = uploads.create_private
+    monkeypatch.setattr(uploads, "create_private", lambda p: written.append(Path(p)) or real(p))
     index_dir = tmp_path / "index"
 
     def outside_index():
@@ -234,16 +234,16 @@ def test_path_like_filenames_never_leave_the_temp_dir(client, monkeypatch, tmp_p
 
 
 def test_unsupported_extension_is_not_written_and_reports_the_client_name(client, monkeypatch):
-    import rag.api.ops as ops
+    import rag.api.uploads as uploads
 
     written = []
-    monkeypatch.setattr(ops, "_create_private", lambda p: written.append(p) or open(p, "xb"))
+    monkeypatch.setattr(uploads, "create_private", lambda p: written.append(p) or open(p, "xb"))
     r = client.post(
         "/ingest", headers=AUTH, files={"files": ("../payload.sh", b"#!/bin/sh\nrm -rf /\n", "application/x-sh")}
     )
     assert r.status_code == 422
     body = r.json()
-    assert body["error"] == "nothing could be ingested"
+    assert body["error"].startswith("nothing could be ingested (payload.sh: unsupported file type")
     assert body["skipped"][0]["where"] == "payload.sh" and "unsupported file type" in body["skipped"][0]["reason"]
     assert written == []
 
@@ -266,7 +266,7 @@ def test_nothing_ingestible_is_422(client):
     before = version(client)
     r = client.post("/ingest", headers={"Content-Type": "text/markdown", **AUTH}, content=b"---\ntitle: Empty\n---\n")
     assert r.status_code == 422
-    assert r.json()["error"] == "nothing could be ingested" and r.json()["skipped"]
+    assert r.json()["error"] == "nothing could be ingested (upload.md: empty body)" and r.json()["skipped"]
     assert (
         client.post("/ingest", headers={"Content-Type": "application/pdf", **AUTH}, content=b"%PDF-1.4").status_code
         == 415
@@ -279,16 +279,16 @@ def test_nothing_ingestible_is_422(client):
 def test_rate_limit_per_client_is_429_with_retry_after(seed_index_copy, embedder):
     app = make_app(seed_index_copy, embedder, rate_limit_per_minute=3)
     c = TestClient(app)
-    codes = [c.get("/stats").status_code for _ in range(4)]
+    codes = [c.get("/search", params={"q": "truce"}).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
-    r = c.get("/stats")
+    r = c.post("/ask", json={"question": "What happened in Darayya?"})  # one bucket for all query routes
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     assert "rate limit" in r.json()["error"]
     for _ in range(5):  # never limited: monitoring
-        assert c.get("/metrics").status_code == 200
-    assert "rag_rate_limited_total 2.0" in c.get("/metrics").text
+        assert c.get("/metrics", headers=AUTH).status_code == 200
+    assert "rag_rate_limited_total 2.0" in c.get("/metrics", headers=AUTH).text
     other = TestClient(app, client=("10.0.0.2", 4000))  # another client has its own bucket
-    assert other.get("/stats").status_code == 200
+    assert other.get("/search", params={"q": "truce"}).status_code == 200
 
 
 def test_token_bucket_refills_over_time():
@@ -433,7 +433,7 @@ def test_metrics_in_prometheus_format(client):
     client.get("/search", params={"q": "election"})
     client.get("/articles/nope")
     client.post("/ingest", headers=AUTH, files={"files": ("zebras.md", ZEBRA_MD, "text/markdown")})
-    r = client.get("/metrics")
+    r = client.get("/metrics", headers=AUTH)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     fams = {f.name: f for f in text_string_to_metric_families(r.text)}
     req = {
@@ -470,3 +470,200 @@ def test_errors_stay_json(client):
     assert r.status_code == 405 and "error" in r.json()
     r = client.get("/nope/nothing")
     assert r.status_code == 404 and "error" in r.json()
+
+
+# --- fail closed ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("module", ["rag.api.security", "rag.api.headers", "rag.api.deps"])
+def test_a_guard_that_cannot_be_imported_stops_the_app_from_building(module):
+    """No optional imports: the app is never built (and so never serves) without its guards."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules[%r] = None\n"  # importing it now raises ImportError
+        "from rag.api.app import create_app\n" % module
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0 and f"import of {module} halted" in res.stderr, res.stderr
+    ok = subprocess.run(
+        [sys.executable, "-c", "from rag.api.app import create_app"], capture_output=True, text=True, timeout=120
+    )
+    assert ok.returncode == 0, ok.stderr  # the same import without the sabotage works
+
+
+# --- security headers -----------------------------------------------------------------------------------------
+def _assert_security_headers(r, docs: bool = False) -> None:
+    from rag.api.headers import DOCS_CSP, PAGE_CSP
+
+    csp = r.headers["content-security-policy"]
+    assert csp == (DOCS_CSP if docs else PAGE_CSP), (r.url, csp)
+    for directive in ("script-src 'self';", "connect-src 'self';", "frame-ancestors 'none'", "object-src 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]  # never inline script
+    assert "unsafe-eval" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_security_headers_on_every_kind_of_response(seed_index_copy, embedder):
+    app = make_app(seed_index_copy, embedder, rate_limit_per_minute=2)
+    c = TestClient(app)
+    responses = {
+        "page": c.get("/"),
+        "static": c.get("/style.css"),
+        "json": c.get("/stats"),
+        "openapi": c.get("/openapi.json"),
+        "sse": c.post("/ask/stream", json={"question": "What happened in Darayya?"}),
+        "validation 422": c.post("/ask", json={"question": ""}),
+        "404": c.get("/no/such/thing"),
+        "auth refusal 401": c.post("/ingest"),
+        "metrics": c.get("/metrics", headers=AUTH),
+    }
+    assert responses["sse"].headers["content-type"].startswith("text/event-stream")
+    assert responses["page"].headers["content-type"].startswith("text/html")
+    c.post("/ask", json={"question": "x"})
+    responses["rate limit 429"] = c.post("/ask", json={"question": "x"})
+    assert responses["rate limit 429"].status_code == 429
+    for name, r in responses.items():
+        assert r.status_code < 500, name
+        _assert_security_headers(r)
+    for path in ("/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js"):
+        r = c.get(path)
+        assert r.status_code == 200
+        _assert_security_headers(r, docs=True)
+
+
+def test_docs_pages_load_everything_from_this_server_and_have_no_inline_script(client):
+    for path in ("/docs", "/redoc"):
+        html = client.get(path).text
+        srcs = re.findall(r"""<(?:script|link)[^>]*(?:src|href)=['"]([^'"]+)""", html)
+        assert srcs and all(s.startswith("/") and not s.startswith("//") for s in srcs), srcs
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+        for s in srcs:
+            assert client.get(s).status_code == 200, s
+    assert client.get("/docs/assets/../../rag/settings.py").status_code == 404
+    assert client.get("/docs/assets/nope.js").status_code == 404
+
+
+# --- rate limit: who is the client, and what is counted ----------------------------------------------------------
+def test_rate_limit_is_on_by_default_for_query_routes_only():
+    from rag.api.security import is_rate_limited
+    from rag.settings import Settings
+
+    assert Settings().rate_limit_per_minute == 60 and Settings().forwarded_allow_ips == []
+    for method, path in (
+        ("POST", "/ask"),
+        ("POST", "/ask/stream"),
+        ("GET", "/search"),
+        ("POST", "/v1/chat/completions"),
+    ):
+        assert is_rate_limited(method, path), path
+    for method, path in (
+        ("GET", "/"),
+        ("GET", "/app.js"),
+        ("GET", "/docs"),
+        ("GET", "/stats"),
+        ("GET", "/articles/x"),
+        ("GET", "/health"),
+        ("OPTIONS", "/ask"),
+        ("GET", "/asker"),
+    ):
+        assert not is_rate_limited(method, path), path
+
+
+def test_rotating_x_forwarded_for_from_an_untrusted_client_keeps_its_bucket(seed_index_copy, embedder):
+    app = make_app(seed_index_copy, embedder, rate_limit_per_minute=3, log_requests=True)
+    lines: list[str] = []
+
+    class Grab(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    h = Grab()
+    logging.getLogger("rag.access").addHandler(h)
+    try:
+        c = TestClient(app, client=("203.0.113.9", 5000))
+        codes = [
+            c.get("/search", params={"q": "truce"}, headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+            for i in range(5)
+        ]
+    finally:
+        logging.getLogger("rag.access").removeHandler(h)
+    assert codes == [200, 200, 200, 429, 429]
+    assert {json.loads(x)["client"] for x in lines} == {"203.0.113.9"}  # the fake address is not logged either
+    # the page and its files still load for the throttled client
+    for path in ("/", "/app.js", "/style.css", "/docs", "/stats", "/health"):
+        assert c.get(path).status_code == 200, path
+
+
+def test_x_forwarded_for_counts_only_from_a_configured_proxy(seed_index_copy, embedder):
+    app = make_app(seed_index_copy, embedder, rate_limit_per_minute=2, forwarded_allow_ips=["10.0.0.0/8"])
+    proxy = TestClient(app, client=("10.1.2.3", 5000))
+    alice, bob = {"X-Forwarded-For": "198.51.100.1"}, {"X-Forwarded-For": "198.51.100.2"}
+    assert [proxy.get("/search", params={"q": "a"}, headers=alice).status_code for _ in range(3)] == [200, 200, 429]
+    assert proxy.get("/search", params={"q": "a"}, headers=bob).status_code == 200  # its own bucket behind the proxy
+    # a client claiming to be behind a trusted proxy: the right-most untrusted address is the client
+    spoof = {"X-Forwarded-For": "198.51.100.77, 198.51.100.1"}
+    assert proxy.get("/search", params={"q": "a"}, headers=spoof).status_code == 429  # still alice's bucket
+    outsider = TestClient(app, client=("192.0.2.50", 5000))
+    assert [outsider.get("/search", params={"q": "a"}, headers=bob).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_forwarded_allow_ips_reads_a_comma_separated_env_var(monkeypatch):
+    from rag.settings import Settings
+
+    monkeypatch.setenv("RAG_FORWARDED_ALLOW_IPS", "10.0.0.1, 192.168.0.0/16")
+    assert Settings().forwarded_allow_ips == ["10.0.0.1", "192.168.0.0/16"]
+
+
+# --- /metrics access -------------------------------------------------------------------------------------------------
+def test_metrics_access_open_token_or_off(seed_index_copy, embedder):
+    from rag.settings import Settings
+
+    assert Settings().metrics_access == "token"  # the documented default
+    token = TestClient(make_app(seed_index_copy, embedder))
+    assert token.get("/metrics").status_code == 401
+    assert token.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert token.get("/metrics", headers=AUTH).status_code == 200
+    no_token = TestClient(make_app(seed_index_copy, embedder, api_token=None))
+    r = no_token.get("/metrics", headers=AUTH)
+    assert r.status_code == 403 and "RAG_API_TOKEN" in r.json()["error"]  # fail closed
+    opened = TestClient(make_app(seed_index_copy, embedder, metrics_access="open"))
+    assert opened.get("/metrics").status_code == 200
+    off = TestClient(make_app(seed_index_copy, embedder, metrics_access="off"))
+    assert off.get("/metrics", headers=AUTH).status_code == 404
+    assert "/metrics" not in off.get("/openapi.json").json()["paths"]
+
+
+# --- markup in ingested records ---------------------------------------------------------------------------------------
+def test_ingested_markup_is_cleaned_and_unsafe_urls_are_dropped_and_reported(client):
+    records = [
+        {
+            "id": "xss-1",
+            "title": "Ferry <script>alert(1)</script>strike ends",
+            "text": 'Ferry crews <img src=x onerror="alert(1)">returned to work on Monday. '
+            "<b>The union</b> said talks would go on.<script>document.cookie</script>",
+            "source": "Harbour <i>Gazette</i>",
+            "date": "2024-03-02",
+            "url": "javascript:alert(1)",
+        },
+        {"id": "ok-1", "title": "Ferry timetable", "text": "Ferries run hourly again.", "url": "https://example.org/f"},
+    ]
+    body = "\n".join(json.dumps(r) for r in records).encode()
+    r = client.post(
+        "/ingest",
+        params={"filename": "feed.jsonl"},
+        content=body,
+        headers={"Content-Type": "application/x-ndjson", **AUTH},
+    )
+    assert r.status_code == 200, r.text
+    rep = r.json()
+    assert rep["added"] == 2
+    assert rep["notes"] == [
+        {"where": "feed.jsonl:1", "reason": "url 'javascript:alert(1)' dropped: only http(s) URLs are kept"}
+    ]
+    a = client.get("/articles/xss-1").json()
+    assert a["title"] == "Ferry strike ends" and a["source"] == "Harbour Gazette" and a["url"] is None
+    assert a["body"] == "Ferry crews returned to work on Monday. The union said talks would go on."
+    assert client.get("/articles/ok-1").json()["url"] == "https://example.org/f"

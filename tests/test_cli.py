@@ -238,3 +238,79 @@ def test_ask_real_model_over_seed_index(seed_index):
     assert "48 hours" in d["answer"]
     human = rag("ask", "How long was the US-Russia truce extended?", "--index", seed_index)
     assert human.returncode == 0 and "[1]" in human.stdout
+
+
+def test_check_reports_leftovers_of_a_killed_ingest_and_repair_removes_them(tmp_path, jsonl):
+    import fcntl
+
+    index = tmp_path / "idx"
+    assert rag("ingest", jsonl, "--index", index, "--json", env=HASH).returncode == 0
+    dead = index / "versions" / ".tmp-0123abcd"  # what kill -9 during an ingest leaves
+    dead.mkdir()
+    (dead / "meta.sqlite").write_bytes(b"\0" * 1_500_000)
+    (index / ".CURRENT.deadbeef").write_text("v000009\n")
+
+    res = rag("check", "--index", index, env=HASH)
+    assert res.returncode == 0 and res.stdout.startswith("ok: "), res.stderr
+    assert "leftover versions/.tmp-0123abcd (1.5 MB): temp copy of an interrupted ingest" in res.stderr
+    assert "leftover .CURRENT.deadbeef" in res.stderr
+    assert "`rag check --repair` removes them" in res.stderr
+    assert dead.exists()  # reporting removes nothing
+
+    with open(index / ".lock", "a+") as lock:  # an ingest is running: its temp copy must not be touched
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        busy = rag("check", "--index", index, "--repair", env=HASH)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert "an ingest is running" in assert_one_line_error(busy)
+    assert dead.exists()
+
+    fixed = rag("check", "--index", index, "--repair", env=HASH)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "removed versions/.tmp-0123abcd (1.5 MB)" in fixed.stderr
+    assert not dead.exists() and not (index / ".CURRENT.deadbeef").exists()
+    clean = rag("check", "--index", index, env=HASH)
+    assert clean.returncode == 0 and clean.stderr == "", clean.stderr
+    assert json.loads(rag("stats", "--index", index, "--json", env=HASH).stdout)["articles"] == 5
+
+
+def test_field_names_its_column_by_field_or_by_the_readme_alias(tmp_path):
+    src = tmp_path / "feed.jsonl"
+    src.write_text(
+        json.dumps(
+            {"id": "s1", "headline": "Bridge reopens", "story": "The old bridge reopened on Friday after repairs."}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    plain = rag("ingest", src, "--index", tmp_path / "a", "--json", env=HASH)
+    assert plain.returncode != 0  # no body column detected: 'story' is not a common name
+    for spec in ("text=story", "body=story", "content=story"):
+        res = rag("ingest", src, "--index", tmp_path / spec.split("=")[0], "--json", "--field", spec, env=HASH)
+        assert res.returncode == 0, (spec, res.stderr)
+        assert json.loads(res.stdout)["added"] == 1
+    twice = rag("ingest", src, "--index", tmp_path / "b", "--field", "text=story", "--field", "body=other", env=HASH)
+    assert "given twice" in assert_one_line_error(twice, 2)
+
+
+def test_ask_names_no_outlet_when_a_report_has_none_and_ingest_reports_dropped_urls(tmp_path):
+    src = tmp_path / "feed.jsonl"
+    src.write_text(
+        json.dumps(
+            {
+                "id": "b1",
+                "title": "Bridge reopens",
+                "text": "The old bridge over the river reopened on Friday after two years of repairs.",
+                "date": "2024-05-03",
+                "url": "javascript:alert(1)",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    res = rag("ingest", src, "--index", tmp_path / "idx", "--no-progress", env=HASH)
+    assert res.returncode == 0, res.stderr
+    assert "note feed.jsonl:1: url 'javascript:alert(1)' dropped: only http(s) URLs are kept" in res.stderr
+    out = rag("ask", "When did the old bridge reopen?", "--index", tmp_path / "idx", env=HASH)
+    assert out.returncode == 0, out.stderr
+    cites = [line for line in out.stdout.splitlines() if line.startswith("[1]")]
+    assert cites and "unknown outlet" not in out.stdout and "Bridge reopens, 2024-05-03" in cites[0]

@@ -118,7 +118,7 @@ def test_a_user_can_go_from_records_to_an_answer(tmp_path):
     assert isinstance(answer, rag.Answer)
     assert all(isinstance(c, rag.Citation) for c in answer.citations)
     app = rag.create_app(service.settings, service)
-    assert any(getattr(r, "path", None) == "/ask" for r in app.routes)
+    assert "/ask" in app.openapi()["paths"]  # routers are included, so app.routes holds them nested
 
 
 def _fresh(code: str) -> subprocess.CompletedProcess:

@@ -102,7 +102,7 @@ def test_copy_gives_answer_and_numbered_references(open_page, live_server):
     page = open_page(live_server.url, permissions=["clipboard-read", "clipboard-write"])
     answer = ask(page, QUESTION)
     answer.locator(".copy-btn").click()
-    page.wait_for_function("document.querySelector('.copy-btn').textContent.includes('Copied')")
+    page.wait_for_function("() => document.querySelector('.copy-btn').textContent.includes('Copied')")
     text = page.evaluate("navigator.clipboard.readText()")
     n = len({b.inner_text() for b in answer.locator("button.cite").all()})  # a number may be cited twice
     assert n >= 1 and "Sources:" in text
@@ -147,11 +147,12 @@ def test_article_text_is_never_interpreted_as_html(open_page, seed_index_copy, e
         assert page.evaluate("typeof window.__xss") == "undefined"
         assert page.locator(".log script, .log img, #panel script, #panel img").count() == 0
         assert page.locator("#panel a[href^='javascript']").count() == 0
-        assert XSS_SCRIPT in page.locator("#panel-title").inner_text()
-        assert XSS_IMG in page.locator("#panel .panel-outlet").inner_text().replace("\n", "")
-        assert XSS_SCRIPT in page.locator("#panel-article").inner_text()
-        assert XSS_SCRIPT in answer.locator(".sources").inner_text()
-        assert XSS_IMG in answer.inner_text()  # the outlet, as text, wherever the answer names it
+        # markup is cleaned at ingest (rag/readers/cleaning.py): the text stays, the tags are gone
+        assert page.locator("#panel-title").inner_text() == "Zanzibar lighthouse keepers strike over unpaid wages"
+        assert page.locator("#panel .panel-outlet").inner_text().replace("\n", "") == "Harbour Gazette"
+        assert "<script" not in page.locator("#panel-article").inner_text()
+        assert "pinned the message to its notice board" in page.locator("#panel-article").inner_text()
+        assert "Harbour Gazette" in answer.inner_text()  # the outlet, as text, wherever the answer names it
         # The question box too: a question is text, never markup.
         ask(page, f"What did {XSS_IMG} mean for the Zanzibar lighthouse keepers?")
         assert page.locator(".log img").count() == 0
@@ -320,6 +321,6 @@ def test_page_works_under_a_strict_csp(open_page, live_server):
         " return window.__inline; }"
     )
     assert ran is None
-    page.wait_for_function("window.__csp.length >= 2")
+    page.wait_for_function("() => window.__csp.length >= 2")
     directives = {v["directive"].split("-elem")[0].split("-attr")[0] for v in page.evaluate("window.__csp")}
     assert directives == {"script-src", "style-src"}

@@ -50,7 +50,7 @@ def open_page(browser):
         if csp:
             page.route(url + "/", _with_csp)
         page.goto(url + "/")
-        page.wait_for_function("document.querySelectorAll('#outlets input').length > 0")
+        page.wait_for_function("() => document.querySelectorAll('#outlets input').length > 0")
         return page
 
     yield _open

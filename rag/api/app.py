@@ -1,220 +1,112 @@
 """The FastAPI application: ``create_app(settings)`` builds it with its dependencies injected.
 
-Routes: ``POST /ask`` (JSON, or Server-Sent Events with ``Accept: text/event-stream``),
-``POST /ask/stream``, ``GET /search``, ``GET /articles/{id}``, ``GET /health``, ``GET /stats``,
-and the chat page at ``/``. Every error is JSON with an ``error`` message, never a traceback.
+Routers (``rag/api/routes/``): ``POST /ask`` (JSON, or Server-Sent Events with
+``Accept: text/event-stream``), ``POST /ask/stream``, ``GET /search``, ``GET /articles/{id}``,
+``GET /health``, ``GET /stats``, ``GET /metrics``, ``POST /ingest`` and ``DELETE /articles/{id}``
+(bearer token); ``/docs`` and ``/redoc`` served offline; the chat page at ``/``.
+
+Middleware, outermost first: trusted-proxy addresses, access log + request id + metrics, security
+headers, CORS (only when ``cors_origins`` is set), then the guards (rate limit, auth, size, time).
+Every module here is imported unconditionally: if any part of the guards cannot load, the app does
+not start, rather than serving without them. Every error is JSON with an ``error`` message.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import re
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from ..models import Answer
-from ..pipeline import AskRequest, RagService
-from ..retrieval.hybrid import Filters
+from ..pipeline import RagService
+from ..resources import bundled_dir
 from ..settings import Settings
-from ..store import IndexStoreError
-from .schemas import ArticleOut, AskIn, AskOut, ErrorOut, SearchOut, StatsOut
+from .docs import docs_router
+from .errors import install_error_handlers
+from .headers import SecurityHeadersMiddleware
+from .observability import AccessLogMiddleware, Metrics, setup_access_log
+from .openapi_doc import document_guards
+from .routes import answers, articles, ingest
+from .routes import service as service_routes
+from .routes.answers import to_request
+from .security import GuardMiddleware, RateLimiter
+from .sse import sse_events
 
-log = logging.getLogger("rag.api")
+__all__ = ["create_app", "sse_events", "to_request"]
 
-_ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
-
-
-def to_request(body: AskIn) -> AskRequest:
-    f = body.filters
-    return AskRequest(
-        question=body.question,
-        top_k=body.top_k,
-        filters=Filters(f.date_from, f.date_to, f.sources) if f else Filters(),
-        as_of=body.as_of,
-        history=[t.model_dump() for t in body.history] if body.history else None,
-    )
-
-
-def _sse(event: str, data) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-_MARKER = re.compile(r"(\[\d+\])")
-
-
-def sse_events(answer: Answer) -> Iterator[str]:
-    """The same answer as /ask, as events.
-
-    ``sources`` (the passages) first; then per statement: ``answer`` text deltas (their concatenation
-    is exactly the ``answer`` field), a ``citation`` the first time each marker is reached, and
-    ``statement`` (the structured statement with its index); finally ``done`` with the abstained flag,
-    timings, the rewritten question and ``result``: the whole ``/ask`` object but its passages."""
-    out = answer.to_dict()
-    yield _sse("sources", {"passages": out["passages"]})
-    cites = {c["n"]: c for c in out["citations"]}
-    sent: set[int] = set()
-    for i, st in enumerate(answer.statements):
-        text = ("\n" if st.paragraph else " ") + st.rendered() if i else st.rendered()
-        for piece in _MARKER.split(text):
-            for word in re.findall(r"\S+\s*|\s+", piece):
-                yield _sse("answer", {"delta": word})
-            if _MARKER.fullmatch(piece) and (n := int(piece[1:-1])) in cites and n not in sent:
-                sent.add(n)
-                yield _sse("citation", cites[n])
-        yield _sse("statement", {"index": i, **st.to_dict()})
-    result = {k: v for k, v in out.items() if k != "passages"}
-    yield _sse(
-        "done",
-        {
-            "abstained": out["abstained"],
-            "timings_ms": out["timings_ms"],
-            "rewritten_question": out["rewritten_question"],
-            "result": result,
-        },
-    )
+TITLE = "rag-news"
 
 
 def create_app(settings: Settings | None = None, service: RagService | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
-        title="rag-news",
+        title=TITLE,
         version="0.1.0",
         description="Answers over dated news reports in which every sentence cites its source.",
+        docs_url=None,  # FastAPI's own pages load from a CDN and run an inline script: ours do neither
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
-
-    def svc() -> RagService:
-        if app.state.service is None:
-            try:
-                app.state.service = RagService(settings)
-            except IndexStoreError as e:
-                raise HTTPException(503, str(e)) from e
-        return app.state.service
-
-    # --- errors: always JSON, never a traceback --------------------------------------------------
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError):
-        errs = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()]
-        first = errs[0] if errs else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(x) for x in first["loc"] if x != "body")
-        return JSONResponse(
-            {"error": f"{where}: {first['msg']}" if where else first["msg"], "detail": errs}, status_code=422
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
-        return JSONResponse(
-            {"error": str(exc.detail)}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
-        log.exception("unhandled error on %s", request.url.path)
-        return JSONResponse({"error": "internal error"}, status_code=500)
-
-    # --- routes -------------------------------------------------------------------------------------
-    @app.get("/health", tags=["service"])
-    def health() -> dict:
-        s = svc()
-        return {"status": "ok", "index_version": s.snapshot.version}
-
-    @app.get("/stats", response_model=StatsOut, tags=["service"])
-    def stats() -> dict:
-        s = svc()
-        s.maybe_reload()
-        snap = s.snapshot
-        m = snap.manifest
-        extra = snap.store.sources_and_span()
-        return {
-            "articles": m.articles,
-            "chunks": m.chunks,
-            "model": m.embedding_model,
-            "dim": m.dim,
-            "faiss_factory": m.faiss_factory,
-            "version": snap.version,
-            **extra,
-        }
-
-    @app.post(
-        "/ask",
-        response_model=AskOut,
-        responses={
-            **_ERRORS,
-            200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when asked for"},
-        },
-        tags=["answers"],
-    )
-    def ask(body: AskIn, request: Request):
-        answer = svc().ask(to_request(body))
-        if "text/event-stream" in request.headers.get("accept", ""):
-            return StreamingResponse(
-                sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-            )
-        return answer.to_dict()
-
-    @app.post("/ask/stream", responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["answers"])
-    def ask_stream(body: AskIn):
-        answer = svc().ask(to_request(body))
-        return StreamingResponse(
-            sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-        )
-
-    @app.get("/search", response_model=SearchOut, responses=_ERRORS, tags=["answers"])
-    def search(
-        q: str = Query(..., min_length=1, max_length=2000),
-        top_k: int = Query(8, ge=1, le=50),
-        date_from: str | None = None,
-        date_to: str | None = None,
-        source: list[str] | None = Query(None),
-        as_of: str | None = None,
-    ):
-        from .schemas import FiltersIn, _check_date
-
-        try:
-            f = FiltersIn(date_from=date_from, date_to=date_to, sources=source)
-            as_of = _check_date(as_of)
-        except ValueError as e:
-            raise HTTPException(422, str(e).splitlines()[-1] if str(e) else "invalid filters") from None
-        if not q.strip():
-            raise HTTPException(422, "q is blank")
-        t = time.perf_counter()
-        res = svc().search(q, top_k, Filters(f.date_from, f.date_to, f.sources), as_of)
-        return {
-            "query": q,
-            "passages": [p.to_dict() for p in res.passages],
-            "timings_ms": {**res.timings_ms, "total": (time.perf_counter() - t) * 1000},
-        }
-
-    @app.get("/articles/{article_id}", response_model=ArticleOut, responses=_ERRORS, tags=["articles"])
-    def article(article_id: str):
-        s = svc()
-        s.maybe_reload()
-        a = s.snapshot.store.get_article(article_id)
-        if a is None:
-            raise HTTPException(404, f"no article with id {article_id!r}")
-        return a.to_dict()
-
-    extend_app(app, settings, svc)
-
-    web_dir = settings.web_dir or Path(__file__).resolve().parents[2] / "web"
-    if web_dir.is_dir():
-        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    app.state.metrics = Metrics(lambda: _index_counts(app))
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    install_error_handlers(app)
+    include_routers(app, settings)
+    document_guards(app, settings)
+    install_middleware(app, settings)
+    mount_page(app, settings)
     return app
 
 
-def extend_app(app: FastAPI, settings: Settings, svc) -> None:
-    """Hook for the write/ops routers (ingest, delete, metrics); see rag/api/ops.py when present."""
-    try:
-        from . import ops
-    except ImportError:
-        return
-    ops.install(app, settings, svc)
+def include_routers(app: FastAPI, settings: Settings) -> None:
+    routers = [answers.router, articles.router, service_routes.router, ingest.router]
+    if settings.metrics_access != "off":
+        routers.append(service_routes.metrics_router)
+    routers.append(docs_router(TITLE, app.openapi_url or "/openapi.json"))
+    for router in routers:
+        app.include_router(router)
+    # the routes as declared (no prefixes): the access log matches a refused request against them
+    app.state.route_table = [route for router in routers for route in router.routes]
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added innermost first: each ``add_middleware`` wraps everything added before it."""
+    metrics: Metrics = app.state.metrics
+    app.add_middleware(
+        GuardMiddleware, settings=settings, limiter=app.state.rate_limiter, on_rate_limited=metrics.rate_limited.inc
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.log_requests:
+        setup_access_log()
+    app.add_middleware(
+        AccessLogMiddleware, metrics=metrics, log=settings.log_requests, routes=lambda: app.state.route_table
+    )
+    # X-Forwarded-For/-Proto only from the configured proxies (uvicorn's --forwarded-allow-ips rules)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))
+
+
+def mount_page(app: FastAPI, settings: Settings) -> None:
+    web_dir: Path | None = settings.web_dir or bundled_dir("web", "index.html")
+    if web_dir is not None and web_dir.is_dir():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+
+
+def _index_counts(app: FastAPI) -> tuple[int, int, float] | None:
+    """(articles, chunks, version number) of the version being served, for the metrics gauges."""
+    svc = app.state.service
+    if svc is None:
+        return None
+    snap = svc.snapshot
+    num = snap.version[1:]
+    return snap.manifest.articles, snap.manifest.chunks, int(num) if num.isdigit() else float("nan")

@@ -61,7 +61,7 @@ def setup_access_log() -> None:
 class Metrics:
     """One registry per app (several apps in one process, e.g. tests, do not collide)."""
 
-    def __init__(self, index_counts: Callable[[], tuple[int, int, str] | None]):
+    def __init__(self, index_counts: Callable[[], tuple[int, int, float] | None]):
         self.registry = r = CollectorRegistry()
         self.requests = Counter(
             "rag_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"], registry=r

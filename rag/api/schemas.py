@@ -21,6 +21,11 @@ def _check_date(v: str | None) -> str | None:
         raise ValueError(f"{v!r} is not a date in YYYY-MM-DD form") from None
 
 
+def _check_order(date_from: str | None, date_to: str | None) -> None:
+    if date_from and date_to and date_from > date_to:
+        raise ValueError(f"date_from ({date_from}) is after date_to ({date_to}): the range is empty")
+
+
 class FiltersIn(_Strict):
     date_from: str | None = Field(None, description="Only reports dated on or after (YYYY-MM-DD).")
     date_to: str | None = Field(None, description="Only reports dated on or before (YYYY-MM-DD).")
@@ -30,8 +35,7 @@ class FiltersIn(_Strict):
 
     @model_validator(mode="after")
     def _order(self):
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
+        _check_order(self.date_from, self.date_to)
         return self
 
 
@@ -72,6 +76,31 @@ class AskIn(_Strict):
         if not v.strip():
             raise ValueError("question is blank")
         return v
+
+
+class SearchQuery(BaseModel):
+    """``GET /search`` query parameters (unknown parameters are ignored, as caches add some)."""
+
+    q: str = Field(..., min_length=1, max_length=2000, description="The search text.")
+    top_k: int = Field(8, ge=1, le=50)
+    date_from: str | None = Field(None, description="Only reports dated on or after (YYYY-MM-DD).")
+    date_to: str | None = Field(None, description="Only reports dated on or before (YYYY-MM-DD).")
+    source: list[str] | None = Field(None, max_length=50, description="Only these outlets (repeatable).")
+    as_of: str | None = Field(None, description="Search as if on this date (YYYY-MM-DD).")
+
+    _dates = field_validator("date_from", "date_to", "as_of")(_check_date)
+
+    @field_validator("q")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("q is blank")
+        return v
+
+    @model_validator(mode="after")
+    def _order(self):
+        _check_order(self.date_from, self.date_to)
+        return self
 
 
 class PassageOut(BaseModel):
@@ -185,3 +214,28 @@ class StatsOut(BaseModel):
 class ErrorOut(BaseModel):
     error: str
     detail: list | str | None = None
+
+
+class SkippedOut(BaseModel):
+    where: str
+    reason: str
+
+
+class IngestOut(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    deleted: int = 0
+    skipped: list[SkippedOut]
+    notes: list[SkippedOut] = Field(
+        [], description="What was changed in records that were kept, e.g. a non-http(s) url dropped."
+    )
+    chunks_embedded: int
+    chunks_reused: int = 0
+    version: str | None = None
+    ids: list[str] = []
+
+
+class DeletedOut(BaseModel):
+    deleted: str
+    version: str | None = None

@@ -7,8 +7,12 @@ JSON ``{"error": ...}`` like the app's own errors.
 * Writes (``POST /ingest``, ``DELETE /articles/{id}``) need ``Authorization: Bearer <RAG_API_TOKEN>``,
   compared in constant time; with no token configured they are off (403).
 * Reads are open unless ``read_token_required`` (then the same token is needed).
-* ``rate_limit_per_minute`` > 0: a token bucket per client IP (burst = one minute's quota); 429 with
-  ``Retry-After``. ``/metrics`` and ``/health`` are never limited.
+* ``rate_limit_per_minute`` > 0 (the default is 60): a token bucket per client address (burst = one
+  minute's quota) for the endpoints that search and answer (``/ask``, ``/ask/stream``, ``/search``,
+  ``/v1/*``); 429 with ``Retry-After``. The page, its static files, ``/docs``, ``/stats``,
+  ``/articles``, ``/health`` and ``/metrics`` are never limited, so a throttled client still gets
+  the page. The client address is the connection's peer; ``X-Forwarded-For`` counts only when the
+  peer is one of ``forwarded_allow_ips`` (``ProxyHeadersMiddleware``, applied before this one).
 * Bodies over the limit get 413: early from ``Content-Length``, or while streaming in.
 * ``request_timeout_s``: a request with no response by then gets 504 (the worker thread finishes
   in the background; its late response is dropped).
@@ -30,7 +34,9 @@ from fastapi import HTTPException
 from ..settings import Settings
 
 EXEMPT_FROM_LIMITS = frozenset({"/metrics", "/health"})
-READ_PREFIXES = ("/ask", "/search", "/articles", "/stats")
+READ_PREFIXES = ("/ask", "/search", "/articles", "/stats", "/v1")
+#: the endpoints that run a query (and so cost CPU): the only ones the rate limit counts
+RATE_LIMITED_PREFIXES = ("/ask", "/search", "/v1")
 UPLOAD_ENVELOPE_BYTES = 64 * 1024  # multipart boundaries and part headers on top of the files
 
 
@@ -40,8 +46,16 @@ def is_write(method: str, path: str) -> bool:
     )
 
 
+def _under(path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in prefixes)
+
+
 def is_read(path: str) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in READ_PREFIXES)
+    return _under(path, READ_PREFIXES)
+
+
+def is_rate_limited(method: str, path: str) -> bool:
+    return method != "OPTIONS" and _under(path, RATE_LIMITED_PREFIXES)
 
 
 # --- auth ------------------------------------------------------------------------------------------
@@ -138,7 +152,16 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
+@dataclass
+class Refusal:
+    status: int
+    body: dict
+    headers: dict[str, str] | None = None
+
+
 class GuardMiddleware:
+    """Rate limit, then auth, then body size (all before the body is read), then the time limit."""
+
     def __init__(
         self,
         app,
@@ -154,52 +177,54 @@ class GuardMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        s = self.settings
         method, path = scope["method"], scope["path"]
-        exempt = path in EXEMPT_FROM_LIMITS
-
-        # 1. rate limit, per client address
-        if s.rate_limit_per_minute > 0 and not exempt and method != "OPTIONS":
-            client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.limiter.hit(client)
-            if wait > 0:
-                if self.on_rate_limited:
-                    self.on_rate_limited()
-                retry = max(1, math.ceil(wait))
-                return await send_json(
-                    send,
-                    429,
-                    {
-                        "error": f"rate limit exceeded: {s.rate_limit_per_minute} "
-                        f"requests per minute per client; retry in {retry} s"
-                    },
-                    {"Retry-After": str(retry)},
-                )
-
-        # 2. auth, before any body is read
         write = is_write(method, path)
-        if write or (s.read_token_required and is_read(path) and method != "OPTIONS"):
-            failure = check_bearer(s.api_token, _header(scope, b"authorization"), "writes" if write else "reads")
-            if failure is not None:
-                return await send_json(send, failure.status, {"error": failure.message}, failure.headers)
-
-        # 3. body size
-        limit = s.max_upload_bytes + UPLOAD_ENVELOPE_BYTES if write else s.max_body_bytes
-        length = _header(scope, b"content-length")
-        if length is not None:
-            if not length.strip().isdigit():
-                return await send_json(send, 400, {"error": "invalid Content-Length"})
-            if int(length) > limit:
-                return await send_json(
-                    send, 413, {"error": f"request body too large: {int(length)} bytes (limit {limit})"}
-                )
-        receive = _limited_receive(receive, limit)
-
-        # 4. time limit
-        timeout = None if exempt else (s.ingest_timeout_s if write else s.request_timeout_s)
+        refusal = self.rate_limit(scope) or self.auth(scope, write) or self.body_size(scope, write)
+        if refusal is not None:
+            return await send_json(send, refusal.status, refusal.body, refusal.headers)
+        receive = _limited_receive(receive, self.body_limit(write))
+        s = self.settings
+        timeout = None if path in EXEMPT_FROM_LIMITS else (s.ingest_timeout_s if write else s.request_timeout_s)
         if not timeout or timeout <= 0:
             return await self.app(scope, receive, send)
         await _with_deadline(self.app, scope, receive, send, timeout)
+
+    def rate_limit(self, scope) -> Refusal | None:
+        per_minute = self.settings.rate_limit_per_minute
+        if per_minute <= 0 or not is_rate_limited(scope["method"], scope["path"]):
+            return None
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.limiter.hit(client)
+        if wait <= 0:
+            return None
+        if self.on_rate_limited:
+            self.on_rate_limited()
+        retry = max(1, math.ceil(wait))
+        message = f"rate limit exceeded: {per_minute} questions or searches per minute per client; retry in {retry} s"
+        return Refusal(429, {"error": message}, {"Retry-After": str(retry)})
+
+    def auth(self, scope, write: bool) -> Refusal | None:
+        s = self.settings
+        if not (write or (s.read_token_required and is_read(scope["path"]) and scope["method"] != "OPTIONS")):
+            return None
+        failure = check_bearer(s.api_token, _header(scope, b"authorization"), "writes" if write else "reads")
+        return None if failure is None else Refusal(failure.status, {"error": failure.message}, failure.headers)
+
+    def body_limit(self, write: bool) -> int:
+        s = self.settings
+        return s.max_upload_bytes + UPLOAD_ENVELOPE_BYTES if write else s.max_body_bytes
+
+    def body_size(self, scope, write: bool) -> Refusal | None:
+        """Refused early from ``Content-Length``; a body without one is counted as it arrives."""
+        length = _header(scope, b"content-length")
+        if length is None:
+            return None
+        if not length.strip().isdigit():
+            return Refusal(400, {"error": "invalid Content-Length header"})
+        limit = self.body_limit(write)
+        if int(length) > limit:
+            return Refusal(413, {"error": f"request body too large: {int(length)} bytes (limit {limit})"})
+        return None
 
 
 def _limited_receive(receive, limit: int):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.models import Article, SkippedRecord
-from rag.readers.cleaning import clean_line
+from rag.readers.cleaning import clean_line, safe_url
 
 __all__ = ["FORMATS", "ReadResult", "detect_format", "read_path"]
 
@@ -34,6 +34,16 @@ _EXTENSIONS = {
 class ReadResult:
     articles: list[Article] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)  # one-line reason each
+    notes: list[SkippedRecord] = field(default_factory=list)  # what was changed in a record that was kept
+
+
+def _drop_unsafe_url(a: Article, where: str) -> SkippedRecord | None:
+    """Only http(s) URLs are kept (a ``javascript:`` link must never reach a page); say so when not."""
+    if a.url is None or safe_url(a.url) is not None:
+        return None
+    shown = a.url if len(a.url) <= 60 else a.url[:57] + "..."
+    a.url = None
+    return SkippedRecord(where, f"url {shown!r} dropped: only http(s) URLs are kept")
 
 
 def detect_format(path: Path, text: str | None = None) -> str | None:
@@ -151,6 +161,7 @@ def read_path(
         result.skipped.extend(skipped)
         for where, a in arts:
             a.id = id_prefix + a.id
+            note = _drop_unsafe_url(a, where)
             key = _content_key(a)
             if key in seen_content:
                 result.skipped.append(SkippedRecord(where, f"exact duplicate of {seen_content[key]}"))
@@ -160,4 +171,6 @@ def read_path(
                 seen_ids.add(a.id)
                 seen_content[key] = a.id
                 result.articles.append(a)
+                if note is not None:
+                    result.notes.append(note)
     return result

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 # Line breaks in every spelling become "\n" before anything else looks at the text.
 _NEWLINES = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
@@ -49,28 +51,87 @@ def fix_artifacts(text: str) -> str:
     return _ARTIFACT.sub(lambda m: _artifact_replacement(m.string, m.start(), m.end()), text)
 
 
-# Inline formatting markup left in scraped text (RealTime QA passages carry `<a href=…>` in two
-# of three records). Only these presentational tags are removed: anything else, `<script>`
-# included, is kept as the literal text it is (and always rendered as text).
-_INLINE_TAG = re.compile(r"</?(?:a|u|em|strong|b|i|span|sup|sub|small|mark|abbr|font)(?:\s[^<>]{0,2000})?/?>", re.I)
-_BREAK_TAG = re.compile(r"</?(?:p|br|div)(?:\s[^<>]{0,2000})?/?>", re.I)
+# Markup in text fields (RealTime QA passages carry `<a href=…>` in two of three records; a feed may
+# carry `<script>` or `<img onerror=…>`) is removed with a real HTML parser: tags go, their text stays,
+# and the content of elements that hold code or embeds (script, style, iframe …) goes with them.
+# Block-level tags become a space so words on either side do not run together.
+_TAGLIKE = re.compile(r"<[A-Za-z!/?]")
+_AUTOLINK = re.compile(r"<(https?://[^\s<>\"']+)>", re.I)  # Markdown's <https://…>: keep the address
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
+_CODE_ELEMENTS = frozenset(
+    "script style template iframe frame frameset object applet noscript noembed noframes svg math".split()
+)
+_BLOCK_ELEMENTS = frozenset(
+    """p br div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr td th table thead tbody tfoot caption section
+    article aside header footer nav main blockquote pre hr figure figcaption address details summary
+    form fieldset legend option select textarea""".split()
+)
+
+
+class _TextOnly(HTMLParser):
+    """Collects the text of a fragment: data outside code elements, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.inside_code = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _CODE_ELEMENTS:
+            self.inside_code += 1
+        elif tag in _BLOCK_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if tag in _BLOCK_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _CODE_ELEMENTS:
+            self.inside_code = max(0, self.inside_code - 1)
+        elif tag in _BLOCK_ELEMENTS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.inside_code:
+            self.parts.append(data)
+
+
+def _text_of_markup(text: str) -> str:
+    parser = _TextOnly()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def strip_inline_markup(text: str) -> str:
-    """Drop inline HTML formatting tags and decode entities, when the text has them.
+    """The text of any HTML markup in ``text`` (tags removed, code elements dropped whole, entities
+    decoded); text without markup is returned as it is.
 
-    Repeated to a fixed point (double-escaped `&amp;lt;a&amp;gt;` unfolds in steps), so cleaning is
-    idempotent."""
-    for _ in range(5):
+    Repeated to a fixed point (double-escaped `&amp;lt;script&amp;gt;` unfolds in steps, and what it
+    unfolds to is markup too), so cleaning is idempotent."""
+    for _ in range(8):
         before = text
-        if "<" in text:
-            text = _BREAK_TAG.sub(" ", _INLINE_TAG.sub("", text))
-        if "&" in text and _ENTITY.search(text):
+        if "<" in text and _TAGLIKE.search(text):
+            text = _text_of_markup(_AUTOLINK.sub(r"\1", text))
+        elif "&" in text and _ENTITY.search(text):
             text = html.unescape(text)
         if text == before:
             break
     return text
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL, else None (``javascript:``, ``data:``, relative …)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        return None
+    return url
 
 
 def clean_text(s: str) -> str:

@@ -30,13 +30,25 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: a field may also be named by any of its common column names (``text`` for ``body``, as the README lists)
+FIELD_ALIASES = {alias: name for name, aliases in FIELD_NAMES.items() for alias in aliases} | {
+    name: name for name in FIELD_NAMES
+}
+
+
 def check_fields(fields: dict[str, str] | None) -> dict[str, str]:
-    """Validate a ``fields`` override (a caller error, so this one does raise)."""
+    """Validate a ``fields`` override (a caller error, so this one does raise); keys may be aliases."""
     fields = dict(fields or {})
-    unknown = set(fields) - set(FIELD_NAMES)
+    unknown = sorted(k for k in fields if k.strip().lower() not in FIELD_ALIASES)
     if unknown:
-        raise ValueError(f"unknown field(s) {sorted(unknown)}; expected some of {list(FIELD_NAMES)}")
-    return fields
+        raise ValueError(f"unknown field(s) {unknown}; expected some of {list(FIELD_NAMES)} (or e.g. text for body)")
+    out: dict[str, str] = {}
+    for k, v in fields.items():
+        name = FIELD_ALIASES[k.strip().lower()]
+        if name in out and out[name] != v:
+            raise ValueError(f"field {name!r} is given twice: {out[name]!r} and {v!r}")
+        out[name] = v
+    return out
 
 
 def detect_fields(columns: Iterable[str], fields: dict[str, str] | None = None) -> dict[str, str]:

@@ -112,7 +112,8 @@ class SqliteStore:
 
     def vectors_by_emb_hash(self, hashes: Iterable[str], table: str = "chunks") -> dict[str, np.ndarray]:
         """Stored vectors by content hash, so unchanged texts are never embedded twice."""
-        assert table in ("chunks", "sentences")
+        if table not in ("chunks", "sentences"):  # interpolated into SQL: never anything else (kept under -O)
+            raise ValueError(f"unknown vector table {table!r}; expected 'chunks' or 'sentences'")
         dtype = np.float32 if table == "chunks" else np.float16
         out: dict[str, np.ndarray] = {}
         hs = list(set(hashes))

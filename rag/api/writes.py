@@ -1,0 +1,97 @@
+"""Ingest and delete on behalf of the API: the service's embedder, its index, then a reload.
+
+Shared by ``POST /ingest`` and ``DELETE /articles/{id}``. Errors become HTTP answers here: a
+model mismatch is 409, an index or embedder failure 503; every outcome is counted in the metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+
+from fastapi import HTTPException
+from fastapi.responses import JSONResponse
+
+from ..embedding import EmbedderError
+from ..ingest import IngestReport, ingest
+from ..models import Article, SkippedRecord
+from ..pipeline import RagService
+from ..store import IndexMismatch, IndexStoreError
+from .observability import Metrics
+
+log = logging.getLogger("rag.api.writes")
+
+
+class SharedEmbedder:
+    """The service's embedder, used by an ingest between queries: every call takes the service's
+    query lock (torch and the tokenizer are shared), so queries wait at most one batch."""
+
+    def __init__(self, inner, lock):
+        self._inner, self._lock = inner, lock
+        self.model_id, self.dim = inner.model_id, inner.dim
+        if hasattr(inner, "count_tokens"):
+            self.count_tokens = self._count_tokens
+
+    def embed(self, texts):
+        with self._lock:
+            return self._inner.embed(texts)
+
+    def _count_tokens(self, texts):
+        with self._lock:
+            return self._inner.count_tokens(texts)
+
+
+def ingest_into_service(
+    service: RagService,
+    articles: Sequence[Article],
+    skipped: Iterable[SkippedRecord] = (),
+    delete_ids: Iterable[str] = (),
+) -> IngestReport:
+    """Ingest into the service's index with its embedder, then swap the new version in."""
+    st = service.settings
+    report = ingest(
+        articles,
+        st.index,
+        SharedEmbedder(service.embedder, service.lock),
+        faiss_factory=st.faiss_factory,
+        chunk_tokens=st.chunk_tokens,
+        overlap=st.chunk_overlap_sentences,
+        batch_size=st.embed_batch_size,
+        keep_versions=st.keep_versions,
+        skipped=list(skipped),
+        delete_ids=delete_ids,
+    )
+    try:
+        service.reload()  # the next query sees the new version
+    except Exception as e:  # committed anyway: the service retries on its next request
+        log.warning("reload after ingest failed: %s", e)
+    return report
+
+
+def timed_write(metrics: Metrics, kind: str, fn, *args, **kwargs) -> tuple[IngestReport, float]:
+    """Run an ingest or delete; index errors become 409/503 and every failure is counted."""
+    t0 = time.perf_counter()
+    try:
+        report = fn(*args, **kwargs)
+    except IndexMismatch as e:
+        metrics.record_ingest(kind, "error")
+        raise HTTPException(409, str(e)) from None
+    except (IndexStoreError, EmbedderError) as e:
+        metrics.record_ingest(kind, "error")
+        raise HTTPException(503, str(e)) from None
+    except Exception:
+        metrics.record_ingest(kind, "error")
+        raise
+    return report, time.perf_counter() - t0
+
+
+def nothing_ingested(skipped: Iterable, report: dict | None = None) -> JSONResponse:
+    """422 listing why each record was left out."""
+    items = [s.to_dict() if hasattr(s, "to_dict") else s for s in skipped]
+    reasons = "; ".join(f"{s['where']}: {s['reason']}" for s in items[:3])
+    body = {"error": "nothing could be ingested" + (f" ({reasons})" if reasons else ""), "detail": items}
+    if report:
+        body.update({k: v for k, v in report.items() if k not in body})
+    body["skipped"] = items
+    return JSONResponse(body, status_code=422)
