@@ -149,7 +149,7 @@ def test_real_server_limits_by_peer_not_by_x_forwarded_for(seed_index):
         assert codes == [200, 200, 200, 429, 429]
         r = httpx.post(f"{server.url}/ask", json={"question": "What happened in Darayya?"}, timeout=30)
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
-        for path in ("/", "/app.js", "/style.css", "/docs", "/stats"):
+        for path in ("/", "/js/main.js", "/style.css", "/docs", "/stats"):
             assert httpx.get(f"{server.url}{path}", timeout=30).status_code == 200, path
         logged = [json.loads(x) for x in server.output().splitlines() if x.startswith("{")]
         assert {x["client"] for x in logged if "client" in x} == {"127.0.0.1"}  # the fake addresses are not logged

@@ -561,7 +561,7 @@ def test_rate_limit_is_on_by_default_for_query_routes_only():
         assert is_rate_limited(method, path), path
     for method, path in (
         ("GET", "/"),
-        ("GET", "/app.js"),
+        ("GET", "/js/main.js"),
         ("GET", "/docs"),
         ("GET", "/stats"),
         ("GET", "/articles/x"),
@@ -593,7 +593,7 @@ def test_rotating_x_forwarded_for_from_an_untrusted_client_keeps_its_bucket(seed
     assert codes == [200, 200, 200, 429, 429]
     assert {json.loads(x)["client"] for x in lines} == {"203.0.113.9"}  # the fake address is not logged either
     # the page and its files still load for the throttled client
-    for path in ("/", "/app.js", "/style.css", "/docs", "/stats", "/health"):
+    for path in ("/", "/js/main.js", "/style.css", "/docs", "/stats", "/health"):
         assert c.get(path).status_code == 200, path
 
 

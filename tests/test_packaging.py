@@ -94,8 +94,8 @@ def test_rag_serve_from_another_folder_builds_the_bundled_corpus_and_serves_the_
             pytest.fail("rag serve did not start: " + log.read_text())
         assert (tmp_path / "index" / "default" / "CURRENT").exists()  # built here, from the bundled corpus
         page = httpx.get(f"{url}/", timeout=10)
-        assert page.status_code == 200 and "<title>" in page.text and "app.js" in page.text
-        assert httpx.get(f"{url}/app.js", timeout=10).status_code == 200
+        assert page.status_code == 200 and "<title>" in page.text and "js/main.js" in page.text
+        assert httpx.get(f"{url}/js/main.js", timeout=10).status_code == 200
         assert httpx.get(f"{url}/docs/assets/swagger-ui-bundle.js", timeout=10).status_code == 200
         assert httpx.get(f"{url}/stats", timeout=10).json()["articles"] == 8
         body = httpx.post(f"{url}/ask", json={"question": "How many rebels left Darayya?"}, timeout=60).json()
