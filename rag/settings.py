@@ -47,9 +47,9 @@ class Settings(BaseSettings):
     )
     llm_max_tokens: int = Field(400, ge=16, description="Most tokens the LLM may write per answer.")
     llm_passage_tokens: int = Field(1800, ge=100, description="Token budget for the numbered passages in the prompt.")
-    # Verification of generated sentences: thresholds measured on RealTime QA tune (docs/llm.md).
-    llm_min_support: float = Field(0.5, description="A generated sentence needs at least this support to be shown.")
-    llm_lexical_weight: float = Field(0.5, description="Weight of word overlap (vs embedding similarity) in support.")
+    # Verification of generated sentences: fitted on RealTime QA's tune part by eval/verify_support.py (docs/llm.md).
+    llm_min_support: float = Field(0.56, description="A generated sentence needs at least this support to be shown.")
+    llm_lexical_weight: float = Field(0.1, description="Weight of word overlap (vs embedding similarity) in support.")
 
     # --- service --------------------------------------------------------------------
     host: str = "127.0.0.1"

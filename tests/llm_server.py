@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 Content = str | Callable[[list[dict]], str]
 
 
@@ -146,3 +148,10 @@ class ScriptedLLM:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def live_server_with(index: Path, llm: ScriptedLLM, timeout_s: float = 2.0, **env: str):
+    """`rag serve` (a real uvicorn subprocess, tests/conftest.py) pointed at the scripted LLM."""
+    from conftest import LiveServer
+
+    return LiveServer(index, env={"RAG_LLM_BASE_URL": llm.url, "RAG_LLM_TIMEOUT_S": str(timeout_s), **env})

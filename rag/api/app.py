@@ -7,6 +7,7 @@ and the chat page at ``/``. Every error is JSON with an ``error`` message, never
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -25,6 +26,8 @@ from ..pipeline import AskRequest, RagService
 from ..retrieval.hybrid import Filters
 from ..settings import Settings
 from ..store import IndexStoreError
+from . import openai_compat
+from .generative_sse import sse_generative
 from .schemas import ArticleOut, AskIn, AskOut, ErrorOut, SearchOut, StatsOut
 
 log = logging.getLogger("rag.api")
@@ -40,7 +43,20 @@ def to_request(body: AskIn) -> AskRequest:
         filters=Filters(f.date_from, f.date_to, f.sources) if f else Filters(),
         as_of=body.as_of,
         history=[t.model_dump() for t in body.history] if body.history else None,
+        generate=body.generate,
     )
+
+
+def event_stream(s: RagService, req: AskRequest) -> StreamingResponse:
+    """SSE for /ask: a generated answer streams its verified sentences as they come; retrieval runs
+    before the response starts, so its errors are still HTTP errors."""
+    if s.generates(req):
+        events = s.ask_stream(req)
+        first = next(events)
+        body = sse_generative(itertools.chain([first], events))
+    else:
+        body = sse_events(s.ask(req))
+    return StreamingResponse(body, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 def _sse(event: str, data) -> str:
@@ -125,7 +141,11 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
     @app.get("/health", tags=["service"])
     def health() -> dict:
         s = svc()
-        return {"status": "ok", "index_version": s.snapshot.version}
+        llm: dict = {"configured": s.generator is not None}
+        if s.generator is not None:  # the user's LLM: reachable or not, never a failed health check
+            problem = s.generator.probe()
+            llm.update(model=s.generator.model, reachable=problem is None, error=problem)
+        return {"status": "ok", "index_version": s.snapshot.version, "llm": llm}
 
     @app.get("/stats", response_model=StatsOut, tags=["service"])
     def stats() -> dict:
@@ -154,19 +174,13 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
         tags=["answers"],
     )
     def ask(body: AskIn, request: Request):
-        answer = svc().ask(to_request(body))
         if "text/event-stream" in request.headers.get("accept", ""):
-            return StreamingResponse(
-                sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-            )
-        return answer.to_dict()
+            return event_stream(svc(), to_request(body))
+        return svc().ask(to_request(body)).to_dict()
 
     @app.post("/ask/stream", responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["answers"])
     def ask_stream(body: AskIn):
-        answer = svc().ask(to_request(body))
-        return StreamingResponse(
-            sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-        )
+        return event_stream(svc(), to_request(body))
 
     @app.get("/search", response_model=SearchOut, responses=_ERRORS, tags=["answers"])
     def search(
@@ -203,6 +217,7 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
             raise HTTPException(404, f"no article with id {article_id!r}")
         return a.to_dict()
 
+    app.include_router(openai_compat.make_router(svc))
     extend_app(app, settings, svc)
 
     web_dir = settings.web_dir or Path(__file__).resolve().parents[2] / "web"

@@ -30,7 +30,7 @@ from fastapi import HTTPException
 from ..settings import Settings
 
 EXEMPT_FROM_LIMITS = frozenset({"/metrics", "/health"})
-READ_PREFIXES = ("/ask", "/search", "/articles", "/stats")
+READ_PREFIXES = ("/ask", "/search", "/articles", "/stats", "/v1")  # /v1: the OpenAI-compatible API
 UPLOAD_ENVELOPE_BYTES = 64 * 1024  # multipart boundaries and part headers on top of the files
 
 

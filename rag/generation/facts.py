@@ -55,6 +55,13 @@ _FRACTION = re.compile(r"\b(?:an?\s+)?(half|quarter)\s+(?:of\s+)?an?\s+(million|
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ACRONYM_DOTS = re.compile(r"\b(?:[A-Z]\.){2,}")
 _SENTENCE_START = re.compile(r"(?:^|[“\"‘(]\s*|[.!?]\s+)$")  # a sentence's or a quote's first word
+# The few names English writes several ways; a name matches if any of its group occurs.
+_ALIASES = [
+    {"us", "usa", "america", "american", "united states"},
+    {"uk", "britain", "british", "united kingdom"},
+    {"un", "united nations"},
+    {"eu", "european union"},
+]
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # Words that open English sentences without naming anything; any other capitalised first word is
 # checked like a name ("Iran is helping…" must not slip through for standing first).
@@ -103,8 +110,8 @@ def number_mentions(text: str) -> list[tuple[str, frozenset[str]]]:
             value *= _SCALES[m.group("s").lower()]
         out.append((m.group(0), frozenset({_fmt(value)})))
     for m in _FRACTION.finditer(text):
-        value = (0.5 if m.group(1).lower() == "half" else 0.25) * _SCALES[m.group(2).lower()]
-        out.append((m.group(0), frozenset({_fmt(value)})))
+        part = (0.5 if m.group(1).lower() == "half" else 0.25) * _SCALES[m.group(2).lower()]
+        out.append((m.group(0), frozenset({_fmt(part)})))
     return out
 
 
@@ -123,7 +130,7 @@ def name_mentions(text: str) -> list[str]:
     out: list[str] = []
     for m in _WORD.finditer(text):
         w = m.group(0)
-        low = w.lower()
+        low = w.lower().replace("’", "'")
         if low in _MONTHS and w[0].isupper():
             out.append(f"month:{_MONTHS[low]}")
             continue
@@ -142,6 +149,7 @@ class Evidence:
     numbers: set[str]
     words: set[str]  # normalised word forms (stems) of everything cited
     months: set[int]
+    text: str = ""  # lower-cased, for names of several words ("united states")
 
     @classmethod
     def of(cls, texts: list[str]) -> Evidence:
@@ -149,7 +157,7 @@ class Evidence:
         plain = _ACRONYM_DOTS.sub(lambda m: m.group(0).replace(".", ""), joined)
         words = {_norm(w) for w in _WORD.findall(plain)}
         months = {_MONTHS[w.lower()] for w in _WORD.findall(plain) if w.lower() in _MONTHS}
-        return cls(number_forms(joined), words, months)
+        return cls(number_forms(joined), words, months, " ".join(plain.lower().split()))
 
     def has_number(self, forms: frozenset[str]) -> bool:
         return bool(forms & self.numbers)
@@ -160,6 +168,9 @@ class Evidence:
         n = _norm(name)
         if n in self.words:
             return True
+        for group in _ALIASES:
+            if n in group or name.lower() in group:
+                return any(a in self.words if " " not in a else a in self.text for a in group)
         # a demonym or inflection of a name the passage holds: Syria/Syrian, Russia/Russian, Iraq/Iraqi
         return len(n) >= 4 and any(
             len(w) >= 4 and abs(len(w) - len(n)) <= 3 and (w.startswith(n) or n.startswith(w)) for w in self.words

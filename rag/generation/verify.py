@@ -59,8 +59,8 @@ class LockedEmbedder:
 
 @dataclass(slots=True)
 class VerifyConfig:
-    min_support: float = 0.5
-    lexical_weight: float = 0.5
+    min_support: float = 0.56  # both fitted on RealTime QA tune: eval/verify_support.py, docs/llm.md
+    lexical_weight: float = 0.1
 
 
 @dataclass(slots=True)
