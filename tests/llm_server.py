@@ -150,8 +150,32 @@ class ScriptedLLM:
         self.close()
 
 
-def live_server_with(index: Path, llm: ScriptedLLM, timeout_s: float = 2.0, **env: str):
-    """`rag serve` (a real uvicorn subprocess, tests/conftest.py) pointed at the scripted LLM."""
-    from conftest import LiveServer
+class AppServer:
+    """Our app under a real uvicorn on 127.0.0.1, in a thread of the test process: real HTTP like `rag
+    serve`, but it shares the already loaded embedder, so it starts in a moment even on a busy machine
+    (a `rag serve` subprocess must import torch and load the model first)."""
 
-    return LiveServer(index, env={"RAG_LLM_BASE_URL": llm.url, "RAG_LLM_TIMEOUT_S": str(timeout_s), **env})
+    def __init__(self, index: Path, embedder, **settings):
+        import uvicorn
+
+        from rag.api.app import create_app
+        from rag.pipeline import RagService
+        from rag.settings import Settings
+
+        s = Settings(index=index, log_requests=False, **settings)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(s, RagService(s, embedder=embedder)), host="127.0.0.1", port=self.port)
+        config.log_level = "warning"
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 60
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)

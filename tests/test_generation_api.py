@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from llm_server import Reply, ScriptedLLM, free_port, live_server_with, passage_number
+from llm_server import AppServer, Reply, ScriptedLLM, free_port, passage_number
 
 pytestmark = pytest.mark.slow
 
@@ -43,14 +43,22 @@ def events_of(text: str) -> list[tuple[str, dict]]:
 
 
 @pytest.fixture(scope="module")
+def plain_server(seed_index, embedder):
+    """The same app without an LLM (extractive), on its own real server."""
+    s = AppServer(seed_index, embedder)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
 def llm():
     with ScriptedLLM() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def server(seed_index, llm):
-    s = live_server_with(seed_index, llm, timeout_s=2.0)
+def server(seed_index, embedder, llm):
+    s = AppServer(seed_index, embedder, llm_base_url=llm.url, llm_timeout_s=2.0)
     yield s
     s.stop()
 
@@ -71,7 +79,7 @@ def test_json_answer_holds_only_the_supported_sentences(server, llm):
     body = r.json()
     assert body["answer_mode"] == "generative" and body["answer"] == f"{TRUE[0]} [1] {TRUE[1]} [1]"
     assert [s["kind"] for s in body["statements"]] == ["generated", "generated"]
-    assert len(body["removed"]) == 5 and all(r["reason"] for r in body["removed"])
+    assert len(body["removed"]) == 4 and all(r["reason"] for r in body["removed"])
     assert not any(x in body["answer"] for x in [*INVENTED, "250,000"])
     check_citations(server.url, body)
 
@@ -91,15 +99,15 @@ def test_sse_never_sends_a_removed_sentence(server, llm, how):
     assert not any(x in shown for x in [*INVENTED, "250,000"])  # the removed ones are only listed in done
     result = events[-1][1]["result"]
     assert "".join(d["delta"] for e, d in events if e == "answer") == result["answer"] == f"{TRUE[0]} [1] {TRUE[1]} [1]"
-    assert [d["n"] for e, d in events if e == "citation"] == [1] and len(result["removed"]) == 5
+    assert [d["n"] for e, d in events if e == "citation"] == [1] and len(result["removed"]) == 4
     assert [d["text"] for e, d in events if e == "statement"] == TRUE
 
 
-def test_generate_false_is_the_extractive_answer(server, llm, live_server):
+def test_generate_false_is_the_extractive_answer(server, llm, plain_server):
     llm.reply = Reply(mixed)
     before = len(llm.requests)
     body = httpx.post(f"{server.url}/ask", json={"question": Q, "generate": False}, timeout=60).json()
-    plain = httpx.post(f"{live_server.url}/ask", json={"question": Q}, timeout=60).json()
+    plain = httpx.post(f"{plain_server.url}/ask", json={"question": Q}, timeout=60).json()
     assert body["answer_mode"] == "extractive" and body["answer"] == plain["answer"] and body["note"] is None
     assert len(llm.requests) == before
     with httpx.stream("POST", f"{server.url}/ask/stream", json={"question": Q, "generate": False}, timeout=60) as r:
@@ -107,7 +115,7 @@ def test_generate_false_is_the_extractive_answer(server, llm, live_server):
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_a_hanging_model_costs_the_timeout_then_the_extractive_answer(server, llm, live_server, stream):
+def test_a_hanging_model_costs_the_timeout_then_the_extractive_answer(server, llm, plain_server, stream):
     llm.reply = Reply("never", delay_s=30)
     t = time.monotonic()
     if stream:
@@ -119,7 +127,7 @@ def test_a_hanging_model_costs_the_timeout_then_the_extractive_answer(server, ll
     elapsed = time.monotonic() - t
     assert r.status_code == 200 and body["answer_mode"] == "extractive"
     assert body["note"] == "The generated answer was not used: the language model did not answer within 2 s."
-    assert body["answer"] == httpx.post(f"{live_server.url}/ask", json={"question": Q}, timeout=60).json()["answer"]
+    assert body["answer"] == httpx.post(f"{plain_server.url}/ask", json={"question": Q}, timeout=60).json()["answer"]
     assert body["timings_ms"]["generate"] < 2500 and elapsed < 15  # not the 30 s the model would take
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from llm_server import Reply, ScriptedLLM, live_server_with, passage_number
+from llm_server import AppServer, Reply, ScriptedLLM, passage_number
 
 openai = pytest.importorskip("openai")
 
@@ -23,14 +23,22 @@ def mixed(m) -> str:
 
 
 @pytest.fixture(scope="module")
+def plain_server(seed_index, embedder):
+    """The same app without an LLM (extractive), on its own real server."""
+    s = AppServer(seed_index, embedder)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
 def llm():
     with ScriptedLLM() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def gen_server(seed_index, llm):
-    s = live_server_with(seed_index, llm, timeout_s=2.0)
+def gen_server(seed_index, embedder, llm):
+    s = AppServer(seed_index, embedder, llm_base_url=llm.url, llm_timeout_s=2.0)
     yield s
     s.stop()
 
@@ -59,9 +67,9 @@ def ask(url: str, stream: bool, **kw) -> tuple[str, dict]:
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_extractive_without_an_llm(live_server, stream):
-    text, extra = ask(live_server.url, stream)
-    plain = httpx.post(f"{live_server.url}/ask", json={"question": Q}, timeout=60).json()
+def test_extractive_without_an_llm(plain_server, stream):
+    text, extra = ask(plain_server.url, stream)
+    plain = httpx.post(f"{plain_server.url}/ask", json={"question": Q}, timeout=60).json()
     assert extra["answer_mode"] == "extractive" and extra["citations"] == plain["citations"]
     assert text.startswith(plain["answer"] + "\n\nSources:\n[1] ")
     assert len(text.split("\n\nSources:\n")[1].splitlines()) == len(plain["citations"])
@@ -77,9 +85,9 @@ def test_generative_with_an_llm_keeps_only_verified_sentences(gen_server, llm, s
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_the_extractive_model_and_a_failing_llm(gen_server, llm, live_server, stream):
+def test_the_extractive_model_and_a_failing_llm(gen_server, llm, plain_server, stream):
     llm.reply = Reply(mixed)
-    plain = httpx.post(f"{live_server.url}/ask", json={"question": Q}, timeout=60).json()
+    plain = httpx.post(f"{plain_server.url}/ask", json={"question": Q}, timeout=60).json()
     text, extra = ask(gen_server.url, stream, model="rag-news-extractive")
     assert extra["answer_mode"] == "extractive" and text.startswith(plain["answer"] + "\n\nSources:")
     llm.reply = Reply(status=500)
@@ -105,14 +113,19 @@ def test_history_system_and_content_parts_reach_the_llm(gen_server, llm):
 
 
 def test_models_and_bad_requests(gen_server):
+    """Bad input is a 4xx whose body is our usual {"error": "<field>: <problem>"} (the SDK keeps it in .body)."""
     c = client(gen_server.url)
     assert {m.id for m in c.models.list()} == {"rag-news", "rag-news-extractive"}
-    with pytest.raises(openai.UnprocessableEntityError, match="last message must be the user's question"):
-        c.chat.completions.create(model="rag-news", messages=[{"role": "assistant", "content": "hi"}])
-    with pytest.raises(openai.UnprocessableEntityError, match="messages"):
-        c.chat.completions.create(model="rag-news", messages=[])
-    with pytest.raises(openai.UnprocessableEntityError, match="longer than 2000"):
-        c.chat.completions.create(model="rag-news", messages=[{"role": "user", "content": "x" * 2001}])
+    bad = [
+        ([{"role": "assistant", "content": "hi"}], "messages: the last message must be the user's question"),
+        ([], "messages: List should have at least 1 item"),
+        ([{"role": "user", "content": "x" * 2001}], "messages[-1].content: longer than 2000 characters"),
+        ([{"role": "robot", "content": "hi"}], "messages.0.role"),
+    ]
+    for messages, error in bad:
+        with pytest.raises(openai.UnprocessableEntityError) as e:
+            c.chat.completions.create(model="rag-news", messages=messages)
+        assert error in e.value.body, e.value.body
 
 
 def test_auth_and_rate_limits_are_those_of_ask(seed_service):
