@@ -193,7 +193,8 @@ def test_a_slow_model_costs_at_most_the_timeout(llm, reply):
 # --- the answerer's logic (hashing embedder: the support threshold is not under test here) ---------------
 def _answerer(llm, min_support=0.2) -> GenerativeAnswerer:
     gen = OpenAICompatGenerator(llm.url, timeout_s=2)
-    return GenerativeAnswerer(gen, Verifier(HashEmbedder(), VerifyConfig(min_support=min_support)))
+    config = VerifyConfig(min_support=min_support, lexical_weight=0.5)  # hashed vectors: words count as much
+    return GenerativeAnswerer(gen, Verifier(HashEmbedder(), config))
 
 
 FALLBACK = Answer("Quoted.", False, [], [], statements=[Statement("Quoted.", [], 1.0, "quote")])

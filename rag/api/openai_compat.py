@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..generation import Final, GenEvent, Released
 from ..models import Answer, Citation, Statement
 from ..pipeline import AskRequest, RagService
+from .schemas import ErrorOut
 
 MODEL_ID = "rag-news"
 EXTRACTIVE_ID = "rag-news-extractive"
@@ -141,7 +142,9 @@ def make_router(service: Callable[[], RagService]) -> APIRouter:
         owned = {"object": "model", "created": 0, "owned_by": "rag-news"}
         return {"object": "list", "data": [{"id": MODEL_ID, **owned}, {"id": EXTRACTIVE_ID, **owned}]}
 
-    @router.post("/chat/completions", responses={200: {"content": {"text/event-stream": {}}}})
+    errors = {code: {"model": ErrorOut} for code in (400, 422, 503)}
+
+    @router.post("/chat/completions", responses={**errors, 200: {"content": {"text/event-stream": {}}}})
     def chat_completions(body: ChatCompletionIn):
         req = to_ask(body)
         svc = service()
