@@ -18,6 +18,19 @@ from .answering.abstain import excluded_note
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
 from .conversation import avoid_repeat, prefer_articles, resolve
 from .embedding import Embedder, load_embedder
+from .generation import (
+    Final,
+    GenerationConfig,
+    GenerativeAnswerer,
+    Generator,
+    GenEvent,
+    LockedEmbedder,
+    Sources,
+    Verifier,
+    VerifyConfig,
+    generator_from_settings,
+)
+from .generation.verify import stored_units
 from .models import Answer
 from .retrieval.excluded import count_excluded
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
@@ -46,6 +59,7 @@ class RagService:
         retrieval: RetrievalConfig | None = None,
         answer_config: AnswerConfig | None = None,
         answerer: Answerer | None = None,
+        generator: Generator | None = None,
     ):
         self.settings = settings
         self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
@@ -58,6 +72,8 @@ class RagService:
         self._retriever: Retriever | None = None
         self._answerer_live: Answerer | None = None
         self._checked = 0.0
+        self.generator = generator if generator is not None else generator_from_settings(settings)
+        self._generative = self._generative_answerer(settings)
         # One query at a time searches a few thousand vectors: OpenMP's thread start-up and spinning
         # cost more than they save, and made the p95 of the dense step ~10x its median.
         import faiss
@@ -116,6 +132,8 @@ class RagService:
     # ``ask`` is four stages, each its own method so each can grow on its own: resolve the question
     # with the conversation, hold a consistent (retriever, answerer) pair, retrieve, answer.
     def ask(self, req: AskRequest) -> Answer:
+        if self.generates(req):
+            return self._ask_generative(req)
         self.maybe_reload()
         t0 = time.perf_counter()
         query = self._resolve(req)
@@ -130,6 +148,8 @@ class RagService:
             "total": round((time.perf_counter() - t0) * 1000, 2),
         }
         answer.rewritten_question = query if query != req.question else None
+        if req.generate and self.generator is None:
+            answer.note = "No language model is configured (RAG_LLM_BASE_URL): this is the extractive answer."
         return answer
 
     def _resolve(self, req: AskRequest) -> str:
@@ -160,6 +180,63 @@ class RagService:
             )
             excluded_note(answer, excluded, undated)
         return avoid_repeat(answer, req.history)
+
+    # --- generative answers (rag/generation) ------------------------------------------------------
+    def _generative_answerer(self, settings: Settings) -> GenerativeAnswerer | None:
+        if self.generator is None:
+            return None
+        # verification embeds with the retrieval model, outside the query lock: share its lock
+        verifier = Verifier(
+            LockedEmbedder(self.embedder, self._lock),
+            VerifyConfig(min_support=settings.llm_min_support, lexical_weight=settings.llm_lexical_weight),
+        )
+        config = GenerationConfig(passage_tokens=settings.llm_passage_tokens)
+        return GenerativeAnswerer(self.generator, verifier, config)
+
+    def generates(self, req: AskRequest) -> bool:
+        """Whether ``req`` gets a generated answer: an LLM is configured and the request did not say no."""
+        return self._generative is not None and req.generate is not False
+
+    def _ask_generative(self, req: AskRequest) -> Answer:
+        final = None
+        for event in self.ask_stream(req, stream=False):
+            if isinstance(event, Final):
+                final = event
+        assert final is not None
+        return final.answer
+
+    def ask_stream(self, req: AskRequest, stream: bool = True) -> Iterator[GenEvent]:
+        """The answer as events: ``Sources``, each verified statement (``Released``), then ``Final``.
+
+        Retrieval and the extractive answer (the fallback) run under the query lock; the model is
+        waited for outside it, so a slow LLM does not hold up other questions."""
+        self.maybe_reload()
+        t0 = time.perf_counter()
+        query = self._resolve(req)
+        with self._query() as (retriever, answerer):
+            result = self._retrieve(retriever, query, req)
+            t = time.perf_counter()
+            fallback = self._answer(answerer, query, result, req)
+            extractive_ms = (time.perf_counter() - t) * 1000
+            generate = self._generative is not None and req.generate is not False
+            units = stored_units(retriever.snapshot.store, result.passages, self.embedder.dim) if generate else None
+        yield Sources(list(result.passages))
+        if self._generative is None or not generate:
+            events: Iterator = iter([Final(fallback, 0)])
+        else:
+            events = self._generative.events(req.question, result.passages, req.history, fallback, stream, units)
+        for event in events:
+            if isinstance(event, Final):
+                answer = event.answer
+                answering = extractive_ms + sum(event.timings_ms.values())
+                answer.timings_ms = {
+                    **{k: round(v, 2) for k, v in result.timings_ms.items()},
+                    "answer": round(answering, 2),
+                    **event.timings_ms,
+                    "total": round((time.perf_counter() - t0) * 1000, 2),
+                }
+                answer.rewritten_question = query if query != req.question else None
+            yield event
 
     def search(self, question: str, top_k: int = 8, filters: Filters | None = None, as_of: str | None = None):
         self.maybe_reload()

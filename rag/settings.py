@@ -37,6 +37,21 @@ class Settings(BaseSettings):
         0.36, description="Answer support below this abstains (calibrated on RealTime QA dev; see eval/README.md)."
     )
 
+    # --- generation: the user's own LLM (any OpenAI-compatible /v1/chat/completions) ---------------
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible API base, e.g. http://127.0.0.1:8080/v1; unset → extractive answers."
+    )
+    llm_model: str = Field("default", description="Model name sent to the LLM server (RAG_LLM_MODEL).")
+    llm_api_key: str | None = Field(None, description="Bearer key for the LLM server, if it needs one.")
+    llm_timeout_s: float = Field(
+        20.0, gt=0, description="Time limit for the LLM's whole answer; keep it below request_timeout_s."
+    )
+    llm_max_tokens: int = Field(400, ge=16, description="Most tokens the LLM may write per answer.")
+    llm_passage_tokens: int = Field(1800, ge=100, description="Token budget for the numbered passages in the prompt.")
+    # Verification of generated sentences: fitted on RealTime QA's tune part by eval/verify_support.py (docs/llm.md).
+    llm_min_support: float = Field(0.56, description="A generated sentence needs at least this support to be shown.")
+    llm_lexical_weight: float = Field(0.1, description="Weight of word overlap (vs embedding similarity) in support.")
+
     # --- service --------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 8000

@@ -23,6 +23,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ..pipeline import RagService
 from ..resources import bundled_dir
 from ..settings import Settings
+from . import openai_compat
 from .docs import docs_router
 from .errors import install_error_handlers
 from .headers import SecurityHeadersMiddleware
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
 
 
 def include_routers(app: FastAPI, settings: Settings) -> None:
-    routers = [answers.router, articles.router, service_routes.router, ingest.router]
+    routers = [answers.router, openai_compat.router, articles.router, service_routes.router, ingest.router]
     if settings.metrics_access != "off":
         routers.append(service_routes.metrics_router)
     routers.append(docs_router(TITLE, app.openapi_url or "/openapi.json"))

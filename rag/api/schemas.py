@@ -67,6 +67,11 @@ class AskIn(_Strict):
         "excluded, newer ones preferred, 'last week' is relative to it.",
     )
     history: list[Turn] | None = Field(None, max_length=50)
+    generate: bool | None = Field(
+        None,
+        description="Generated answer through the configured LLM (default when RAG_LLM_BASE_URL is set); "
+        "false: the extractive answer (verbatim quotes).",
+    )
 
     _as_of = field_validator("as_of")(_check_date)
 

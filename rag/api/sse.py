@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -9,6 +10,8 @@ from collections.abc import Iterator
 from fastapi.responses import StreamingResponse
 
 from ..models import Answer
+from ..pipeline import AskRequest, RagService
+from .generative_sse import sse_generative
 
 _MARKER = re.compile(r"(\[\d+\])")
 
@@ -50,5 +53,13 @@ def sse_events(answer: Answer) -> Iterator[str]:
     yield _sse("done", done)
 
 
-def event_stream(answer: Answer) -> StreamingResponse:
-    return StreamingResponse(sse_events(answer), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+def event_stream(service: RagService, req: AskRequest) -> StreamingResponse:
+    """SSE for /ask: a generated answer streams its verified sentences as they come; retrieval runs
+    before the response starts, so its errors are still HTTP errors."""
+    if service.generates(req):
+        events = service.ask_stream(req)
+        first = next(events)
+        body = sse_generative(itertools.chain([first], events))
+    else:
+        body = sse_events(service.ask(req))
+    return StreamingResponse(body, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

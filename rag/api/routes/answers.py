@@ -26,6 +26,7 @@ def to_request(body: AskIn) -> AskRequest:
         filters=Filters(f.date_from, f.date_to, f.sources) if f else Filters(),
         as_of=body.as_of,
         history=[t.model_dump() for t in body.history] if body.history else None,
+        generate=body.generate,
     )
 
 
@@ -36,16 +37,15 @@ def to_request(body: AskIn) -> AskRequest:
 )
 def ask(body: AskIn, request: Request, service: Service):
     """Answer a question; every sentence cites a report. ``Accept: text/event-stream`` streams it."""
-    answer = service.ask(to_request(body))
     if "text/event-stream" in request.headers.get("accept", ""):
-        return event_stream(answer)
-    return answer.to_dict()
+        return event_stream(service, to_request(body))
+    return service.ask(to_request(body)).to_dict()
 
 
 @router.post("/ask/stream", responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}})
 def ask_stream(body: AskIn, service: Service):
     """The answer as Server-Sent Events: sources, answer deltas, citations, statements, done."""
-    return event_stream(service.ask(to_request(body)))
+    return event_stream(service, to_request(body))
 
 
 @router.get("/search", response_model=SearchOut, responses=ERRORS)

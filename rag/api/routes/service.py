@@ -19,8 +19,12 @@ Service = Annotated[RagService, Depends(get_service)]
 
 @router.get("/health")
 def health(service: Service) -> dict:
-    """Liveness, and the index version being served."""
-    return {"status": "ok", "index_version": service.snapshot.version}
+    """Liveness, the index version being served, and whether the configured LLM answers."""
+    llm: dict = {"configured": service.generator is not None}
+    if service.generator is not None:  # the user's LLM: reachable or not, never a failed health check
+        problem = service.generator.probe()
+        llm.update(model=service.generator.model, reachable=problem is None, error=problem)
+    return {"status": "ok", "index_version": service.snapshot.version, "llm": llm}
 
 
 @router.get("/stats", response_model=StatsOut)
