@@ -118,7 +118,7 @@ def test_models_and_bad_requests(gen_server):
     assert {m.id for m in c.models.list()} == {"rag-news", "rag-news-extractive"}
     bad = [
         ([{"role": "assistant", "content": "hi"}], "messages: the last message must be the user's question"),
-        ([], "messages: List should have at least 1 item"),
+        ([], "messages: list should have at least 1 item"),
         ([{"role": "user", "content": "x" * 2001}], "messages[-1].content: longer than 2000 characters"),
         ([{"role": "robot", "content": "hi"}], "messages.0.role"),
     ]

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..models import Article, SkippedRecord
 from ..readers import read_path
@@ -81,7 +82,10 @@ async def _save_part(part: UploadFile, dest: Path, total: int, limit: int) -> in
 async def save_multipart(request: Request, tmp: Path, limit: int) -> Saved:
     """Every file part of a ``multipart/form-data`` body, at most ``limit`` bytes in all."""
     saved, total = Saved(), 0
-    form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+    try:
+        form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+    except StarletteHTTPException as e:  # starlette's 400 for a body it cannot parse: say which field, as 422
+        raise HTTPException(422, f"files: the multipart body cannot be read ({e.detail})") from None
     try:
         parts = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
         if not parts:
