@@ -15,10 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
+from .answering.router import RoutingAnswerer, wants_period, wants_values
 from .conversation import rewrite
 from .embedding import Embedder, load_embedder
 from .models import Answer
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
+from .retrieval.period import add_event_pool, gather_period
+from .retrieval.query_dates import question_window
 from .settings import Settings
 from .store import IndexSnapshot, IndexStoreError
 from .store.index_dir import version_token
@@ -75,8 +78,8 @@ class RagService:
             return False
         snap = IndexSnapshot.open(self.settings.index, expected_model=self.embedder.model_id)
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
-        answerer = self._answerer or ExtractiveAnswerer(
-            term_weights=retriever.question_weights, config=self.answer_config
+        answerer = self._answerer or RoutingAnswerer(
+            ExtractiveAnswerer(term_weights=retriever.question_weights, config=self.answer_config)
         )
         with self._lock:
             old = self._snapshot
@@ -137,9 +140,15 @@ class RagService:
             yield self._retriever, self._answerer_live
 
     def _retrieve(self, retriever: Retriever, query: str, req: AskRequest) -> RetrievalResult:
-        return retriever.retrieve(
+        if wants_period(query):  # a timeline: every report of the period (a hard filter), not top-k
+            window = question_window(query, req.as_of)
+            return gather_period(retriever, query, window, req.filters, req.as_of, top_k=req.top_k)
+        result = retriever.retrieve(
             query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
         )
+        if wants_values(query):  # a count: the other reports of its event, to show where they differ
+            add_event_pool(retriever, result, query, req.filters, req.as_of)
+        return result
 
     def _answer(self, answerer: Answerer, query: str, result: RetrievalResult, req: AskRequest) -> Answer:
         return answerer.answer(query, result.passages)
