@@ -65,8 +65,6 @@ _TOLL = re.compile(
 _ADJ_SKIP = frozenset("more other local innocent unarmed civilian of the were was had been".split())
 # words that may follow a bare count without it counting something else ("killed 15 including …")
 _FOLLOWERS = frozenset("including among mostly most many mainly among others overnight".split())
-_HOW_MANY = re.compile(r"\bhow many\s+([\w\s'-]{1,60}?)\s+(?:were|was|have|had|has|are|did|got|will)\b\s*(\w+)?", re.I)
-_NUMBER_OF = re.compile(r"\b(?:number of|toll of|count of)\s+([\w'-]+)(?:\s+(\w+))?", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,28 +100,46 @@ class DisagreementConfig:
     event_slack_days: int = 1
 
 
+_AUX = frozenset("were was have has had been be being are is did do does got get will would reportedly".split())
+_STOP_NOUN = frozenset("in on at during from by according after when since near across of to".split())
+_IRREGULAR = frozenset("left fled lost died fell took went came ran won made".split())
+
+
 def count_slot(question: str) -> Slot | None:
-    """The count a question asks for, or None when it asks for no count."""
-    m = _HOW_MANY.search(question) or _NUMBER_OF.search(question)
-    if not m:
-        if re.search(r"\bdeath toll\b|\btoll\b", question, re.I):
+    """The count a question asks for ("How many civilians were killed …" → civilians, killed), or
+    None when it asks for no count."""
+    words = re.findall(r"[\w'-]+", question.lower())
+    start = next(
+        (i + 2 for i in range(len(words) - 1) if words[i : i + 2] in (["how", "many"], ["number", "of"])), None
+    )
+    if start is None:
+        if "toll" in words:
             return Slot("killed", PREDICATES["killed"], frozenset(), "people killed")
         return None
-    noun_words = [w for w in re.findall(r"[\w'-]+", m.group(1).lower()) if w not in STOPWORDS]
-    verb = (m.group(2) or "").lower()
-    kind = next((k for k, vs in PREDICATES.items() if verb in vs or stem(verb) in {stem(v) for v in vs}), None)
-    if kind is None:
-        kind = next((k for k, vs in PREDICATES.items() if any(w in vs for w in noun_words)), None)
-    if kind is None:
-        if not verb:
-            return None
-        verbs = frozenset({verb, stem(verb)})
-        kind = stem(verb)
-    else:
-        verbs = PREDICATES[kind]
+    noun_words: list[str] = []
+    verb = ""
+    for w in words[start : start + 8]:
+        if _kind_word(w) is not None or (noun_words and (w.endswith("ed") or w in _IRREGULAR)):
+            verb = w
+            break
+        if w in _AUX:
+            continue
+        if w in _STOP_NOUN or len(noun_words) == 3:
+            break
+        if w not in STOPWORDS:
+            noun_words.append(w)
+    kind = _kind_word(verb) or next((_kind_word(w) for w in noun_words if _kind_word(w)), None)
+    if kind is None and not verb:
+        return None
+    verbs = PREDICATES[kind] if kind else frozenset({verb, stem(verb)})
     nouns = frozenset(stem(w) for w in noun_words if w not in verbs and w not in PEOPLE)
-    label = " ".join([*noun_words[-1:], verb or kind]) if noun_words else f"people {verb or kind}"
-    return Slot(kind, verbs, nouns, label.strip())
+    said = kind or verb  # "died" is asked as the kind "killed": "the number of people killed"
+    label = " ".join([*noun_words[-1:], said]) if noun_words else f"people {said}"
+    return Slot(kind or stem(verb), verbs, nouns, label.strip())
+
+
+def _kind_word(word: str) -> str | None:
+    return next((k for k, vs in PREDICATES.items() if word in vs), None) if word else None
 
 
 def _number(tokens: list[str], i: int) -> tuple[int, int] | None:
@@ -178,9 +194,9 @@ def find_mentions(slot: Slot, sentence: str) -> list[tuple[int, int, int, bool]]
 
 def _counted_noun(slot: Slot, words: list[str], j: int) -> tuple[int | None, bool, bool]:
     """What the number before ``words[j]`` counts: (index of its noun or None, the asked noun?,
-    something else?). Capitalised words between are adjectives ("100 Syrian civilians"); a
-    content word that is neither the asked noun nor a word for people means it counts other
-    things ("22 children", "18 lorries") and is not the asked count."""
+    something else?). Capitalised words between are adjectives ("100 Syrian civilians"). When the
+    question names what it counts ("civilians"), a content word that is neither that nor a word
+    for people means the number counts something else ("22 children", "18 lorries")."""
     for k in range(j, min(len(words), j + 4)):
         w = words[k].lower()
         if stem(w) in slot.nouns:
@@ -193,6 +209,8 @@ def _counted_noun(slot: Slot, words: list[str], j: int) -> tuple[int | None, boo
         if (words[k][:1].isupper() and not title_case) or w in _ADJ_SKIP:
             continue  # "100 Syrian civilians"; but in a headline ("15 Medics Killed") every word is capitalised
         is_content = w[:1].isalpha() and w not in STOPWORDS and w not in _FOLLOWERS
+        if is_content and not slot.nouns:
+            return k, False, False  # the question asks about people in general: "12 workers" count
         return None, False, is_content
     return None, False, False
 

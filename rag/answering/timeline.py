@@ -23,6 +23,7 @@ from ..retrieval.query_dates import DateWindow
 from ..sentences import sentence_spans
 from ..text_terms import content_terms, stem
 from .event_dates import EventDay, dateline_end, days_between, event_day, fmt_day, same_day
+from .places import places_in
 
 _CAPTION = re.compile(r"\[[^\]]*\d[^\]]*\]\s*$|^(situation\s+)?maps?\b|^(file\s+)?photo\b", re.I)
 _CLAUSE = re.compile(r"[,;:]\s+|\s+[—–-]\s+")
@@ -52,6 +53,7 @@ class Report:
     score: float
     words: set[str] = field(default_factory=set)
     cut_after: bool = False
+    places: set[str] = field(default_factory=set)  # place names the sentence gives (skeletons)
 
 
 class TimelineComposer:
@@ -105,14 +107,15 @@ class TimelineComposer:
             if best is None or score > best.score:
                 s0 = s + (len(p.text[s:e]) - len(p.text[s:e].lstrip()))
                 best = Report(p, p.start + s0, p.start + s0 + len(text), text, _day(text, p), score, words)
+                best.places = places_in(text)
         if best is not None:
             _shorten(best, self.config.max_quote_chars)
         return best
 
     # --- grouping by event ---------------------------------------------------------------------------
     def _group(self, reports: list[Report]) -> list[list[Report]]:
-        """Greedy: each report (best first) joins the first group with a report of the same day
-        that shares enough rare words with it, or starts its own."""
+        """Greedy: each report (best first) joins the first group with a report of the same day, of
+        no other place, that shares enough rare words with it; or it starts its own."""
         idf = _local_idf([r.words for r in reports])
         groups: list[list[Report]] = []
         for r in sorted(reports, key=lambda r: -r.score):
@@ -120,6 +123,7 @@ class TimelineComposer:
             for g in groups:
                 if len(g) < self.config.max_reports_per_entry and any(
                     same_day(r.day, o.day, self.config.event_slack_days)
+                    and not (r.places and o.places and not r.places & o.places)  # two places: two events
                     and _overlap(r.words, o.words, idf) >= self.config.same_event_overlap
                     for o in g
                 ):

@@ -33,6 +33,7 @@ happen happened happening went took place occurred unfold unfolded unfolding dev
 progress progressed play played escalate escalated events event sequence day walk take trace outline recount
 main key agree agreed differ disagree conflict compare reports report sources source outlets outlet accounts
 media articles article stories different various several other multiple each way
+last past previous this next ago day days week weeks month months year years recent recently since
 """.split()
 )
 
@@ -147,6 +148,14 @@ def topic_names(question: str, terms: Sequence[str]) -> Names:
     return out
 
 
+def _names_any(names: Names, text: str) -> bool:
+    words = {stem(t) for t in content_terms(text)}
+    if any(stems <= words for _, stems in names):
+        return True
+    keys = name_keys_in(text)
+    return any(key in keys for key, _ in names)
+
+
 def _coverage(weights: dict[str, float], text: str, names: Names = ()) -> float:
     if not weights:
         return 1.0
@@ -179,6 +188,8 @@ def _best_per_article(
         group.sort(key=lambda p: (-p.score, p.start))
         if article_cov < cfg.min_coverage and max(dense.get(p.chunk_id, 0.0) for p in group) < cfg.min_dense:
             continue
+        if names and not _names_any(names, " ".join([group[0].title, *(p.text for p in group)])):
+            continue  # a name the question gives (a place, a person) is not optional
         ranked.append(group[: cfg.per_article])
     ranked.sort(key=lambda g: (-g[0].score, g[0].article_id))
     return [p for g in ranked[: cfg.max_articles] for p in g]
