@@ -20,7 +20,7 @@ from .conversation import rewrite
 from .embedding import Embedder, load_embedder
 from .models import Answer
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
-from .retrieval.period import add_event_pool, gather_period
+from .retrieval.period import gather_period, retrieve_with_event_pool
 from .retrieval.query_dates import question_window
 from .settings import Settings
 from .store import IndexSnapshot, IndexStoreError
@@ -143,12 +143,11 @@ class RagService:
         if wants_period(query):  # a timeline: every report of the period (a hard filter), not top-k
             window = question_window(query, req.as_of)
             return gather_period(retriever, query, window, req.filters, req.as_of, top_k=req.top_k)
-        result = retriever.retrieve(
+        if wants_values(query):  # a count: also the other reports of its event, to show where they differ
+            return retrieve_with_event_pool(retriever, query, req.top_k, req.filters, req.as_of, req.mode, req.rerank)
+        return retriever.retrieve(
             query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
         )
-        if wants_values(query):  # a count: the other reports of its event, to show where they differ
-            add_event_pool(retriever, result, query, req.filters, req.as_of)
-        return result
 
     def _answer(self, answerer: Answerer, query: str, result: RetrievalResult, req: AskRequest) -> Answer:
         return answerer.answer(query, result.passages)

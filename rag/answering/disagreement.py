@@ -315,9 +315,10 @@ class DisagreementFinder:
             return None
         anchor = max(found, key=lambda m: _anchor_rank(m, window, places))
         found = [m for m in found if m is anchor or same_day(anchor.day, m.day, slack)]
-        keys = _place_keys(everything, places)
-        here = keys[id(anchor)] | {k for p in places for k in places_in(f"in {p}")}
-        found = [anchor, *(m for m in found if m is not anchor and _same_count(anchor, m, here, keys[id(m)]))]
+        asked = {k for p in places for k in places_in(f"in {p}")}
+        keys = _place_keys(everything, passages, asked)
+        others = [m for m in found if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked)]
+        found = [anchor, *others]
         event = _one_per_article(found)[: self.config.max_reports]
         if len({m.value for m in event}) < 2:
             return None
@@ -333,23 +334,27 @@ def _anchor_rank(m: Mention, window: DateWindow | None, places: Sequence[str]) -
     return (text_day, dated_in, bool(places) and names_place(_near(m, 80), places), m.score)
 
 
-def _place_keys(found: list[Mention], places: Sequence[str]) -> dict[int, set[str]]:
-    """Place words around each count, less those most of the reports at hand share (a country):
-    they cannot tell two events apart. The question's own place is always kept."""
+def _place_keys(found: list[Mention], passages: Sequence[Passage], asked: set[str]) -> dict[int, set[str]]:
+    """Place words around each count, less those a third or more of the retrieved reports name
+    (the country, the region): they cannot tell two events apart. The asked place is kept."""
     keys = {id(m): places_in(_near(m, 80)) for m in found}
-    asked = {k for p in places for k in places_in(f"in {p}")}
+    texts = {p.article_id: p.text for p in passages}
     counts: dict[str, int] = {}
-    for ks in keys.values():
-        for k in ks:
+    for text in texts.values():
+        for k in places_in(text):
             counts[k] = counts.get(k, 0) + 1
-    common = {k for k, c in counts.items() if len(found) >= 4 and c > len(found) / 2} - asked
+    common = {k for k, c in counts.items() if len(texts) >= 6 and c >= len(texts) / 3} - asked
     return {i: ks - common for i, ks in keys.items()}
 
 
-def _same_count(anchor: Mention, m: Mention, here: set[str], there: set[str]) -> bool:
-    """Could ``m`` count what ``anchor`` counts? Not when the words around it name only other
-    places, nor when the two are orders of magnitude apart (a running total, another count)."""
-    if here and there and not here & there:
+def _same_count(anchor: Mention, m: Mention, here: set[str], there: set[str], asked: set[str]) -> bool:
+    """Could ``m`` count what ``anchor`` counts? Not when the words around the two counts name
+    different places (or different towns of the asked place), nor when the counts are orders of
+    magnitude apart (a running total, another count)."""
+    town_a, town_b = here - asked, there - asked
+    if town_a and town_b and not town_a & town_b:
+        return False
+    if there and not there & (here | asked) and (here or asked):
         return False
     lo, hi = sorted((max(anchor.value, 1), max(m.value, 1)))
     return hi <= _MAX_RATIO * lo

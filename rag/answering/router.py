@@ -13,7 +13,9 @@ single-fact answerer never sees them, and only those cited come back in ``Answer
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ..models import Answer, Passage, render_statements
 from ..retrieval.period import POOL, topic_terms
@@ -51,9 +53,9 @@ class RoutingAnswerer:
         form = question_form(question).form
         base = [p for p in passages if POOL not in p.scores]
         if form in (Form.TIMELINE, Form.LIST):
-            window = _window_of(question, passages)
+            # the period was a hard filter already: the reports' own dates say what it covers
             topic = topic_terms(question)
-            return self.timeline.answer(question, passages, topic, window, form is Form.LIST, budget=len(base))
+            return self.timeline.answer(question, passages, topic, None, form is Form.LIST, budget=len(base))
         answer = self.single.answer(question, base)
         if answer.abstained or not wants_values(question):
             return answer
@@ -68,7 +70,7 @@ class RoutingAnswerer:
     def _add_disagreement(
         self, question: str, answer: Answer, base: list[Passage], passages: Sequence[Passage]
     ) -> Answer:
-        window = question_window(question)
+        window = _window(question, dt.date.today().isoformat())
         found = self.disagreements.find(question, passages, window if _is_day(window) else None)
         if found is None:
             return answer
@@ -88,6 +90,12 @@ class RoutingAnswerer:
         return answer
 
 
+@lru_cache(maxsize=512)
+def _window(question: str, today: str) -> DateWindow | None:
+    """The question's date window (dateparser is slow: the same question is often asked again)."""
+    return question_window(question, today)
+
+
 def _returned(base: list[Passage], passages: Sequence[Passage], answer: Answer) -> list[Passage]:
     """The passages to return: every cited one, then the uncited top-k ones, no more than top-k."""
     cited = {c.chunk_id for c in answer.citations}
@@ -102,15 +110,3 @@ def _returned(base: list[Passage], passages: Sequence[Passage], answer: Answer) 
 def _is_day(window: DateWindow | None) -> bool:
     """A window of a day or a week pins the event; a month or a year does not."""
     return window is not None and days_between(window.start, window.end) <= 7
-
-
-def _window_of(question: str, passages: Sequence[Passage]) -> DateWindow | None:
-    """The period the question names, when the reports lie inside it (a relative phrase is read
-    against today here, so it is trusted only when the gathered reports agree with it)."""
-    window = question_window(question)
-    dates = [p.date for p in passages if p.date]
-    if window is None or not dates:
-        return window
-    if all(window.start <= d <= window.end for d in dates):
-        return window
-    return DateWindow(min(dates), max(dates), "")

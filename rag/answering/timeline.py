@@ -41,6 +41,7 @@ class TimelineConfig:
     drop_gap_days: int = 31  # dateline this far from the report's date: left out
     mark_gap_days: int = 3  # … this far: kept, marked
     lead_bonus: float = 0.3  # for a report's first sentences: a news lead says what happened
+    sentences_per_report: int = 8  # the first sentences of its passage: the lead and what follows
 
 
 @dataclass(slots=True)
@@ -95,8 +96,10 @@ class TimelineComposer:
         """The sentence of the passage that best says what happened: close in meaning to the
         question, naming the topic, early in the report (news leads summarise), not a caption."""
         sims = {e: c for _, e, c in p.sentences}
+        # the sentences stored at ingest, when retrieval brought them (passage offsets); else split now
+        spans = [(s - p.start, e - p.start) for s, e, _ in p.sentences] or sentence_spans(p.text)
         best: Report | None = None
-        for i, (s, e) in enumerate(sentence_spans(p.text)):
+        for i, (s, e) in enumerate(spans[: self.config.sentences_per_report]):
             s = _skip_dateline(p.text, s, e)
             text = p.text[s:e].strip()
             if len(text) < 30 or not re.search(r"[^\W\d_]{3}", text) or _CAPTION.search(text):
@@ -300,7 +303,11 @@ def _intro(groups: list[list[Report]], window: DateWindow | None, list_outlets: 
     if list_outlets:
         outlets = list(dict.fromkeys(r.passage.source or "unknown outlet" for g in groups for r in g))
         return f"{_plural(len(outlets), 'outlet')} reported on this ({_plural(shown, 'report')}): {', '.join(outlets)}."
-    period = f" from {fmt_day(window.start)} to {fmt_day(window.end)}" if window else ""
+    dates = sorted(r.passage.date for g in groups for r in g if r.passage.date)
+    if window is not None:
+        period = f" from {fmt_day(window.start)} to {fmt_day(window.end)}"
+    else:
+        period = f" dated {fmt_day(dates[0])} to {fmt_day(dates[-1])}" if len(set(dates)) > 1 else ""
     return f"{_plural(shown, 'report')}{period}, {_plural(len(groups), 'event')} in date order:"
 
 

@@ -11,6 +11,7 @@ groups and orders them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Passage
-from ..text_terms import content_terms, is_date_word, question_terms, stem
+from ..text_terms import is_date_word, question_terms, stem
 from .hybrid import Filters, RetrievalResult, Retriever
 from .names import capitalised_runs, name_key, name_keys_in
 from .query_dates import DateWindow
@@ -105,7 +106,9 @@ def gather_period(
     t = time.perf_counter()
     terms = topic_terms(question)
     match = " OR ".join(f'"{x}"' for x in terms)
-    keyword = dict(store.keyword_search(match, cfg.max_chunks, date_from, date_to, filters.sources)) if terms else {}
+    keyword: dict[int, float] = {}
+    if terms and (allowed is None or len(allowed) > k):  # else the dense search has every chunk already
+        keyword = dict(store.keyword_search(match, cfg.max_chunks, date_from, date_to, filters.sources))
     timings["keyword"] = (time.perf_counter() - t) * 1000
 
     t = time.perf_counter()
@@ -134,61 +137,67 @@ def _topic_weights(retriever: Retriever, terms: Sequence[str]) -> dict[str, floa
     return {stem(t): weights.get(stem(t), 1.0) for t in terms}
 
 
-Names = list[tuple[str, set[str]]]  # (skeleton of a name in the question, stems of its words)
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name among the topic words ("Deir Ezzor"), to be matched in any spelling."""
+
+    key: str  # its skeleton (see ``names.py``)
+    stems: frozenset[str]  # the topic words it is made of
+    prefixes: tuple[str, ...]  # first letters of its words: a cheap test before the skeleton one
 
 
-def topic_names(question: str, terms: Sequence[str]) -> Names:
-    """The names among the topic words ("Deir Ezzor"), to be matched in any spelling."""
+def topic_names(question: str, terms: Sequence[str]) -> list[Name]:
     stems = {stem(t) for t in terms}
-    out: Names = []
+    out: list[Name] = []
     for run in capitalised_runs(question):
-        words = {stem(w.lower()) for w in run.replace("-", " ").split()}
-        if words and words <= stems:
-            out.append((name_key(run), words))
+        words = [w.lower() for w in run.replace("-", " ").split()]
+        if words and {stem(w) for w in words} <= stems:
+            prefixes = tuple(w[:3] for w in words if len(w) >= 3)
+            out.append(Name(name_key(run), frozenset(stem(w) for w in words), prefixes))
     return out
 
 
-def _names_any(names: Names, text: str) -> bool:
-    words = {stem(t) for t in content_terms(text)}
-    if any(stems <= words for _, stems in names):
-        return True
-    keys = name_keys_in(text)
-    return any(key in keys for key, _ in names)
+def _present(text: str, stems: set[str], names: list[Name]) -> set[str]:
+    """The topic stems a text holds (as substrings of its lower case: fast, and "Idlib's" counts),
+    and the words of a name it gives in another spelling ("Raqa" for "Raqqa")."""
+    low = text.lower()
+    found = {s for s in stems if (s in low if len(s) > 3 else re.search(rf"\b{re.escape(s)}\b", low))}
+    for n in names:
+        if not n.stems <= found and any(pf in low for pf in n.prefixes) and n.key in name_keys_in(text):
+            found |= n.stems
+    return found
 
 
-def _coverage(weights: dict[str, float], text: str, names: Names = ()) -> float:
-    if not weights:
-        return 1.0
-    words = {stem(t) for t in content_terms(text)}
-    if names and not weights.keys() <= words:  # a name spelled another way ("Raqa" for "Raqqa")
-        keys = name_keys_in(text)
-        for key, stems in names:
-            if key in keys:
-                words |= stems
-    total = sum(weights.values()) or 1.0
-    return sum(w for s, w in weights.items() if s in words) / total
+def _share(weights: dict[str, float], found: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for s, w in weights.items() if s in found) / total if total else 1.0
 
 
 def _best_per_article(
-    passages: list[Passage], dense: dict[int, float], weights: dict[str, float], cfg: PeriodConfig, names: Names
+    passages: list[Passage], dense: dict[int, float], weights: dict[str, float], cfg: PeriodConfig, names: list[Name]
 ) -> list[Passage]:
-    """One passage per article whose text covers the topic (or is very close in meaning), scored by
-    coverage and cosine, best first."""
+    """One passage per article whose text covers the topic (or is very close in meaning) and gives
+    every name of the question's, scored by coverage and cosine, best first."""
     by_article: dict[str, list[Passage]] = {}
     for p in passages:
         by_article.setdefault(p.article_id, []).append(p)
+    stems = set(weights)
     ranked: list[list[Passage]] = []
     for group in by_article.values():
-        article_cov = _coverage(weights, " ".join([group[0].title, *(p.text for p in group)]), names)
+        found_in = {p.chunk_id: _present(f"{p.title} {p.text}", stems, names) for p in group}
+        article = set().union(*found_in.values())
         for p in group:
             cos = dense.get(p.chunk_id, 0.0)
-            cov = _coverage(weights, f"{p.title} {p.text}", names)
+            cov = _share(weights, found_in[p.chunk_id])
             p.score = round(0.5 * cov + 0.5 * cos + (cfg.lead_bonus if p.start == 0 else 0.0), 4)
             p.scores = {"dense": cos, "topic": cov, "period": 1.0}
         group.sort(key=lambda p: (-p.score, p.start))
-        if article_cov < cfg.min_coverage and max(dense.get(p.chunk_id, 0.0) for p in group) < cfg.min_dense:
+        if (
+            _share(weights, article) < cfg.min_coverage
+            and max(dense.get(p.chunk_id, 0.0) for p in group) < cfg.min_dense
+        ):
             continue
-        if names and not _names_any(names, " ".join([group[0].title, *(p.text for p in group)])):
+        if names and not any(n.stems <= article for n in names):
             continue  # a name the question gives (a place, a person) is not optional
         ranked.append(group[: cfg.per_article])
     ranked.sort(key=lambda g: (-g[0].score, g[0].article_id))
@@ -223,6 +232,25 @@ def mark_datelines(store, passages: Sequence[Passage]) -> None:
             p.scores["dateline_ordinal"] = float(dt.date.fromisoformat(found[0]).toordinal())
 
 
+def retrieve_with_event_pool(
+    retriever: Retriever,
+    question: str,
+    top_k: int,
+    filters: Filters | None = None,
+    as_of: str | None = None,
+    mode: str | None = None,
+    rerank: bool | None = None,
+) -> RetrievalResult:
+    """Top-k retrieval, plus the other reports of the event (``add_event_pool``), one embedding for both."""
+    t = time.perf_counter()
+    qvec = retriever.embedder.embed([question])[0] if (mode or retriever.config.mode) != "keyword" else None
+    embed_ms = (time.perf_counter() - t) * 1000
+    result = retriever.retrieve(question, top_k, filters, as_of, mode=mode, rerank=rerank, query_vector=qvec)
+    result.timings_ms["embed"] = embed_ms
+    add_event_pool(retriever, result, question, filters, as_of, query_vector=qvec)
+    return result
+
+
 def add_event_pool(
     retriever: Retriever,
     result: RetrievalResult,
@@ -231,6 +259,7 @@ def add_event_pool(
     as_of: str | None = None,
     max_articles: int = 12,
     max_days: int = 7,
+    query_vector: np.ndarray | None = None,
 ) -> None:
     """Add to ``result`` the other reports of the event a count question is about, marked
     ``scores[POOL]``: the reports of its day(s) (the question's window of up to ``max_days``, else
@@ -249,7 +278,7 @@ def add_event_pool(
     t = time.perf_counter()
     have = {p.article_id for p in result.passages}
     cfg = PeriodConfig(max_articles=max_articles, per_article=3)
-    pool = gather_period(retriever, question, around, filters, as_of, cfg)
+    pool = gather_period(retriever, question, around, filters, as_of, cfg, query_vector)
     for p in pool.passages:
         if p.article_id not in have:
             p.scores[POOL] = 1.0
