@@ -44,7 +44,9 @@ MARKER = re.compile(r"\[(\d+)\]")
         ("How many people died in the fire?", Form.SINGLE),
         ("When did the bridge close?", Form.SINGLE),
         ("Who won the election in Millbrook?", Form.SINGLE),
-        ("What is the timeline for the flood barrier works", Form.TIMELINE),
+        ("NASA revealed a timeline this week for which future project?", Form.SINGLE),
+        ("What is the timeline for the flood barrier works?", Form.SINGLE),
+        ("List the events in Eastport in chronological order", Form.TIMELINE),
     ],
 )
 def test_question_forms(q, form):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import Citation, Disagreement, DisagreementValue, Passage, Statement
+from ..retrieval.names import name_keys_in
 from ..retrieval.query_dates import DateWindow
 from ..sentences import sentence_spans
 from ..text_terms import STOPWORDS, stem
@@ -205,6 +206,8 @@ def _counted_noun(slot: Slot, words: list[str], j: int) -> tuple[int | None, boo
             return k, False, False
         if w in slot.verbs or _kind_of(slot, w) is not None:  # "22 dead": the verb right after the number
             return k - 1, False, False
+        if words[k][:1].isupper() and w in STOPWORDS:
+            break  # "… URL 215 The death toll …": a new sentence starts, the number counts nothing here
         title_case = k + 1 < len(words) and words[k + 1][:1].isupper()
         if (words[k][:1].isupper() and not title_case) or w in _ADJ_SKIP:
             continue  # "100 Syrian civilians"; but in a headline ("15 Medics Killed") every word is capitalised
@@ -352,12 +355,20 @@ def _same_count(anchor: Mention, m: Mention, here: set[str], there: set[str], as
     different places (or different towns of the asked place), nor when the counts are orders of
     magnitude apart (a running total, another count)."""
     town_a, town_b = here - asked, there - asked
-    if town_a and town_b and not town_a & town_b:
+    if town_a and town_b and not town_a & town_b and not _names_other(anchor, m, town_a, town_b):
         return False
     if there and not there & (here | asked) and (here or asked):
         return False
     lo, hi = sorted((max(anchor.value, 1), max(m.value, 1)))
     return hi <= _MAX_RATIO * lo
+
+
+def _names_other(a: Mention, b: Mention, places_a: set[str], places_b: set[str]) -> bool:
+    """Does either report name, anywhere, a place the other gives next to its count? Then the
+    two places may be one (a town and its province, two spellings)."""
+    keys_a = name_keys_in(f"{a.passage.title} {a.passage.text}")
+    keys_b = name_keys_in(f"{b.passage.title} {b.passage.text}")
+    return bool(places_b & keys_a or places_a & keys_b)
 
 
 def _one_per_article(found: list[Mention]) -> list[Mention]:

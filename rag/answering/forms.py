@@ -22,7 +22,9 @@ class Form(str, Enum):
 _SOURCES = r"(reports?|sources?|outlets?|accounts?|media|news ?papers?|agencies|agency|articles?|stories)"
 
 _TIMELINE = re.compile(
-    r"\btime ?lines?\b|\bchronolog(y|ical|ically)\b|\bsequence of events\b|\bday[- ]by[- ]day\b|"
+    r"\b(give|show|make|build|draw|create|provide|want|need|like)\b.{0,20}\btime ?lines?\b|^\W*time ?lines?\b|"
+    r"\btime ?line of (the )?(events|what)\b|\bin (chronological|date) order\b|\bchronology of\b|"
+    r"\bsequence of events\b|\bday[- ]by[- ]day\b|"
     r"\bwhat (has |had )?(happened|went on|took place|occurred|was happening|is happening)\s+"
     r"(in|during|on|at|over|between|since|throughout|across|around|near|from|last|this|yesterday|today|recently)\b|"
     r"\bhow did\b.{1,120}?\b(unfold|develop|evolve|progress|play out|escalate)\b|"

@@ -50,7 +50,10 @@ def places_in(text: str) -> set[str]:
     ("in Syrias Hasakeh city" → {"srs", "hsk"}): a name is matched by any of its words."""
     out = set()
     for m in _PLACE.finditer(text):
+        if _headline(text, m.start(1)):
+            continue
         for w in m.group(1).split():
+            w = re.sub(r"['’]s$", "", w)  # "Syria's" is Syria
             if w.lower() in _NOT_PLACES or _NOT_A_NAME.match(w):
                 continue
             for part in w.split("-"):
@@ -58,6 +61,13 @@ def places_in(text: str) -> set[str]:
                 if len(key) >= 3 and not _ARTICLE.match(part.lower()):
                     out.add(key)
     return out
+
+
+def _headline(text: str, at: int) -> bool:
+    """Is ``at`` inside a headline ("… in Suspected Gas Attack in Syrias Idlib Dozens …")? In title
+    case every word is capitalised, so capitals say nothing about names there."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text[at : at + 120]) if len(w) > 3][:6]
+    return len(words) >= 5 and sum(w[:1].isupper() for w in words) >= 5
 
 
 def names_place(text: str, places: Iterable[str]) -> bool:
