@@ -1,13 +1,18 @@
 """Disagreements: different reports give different values for the same count about the same event.
 
 The slot comes from the question ("How many civilians were killed …" → a count of *civilians*
-*killed*). In each report the finder looks for a number that counts that slot: the number is
-followed by the asked noun, by a general word for people, or directly by the verb ("22 dead"),
-and the nearest verb of the sentence is of the asked kind (killed, not injured). One value per
-report. Values are compared only between reports of one event: the same day (read off the text
-where it says "on Monday", else the report date, give or take a day) and, when the question
-names a place, reports that name it; two reports naming only different places are different
-events. Two or more values left → the reports differ, and every value is shown with its reports.
+*killed*). In each report the finder looks for a number that counts that slot: it counts people
+(the asked noun, a general word for people, or nothing before the verb: "22 dead"), and the verb
+that tells what happened to them (the first after them, else the last before the number) is of
+the asked kind (killed, not injured). Running totals ("since 2011") are left out. One value per
+report.
+
+Values are compared only between reports of one event, a place and a day: the day is read off
+the sentence ("on Monday", against the report's date) or else is the report's date, give or take
+a day; the place is the question's, and reports whose words around the count name other places
+(or other towns of the asked place) tell of other events. Counts orders of magnitude apart are
+not two estimates of one toll. Two or more values left → the reports differ, and every value is
+shown with its reports, each quoted and cited.
 """
 
 from __future__ import annotations
@@ -50,7 +55,6 @@ _WORDNUM.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy":
 _WORDNUM.update({"hundred": 100, "thousand": 1000})
 _QUALIFIER_WORDS = frozenset("at least more than over nearly almost about around some up to as many".split())
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[^\w\s]", re.U)
-_QUALIFIER = re.compile(r"(at least|more than|over|nearly|almost|about|around|up to|some|as many as)\s*$", re.I)
 # A running total ("killed since 2011", "so far this year") is not the count of one event.
 _CUMULATIVE = re.compile(
     r"\bsince\s+(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|dawn|morning|"
@@ -80,7 +84,6 @@ class Slot:
 class Mention:
     passage: Passage
     value: int
-    shown: str  # "at least 70"
     start: int  # body offsets of the quoted clause
     end: int
     quote: str
@@ -277,12 +280,10 @@ class DisagreementFinder:
                     if old is not None and old.score >= score:
                         continue
                     qs, qe = _clause(sentence, vs, ve, self.config.max_quote_chars)
-                    shown = _shown(sentence, vs, ve)
                     day = event_day(sentence, p.date) or EventDay(p.date or "", False)
                     best[p.article_id] = Mention(
                         p,
                         value,
-                        shown,
                         p.start + s + qs,
                         p.start + s + qe,
                         sentence[qs:qe],
@@ -394,11 +395,6 @@ def _of_window(m: Mention, window: DateWindow, slack: int) -> bool:
         return True
     d = m.passage.date
     return bool(d) and window.start <= d and (d <= window.end or days_between(window.end, d) <= slack)
-
-
-def _shown(sentence: str, vs: int, ve: int) -> str:
-    q = _QUALIFIER.search(sentence[max(0, vs - 20) : vs])
-    return f"{q.group(1).lower()} {sentence[vs:ve]}" if q else sentence[vs:ve]
 
 
 def _clause(sentence: str, vs: int, ve: int, limit: int) -> tuple[int, int]:

@@ -56,14 +56,6 @@ class QuestionForm:
     form: Form
     phrase: str = ""  # the words that gave the form away
 
-    @property
-    def is_timeline(self) -> bool:
-        return self.form is Form.TIMELINE
-
-    @property
-    def wants_comparison(self) -> bool:
-        return self.form is Form.COMPARISON
-
 
 def question_form(question: str) -> QuestionForm:
     """The form of ``question``. Comparison wins over timeline ("do the reports agree on what
