@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .answering.abstain import excluded_note
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
+from .answering.router import RoutingAnswerer, wants_period, wants_values
 from .conversation import avoid_repeat, prefer_articles, resolve
 from .embedding import Embedder, load_embedder
 from .generation import (
@@ -34,6 +35,8 @@ from .generation.verify import stored_units
 from .models import Answer
 from .retrieval.excluded import count_excluded
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
+from .retrieval.period import gather_period, retrieve_with_event_pool
+from .retrieval.query_dates import question_window
 from .settings import Settings
 from .store import IndexSnapshot, IndexStoreError
 from .store.index_dir import version_token
@@ -93,8 +96,8 @@ class RagService:
             return False
         snap = IndexSnapshot.open(self.settings.index, expected_model=self.embedder.model_id)
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
-        answerer = self._answerer or ExtractiveAnswerer(
-            term_weights=retriever.question_weights, config=self.answer_config
+        answerer = self._answerer or RoutingAnswerer(
+            ExtractiveAnswerer(term_weights=retriever.question_weights, config=self.answer_config)
         )
         with self._lock:
             old = self._snapshot
@@ -165,6 +168,11 @@ class RagService:
             yield self._retriever, self._answerer_live
 
     def _retrieve(self, retriever: Retriever, query: str, req: AskRequest) -> RetrievalResult:
+        if wants_period(query):  # a timeline: every report of the period (a hard filter), not top-k
+            window = question_window(query, req.as_of)
+            return gather_period(retriever, query, window, req.filters, req.as_of, top_k=req.top_k)
+        if wants_values(query):  # a count: also the other reports of its event, to show where they differ
+            return retrieve_with_event_pool(retriever, query, req.top_k, req.filters, req.as_of, req.mode, req.rerank)
         return retriever.retrieve(
             query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
         )

@@ -1,0 +1,498 @@
+"""Disagreements: different reports give different values for the same count about the same event.
+
+The slot comes from the question ("How many civilians were killed …" → a count of *civilians*
+*killed*). In each report the finder looks for a number that counts that slot: it counts people
+(the asked noun, a general word for people, or nothing before the verb: "22 dead"), and the verb
+that tells what happened to them (the first after them, else the last before the number) is of
+the asked kind (killed, not injured). Running totals ("since 2011") are left out. One value per
+report.
+
+Values are compared only between reports of one event, a place and a day: the day is read off
+the sentence ("on Monday", against the report's date) or else is the report's date, give or take
+a day; the place is the question's, and reports whose words around the count name other places
+(or other towns of the asked place) tell of other events. Counts orders of magnitude apart are
+not two estimates of one toll. Two or more values left → the reports differ, and every value is
+shown with its reports, each quoted and cited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..models import Citation, Disagreement, DisagreementValue, Passage, Statement
+from ..retrieval.names import name_keys_in
+from ..retrieval.query_dates import DateWindow
+from ..sentences import sentence_spans
+from ..text_terms import STOPWORDS, stem
+from .event_dates import EventDay, days_between, event_day, fmt_day, same_day
+from .places import names_place, places_in, question_places
+
+# Verbs and nouns that say the same thing about a count, by kind (general English, any topic).
+PREDICATES: dict[str, frozenset[str]] = {
+    "killed": frozenset(
+        "kill killed killing kills dead die died dies dying death deaths toll lives fatalities perished "
+        "massacred slain".split()
+    ),
+    "injured": frozenset(
+        "injure injured injuring injuries injury wound wounded wounding hurt harm harmed affected casualties".split()
+    ),
+    "displaced": frozenset("displace displaced flee fled fleeing homeless refugees".split()),
+    "arrested": frozenset("arrest arrested arresting detain detained detaining detention jailed".split()),
+    "evacuated": frozenset("evacuate evacuated evacuating evacuation evacuees".split()),
+}
+PEOPLE = frozenset("people persons person individuals others".split())
+
+_WORDNUM = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_WORDNUM.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
+_WORDNUM.update({"hundred": 100, "thousand": 1000})
+_QUALIFIER_WORDS = frozenset("at least more than over nearly almost about around some up to as many".split())
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[^\w\s]", re.U)
+# A running total ("killed since 2011", "so far this year") is not the count of one event.
+_CUMULATIVE = re.compile(
+    r"\bsince\s+(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|dawn|morning|"
+    r"early|last night|the morning)\b)|\bso far\b|\bto date\b|\bin total\b|\btotal of\b|"
+    r"\bover the (?:past|last)\b|\bthis year\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks|months|years)\b",
+    re.I,
+)
+_TOLL = re.compile(
+    r"\btoll\b[^.;]{0,60}?\b(?:to|at|of|reached|is|was|hit)\s+(?:at least |more than |over |nearly |about |"
+    r"around |some |almost )?(\d[\d,]*)\b",
+    re.I,
+)
+_ADJ_SKIP = frozenset("more other local innocent unarmed civilian of the were was had been".split())
+# words that may follow a bare count without it counting something else ("killed 15 including …")
+_FOLLOWERS = frozenset("including among mostly most many mainly among others overnight".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    kind: str  # a key of PREDICATES, or the question's own verb stem
+    verbs: frozenset[str]
+    nouns: frozenset[str]  # stems of the counted noun(s) the question names; empty: any people
+    label: str  # "civilians killed"
+
+
+@dataclass(slots=True)
+class Mention:
+    passage: Passage
+    value: int
+    start: int  # body offsets of the quoted clause
+    end: int
+    quote: str
+    exact_noun: bool
+    day: EventDay
+    score: float
+    cut_before: bool = False  # the quote is part of a longer sentence
+    cut_after: bool = False
+
+
+_MAX_RATIO = 50  # counts further apart than this are not two estimates of one toll
+
+
+@dataclass(slots=True)
+class DisagreementConfig:
+    max_reports: int = 8
+    max_quote_chars: int = 180
+    event_slack_days: int = 1
+
+
+_AUX = frozenset("were was have has had been be being are is did do does got get will would reportedly".split())
+_STOP_NOUN = frozenset("in on at during from by according after when since near across of to".split())
+_IRREGULAR = frozenset("left fled lost died fell took went came ran won made".split())
+
+
+def count_slot(question: str) -> Slot | None:
+    """The count a question asks for ("How many civilians were killed …" → civilians, killed), or
+    None when it asks for no count."""
+    words = re.findall(r"[\w'-]+", question.lower())
+    start = next(
+        (i + 2 for i in range(len(words) - 1) if words[i : i + 2] in (["how", "many"], ["number", "of"])), None
+    )
+    if start is None:
+        if "toll" in words:
+            return Slot("killed", PREDICATES["killed"], frozenset(), "people killed")
+        return None
+    noun_words: list[str] = []
+    verb = ""
+    for w in words[start : start + 8]:
+        if _kind_word(w) is not None or (noun_words and (w.endswith("ed") or w in _IRREGULAR)):
+            verb = w
+            break
+        if w in _AUX:
+            continue
+        if w in _STOP_NOUN or len(noun_words) == 3:
+            break
+        if w not in STOPWORDS:
+            noun_words.append(w)
+    kind = _kind_word(verb) or next((_kind_word(w) for w in noun_words if _kind_word(w)), None)
+    if kind is None and not verb:
+        return None
+    verbs = PREDICATES[kind] if kind else frozenset({verb, stem(verb)})
+    nouns = frozenset(stem(w) for w in noun_words if w not in verbs and w not in PEOPLE)
+    said = kind or verb  # "died" is asked as the kind "killed": "the number of people killed"
+    label = " ".join([*noun_words[-1:], said]) if noun_words else f"people {said}"
+    return Slot(kind or stem(verb), verbs, nouns, label.strip())
+
+
+def _kind_word(word: str) -> str | None:
+    return next((k for k, vs in PREDICATES.items() if word in vs), None) if word else None
+
+
+def _number(tokens: list[str], i: int) -> tuple[int, int] | None:
+    """(value, tokens used) of a number starting at ``tokens[i]``."""
+    t = tokens[i].lower()
+    if t[0].isdigit():
+        digits = t.replace(",", "")
+        if not digits.isdigit():
+            return None
+        return int(digits), 1
+    if t in _WORDNUM and t != "zero":
+        nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+        if nxt in ("hundred", "thousand") and t not in ("hundred", "thousand"):
+            return _WORDNUM[t] * _WORDNUM[nxt], 2
+        unit = tokens[i + 2].lower() if i + 2 < len(tokens) else ""
+        if _WORDNUM[t] >= 20 and _WORDNUM[t] % 10 == 0 and nxt == "-" and 0 < _WORDNUM.get(unit, 0) < 10:
+            return _WORDNUM[t] + _WORDNUM[unit], 3  # "fifty-one"
+        return _WORDNUM[t], 1
+    return None
+
+
+def find_mentions(slot: Slot, sentence: str) -> list[tuple[int, int, int, bool]]:
+    """(value, char start, char end, exact noun) of each number in ``sentence`` that counts ``slot``:
+    the number counts people (the asked noun, a general word for people, or nothing before the
+    verb: "22 dead"), and the verb that tells what happened to them is of the asked kind."""
+    toks = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
+    words = [t[0] for t in toks]
+    low = [w.lower() for w in words]
+    out = []
+    skip_to = 0
+    for i in range(len(low)):
+        num = _number(words, i) if i >= skip_to else None
+        if num is None:
+            continue
+        value, used = num
+        skip_to = i + used
+        if _is_date_or_year(low, i, value):
+            continue
+        noun_at, exact, other = _counted_noun(slot, words, i + used)
+        if other:
+            continue
+        kind = _verb_kind(slot, low, noun_at if noun_at is not None else i + used - 1, i)
+        if kind == slot.kind and (noun_at is not None or _verb_before(slot, low, i)):
+            out.append((value, toks[i][1], toks[i + used - 1][2], exact))
+    if slot.kind == "killed" and not out:
+        for m in _TOLL.finditer(sentence):  # "the death toll … rose to 112"
+            num = _number([m.group(1)], 0)
+            if num is not None and not 1900 <= num[0] <= 2100:
+                out.append((num[0], m.start(1), m.end(1), False))
+    return out
+
+
+def _counted_noun(slot: Slot, words: list[str], j: int) -> tuple[int | None, bool, bool]:
+    """What the number before ``words[j]`` counts: (index of its noun or None, the asked noun?,
+    something else?). Capitalised words between are adjectives ("100 Syrian civilians"). When the
+    question names what it counts ("civilians"), a content word that is neither that nor a word
+    for people means the number counts something else ("22 children", "18 lorries")."""
+    for k in range(j, min(len(words), j + 4)):
+        w = words[k].lower()
+        if stem(w) in slot.nouns:
+            return k, True, False
+        if w in PEOPLE:
+            return k, False, False
+        if w in slot.verbs or _kind_of(slot, w) is not None:  # "22 dead": the verb right after the number
+            return k - 1, False, False
+        if words[k][:1].isupper() and w in STOPWORDS:
+            break  # "… URL 215 The death toll …": a new sentence starts, the number counts nothing here
+        title_case = k + 1 < len(words) and words[k + 1][:1].isupper()
+        if (words[k][:1].isupper() and not title_case) or w in _ADJ_SKIP:
+            continue  # "100 Syrian civilians"; but in a headline ("15 Medics Killed") every word is capitalised
+        is_content = w[:1].isalpha() and w not in STOPWORDS and w not in _FOLLOWERS
+        if is_content and not slot.nouns:
+            return k, False, False  # the question asks about people in general: "12 workers" count
+        return None, False, is_content
+    return None, False, False
+
+
+def _verb_kind(slot: Slot, low: list[str], after: int, number_at: int) -> str | None:
+    """The kind of the verb that tells what happened to the counted people: the first one after
+    them ("5 others injured", "58 people were killed"), else the last one before the number
+    ("killed at least 85 civilians", "the death toll at 70")."""
+    for k in range(after + 1, min(len(low), after + 9)):
+        if low[k] in (",", ";", "and", "."):
+            break
+        kind = _kind_of(slot, low[k])
+        if kind is not None:
+            return kind
+    for k in range(number_at - 1, max(-1, number_at - 7), -1):
+        kind = _kind_of(slot, low[k])
+        if kind is not None:
+            return kind
+    return None
+
+
+def _verb_before(slot: Slot, low: list[str], i: int) -> bool:
+    """Is the number right after the asked verb ("killed at least 20 …")?"""
+    k = i - 1
+    while k >= 0 and low[k] in _QUALIFIER_WORDS:
+        k -= 1
+    return k >= 0 and i - k <= 4 and low[k] in slot.verbs
+
+
+def _kind_of(slot: Slot, word: str) -> str | None:
+    if word in slot.verbs:
+        return slot.kind
+    return next((k for k, vs in PREDICATES.items() if k != slot.kind and word in vs), None)
+
+
+def _is_date_or_year(low: list[str], i: int, value: int) -> bool:
+    if 1900 <= value <= 2100:
+        return True
+    nxt = low[i + 1] if i + 1 < len(low) else ""
+    prev = low[i - 1] if i else ""
+    months = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+    return nxt[:3] in months or (prev[:3] in months and value <= 31) or nxt in ("%", "percent", "km", "kilometres")
+
+
+class DisagreementFinder:
+    def __init__(self, config: DisagreementConfig | None = None):
+        self.config = config or DisagreementConfig()
+
+    def mentions(self, slot: Slot, passages: Sequence[Passage]) -> list[Mention]:
+        """The best mention of the slot in each report (exact noun first, then closeness to the question)."""
+        best: dict[str, Mention] = {}
+        for rank, p in enumerate(passages):
+            sims = {e: c for _, e, c in p.sentences}
+            for s, e in sentence_spans(p.text):
+                sentence = p.text[s:e]
+                if _CUMULATIVE.search(sentence):
+                    continue
+                for value, vs, ve, exact in find_mentions(slot, sentence):
+                    score = (1.0 if exact else 0.0) + sims.get(p.start + e, 0.0) - 0.01 * rank
+                    old = best.get(p.article_id)
+                    if old is not None and old.score >= score:
+                        continue
+                    qs, qe = _clause(sentence, vs, ve, self.config.max_quote_chars)
+                    day = event_day(sentence, p.date) or EventDay(p.date or "", False)
+                    best[p.article_id] = Mention(
+                        p,
+                        value,
+                        p.start + s + qs,
+                        p.start + s + qe,
+                        sentence[qs:qe],
+                        exact,
+                        day,
+                        score,
+                        qs > 0,
+                        qe < len(sentence.rstrip()),
+                    )
+        return sorted(best.values(), key=lambda m: -m.score)
+
+    def find(
+        self, question: str, passages: Sequence[Passage], window: DateWindow | None = None
+    ) -> tuple[Slot, list[Mention]] | None:
+        """The slot and the mentions of one event, when they hold two or more different values.
+
+        An event is a place and a day. The day is the question's (``window``) or else the best
+        mention's; a report is of that day when its sentence names it ("on Tuesday") or, naming
+        none, the report is dated that day or the next. The place is the question's, named near
+        the count or in the report's title; without one, reports naming different places near
+        their counts are of different events."""
+        slot = count_slot(question)
+        if slot is None:
+            return None
+        slack = self.config.event_slack_days
+        found = everything = [m for m in self.mentions(slot, passages) if m.day.day]
+        if window is not None:
+            found = [m for m in found if _of_window(m, window, slack)]
+        places = question_places(question)
+        if places:
+            found = [m for m in found if names_place(f"{m.passage.title} {m.passage.text}", places)]
+        if not found:
+            return None
+        anchor = max(found, key=lambda m: _anchor_rank(m, window, places))
+        found = [m for m in found if m is anchor or same_day(anchor.day, m.day, slack)]
+        asked = {k for p in places for k in places_in(f"in {p}")}
+        keys = _place_keys(everything, passages, asked)
+        others = [m for m in found if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked)]
+        found = [anchor, *others]
+        event = _one_per_article(found)[: self.config.max_reports]
+        if len({m.value for m in event}) < 2:
+            return None
+        return slot, event
+
+
+def _anchor_rank(m: Mention, window: DateWindow | None, places: Sequence[str]) -> tuple:
+    """Which count defines the event: one whose sentence names a day inside the question's, else
+    one from a report dated inside it; then one naming the question's place next to the count;
+    then the best scored (the asked noun, closest to the question)."""
+    text_day = window is not None and m.day.from_text and window.start <= m.day.day <= window.end
+    dated_in = window is not None and bool(m.passage.date) and window.start <= (m.passage.date or "") <= window.end
+    return (text_day, dated_in, bool(places) and names_place(_near(m, 80), places), m.score)
+
+
+def _place_keys(found: list[Mention], passages: Sequence[Passage], asked: set[str]) -> dict[int, set[str]]:
+    """Place words around each count, less those a third or more of the retrieved reports name
+    (the country, the region): they cannot tell two events apart. The asked place is kept."""
+    keys = {id(m): places_in(_near(m, 80)) for m in found}
+    texts = {p.article_id: p.text for p in passages}
+    counts: dict[str, int] = {}
+    for text in texts.values():
+        for k in places_in(text):
+            counts[k] = counts.get(k, 0) + 1
+    common = {k for k, c in counts.items() if len(texts) >= 6 and c >= len(texts) / 3} - asked
+    return {i: ks - common for i, ks in keys.items()}
+
+
+def _same_count(anchor: Mention, m: Mention, here: set[str], there: set[str], asked: set[str]) -> bool:
+    """Could ``m`` count what ``anchor`` counts? Not when the words around the two counts name
+    different places (or different towns of the asked place), nor when the counts are orders of
+    magnitude apart (a running total, another count)."""
+    town_a, town_b = here - asked, there - asked
+    if town_a and town_b and not town_a & town_b and not _names_other(anchor, m, town_a, town_b):
+        return False
+    if there and not there & (here | asked) and (here or asked):
+        return False
+    lo, hi = sorted((max(anchor.value, 1), max(m.value, 1)))
+    return hi <= _MAX_RATIO * lo
+
+
+def _names_other(a: Mention, b: Mention, places_a: set[str], places_b: set[str]) -> bool:
+    """Does either report name, anywhere, a place the other gives next to its count? Then the
+    two places may be one (a town and its province, two spellings)."""
+    keys_a = name_keys_in(f"{a.passage.title} {a.passage.text}")
+    keys_b = name_keys_in(f"{b.passage.title} {b.passage.text}")
+    return bool(places_b & keys_a or places_a & keys_b)
+
+
+def _one_per_article(found: list[Mention]) -> list[Mention]:
+    seen: set[str] = set()
+    out = []
+    for m in found:
+        if m.passage.article_id not in seen:
+            seen.add(m.passage.article_id)
+            out.append(m)
+    return out
+
+
+def _near(m: Mention, width: int = 300) -> str:
+    """The text around a mention (the sentence and its neighbours)."""
+    p = m.passage
+    return p.text[max(0, m.start - p.start - width) : m.end - p.start + width]
+
+
+def _of_window(m: Mention, window: DateWindow, slack: int) -> bool:
+    """A report of the question's days: its sentence names a day inside them, or the report is
+    dated inside them (or up to ``slack`` days after; what day it tells is checked later)."""
+    if m.day.from_text and window.start <= m.day.day <= window.end:
+        return True
+    d = m.passage.date
+    return bool(d) and window.start <= d and (d <= window.end or days_between(window.end, d) <= slack)
+
+
+def _clause(sentence: str, vs: int, ve: int, limit: int) -> tuple[int, int]:
+    """Offsets (in the sentence) of the clause around the number, at most ``limit`` characters."""
+    if len(sentence) <= limit:
+        s, e = 0, len(sentence)
+    else:
+        cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+|\s+[—–-]\s+", sentence)] + [len(sentence)]
+        s = max(c for c in cuts if c <= vs)
+        e = min(c for c in cuts if c >= ve)
+        if e - s > limit:
+            s = max(s, sentence.rfind(" ", 0, max(0, vs - limit // 3)) + 1)
+            e = min(e, s + limit)
+            sp = sentence.rfind(" ", ve, e)
+            e = sp if sp > ve else e
+    seg = sentence[s:e]
+    s += len(seg) - len(seg.lstrip())
+    e -= len(seg) - len(seg.rstrip(" ,;:—–-"))
+    return s, e
+
+
+def fit(event: list[Mention], room: int, cited: set[int]) -> list[Mention]:
+    """The mentions to show when only ``room`` more passages may be cited: one report per value
+    first (no side is dropped while there is room for it), then more reports of each value.
+    Mentions in passages already cited cost nothing."""
+    free = [m for m in event if m.passage.chunk_id in cited]
+    rest = [m for m in event if m.passage.chunk_id not in cited]
+    firsts, others, seen = [], [], {m.value for m in free}
+    for m in rest:
+        (others if m.value in seen else firsts).append(m)
+        seen.add(m.value)
+    take = (firsts + others)[: max(0, room)]
+    chosen = {id(m) for m in free + take}
+    return [m for m in event if id(m) in chosen]
+
+
+# --- the answer part ------------------------------------------------------------------------------------
+
+
+def compose_disagreement(
+    slot: Slot, event: list[Mention], first_n: int, reuse: dict[tuple[str, int, int], int]
+) -> tuple[list[Statement], list[Citation], Disagreement]:
+    """Statements (kind ``disagreement``), the new citations (numbered from ``first_n``) and the
+    structured ``Disagreement``: values by how many reports give them, each with every report."""
+    by_value: dict[int, list[Mention]] = {}
+    for m in event:
+        by_value.setdefault(m.value, []).append(m)
+    order = sorted(by_value, key=lambda v: (-len(by_value[v]), -max(m.score for m in by_value[v]), v))
+    outlets = {m.passage.source for m in event if m.passage.source}
+    who = "outlets" if len(outlets) > 1 else "reports"
+    day = event[0].day
+    when = f"on {fmt_day(day.day)}" if day.from_text else f"in reports of {fmt_day(day.day)}"
+    sides = " vs. ".join(_value_label(by_value[v]) for v in order)
+    intro = f"The {who} differ on the number of {slot.label} {when}: {sides}."
+    statements = [Statement(intro, [], 1.0, "disagreement", paragraph=True)]
+    citations: list[Citation] = []
+    values: list[DisagreementValue] = []
+    n = first_n
+    for v in order:
+        ns = []
+        for k, m in enumerate(by_value[v]):
+            key = (m.passage.article_id, m.start, m.end)
+            if key in reuse:
+                cn = reuse[key]
+            else:
+                cn = n
+                citations.append(_citation(cn, m))
+                reuse[key] = cn
+                n += 1
+            ns.append(cn)
+            lead = f"{m.value}: " if k == 0 else ""
+            quote = f"{'…' if m.cut_before else ''}{m.quote}{'…' if m.cut_after else ''}"
+            text = f"{lead}{m.passage.source or m.passage.title[:60]} ({fmt_day(m.passage.date)}): “{quote}”"
+            # a new line per value; the first joins the intro, so every line ends with a citation
+            statements.append(Statement(text, [cn], 1.0, "disagreement", paragraph=k == 0 and v != order[0]))
+        values.append(DisagreementValue(str(v), ns))
+    return statements, citations, Disagreement(slot.label, values)
+
+
+def _value_label(ms: list[Mention]) -> str:
+    n = len(ms)
+    return f"{ms[0].value} ({n} report{'s' if n != 1 else ''})"
+
+
+def _citation(n: int, m: Mention) -> Citation:
+    p = m.passage
+    return Citation(
+        n=n,
+        article_id=p.article_id,
+        title=p.title,
+        source=p.source,
+        date=p.date,
+        date_inferred=p.date_inferred,
+        date_evidence=p.date_evidence,
+        url=p.url,
+        quote=m.quote,
+        chunk_id=p.chunk_id,
+        start=m.start,
+        end=m.end,
+        score=round(float(m.score), 4),
+    )

@@ -1,0 +1,104 @@
+"""The day a sentence of a report talks about, read against the report's date.
+
+"Air strikes killed 20 civilians on Monday", in a report dated Tuesday 12 July, is about Monday
+11 July. Two reports of one event are often a day apart; two events a week apart are not one.
+Only explicit, checkable cues are used: a full date, a day and month, a weekday, "yesterday" /
+"today". Anything else leaves the report's own date, marked as not read from the sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ..readers.dates import MONTH_DATE, parse_worded
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(?:on|late|early|last|this)?\s*(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_YESTERDAY = re.compile(r"\byesterday\b", re.I)
+_TODAY = re.compile(r"\b(today|this (morning|afternoon|evening)|tonight)\b", re.I)
+_MONTHS = "january february march april may june july august september october november december".split()
+_DAY_MONTH = re.compile(
+    r"\b(?:on\s+)?(?:(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(_MONTHS) + r")|(" + "|".join(_MONTHS) + r")"
+    r"\s+(\d{1,2})(?:st|nd|rd|th)?)\b(?!,?\s+(?:19|20)\d\d)",
+    re.I,
+)
+
+
+_DATE_LEAD = re.compile(
+    r"^\W*(?:(?:published|updated|posted|date of publication|last updated)\s*(?:on\s*)?:?\s*)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?",
+    re.I,
+)
+_DMY = re.compile(r"\b\d{1,2}[-.]\d{1,2}[-.](?:19|20)\d\d\b|\b(?:19|20)\d\d-\d{2}-\d{2}\b")
+_TIME = re.compile(r"^\W*(?:at\s+)?\d{1,2}:?\d{2}\b\W*")
+
+
+def dateline_end(sentence: str) -> int:
+    """Where a sentence's leading dateline ends ("Wed 05 Apr 2017 …", "Published April 3 2015 …",
+    "06.04.2017 …"); 0 when it has none. A dateline dates the report, not what it tells."""
+    m = _DATE_LEAD.match(sentence)
+    rest = sentence[m.end() :] if m else sentence
+    d = MONTH_DATE.match(rest) or _DMY.match(rest)
+    if not d:
+        return 0
+    off = len(sentence) - len(rest) + d.end()
+    t = _TIME.match(sentence[off:])
+    return off + (t.end() if t else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class EventDay:
+    day: str  # ISO
+    from_text: bool  # read off the sentence (True) or the report's own date (False)
+
+
+def event_day(sentence: str, report_date: str | None) -> EventDay | None:
+    """The day ``sentence`` reports on, or None for an undated report without a full date."""
+    sentence = sentence[dateline_end(sentence) :]
+    for m in MONTH_DATE.finditer(sentence):
+        iso = parse_worded(m.group(0))
+        if iso and (report_date is None or iso <= _shift(report_date, 1)):
+            return EventDay(iso, True)
+    if report_date is None:
+        return None
+    base = dt.date.fromisoformat(report_date)
+    if _YESTERDAY.search(sentence):
+        return EventDay((base - dt.timedelta(days=1)).isoformat(), True)
+    m = _DAY_MONTH.search(sentence)
+    if m:
+        day = int(m.group(1) or m.group(4))
+        month = _MONTHS.index((m.group(2) or m.group(3)).lower()) + 1
+        for year in (base.year, base.year - 1):
+            try:
+                d = dt.date(year, month, day)
+            except ValueError:
+                break
+            if d <= base + dt.timedelta(days=1):
+                return EventDay(d.isoformat(), True)
+    m = _WEEKDAY.search(sentence)
+    if m and not _TODAY.search(sentence):
+        back = (base.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
+        return EventDay((base - dt.timedelta(days=back)).isoformat(), True)
+    return EventDay(report_date, False)
+
+
+def _shift(iso: str, days: int) -> str:
+    return (dt.date.fromisoformat(iso) + dt.timedelta(days=days)).isoformat()
+
+
+def days_between(a: str, b: str) -> int:
+    return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days)
+
+
+def same_day(a: EventDay, b: EventDay, slack: int = 1) -> bool:
+    """Could two reports be about the same day? Two days read off the text must match; otherwise a
+    report may come out up to ``slack`` days after the event."""
+    if a.from_text and b.from_text:
+        return a.day == b.day
+    return days_between(a.day, b.day) <= slack
+
+
+def fmt_day(iso: str | None) -> str:
+    return dt.date.fromisoformat(iso).strftime("%-d %b %Y") if iso else "undated"

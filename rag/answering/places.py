@@ -1,0 +1,86 @@
+"""Place names in questions and reports, matched across spellings.
+
+Without a gazetteer, a place name is taken to be capitalised words after a place preposition
+("in Khan Sheikhoun", "the town of Atareb"); two names match when their consonant skeletons do
+(``rag/retrieval/names.py``: Hasakeh, Hasaka and al-Hasakah are one place).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..retrieval.names import ARTICLE, name_key
+
+_PLACE = re.compile(
+    r"(?:\b(?:in|at|near|from|outside|inside|on|around|across|into)|"
+    r"\b(?:town|city|village|province|district|region|county|state|area|suburbs?|neighbou?rhood|capital|"
+    r"governorate|countryside|outskirts|camp|port) of)\s+(?:(?:the|an?)\s+)?"
+    r"((?:(?:al|el|ez|as|ad|ar|an)-)?[A-Z][\w'’-]+(?:\s+(?:(?:al|el|ez|as|ad|ar|an)[- ])?[A-Z][\w'’-]+)*)"
+)
+_NOT_PLACES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december the a an how what which who when".split()
+)
+_ARTICLE = ARTICLE
+
+
+def place_key(name: str) -> str:
+    """The consonant skeleton of a place name ("Hasakeh" and "Hasaka" → "hsk"); see ``names``."""
+    return name_key(name)
+
+
+def question_places(question: str) -> list[str]:
+    """Capitalised names after a place preposition in the question ("in Khan Sheikhoun")."""
+    out = []
+    for m in _PLACE.finditer(question):
+        words = [w for w in m.group(1).split() if w.lower() not in _NOT_PLACES]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+# Capitalised words that are not names of places: adjectives of origin ("Syrian", "Kurdish",
+# "Lebanese"), compounds ending in a lower-case word ("IS-held", "US-led") and acronyms ("AFP").
+_NOT_A_NAME = re.compile(r"^[\w'’]+(ian|ians|ish|ese|ean)$|^[\w'’]+-[a-z][\w-]*$|^[A-Z]{2,5}s?$")
+
+
+def places_in(text: str) -> set[str]:
+    """Skeletons of each word of the place names a text gives after a place preposition
+    ("in Syrias Hasakeh city" → {"srs", "hsk"}): a name is matched by any of its words."""
+    out = set()
+    for m in _PLACE.finditer(text):
+        if _headline(text, m.start(1)):
+            continue
+        for w in m.group(1).split():
+            w = re.sub(r"['’]s$", "", w)  # "Syria's" is Syria
+            if w.lower() in _NOT_PLACES or _NOT_A_NAME.match(w):
+                continue
+            for part in w.split("-"):
+                key = place_key(part)
+                if len(key) >= 3 and not _ARTICLE.match(part.lower()):
+                    out.add(key)
+    return out
+
+
+def _headline(text: str, at: int) -> bool:
+    """Is ``at`` inside a headline ("… in Suspected Gas Attack in Syrias Idlib Dozens …")? In title
+    case every word is capitalised, so capitals say nothing about names there."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text[at : at + 120]) if len(w) > 3][:6]
+    return len(words) >= 5 and sum(w[:1].isupper() for w in words) >= 5
+
+
+def names_place(text: str, places: Iterable[str]) -> bool:
+    """Does the text name one of ``places`` (in any spelling): some run of one to three capitalised
+    words has the same skeleton."""
+    keys = {place_key(p) for p in places} - {""}
+    if not keys:
+        return False
+    words = re.findall(r"[\w'’-]+", text)
+    for i, w in enumerate(words):
+        if not w[:1].isupper() and not _ARTICLE.match(w.split("-")[0].lower()):
+            continue
+        for n in (1, 2, 3):
+            if i + n <= len(words) and place_key(" ".join(words[i : i + n])) in keys:
+                return True
+    return False

@@ -1,0 +1,272 @@
+"""Questions across many reports, built from the FA-KES dev annotations: timelines and disagreements.
+
+The crowd annotated each FA-KES article with the place (a governorate), the date of the incident
+and casualty counts. From the dev part (``fa-kes-annotations.dev.jsonl``) this builds:
+
+- **timeline** questions: for every (place, month) with 3–20 annotated reports, "What happened in
+  {Place} in {Month YYYY}? Give me a timeline." The key is the list of those reports.
+- **disagreement** questions: for every (place, day) whose reports come from two or more outlets,
+  "How many civilians were killed in {Place} on {D Month YYYY}? Do the reports agree?". The event
+  *disagrees* when two reports from different outlets give different civilian counts, and
+  *agrees* when every report gives the same one (those are the false-alarm checks).
+
+Scoring works on the ``/ask`` JSON (``Answer.to_dict``) and the corpus metadata (place and date of
+every article), and is defined in ``eval/README.md``. Question ids decide the tune/report split.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .metrics import mean, quoted_pieces, rate, split_claims
+
+ANNOTATIONS_FILE = "fa-kes-annotations.dev.jsonl"
+ARTICLES_FILE = "fa-kes-articles.jsonl"
+COVERAGE_CAP = 8  # coverage counts at most this many of a period's reports
+
+
+@dataclass(slots=True)
+class TimelineQuestion:
+    id: str
+    question: str
+    place: str
+    start: str  # the asked period, ISO, inclusive
+    end: str
+    report_ids: list[str]  # annotated reports of that place and period
+
+
+@dataclass(slots=True)
+class DisagreementQuestion:
+    id: str
+    question: str
+    place: str
+    date: str
+    values: dict[str, str]  # report id → annotated civilian count
+    sources: dict[str, str]  # report id → outlet
+    disagree: bool = field(default=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    place: str
+    date: str | None
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def article_meta(articles: Iterable[dict]) -> dict[str, ArticleMeta]:
+    """Article id (the corpus ``row``, as the index stores it) → its annotated place and date."""
+    return {str(a["row"]): ArticleMeta(a.get("location") or "", a.get("date")) for a in articles}
+
+
+def _place_name(location: str) -> str:
+    return " ".join(w.capitalize() for w in location.split())
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def timeline_questions(annotations: Sequence[dict], lo: int = 3, hi: int = 20) -> list[TimelineQuestion]:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for a in annotations:
+        if a.get("location") and a.get("date"):
+            groups.setdefault((a["location"], a["date"][:7]), []).append(str(a["row"]))
+    out = []
+    for (place, month), rows in sorted(groups.items()):
+        if not lo <= len(rows) <= hi:
+            continue
+        first = dt.date.fromisoformat(f"{month}-01")
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        q = f"What happened in {_place_name(place)} in {first.strftime('%B %Y')}? Give me a timeline."
+        out.append(
+            TimelineQuestion(f"fakes-tl-{_slug(place)}-{month}", q, place, first.isoformat(), last.isoformat(), rows)
+        )
+    return out
+
+
+def disagreement_questions(annotations: Sequence[dict]) -> list[DisagreementQuestion]:
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for a in annotations:
+        if a.get("location") and a.get("date") and a.get("nb_civilians") not in (None, ""):
+            groups.setdefault((a["location"], a["date"]), []).append(a)
+    out = []
+    for (place, day), rows in sorted(groups.items()):
+        if len({r["source"] for r in rows}) < 2:
+            continue
+        disagree = any(
+            x["nb_civilians"] != y["nb_civilians"] and x["source"] != y["source"] for x in rows for y in rows
+        )
+        agree = len({r["nb_civilians"] for r in rows}) == 1
+        if not (disagree or agree):
+            continue
+        when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
+        q = f"How many civilians were killed in {_place_name(place)} on {when}? Do the reports agree?"
+        values = {str(r["row"]): str(int(r["nb_civilians"])) for r in rows}
+        sources = {str(r["row"]): r["source"] for r in rows}
+        out.append(DisagreementQuestion(f"fakes-dis-{_slug(place)}-{day}", q, place, day, values, sources, disagree))
+    return out
+
+
+# --- scoring: timelines ---------------------------------------------------------------------------------
+
+
+def cited_articles(answer: dict) -> list[str]:
+    """Distinct article ids of the citations, in citation order."""
+    return list(dict.fromkeys(c["article_id"] for c in answer.get("citations", [])))
+
+
+def is_chronological(answer: dict, meta: dict[str, ArticleMeta]) -> bool:
+    """Timeline entries in non-decreasing date order; without entries, the citations' report dates."""
+    entries = answer.get("timeline") or []
+    if entries:
+        dates = [e["date"] for e in entries if e.get("date")]
+    else:
+        dates = [d for d in (meta[a].date if a in meta else None for a in cited_articles(answer)) if d]
+    return all(a <= b for a, b in zip(dates, dates[1:]))
+
+
+def score_timeline(q: TimelineQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
+    cited = cited_articles(answer)
+    dated = [meta[a].date for a in cited if a in meta and meta[a].date]
+    inside = [q.start <= d <= q.end for d in dated]
+    found = set(cited) & set(q.report_ids)
+    return {
+        "id": q.id,
+        "abstained": bool(answer.get("abstained")),
+        "cited": len(cited),
+        "cited_in_period": sum(inside),
+        "in_period": (sum(inside) / len(inside)) if inside else None,
+        "coverage": min(len(found), COVERAGE_CAP) / min(len(q.report_ids), COVERAGE_CAP),
+        "reports_found": sorted(found, key=int),
+        "chronological": is_chronological(answer, meta),
+        "entries": len(answer.get("timeline") or []),
+        "outside": [a for a in cited if a in meta and meta[a].date and not q.start <= meta[a].date <= q.end],
+    }
+
+
+def timeline_summary(records: Sequence[dict]) -> dict:
+    cited = sum(r["cited"] for r in records)
+    return {
+        "questions": len(records),
+        "abstained": sum(r["abstained"] for r in records),
+        "in_period_mean": mean(r["in_period"] for r in records),
+        "in_period_all_citations": round(sum(r["cited_in_period"] for r in records) / cited, 4) if cited else None,
+        "coverage_mean": mean(r["coverage"] for r in records),
+        "coverage_at_least_0.6": rate(r["coverage"] >= 0.6 for r in records),
+        "chronological": rate(r["chronological"] for r in records),
+        "reports_cited_mean": mean(r["cited"] for r in records),
+        "entries_mean": mean(r["entries"] for r in records),
+    }
+
+
+# --- scoring: disagreements -------------------------------------------------------------------------------
+
+_WORDNUMS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+_WORDNUMS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80"})
+_WORDNUMS.update({"ninety": "90", "hundred": "100"})
+
+
+def numbers_in(text: str) -> set[str]:
+    """The whole numbers a text states, in digits ("1,300" → 1300, "Thirty" → 30)."""
+    out = {m.replace(",", "").lstrip("0") or "0" for m in re.findall(r"(?<![\d.])\d[\d,]*(?![\d.]\d)", text)}
+    low = text.lower()
+    out |= {_WORDNUMS[w] for w in re.findall(r"[a-z]+", low) if w in _WORDNUMS}
+    for tens, unit in re.findall(
+        r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(one|two|three|four|five|six|seven|eight|nine)\b",
+        low,
+    ):
+        out.add(str(int(_WORDNUMS[tens]) + int(_WORDNUMS[unit])))
+    return out
+
+
+def _of_event(q: DisagreementQuestion, article_id: str, meta: dict[str, ArticleMeta]) -> bool:
+    m = meta.get(article_id)
+    return article_id in q.values or (m is not None and m.place == q.place and m.date == q.date)
+
+
+def values_shown(q: DisagreementQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> set[str]:
+    """Annotated counts of the event that the answer states inside a quote whose claim cites a
+    report of the event."""
+    if answer.get("abstained"):
+        return set()
+    cites = {c["n"]: c["article_id"] for c in answer.get("citations", [])}
+    gold = set(q.values.values())
+    shown: set[str] = set()
+    for claim in split_claims(answer.get("answer", "")):
+        if not any(_of_event(q, cites.get(n, ""), meta) for n in claim.markers):
+            continue
+        for piece in quoted_pieces(claim.text):
+            shown |= numbers_in(piece) & gold
+    return shown
+
+
+def false_disagreements(answer: dict, meta: dict[str, ArticleMeta]) -> int:
+    """Pairs of values of one claimed disagreement that no two reports of one place and day (a day
+    apart at most) support: the reports behind them are about different events."""
+    cites = {c["n"]: c["article_id"] for c in answer.get("citations", [])}
+    bad = 0
+    for d in answer.get("disagreements") or []:
+        sides = [[meta.get(cites.get(n, "")) for n in v["citations"]] for v in d["values"]]
+        for i in range(len(sides)):
+            for j in range(i + 1, len(sides)):
+                if not any(_same_event(a, b) for a in sides[i] for b in sides[j]):
+                    bad += 1
+    return bad
+
+
+def _same_event(a: ArticleMeta | None, b: ArticleMeta | None) -> bool:
+    if a is None or b is None or not a.date or not b.date or a.place != b.place:
+        return False
+    return abs((dt.date.fromisoformat(a.date) - dt.date.fromisoformat(b.date)).days) <= 1
+
+
+def score_disagreement(q: DisagreementQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
+    shown = values_shown(q, answer, meta)
+    structured = answer.get("disagreements") or []
+    return {
+        "id": q.id,
+        "disagree": q.disagree,
+        "gold_values": sorted(set(q.values.values()), key=int),
+        "abstained": bool(answer.get("abstained")),
+        "values_shown": sorted(shown, key=int),
+        "both_sides": len(shown) >= 2,
+        "one_side": len(shown) == 1,
+        "claimed": bool(structured),
+        "claimed_values": [[v["value"] for v in d["values"]] for d in structured],
+        "false_pairs": false_disagreements(answer, meta),
+    }
+
+
+def disagreement_summary(records: Sequence[dict]) -> dict:
+    pos = [r for r in records if r["disagree"]]
+    neg = [r for r in records if not r["disagree"]]
+    return {
+        "events_disagreeing": len(pos),
+        "both_sides_shown": sum(r["both_sides"] for r in pos),
+        "one_side_shown": sum(r["one_side"] for r in pos),
+        "claimed_on_disagreeing": sum(r["claimed"] for r in pos),
+        "events_agreeing": len(neg),
+        "claimed_on_agreeing": sum(r["claimed"] for r in neg),
+        "false_disagreement_pairs": sum(r["false_pairs"] for r in records),
+        "answers_with_false_pairs": sum(1 for r in records if r["false_pairs"]),
+        "abstained": sum(r["abstained"] for r in records),
+    }
+
+
+def to_dicts(items: Iterable) -> list[dict]:
+    return [asdict(x) for x in items]

@@ -1,0 +1,180 @@
+"""Disagreements: different counts of one event from different reports, shown side by side.
+
+True cases (two reports of one place and day with different counts) and false ones (different
+places, different days, one report, a running total, a different count) on hand-made passages;
+then the real service over ``tests/data/timeline_reports.jsonl``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.answering.disagreement import DisagreementFinder, compose_disagreement, count_slot, find_mentions
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.router import RoutingAnswerer
+from rag.models import Passage
+from rag.retrieval.period import POOL
+from rag.retrieval.query_dates import DateWindow
+
+DATA = Path(__file__).parent / "data" / "timeline_reports.jsonl"
+MARKER = re.compile(r"\[(\d+)\]")
+Q = "How many people were killed in the fire in Millbrook on 3 March 2021? Do the reports agree?"
+DAY = DateWindow("2021-03-03", "2021-03-03", "on 3 March 2021")
+
+
+def _p(cid: int, aid: str, date: str, text: str, source: str, **scores) -> Passage:
+    return Passage(cid, aid, text[:40], source, date, False, None, None, text, 0, len(text), 1.0, dict(scores))
+
+
+GAZETTE = _p(
+    1,
+    "g",
+    "2021-03-03",
+    "A fire at the Millbrook paper mill on Wednesday killed 12 workers and people nearby.",
+    "Gazette",
+)
+COURIER = _p(
+    2,
+    "c",
+    "2021-03-04",
+    "At least 15 people were killed in Wednesday's fire at the Millbrook paper mill, the coroner said.",
+    "Courier",
+)
+HERALD_SAME = _p(3, "h", "2021-03-03", "The fire in Millbrook on Wednesday killed 12 people, the mayor said.", "Herald")
+EASTPORT = _p(
+    4, "e", "2021-03-03", "A fire at a warehouse in Eastport on Wednesday killed 4 people, police said.", "Times"
+)
+LAST_WEEK = _p(5, "w", "2021-03-04", "A fire in Millbrook last Friday killed 2 people.", "Post")
+TOTAL = _p(6, "t", "2021-03-04", "Fires in Millbrook have killed 40 people since 2015, the council said.", "Post")
+
+
+# --- the slot and the counts in a sentence ------------------------------------------------------------------
+
+
+def test_count_slot_reads_the_counted_noun_and_the_verb():
+    s = count_slot("How many civilians were killed in Aleppo on 4 April 2017? Do the reports agree?")
+    assert s and s.kind == "killed" and s.nouns == {"civilian"} and s.label == "civilians killed"
+    assert count_slot("How many people died in the mill fire?").kind == "killed"
+    assert count_slot("How many were injured?").kind == "injured"
+    assert count_slot("What was the death toll?").kind == "killed"
+    assert count_slot("Who owns the mill?") is None
+    assert count_slot("When did the fire start?") is None
+
+
+@pytest.mark.parametrize(
+    "sentence,values",
+    [
+        ("Air strikes killed at least 85 civilians on Tuesday", [85]),
+        ("Over 100 Syrian civilians have been killed in air strikes", [100]),
+        ("Thirty civilians were killed on Saturday", [30]),
+        ('"Fifty-one dead and over 100 wounded"', [51]),
+        ("The death toll rose to 112 on Sunday.", [112]),
+        ("20 people were killed and 30 injured", [20]),  # 30 were injured, not killed
+        ("Two children killed and 5 others injured", []),  # injured
+        ("Air strikes killed 22 children and 6 teachers", []),  # children are not the civilians asked about
+        ("In 2016 the town had 4000 residents", []),  # a year, a population
+        ("15 Medics Killed in Strikes on Hospital", []),  # medics, in a headline
+    ],
+)
+def test_counts_of_the_asked_slot(sentence, values):
+    slot = count_slot("How many civilians were killed?")
+    assert [v for v, *_ in find_mentions(slot, sentence)] == values
+
+
+# --- one event, different values ---------------------------------------------------------------------------------
+
+
+def test_two_reports_of_one_place_and_day_with_different_counts_disagree():
+    found = DisagreementFinder().find(Q, [GAZETTE, COURIER, HERALD_SAME], DAY)
+    assert found is not None
+    slot, event = found
+    assert {m.value for m in event} == {12, 15}
+    statements, citations, d = compose_disagreement(slot, event, 1, {})
+    assert [v.value for v in d.values] == ["12", "15"]  # most reports first
+    assert all(v.citations for v in d.values)
+    shown = {c.article_id for c in citations}
+    assert shown == {"g", "c", "h"}  # every report, no side hidden
+    text = " ".join(s.rendered() for s in statements)
+    assert "differ" in text and "12" in text and "15" in text
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        [EASTPORT],  # another place the same day
+        [LAST_WEEK],  # another day in the same place
+        [TOTAL],  # a running total, not this fire's count
+        [HERALD_SAME],  # the same count
+        [],  # one report
+    ],
+)
+def test_no_disagreement_between_different_events_or_equal_counts(others):
+    assert DisagreementFinder().find(Q, [GAZETTE, *others], DAY) is None
+
+
+def test_without_a_place_in_the_question_different_places_are_still_different_events():
+    q = "How many people were killed in the fires on 3 March 2021?"
+    assert DisagreementFinder().find(q, [GAZETTE, EASTPORT], DAY) is None
+
+
+def test_router_adds_both_sides_and_returns_no_more_than_top_k_passages():
+    pool = _p(7, "c2", "2021-03-04", COURIER.text, "Courier", **{POOL: 1.0})
+    base = [GAZETTE, HERALD_SAME, EASTPORT]
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(Q, [*base, pool])
+    assert not ans.abstained and ans.disagreements
+    assert {v.value for v in ans.disagreements[0].values} == {"12", "15"}
+    assert len(ans.passages) <= len(base)
+    assert {c.chunk_id for c in ans.citations} <= {p.chunk_id for p in ans.passages}
+    for line in ans.answer.splitlines():
+        assert MARKER.search(line[-5:]), line
+    kinds = {s.kind for s in ans.statements}
+    assert "disagreement" in kinds
+
+
+def test_router_leaves_single_fact_answers_alone():
+    q = "Who said the fire killed 12 workers?"
+    plain = ExtractiveAnswerer().answer(q, [GAZETTE, COURIER])
+    routed = RoutingAnswerer(ExtractiveAnswerer()).answer(q, [GAZETTE, COURIER])
+    assert routed.answer == plain.answer and not routed.disagreements
+
+
+# --- the real service ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reports_service(tmp_path_factory, embedder):
+    from rag.ingest import ingest
+    from rag.pipeline import RagService
+    from rag.readers import read_path
+    from rag.settings import Settings
+
+    path = tmp_path_factory.mktemp("disagreement-index") / "index"
+    ingest(read_path(DATA).articles, path, embedder)
+    return RagService(Settings(index=path), embedder=embedder)
+
+
+@pytest.mark.slow
+def test_service_shows_both_tolls_of_the_mill_fire(reports_service):
+    from rag.pipeline import AskRequest
+
+    ans = reports_service.ask(AskRequest(Q))
+    assert ans.disagreements, ans.answer
+    values = {v.value: v.citations for v in ans.disagreements[0].values}
+    assert set(values) == {"12", "15"}
+    by_n = {c.n: c for c in ans.citations}
+    assert {by_n[n].source for n in values["15"]} >= {"Courier"}
+    assert all(by_n[n].quote in ans.answer for ns in values.values() for n in ns)
+    assert len(ans.passages) <= 8
+
+
+@pytest.mark.slow
+def test_service_claims_no_disagreement_for_a_single_report_event(reports_service):
+    from rag.pipeline import AskRequest
+
+    ans = reports_service.ask(
+        AskRequest("How many people were killed in Eastport on 3 March 2021? Do the reports agree?")
+    )
+    assert not ans.disagreements and "4 people" in ans.answer
