@@ -214,26 +214,14 @@ def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
 def check(index: IndexOpt = None) -> None:
     """Verify an index against its manifest checksums and SQLite's integrity check."""
     from .embedding import EmbedderError
-    from .store import IndexSnapshot, IndexStoreError, verify_version
-    from .store.index_dir import MANIFEST_NAME, Manifest, current_version
+    from .store import IndexStoreError, check_index
 
     settings = _settings(index)
-    version = current_version(settings.index)
-    if version is None:
-        _fail(f"no index at {settings.index}")
-    vdir = settings.index / "versions" / version
     try:
-        manifest = Manifest.read(vdir / MANIFEST_NAME)
-        verify_version(vdir, manifest, deep=True)
-        snap = IndexSnapshot.open(settings.index, verify=False)
-        n_articles, n_chunks = snap.store.counts()
-        if (n_articles, n_chunks) != (manifest.articles, manifest.chunks) or snap.vectors.ntotal != n_chunks:
-            _fail(
-                f"counts disagree: manifest {manifest.articles}/{manifest.chunks}, sqlite "
-                f"{n_articles}/{n_chunks}, faiss {snap.vectors.ntotal}"
-            )
+        manifest = check_index(settings.index)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
+    version = manifest.version
     typer.echo(f"ok: {settings.index} {version} ({manifest.articles} articles, {manifest.chunks} chunks)")
 
 

@@ -1,8 +1,9 @@
 """The question pipeline as a plain callable: rewrite → retrieve → answer.
 
-``RagService`` owns one open index snapshot and swaps in a newer committed version when an
-ingest lands (checked cheaply per request), so readers never see a half-written index and
-the service needs no restart. The API, the CLI and the eval all go through ``ask``.
+``RagService`` holds one open index snapshot and swaps in a newer committed version when an
+ingest lands (a watcher thread notices it, off the request path), so readers never see a
+half-written index, the service needs no restart, and queries never wait for each other.
+The API, the CLI and the eval all go through ``ask``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import dataclass, field
 
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
 from .conversation import rewrite
-from .embedding import Embedder, load_embedder
+from .embedding import Embedder, SerializedEmbedder, load_embedder, load_query_embedder
 from .models import Answer
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
 from .settings import Settings
-from .store import IndexSnapshot, IndexStoreError
-from .store.index_dir import version_token
+from .store import IndexSnapshot, IndexStoreError, MergePolicy, SearchTuning, SqliteStore, compact
+from .store.index_dir import merge_due, open_reader_store
 
 
 @dataclass
@@ -37,6 +38,14 @@ class AskRequest:
 
 
 class RagService:
+    """The question pipeline over the index in use, safe to call from any number of threads at once.
+
+    No query lock: a query takes a reference to the current snapshot (``_query``) and searches it
+    while others do the same; a watcher thread notices new committed versions (an ingest here or
+    in another process), opens them and swaps them in, and the old snapshot is freed when its last
+    query lets go. The watcher also starts segment merges when they are due, off the request path.
+    """
+
     def __init__(
         self,
         settings: Settings,
@@ -44,24 +53,35 @@ class RagService:
         retrieval: RetrievalConfig | None = None,
         answer_config: AnswerConfig | None = None,
         answerer: Answerer | None = None,
+        watch: bool = True,
     ):
         self.settings = settings
-        self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
+        self._given_embedder = embedder
+        self.embedder = embedder or load_query_embedder(
+            settings.embedding_model, settings.query_encoder, settings.query_encoder_threads
+        )
         self.retrieval_config = retrieval or RetrievalConfig(candidates=settings.candidates)
         self.answer_config = answer_config or AnswerConfig(abstain_below=settings.abstain_threshold)
+        self.tuning = SearchTuning(
+            ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe, exact_max=settings.exact_filter_max
+        )
         self._answerer = answerer
-        self._lock = threading.RLock()
+        self._swap = threading.Lock()  # guards the (snapshot, retriever, answerer) triple: held for a swap only
         self._reload_lock = threading.Lock()  # one reload at a time: never swap an older version back in
-        self._snapshot: IndexSnapshot | None = None
-        self._retriever: Retriever | None = None
-        self._answerer_live: Answerer | None = None
-        self._checked = 0.0
-        # One query at a time searches a few thousand vectors: OpenMP's thread start-up and spinning
-        # cost more than they save, and made the p95 of the dense step ~10x its median.
+        self._current: tuple[IndexSnapshot, Retriever, Answerer] | None = None
+        self._store: SqliteStore | None = None
+        self._ingest_embedder: Embedder | None = None
+        self._stop = threading.Event()
+        # Each query searches one vector; OpenMP's thread start-up and spinning cost more than they save
+        # (they made the p95 of the dense step ~10x its median), and queries run in parallel anyway.
         import faiss
 
         faiss.omp_set_num_threads(1)
         self.reload(force=True)
+        self._watcher: threading.Thread | None = None
+        if watch and settings.reload_poll_s > 0:
+            self._watcher = threading.Thread(target=self._watch, name="index-watcher", daemon=True)
+            self._watcher.start()
 
     # --- index lifecycle -----------------------------------------------------------------------
     def reload(self, force: bool = False) -> bool:
@@ -70,46 +90,115 @@ class RagService:
             return self._reload(force)
 
     def _reload(self, force: bool) -> bool:
-        token = version_token(self.settings.index)
-        if not force and self._snapshot is not None and token == self._snapshot.version:
+        cur = self._current
+        if not force and cur is not None and self._latest_generation() == cur[0].manifest.generation:
             return False
-        snap = IndexSnapshot.open(self.settings.index, expected_model=self.embedder.model_id)
+        if self._store is None:  # one SQLite reader (a connection per thread) for every snapshot
+            self._store = open_reader_store(self.settings.index)
+        snap = IndexSnapshot.open(
+            self.settings.index,
+            expected_model=self.embedder.model_id,
+            store=self._store,
+            previous=cur[0] if cur else None,
+            tuning=self.tuning,
+        )
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
         answerer = self._answerer or ExtractiveAnswerer(
             term_weights=retriever.question_weights, config=self.answer_config
         )
-        with self._lock:
-            old = self._snapshot
-            self._snapshot, self._retriever, self._answerer_live = snap, retriever, answerer
+        with self._swap:
+            old, self._current = self._current, (snap, retriever, answerer)
         if old is not None:
-            # queries in flight hold their own reference; the old connection closes when they finish
-            threading.Timer(5.0, old.close).start()
+            old[0].close()  # freed when the last query holding it lets go
         return True
 
-    def maybe_reload(self, every_s: float = 0.5) -> None:
-        now = time.monotonic()
-        if now - self._checked >= every_s and not self._reload_lock.locked():  # a reload under way: serve on
-            self._checked = now
+    def _latest_generation(self) -> int | None:
+        """The committed manifest's generation (one indexed SQL read, on the watcher's connection)."""
+        if self._store is None:
+            return None
+        latest = self._store.latest_manifest()
+        return latest[0] if latest else None
+
+    def _watch(self) -> None:
+        log = logging.getLogger("rag.pipeline")
+        while not self._stop.wait(self.settings.reload_poll_s):
             try:
                 self.reload()
-            except IndexStoreError as e:  # keep serving the version in use rather than failing requests
+                if self.settings.merge_in_background:
+                    self._merge_if_due()
+            except IndexStoreError as e:  # keep serving the version in use
+                log.warning("index reload failed: %s", e)
+            except Exception:  # the watcher must not die: the next poll retries
+                log.exception("index watcher")
+
+    def _merge_if_due(self) -> None:
+        cur = self._current
+        if cur is None or not merge_due(cur[0], self._merge_policy()):
+            return
+        version = compact(
+            self.settings.index,
+            self.settings.faiss_factory,
+            self._merge_policy(),
+            self.settings.keep_versions,
+            previous=cur[0],
+        )
+        if version:
+            logging.getLogger("rag.pipeline").info("merged segments into %s", version)
+            self.reload()
+
+    def _merge_policy(self) -> MergePolicy:
+        return MergePolicy(max_segments=self.settings.max_segments, dead_ratio=self.settings.merge_dead_ratio)
+
+    def maybe_reload(self, every_s: float = 0.5) -> None:
+        """Kept for callers of the old API: the watcher thread reloads; without one, reload now."""
+        if self._watcher is None and not self._reload_lock.locked():
+            try:
+                self.reload()
+            except IndexStoreError as e:
                 logging.getLogger("rag.pipeline").warning("index reload failed: %s", e)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
+        with self._swap:
+            cur, self._current = self._current, None
+        if cur is not None:
+            cur[0].close()
+        if self._store is not None:
+            self._store.close()
+
+    @property
+    def ingest_embedder(self) -> Embedder:
+        """The document embedder for ingests through this service: always the model that built the
+        index (never the int8 query encoder), serialized, and separate from the query path."""
+        if self._ingest_embedder is None:
+            if self._given_embedder is not None:
+                self._ingest_embedder = SerializedEmbedder(self._given_embedder)
+            else:
+                self._ingest_embedder = SerializedEmbedder(
+                    load_embedder(self.settings.embedding_model, self.settings.embed_batch_size)
+                )
+        return self._ingest_embedder
+
+    @property
+    def _snapshot(self) -> IndexSnapshot | None:  # read by rag/api/ops.py's metrics
+        return self._current[0] if self._current else None
 
     @property
     def snapshot(self) -> IndexSnapshot:
-        assert self._snapshot is not None
-        return self._snapshot
+        assert self._current is not None
+        return self._current[0]
 
     @property
     def retriever(self) -> Retriever:
-        assert self._retriever is not None
-        return self._retriever
+        assert self._current is not None
+        return self._current[1]
 
     # --- the question ------------------------------------------------------------------------------
     # ``ask`` is four stages, each its own method so each can grow on its own: resolve the question
     # with the conversation, hold a consistent (retriever, answerer) pair, retrieve, answer.
     def ask(self, req: AskRequest) -> Answer:
-        self.maybe_reload()
         t0 = time.perf_counter()
         query = self._resolve(req)
         with self._query() as (retriever, answerer):
@@ -131,10 +220,17 @@ class RagService:
 
     @contextlib.contextmanager
     def _query(self) -> Iterator[tuple[Retriever, Answerer]]:
-        """The retriever and answerer of one index version, held for one query."""
-        with self._lock:  # one query at a time per process: SQLite handle and torch are shared
-            assert self._retriever is not None and self._answerer_live is not None
-            yield self._retriever, self._answerer_live
+        """The retriever and answerer of one index version, held (not locked) for one query."""
+        while True:
+            with self._swap:
+                assert self._current is not None, "service closed"
+                snap, retriever, answerer = self._current
+            if snap.acquire():  # fails only if swapped out and freed in between: take the new one
+                break
+        try:
+            yield retriever, answerer
+        finally:
+            snap.release()
 
     def _retrieve(self, retriever: Retriever, query: str, req: AskRequest) -> RetrievalResult:
         return retriever.retrieve(
@@ -145,6 +241,5 @@ class RagService:
         return answerer.answer(query, result.passages)
 
     def search(self, question: str, top_k: int = 8, filters: Filters | None = None, as_of: str | None = None):
-        self.maybe_reload()
-        with self._lock:
-            return self._retriever.retrieve(question, top_k=top_k, filters=filters, as_of=as_of)
+        with self._query() as (retriever, _):
+            return retriever.retrieve(question, top_k=top_k, filters=filters, as_of=as_of)

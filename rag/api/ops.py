@@ -209,7 +209,7 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
 
         s = svc()
         st = s.settings
-        emb = SharedEmbedder(s.embedder, getattr(s, "_lock", None) or fallback_lock)
+        emb = getattr(s, "ingest_embedder", None) or SharedEmbedder(s.embedder, fallback_lock)
         report = ingest(
             articles,
             st.index,
