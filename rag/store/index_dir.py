@@ -504,7 +504,10 @@ class IndexWriter:
         self.prev: Manifest | None = None
         self.committed_version: str | None = None
         self._lock_cm: contextlib.AbstractContextManager | None = None
-        self._added: dict[int, np.ndarray] = {}
+        self._added_ids: list[np.ndarray] = []
+        self._added_vecs: list[np.ndarray] = []
+        self._added_set: set[int] = set()
+        self._dropped: set[int] = set()  # added, then removed again by the same writer
         self._removed: list[int] = []
         self._needs_rebuild = False
         self._discard = False
@@ -578,14 +581,18 @@ class IndexWriter:
             self._lock_cm = None
 
     # --- changes ---------------------------------------------------------------------------------
-    def remove_chunks(self, ids: list[int]) -> None:
+    def remove_chunks(self, ids: Sequence[int]) -> None:
         for i in ids:
-            if self._added.pop(int(i), None) is None:
+            if int(i) in self._added_set:
+                self._dropped.add(int(i))
+            else:
                 self._removed.append(int(i))
 
-    def add_chunks(self, ids: list[int], vectors: np.ndarray) -> None:
-        for i, v in zip(ids, vectors):
-            self._added[int(i)] = np.asarray(v, dtype=np.float32)
+    def add_chunks(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        if len(ids):
+            self._added_ids.append(np.asarray(ids, dtype=np.int64))
+            self._added_set.update(int(i) for i in ids)
+            self._added_vecs.append(np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim))
 
     # --- commit ------------------------------------------------------------------------------------
     def _commit(self) -> None:
@@ -633,10 +640,15 @@ class IndexWriter:
         _sweep(self.root, self.store)
 
     def _new_segment(self, n: int, segs: list[dict], checksums: dict[str, str]) -> tuple[list[dict], dict[str, str]]:
-        if not self._added:
+        if not self._added_ids:
             return segs, checksums
-        ids = np.array(sorted(self._added), dtype=np.int64)
-        vecs = np.stack([self._added[int(i)] for i in ids])
+        ids = np.concatenate(self._added_ids)
+        vecs = np.concatenate(self._added_vecs)
+        if self._dropped:
+            keep = ~np.isin(ids, np.fromiter(self._dropped, dtype=np.int64))
+            ids, vecs = ids[keep], vecs[keep]
+        if not len(ids):
+            return segs, checksums
         attrs = self.store.chunk_attrs(ids.tolist())  # type: ignore[union-attr]
         missing = [int(i) for i in ids if int(i) not in attrs]
         if missing:
