@@ -281,6 +281,10 @@ def serve(
         Path | None,
         typer.Option(help="Reports to index on first run if the index is empty (default: the bundled corpus/)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes sharing the index (default RAG_WORKERS or 1)."),
+    ] = None,
 ) -> None:
     """Run the HTTP service (and the chat page at /), building the index on first run."""
     import uvicorn
@@ -310,12 +314,44 @@ def serve(
         service = RagService(settings)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
+    n_workers = workers or settings.workers
     typer.echo(
         f"serving {settings.index} ({service.snapshot.manifest.articles} articles) on "
-        f"http://{settings.host}:{settings.port}/",
+        f"http://{settings.host}:{settings.port}/" + (f" with {n_workers} worker processes" if n_workers > 1 else ""),
         err=True,
     )
+    if n_workers > 1:
+        # Each worker process builds its own service from the same settings (passed as RAG_* variables);
+        # the index is shared on disk, and every worker's watcher picks up what any one of them ingests.
+        service.close()
+        os.environ.update(_settings_env(settings))
+        uvicorn.run(
+            "rag.cli:worker_app", factory=True, workers=n_workers, host=settings.host, port=settings.port,
+            log_level="warning",
+        )  # fmt: skip
+        return
     uvicorn.run(create_app(settings, service), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _settings_env(settings) -> dict[str, str]:
+    """The settings as the RAG_* variables a worker process reads them from."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        out[f"RAG_{name.upper()}"] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    return out
+
+
+def worker_app():
+    """The app of one `rag serve --workers N` worker process (uvicorn calls this in each)."""
+    from .api.app import create_app
+    from .pipeline import RagService
+    from .settings import Settings
+
+    _quiet_libraries()
+    settings = Settings()
+    return create_app(settings, RagService(settings))
 
 
 @app.command("eval")

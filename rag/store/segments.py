@@ -226,7 +226,10 @@ class Segment:
                 z["source_code"],
             )
             factory = str(z["factory"])
-        index = faiss.read_index(str(folder / f"{name}.faiss"))
+        # Flat and HNSW vectors are memory-mapped: worker processes serving the same index share those
+        # pages through the page cache instead of each holding a copy (files are never changed in place).
+        flags = faiss.IO_FLAG_MMAP_IFC if kind_of(factory) in ("flat", "hnsw") else 0
+        index = faiss.read_index(str(folder / f"{name}.faiss"), flags)
         if index.ntotal != len(ids):
             raise ValueError(f"segment {name}: {index.ntotal} vectors for {len(ids)} ids")
         seg = cls(name, factory, ids, attrs, index)
