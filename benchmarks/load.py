@@ -231,17 +231,45 @@ def some_article_ids(url: str) -> list[str]:
     return list(dict.fromkeys(ids)) or ["none"]
 
 
-def run(args, url: str) -> dict:
+def server_cpu_s(pid: int | None) -> float:
+    """CPU seconds used so far by the server and its worker processes (Linux /proc)."""
+    if pid is None:
+        return float("nan")
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                f = (p / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(p.name)] = (int(f[1]), (int(f[11]) + int(f[12])) / tick)  # ppid, utime + stime
+    todo, total = [pid], 0.0
+    while todo:
+        cur = todo.pop()
+        total += stats.get(cur, (0, 0.0))[1]
+        todo += [k for k, (ppid, _) in stats.items() if ppid == cur]
+    return total
+
+
+def phase(args, url, clients, duration, ids, batches=(), pid=None) -> tuple[dict, list]:
+    cpu0 = server_cpu_s(pid)
+    out, errors, elapsed, ingests = asyncio.run(run_load(url, clients, duration, args.timeout, ids, batches))
+    s = summarize(out, errors, elapsed, clients, duration)
+    if pid is not None and out:
+        s["server_cpu_ms_per_request"] = round((server_cpu_s(pid) - cpu0) * 1000 / len(out), 1)
+    return s, ingests
+
+
+def run(args, url: str, pid: int | None = None) -> dict:
     info = httpx.get(f"{url}/stats", timeout=30).json()
     ids = some_article_ids(url)
     res: dict = {"index": {k: info.get(k) for k in ("version", "articles", "chunks")}}
     asyncio.run(run_load(url, 1, 3, args.timeout, ids))  # warm-up
     if args.single_duration > 0:
-        out, errors, elapsed, _ = asyncio.run(run_load(url, 1, args.single_duration, args.timeout, ids))
-        res["single"] = summarize(out, errors, elapsed, 1, args.single_duration)
+        res["single"], _ = phase(args, url, 1, args.single_duration, ids, pid=pid)
     batches = ingest_batches(args.ingest_data, args.ingest_batch) if args.ingest_batch > 0 else []
-    out, errors, elapsed, ingests = asyncio.run(run_load(url, args.clients, args.duration, args.timeout, ids, batches))
-    res["concurrent"] = summarize(out, errors, elapsed, args.clients, args.duration)
+    res["concurrent"], ingests = phase(args, url, args.clients, args.duration, ids, batches, pid)
     if "single" in res and res["single"]["req_per_s"]:
         res["throughput_ratio"] = round(res["concurrent"]["req_per_s"] / res["single"]["req_per_s"], 2)
     if batches:
@@ -297,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         proc, url = start_server(args.index, args.workers)
     try:
-        res = run(args, url)
+        res = run(args, url, proc.pid if proc else None)
     finally:
         if proc is not None:
             stop_server(proc)
@@ -323,6 +351,8 @@ def report(r: dict, url: str) -> str:
             lines.append(
                 f"    {k:8s} {e['requests']:6d} requests, {e['errors']} errors, p50 {e['p50_ms']} ms, p95 {e['p95_ms']} ms"
             )
+        if "server_cpu_ms_per_request" in s:
+            lines.append(f"    server CPU per request: {s['server_cpu_ms_per_request']} ms (ingests included)")
         if s["error_kinds"]:
             lines.append(f"    errors: {s['error_kinds']}")
     if "throughput_ratio" in r:

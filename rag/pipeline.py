@@ -176,6 +176,10 @@ class RagService:
             if self._given_embedder is not None:
                 self._ingest_embedder = SerializedEmbedder(self._given_embedder)
             else:
+                if self.settings.ingest_threads > 0:
+                    import torch  # the service's only torch user is the ingest embedder (queries: onnxruntime)
+
+                    torch.set_num_threads(self.settings.ingest_threads)
                 self._ingest_embedder = SerializedEmbedder(
                     load_embedder(self.settings.embedding_model, self.settings.embed_batch_size)
                 )

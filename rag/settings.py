@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         "cosine, several times cheaper) or 'torch' (the fp32 model that embeds the index).",
     )
     query_encoder_threads: int = Field(1, description="onnxruntime threads per question batch.")
+    ingest_threads: int = Field(
+        1,
+        description="torch threads for ingests through a running service: one wastes no CPU spinning while "
+        "queries keep the other core busy (`rag ingest` alone uses all cores).",
+    )
     workers: int = Field(1, description="`rag serve` worker processes sharing the index (RAG_WORKERS).")
 
     # --- service --------------------------------------------------------------------

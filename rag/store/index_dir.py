@@ -466,16 +466,25 @@ def check_index(root: Path | str) -> Manifest:
 
 # --- writing ---------------------------------------------------------------------------------------------
 def _sweep(root: Path, store: SqliteStore) -> None:
-    """Remove files no kept manifest names (what a crashed writer or merge left). Caller holds the lock."""
+    """Remove files no kept manifest names (what a crashed writer or merge left). Caller holds the lock.
+    A merge builds in its own folder (``.merge-*``), left alone while a merge holds the merge lock."""
     keep: set[str] = set()
     for _, body in store.manifest_bodies(1_000):
         keep.update(Manifest.from_json(body).files())
     folder = root / SEGMENTS_DIR
-    if folder.is_dir():
-        for p in folder.iterdir():
-            if p.name not in keep:
-                with contextlib.suppress(OSError):
-                    p.unlink()
+    if not folder.is_dir():
+        return
+    merging = None
+    for p in folder.iterdir():
+        if p.is_dir() and p.name.startswith(".merge-"):
+            if merging is None:
+                with _locked(root, ".merge.lock", blocking=False) as free:
+                    merging = not free
+            if not merging:
+                shutil.rmtree(p, ignore_errors=True)
+        elif p.name not in keep:
+            with contextlib.suppress(OSError):
+                p.unlink()
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:
@@ -743,6 +752,7 @@ def compact(
 def _merge_segments(
     root: Path, parts: list[Segment], vectors: SegmentedVectors, factory: str, n: int
 ) -> tuple[Segment | None, dict[str, str]]:
+    """Build the merged segment into a private ``.merge-*`` folder (moved into place at commit)."""
     ids, vecs, dates, sources = [], [], [], []
     for seg in parts:
         live = vectors.live[vectors.segments.index(seg)]
@@ -759,7 +769,9 @@ def _merge_segments(
         _new_name("s", n), segment_factory(factory, len(all_ids)), all_ids, np.concatenate(vecs),
         SegmentAttrs.from_rows(dates, sources),
     )  # fmt: skip
-    return seg, seg.save(root / SEGMENTS_DIR)
+    tmp = root / SEGMENTS_DIR / f".merge-{seg.name}"
+    tmp.mkdir()
+    return seg, seg.save(tmp)
 
 
 def _commit_merge(root: Path, names: list[str], merged: Segment | None, sums: dict[str, str], keep: int) -> str | None:
@@ -768,8 +780,15 @@ def _commit_merge(root: Path, names: list[str], merged: Segment | None, sums: di
         try:
             latest = store.latest_manifest()
             m = Manifest.from_json(latest[1]) if latest else None
+            tmp = root / SEGMENTS_DIR / f".merge-{merged.name}" if merged is not None else None
             if m is None or not set(names) <= {s["name"] for s in m.segments}:
-                return None  # someone else merged these meanwhile: our files are swept as orphans
+                if tmp is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                return None  # someone else merged these meanwhile
+            if tmp is not None:
+                for f in merged.files:  # type: ignore[union-attr]
+                    os.replace(tmp / f, root / SEGMENTS_DIR / f)
+                tmp.rmdir()
             n = m.generation + 1
             segs = [s for s in m.segments if s["name"] not in names]
             if merged is not None:

@@ -87,7 +87,7 @@ class SearchTuning:
 
     ef_search: int = 64
     nprobe: int = 32
-    refine_k_factor: int = 4
+    refine_k_factor: int = 16  # PQ candidates re-ranked exactly per wanted result
     exact_max: int = 20_000  # a filter allowing at most this many rows of a segment: exact search
     ann_cap: int = 4096  # ef/nprobe are raised up to this before falling back to exact search
 
