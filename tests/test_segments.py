@@ -220,7 +220,7 @@ def test_snapshot_stays_usable_until_the_last_holder_lets_go(tmp_path):
         assert snap.vectors.search(q, 3) and snap.store.get_article("r1") is not None
     assert snap.vectors.ntotal == 0  # freed after the last holder
     assert not snap.acquire()
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.ProgrammingError):
         snap.store.get_article("r1")
 
 
