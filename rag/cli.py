@@ -101,6 +101,15 @@ def run_ingest(
         delete_ids=delete_ids or (),
         progress=bar_factory,
     )
+    if report.version is not None:  # a server merges in the background; a lone `rag ingest` does it here
+        from .store import MergePolicy, compact
+
+        compact(
+            settings.index,
+            settings.faiss_factory,
+            MergePolicy(max_segments=settings.max_segments, dead_ratio=settings.merge_dead_ratio),
+            settings.keep_versions,
+        )
     return report, skipped
 
 
