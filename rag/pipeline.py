@@ -22,7 +22,8 @@ from .models import Answer
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
 from .settings import Settings
 from .store import IndexSnapshot, IndexStoreError, MergePolicy, SearchTuning, SqliteStore, compact
-from .store.index_dir import merge_due, open_reader_store
+from .store.index_dir import open_reader_store
+from .store.merge import merge_due
 
 
 @dataclass

@@ -171,20 +171,20 @@ def test_deleted_chunks_are_never_returned_and_merges_drop_them(tmp_path):
 
 
 def test_a_delete_landing_during_a_merge_is_kept(tmp_path, monkeypatch):
-    import rag.store.index_dir as index_dir
+    import rag.store.merge as merge
 
     path = tmp_path / "idx"
     emb = HashEmbedder()
     for k in range(4):
         ingest(_articles(f"p{k}-", 5), path, emb, chunk_tokens=60)
-    real = index_dir._merge_segments
+    real = merge._merge_segments
 
     def merge_then_delete(*a, **kw):
         out = real(*a, **kw)  # the merged segment is built from the old state...
         ingest([], path, emb, delete_ids=["p0-1", "p1-2"])  # ...while a writer deletes from it
         return out
 
-    monkeypatch.setattr(index_dir, "_merge_segments", merge_then_delete)
+    monkeypatch.setattr(merge, "_merge_segments", merge_then_delete)
     assert compact(path, "auto", MergePolicy(max_segments=2)) is not None
     snap = IndexSnapshot.open(path)
     assert snap.manifest.articles == 18 and snap.vectors.ntotal == snap.manifest.chunks

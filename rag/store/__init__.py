@@ -11,11 +11,10 @@ from .index_dir import (
     IndexStoreError,
     IndexWriter,
     Manifest,
-    MergePolicy,
     check_index,
-    compact,
     verify_version,
 )
+from .merge import MergePolicy, compact
 from .protocols import IndexWriterLike, MetadataStore, VectorStore
 from .segments import SearchTuning
 from .sqlite_store import SqliteStore
