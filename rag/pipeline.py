@@ -9,6 +9,7 @@ The API, the CLI and the eval all go through ``ask``.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import time
@@ -73,6 +74,9 @@ class RagService:
         self._store: SqliteStore | None = None
         self._ingest_embedder: Embedder | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a query saw a newer version: reload now, not at the next poll
+        self._swapped = threading.Condition()
+        self._gave_up: int | None = None
         # Each query searches one vector; OpenMP's thread start-up and spinning cost more than they save
         # (they made the p95 of the dense step ~10x its median), and queries run in parallel anyway.
         import faiss
@@ -109,6 +113,8 @@ class RagService:
         )
         with self._swap:
             old, self._current = self._current, (snap, retriever, answerer)
+        with self._swapped:
+            self._swapped.notify_all()
         if old is not None:
             old[0].close()  # freed when the last query holding it lets go
         return True
@@ -122,7 +128,11 @@ class RagService:
 
     def _watch(self) -> None:
         log = logging.getLogger("rag.pipeline")
-        while not self._stop.wait(self.settings.reload_poll_s):
+        while not self._stop.is_set():
+            self._wake.wait(self.settings.reload_poll_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.reload()
                 if self.settings.merge_in_background:
@@ -160,6 +170,7 @@ class RagService:
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._watcher is not None:
             self._watcher.join(5)
         with self._swap:
@@ -223,9 +234,30 @@ class RagService:
         """The question to search with: a follow-up is completed from the conversation."""
         return rewrite(req.question, req.history)
 
+    def _catch_up(self, wait_s: float = 5.0) -> None:
+        """Read your writes across processes: when SQLite already holds a newer *content* version (an
+        ingest committed by another worker or process), wake the watcher and wait for its swap (one
+        indexed SQL read per query; the reload itself stays on the watcher thread)."""
+        cur = self._current
+        if self._watcher is None or self._store is None or cur is None:
+            return
+        latest = self._store.latest_manifest()
+        if latest is None or latest[0] in (cur[0].manifest.generation, self._gave_up):
+            return
+        if json.loads(latest[1]).get("version") == cur[0].version:
+            return  # a merge: same content, the watcher swaps it in at its next poll
+        deadline = time.monotonic() + wait_s
+        with self._swapped:
+            while self._current is cur and time.monotonic() < deadline:
+                self._wake.set()
+                self._swapped.wait(0.1)
+        if self._current is cur:  # the watcher could not open it (it logs why): serve on, stop waiting for it
+            self._gave_up = latest[0]
+
     @contextlib.contextmanager
     def _query(self) -> Iterator[tuple[Retriever, Answerer]]:
         """The retriever and answerer of one index version, held (not locked) for one query."""
+        self._catch_up()
         while True:
             with self._swap:
                 assert self._current is not None, "service closed"

@@ -395,3 +395,24 @@ def test_writer_discard_and_failure_write_no_files(tmp_path):
     snap = IndexSnapshot.open(path)
     assert snap.store.get_article("z0") is None and snap.manifest.articles == 3
     snap.close()
+
+
+def test_a_service_reads_writes_committed_by_another_process_at_once(tmp_path):
+    """Read your writes across workers: the next query after another process's commit sees it, though
+    the watcher's poll is far off (a merge alone does not make queries wait)."""
+    from rag.pipeline import RagService
+    from rag.settings import Settings
+
+    path = tmp_path / "idx"
+    ingest(_articles("c", 3), path, HashEmbedder(), chunk_tokens=60)
+    svc = RagService(Settings(index=path, embedding_model="hash-bow", reload_poll_s=60), embedder=HashEmbedder())
+    try:
+        before = svc.snapshot.version
+        ingest(_articles("late", 1), path, HashEmbedder(), chunk_tokens=60)  # as another worker would
+        t = time.monotonic()
+        res = svc.search("The late report number 0 tells of floods", top_k=3)
+        assert time.monotonic() - t < 5
+        assert svc.snapshot.version != before
+        assert any(p.article_id == "late0" for p in res.passages)
+    finally:
+        svc.close()
