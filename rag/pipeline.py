@@ -73,6 +73,7 @@ class RagService:
         self._current: tuple[IndexSnapshot, Retriever, Answerer] | None = None
         self._store: SqliteStore | None = None
         self._ingest_embedder: Embedder | None = None
+        self._ingest_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()  # a query saw a newer version: reload now, not at the next poll
         self._swapped = threading.Condition()
@@ -83,6 +84,8 @@ class RagService:
 
         faiss.omp_set_num_threads(1)
         self.reload(force=True)
+        if settings.api_token and embedder is None:  # writes are on: load the ingest model before the first ingest
+            threading.Thread(target=lambda: self.ingest_embedder, name="ingest-model", daemon=True).start()
         self._watcher: threading.Thread | None = None
         if watch and settings.reload_poll_s > 0:
             self._watcher = threading.Thread(target=self._watch, name="index-watcher", daemon=True)
@@ -184,22 +187,23 @@ class RagService:
     def ingest_embedder(self) -> Embedder:
         """The document embedder for ingests through this service: always the model that built the
         index (never the int8 query encoder), serialized, and separate from the query path."""
-        if self._ingest_embedder is None:
-            if self._given_embedder is not None:
-                self._ingest_embedder = SerializedEmbedder(self._given_embedder)
-            else:
-                if self.settings.ingest_threads > 0:
-                    import torch  # the service's only torch user is the ingest embedder (queries: onnxruntime)
-
-                    torch.set_num_threads(self.settings.ingest_threads)
-                self._ingest_embedder = SerializedEmbedder(
-                    load_embedder(self.settings.embedding_model, self.settings.embed_batch_size)
-                )
+        with self._ingest_lock:  # one wrapper (one lock) around the model, whoever asks first
+            if self._ingest_embedder is None:
+                self._ingest_embedder = self._make_ingest_embedder()
         return self._ingest_embedder
 
     @property
     def _snapshot(self) -> IndexSnapshot | None:  # read by rag/api/ops.py's metrics
         return self._current[0] if self._current else None
+
+    def _make_ingest_embedder(self) -> Embedder:
+        if self._given_embedder is not None:
+            return SerializedEmbedder(self._given_embedder)
+        if self.settings.ingest_threads > 0:
+            import torch  # the service's only torch user is the ingest embedder (queries: onnxruntime)
+
+            torch.set_num_threads(self.settings.ingest_threads)
+        return SerializedEmbedder(load_embedder(self.settings.embedding_model, self.settings.embed_batch_size))
 
     @property
     def snapshot(self) -> IndexSnapshot:
