@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, required=True, help="chunks in the index")
     ap.add_argument("--factory", default="auto", help="RAG_FAISS_FACTORY of the index (default auto)")
     ap.add_argument("--queries", type=int, default=200, help="queries per filter width")
-    ap.add_argument("--ef", type=int, default=64, help="HNSW efSearch")
+    ap.add_argument("--ef", type=int, default=256, help="HNSW efSearch (RAG_HNSW_EF_SEARCH)")
     ap.add_argument("--nprobe", type=int, default=32, help="IVF nprobe")
     ap.add_argument("--exact-max", type=int, default=20_000, help="RAG_EXACT_FILTER_MAX")
     ap.add_argument("--batch", type=int, default=48_000, help="chunks per commit while building")

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
     chunk_overlap_sentences: int = 1
     keep_versions: int = Field(2, description="Committed versions whose files stay on disk (the current one included).")
-    hnsw_ef_search: int = Field(64, description="HNSW efSearch (raised per query under a filter); see benchmarks/.")
+    hnsw_ef_search: int = Field(256, description="HNSW efSearch (raised per query under a filter); see benchmarks/.")
     ivf_nprobe: int = Field(32, description="IVF lists probed (raised per query under a filter); see benchmarks/.")
     exact_filter_max: int = Field(
         20_000, description="A filter allowing at most this many chunks of a segment is searched exactly."

@@ -85,7 +85,7 @@ def segment_factory(policy: str, rows: int) -> str:
 class SearchTuning:
     """Query-time parameters (RAG_HNSW_EF_SEARCH, RAG_IVF_NPROBE, RAG_EXACT_FILTER_MAX)."""
 
-    ef_search: int = 64
+    ef_search: int = 256
     nprobe: int = 32
     refine_k_factor: int = 16  # PQ candidates re-ranked exactly per wanted result
     exact_max: int = 20_000  # a filter allowing at most this many rows of a segment: exact search
