@@ -265,7 +265,8 @@ def run(args, url: str, pid: int | None = None) -> dict:
     info = httpx.get(f"{url}/stats", timeout=30).json()
     ids = some_article_ids(url)
     res: dict = {"index": {k: info.get(k) for k in ("version", "articles", "chunks")}}
-    asyncio.run(run_load(url, 1, 3, args.timeout, ids))  # warm-up
+    # warm-up, long enough for the server to finish loading its ingest model in the background
+    asyncio.run(run_load(url, 1, args.warmup, args.timeout, ids))
     if args.single_duration > 0:
         res["single"], _ = phase(args, url, 1, args.single_duration, ids, pid=pid)
     batches = ingest_batches(args.ingest_data, args.ingest_batch) if args.ingest_batch > 0 else []
@@ -307,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA, help="the shared data folder (default ../shared/data)")
     ap.add_argument("--ingest-data", type=Path, help="JSONL of new articles (default: FA-KES from --data)")
     ap.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
+    ap.add_argument("--warmup", type=float, default=15.0, help="seconds of one-client warm-up, not measured")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     if args.clients < 1 or args.duration <= 0:
