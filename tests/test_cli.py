@@ -135,7 +135,7 @@ def test_stats_delete_check_and_rag_index_env(tmp_path, jsonl):
     env = {**HASH, "RAG_INDEX": str(index)}
     res = rag("ingest", jsonl, "--json", env=env)  # no --index: $RAG_INDEX is used
     assert res.returncode == 0, res.stderr
-    assert (index / "CURRENT").exists()
+    assert (index / "meta.sqlite").exists()
 
     stats = rag("stats", "--json", env=env)
     assert stats.returncode == 0, stats.stderr
@@ -160,11 +160,10 @@ def test_stats_delete_check_and_rag_index_env(tmp_path, jsonl):
 def test_check_reports_a_corrupt_index(tmp_path, jsonl):
     index = tmp_path / "idx"
     assert rag("ingest", jsonl, "--index", index, "--json", env=HASH).returncode == 0
-    version = (index / "CURRENT").read_text().strip()
-    faiss_file = index / "versions" / version / "vectors.faiss"
+    faiss_file = sorted((index / "segments").glob("*.faiss"))[0]
     faiss_file.write_bytes(faiss_file.read_bytes()[:-16])  # truncated
     msg = assert_one_line_error(rag("check", "--index", index, env=HASH))
-    assert "vectors.faiss" in msg
+    assert faiss_file.name in msg
 
 
 def test_stats_and_check_without_an_index(tmp_path):

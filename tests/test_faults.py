@@ -1,5 +1,5 @@
-"""Faults: a writer killed with SIGKILL mid-ingest, leftovers of a crash at the commit, and
-truncated or corrupted index files, which must give one clear line, never a traceback."""
+"""Faults: a writer killed with SIGKILL mid-ingest and at each step of a commit, and truncated or
+corrupted index files, which must give one clear line, never a traceback."""
 
 from __future__ import annotations
 
@@ -64,6 +64,18 @@ def one_line_error(stderr: str) -> str:
 
 
 # --- kill -9 in the middle of an ingest ---------------------------------------------------------------------
+def _writer_holds_lock(index: Path) -> bool:
+    import fcntl
+
+    with open(index / ".lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
 @pytest.mark.slow
 def test_sigkill_during_ingest_leaves_the_previous_version_serving(seed_index_copy, tmp_path, embedder):
     from rag.ingest import ingest
@@ -85,11 +97,11 @@ def test_sigkill_during_ingest_leaves_the_previous_version_serving(seed_index_co
     )
     try:
         deadline = time.monotonic() + 180
-        while not list((index / "versions").glob(".tmp-*")):
+        while not _writer_holds_lock(index):
             assert proc.poll() is None, f"ingest ended before it could be killed: {proc.communicate()}"
             assert time.monotonic() < deadline, "the ingest never started writing"
             time.sleep(0.05)
-        time.sleep(1.0)  # well inside: copying, chunking or embedding 300 articles
+        time.sleep(1.0)  # well inside: chunking, embedding or writing 300 articles
         assert proc.poll() is None, "ingest finished too fast to be killed midway"
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
@@ -98,8 +110,6 @@ def test_sigkill_during_ingest_leaves_the_previous_version_serving(seed_index_co
             proc.kill()
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    leftovers = list((index / "versions").glob(".tmp-*"))
-    assert leftovers, "the kill did not happen mid-ingest"
 
     # the committed version is untouched and serves
     assert snapshot_state(index) == before
@@ -111,7 +121,7 @@ def test_sigkill_during_ingest_leaves_the_previous_version_serving(seed_index_co
     assert svc.snapshot.version == before[0]
     assert svc.search("election", top_k=3).passages
 
-    # the next ingest takes the lock the dead writer held, sweeps its leftovers and commits
+    # the next ingest takes the lock the dead writer held and commits
     report = ingest(
         [
             Article(
@@ -124,79 +134,157 @@ def test_sigkill_during_ingest_leaves_the_previous_version_serving(seed_index_co
         embedder,
     )
     assert report.added == 1 and report.version is not None and report.version != before[0]
-    assert not list((index / "versions").glob(".tmp-*"))
-    assert all(not p.exists() for p in leftovers)
     after = snapshot_state(index)
     assert after[1] == before[1] + 1 and after[3] == before[3] + 1
     assert svc.reload() and svc.snapshot.store.get_article("after-crash") is not None
+    svc.close()
 
 
-def test_crash_between_rename_and_current_swap_does_not_block_the_next_ingest(seed_index_copy, embedder):
-    """A writer killed after renaming its copy to v000002 but before CURRENT names it leaves an
-    uncommitted version dir (and maybe a CURRENT temp file): never read, and swept."""
-    import shutil
+# A writer process that SIGKILLs itself at one point of the commit sequence (patched in, so the library
+# carries no test hooks). Points: after the new segment's files are written; after the tombstone file;
+# just before the SQLite commit; just after it (before the sweep).
+CRASHER = """
+import os, signal, sys
+from rag.embedding import HashEmbedder
+from rag.ingest import ingest
+from rag.models import Article
+from rag.store import index_dir, segments, sqlite_store
 
+point = sys.argv[2]
+def die(): os.kill(os.getpid(), signal.SIGKILL)
+def after(obj, name, when):
+    real = getattr(obj, name)
+    def wrapped(*a, **k):
+        r = real(*a, **k)
+        if when == point: die()
+        return r
+    setattr(obj, name, wrapped)
+after(segments.Segment, "save", "segment")
+after(index_dir, "_save_tombstones", "tombstones")
+real_record = sqlite_store.SqliteStore.record_manifest
+def record(self, *a, **k):
+    if point == "before-commit": die()
+    return real_record(self, *a, **k)
+sqlite_store.SqliteStore.record_manifest = record
+after(index_dir, "_checkpoint", "after-commit")
+arts = [Article(id=f"k{i}", title=f"Kill test {i}", body=f"Kill test report {i}. It has two sentences.") for i in range(5)]
+ingest(arts, sys.argv[1], HashEmbedder(), delete_ids=["h1", "h2"], chunk_tokens=60)
+"""
+
+
+def _hash_index(path: Path) -> None:
+    from rag.embedding import HashEmbedder
     from rag.ingest import ingest
     from rag.models import Article
 
-    index = seed_index_copy
+    arts = [Article(id=f"h{i}", title=f"Hash {i}", body=f"Hash report {i}. Second sentence {i}.") for i in range(6)]
+    ingest(arts, path, HashEmbedder(), chunk_tokens=60)
+
+
+@pytest.mark.parametrize("point", ["segment", "tombstones", "before-commit", "after-commit"])
+def test_sigkill_at_each_step_of_a_commit_loses_nothing(tmp_path, point):
+    from rag.embedding import HashEmbedder
+    from rag.ingest import ingest
+    from rag.models import Article
+    from rag.store import check_index
+
+    index = tmp_path / "idx"
+    _hash_index(index)
     before = snapshot_state(index)
-    orphan = index / "versions" / "v000002"
-    shutil.copytree(index / "versions" / before[0], orphan)
-    (orphan / "meta.sqlite").write_bytes(b"half-written garbage")
-    (index / ".CURRENT.deadbeef").write_text("v000002\n")
-    assert snapshot_state(index) == before  # readers ignore it
-
-    report = ingest(
-        [Article(id="fresh", title="Fresh report", body="A fresh report after the crash. It commits.")], index, embedder
+    r = subprocess.run(
+        [sys.executable, "-c", CRASHER, str(index), point], env=ENV, cwd=ROOT, capture_output=True, timeout=120
     )
-    assert report.version == "v000002"
-    state = snapshot_state(index)  # verifies checksums of the new v000002
-    assert state[0] == "v000002" and state[1] == before[1] + 1
-    assert not (index / ".CURRENT.deadbeef").exists()
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    state = snapshot_state(index)
+    if point == "after-commit":  # committed: durable, and consistent
+        assert state[0] != before[0] and state[1] == before[1] + 5 - 2 and state[3] == state[1]
+    else:  # not committed: exactly the previous version
+        assert state == before
+    check_index(index)  # checksums, SQLite integrity, and SQLite / vectors / manifest counts agree
+    # the next writer sweeps orphans and commits on top
+    ingest(
+        [Article(id="next", title="Next", body="The next ingest. It commits.")], index, HashEmbedder(), chunk_tokens=60
+    )
+    final = check_index(index)
+    assert final.articles == state[1] + 1
+    from rag.store.index_dir import SEGMENTS_DIR, Manifest
+
+    named = set(final.files())
+    from rag.store.sqlite_store import SqliteStore, connect
+
+    store = SqliteStore(connect(index / "meta.sqlite", readonly=True))
+    for _, body in store.manifest_bodies(10):
+        named |= set(Manifest.from_json(body).files())
+    store.close()
+    assert {p.name for p in (index / SEGMENTS_DIR).iterdir()} <= named, "orphan files survived the next writer"
 
 
-def test_open_retries_when_a_writer_swaps_versions_underneath(seed_index_copy, monkeypatch):
-    """A reader that read CURRENT just before a commit garbage-collected that version retries."""
+def test_chunk_ids_are_never_reused(tmp_path):
+    from rag.embedding import HashEmbedder
+    from rag.ingest import ingest
+    from rag.models import Article
+    from rag.store import IndexSnapshot
+
+    index = tmp_path / "idx"
+    _hash_index(index)
+    snap = IndexSnapshot.open(index)
+    first = set(snap.vectors.ids().tolist())
+    snap.close()
+    ingest([], index, HashEmbedder(), delete_ids=[f"h{i}" for i in range(6)])
+    ingest([Article(id="h9", title="Again", body="A new report. With new chunks.")], index, HashEmbedder())
+    snap = IndexSnapshot.open(index)
+    assert not set(snap.vectors.ids().tolist()) & first
+    snap.close()
+
+
+def test_open_retries_when_a_merge_removes_files_underneath(seed_index_copy, monkeypatch):
+    """A reader that read the manifest just before a merge swept that version's files retries."""
     import rag.store.index_dir as index_dir
 
-    real = index_dir.current_version
-    answers = iter(["v000099"])  # first read: a version that has just been removed
-    monkeypatch.setattr(index_dir, "current_version", lambda root: next(answers, None) or real(root))
+    real = index_dir._load_segments
+    calls = []
+
+    def flaky(*a, **k):
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError("segments/gone.faiss")
+        return real(*a, **k)
+
+    monkeypatch.setattr(index_dir, "_load_segments", flaky)
     snap = index_dir.IndexSnapshot.open(seed_index_copy)
-    assert snap.version == real(seed_index_copy)
+    assert len(calls) == 2 and snap.vectors.ntotal > 0
     snap.close()
-    # but a version that stays CURRENT and is broken is an error, not a retry loop
-    monkeypatch.setattr(index_dir, "current_version", lambda root: "v000099")
-    with pytest.raises(index_dir.IndexCorrupt):
+    # but files that stay missing are an error, not a retry loop
+    monkeypatch.setattr(index_dir, "_load_segments", lambda *a, **k: (_ for _ in ()).throw(FileNotFoundError("x")))
+    with pytest.raises(index_dir.IndexCorrupt, match="missing"):
         index_dir.IndexSnapshot.open(seed_index_copy)
 
 
 # --- corrupted files ----------------------------------------------------------------------------------------
-def _vdir(index: Path) -> Path:
-    return index / "versions" / (index / "CURRENT").read_text().strip()
+def _segment_file(index: Path, ext: str = ".faiss") -> Path:
+    return sorted((index / "segments").glob(f"*{ext}"))[0]
 
 
 def truncate_faiss(index: Path) -> str:
-    f = _vdir(index) / "vectors.faiss"
+    f = _segment_file(index)
     os.truncate(f, f.stat().st_size // 2)
-    return "vectors.faiss does not match its manifest checksum"
+    return f"{f.name} does not match its manifest checksum"
 
 
-def corrupt_sqlite(index: Path) -> str:
-    f = _vdir(index) / "meta.sqlite"
+def corrupt_attrs(index: Path) -> str:
+    f = _segment_file(index, ".npz")
     with open(f, "r+b") as fh:
         fh.seek(f.stat().st_size // 2)
-        fh.write(os.urandom(4096))
-    return "meta.sqlite does not match its manifest checksum"
+        fh.write(os.urandom(64))
+    return f"{f.name} does not match its manifest checksum"
 
 
 def delete_sqlite(index: Path) -> str:
-    (_vdir(index) / "meta.sqlite").unlink()
+    (index / "meta.sqlite").unlink()
     return "meta.sqlite is missing"
 
 
-@pytest.mark.parametrize("damage", [truncate_faiss, corrupt_sqlite, delete_sqlite])
+@pytest.mark.parametrize("damage", [truncate_faiss, corrupt_attrs, delete_sqlite])
 def test_damaged_index_gives_one_clear_line(seed_index_copy, damage):
     from rag.store import IndexCorrupt, IndexSnapshot
 
@@ -212,26 +300,19 @@ def test_damaged_index_gives_one_clear_line(seed_index_copy, damage):
 
 
 def test_check_passes_on_a_sound_index_and_catches_what_checksums_cannot(seed_index_copy):
-    """``rag check`` also runs SQLite's integrity check: a damaged file whose manifest was
-    rewritten to match (so checksums pass) is still caught."""
-    from rag.store import IndexSnapshot
-    from rag.store.index_dir import MANIFEST_NAME, Manifest, _sha256
+    """``rag check`` also runs SQLite's integrity check: the database changes in place (no checksum
+    can cover it), and damage to it is still caught."""
 
     ok = subprocess.run(
         [*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert ok.returncode == 0 and ok.stdout.startswith(f"ok: {seed_index_copy} v0"), ok.stderr
 
-    vdir = _vdir(seed_index_copy)
-    db = vdir / "meta.sqlite"
+    db = seed_index_copy / "meta.sqlite"
     page = 4096
     with open(db, "r+b") as fh:  # smash the b-tree pages after the schema page
         fh.seek(page)
         fh.write(b"\xff" * page * 3)
-    m = Manifest.read(vdir / MANIFEST_NAME)
-    m.checksums["meta.sqlite"] = _sha256(db)
-    m.write(vdir / MANIFEST_NAME)
-    IndexSnapshot.open(seed_index_copy).close()  # checksums agree now
     bad = subprocess.run(
         [*CLI, "check", "--index", str(seed_index_copy)], env=ENV, capture_output=True, text=True, cwd=ROOT, timeout=120
     )

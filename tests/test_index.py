@@ -83,11 +83,11 @@ def _ingest(articles, path, embedder=None, **kw):
 
 
 def _faiss_ids(snap: IndexSnapshot) -> set[int]:
-    return set(faiss.vector_to_array(snap.vectors.index.id_map).tolist())
+    return set(snap.vectors.ids().tolist())
 
 
 def _versions(path: Path) -> list[str]:
-    return sorted(p.name for p in (path / "versions").iterdir())
+    return sorted(p.name for p in (path / "segments").iterdir())
 
 
 def _consistent(path: Path, expected_model: str | None = None) -> IndexSnapshot:
@@ -106,8 +106,8 @@ def _consistent(path: Path, expected_model: str | None = None) -> IndexSnapshot:
     # FAISS holds exactly the stored vector of each chunk (nothing stale under a reused id)
     ids, vecs = snap.store.all_vectors(snap.manifest.dim)
     if len(ids):
-        got = np.stack([snap.vectors.index.reconstruct(int(i)) for i in ids])
-        np.testing.assert_allclose(got, vecs, atol=1e-6)
+        got = snap.vectors.reconstruct(ids.tolist())
+        np.testing.assert_allclose(np.stack([got[int(i)] for i in ids]), vecs, atol=1e-6)
     orphans = snap.store.conn.execute(
         "SELECT COUNT(*) FROM chunks c LEFT JOIN articles a ON a.id = c.article_id WHERE a.id IS NULL"
     ).fetchone()[0]
@@ -253,11 +253,12 @@ def test_failure_midway_leaves_previous_version_serving(tmp_path):
     assert after.store.get_article("a5") is None
 
     # what a writer killed mid-ingest leaves behind is swept by the next successful one
-    (path / "versions" / ".tmp-deadbeef").mkdir()
-    (path / "versions" / ".tmp-deadbeef" / "meta.sqlite").write_bytes(b"half written")
+    orphan = path / "segments" / "s999999-deadbeef.faiss"
+    orphan.write_bytes(b"half written")
+    assert _consistent(path).version == version  # readers never look at files no manifest names
     rep = _ingest([changed, *[_article(i) for i in range(1, 9)]], path, CountingEmbedder(), batch_size=4)
     assert (rep.added, rep.updated, rep.unchanged) == (6, 1, 2)
-    assert not list((path / "versions").glob(".tmp-*"))
+    assert not orphan.exists()
     assert _consistent(path).manifest.articles == 9
 
 
@@ -266,7 +267,7 @@ def test_failure_on_first_ingest_leaves_no_index(tmp_path):
     with pytest.raises(RuntimeError):
         _ingest([_article(i) for i in range(4)], path, CountingEmbedder(fail_on_call=1))
     assert current_version(path) is None
-    assert not list((path / "versions").glob(".tmp-*"))
+    assert not list((path / "segments").iterdir())
 
 
 # --- model checks --------------------------------------------------------------------------------
@@ -420,7 +421,8 @@ def test_faiss_factory_change_rebuilds_from_stored_vectors(tmp_path):
     assert all("Report 8 " in t or "Report 8" in t for batch in emb.calls for t in batch)  # only the new one
     snap = _consistent(path)
     assert snap.manifest.faiss_factory == "HNSW32"
-    assert "HNSW" in type(faiss.downcast_index(snap.vectors.index.index)).__name__
+    assert [seg.factory for seg in snap.vectors.segments] == ["HNSW32"]
+    assert "HNSW" in type(faiss.downcast_index(snap.vectors.segments[0].index)).__name__
     q = HashEmbedder().embed(["fighters near Raqqa exchanged fire with unit3x5"])[0]
     hits = snap.vectors.search(q, 3)
     assert hits and snap.store.passages([hits[0][0]])[hits[0][0]].article_id == "a3"
@@ -548,8 +550,7 @@ def test_fakes_and_realtimeqa_read_counts(shared_data):
 def test_sqlite_schema_is_migrated(tmp_path):
     path = tmp_path / "idx"
     _ingest([_article(1)], path)
-    vdir = path / "versions" / current_version(path)
-    conn = sqlite3.connect(vdir / "meta.sqlite")
+    conn = sqlite3.connect(path / "meta.sqlite")
     from rag.store.sqlite_store import MIGRATIONS
 
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

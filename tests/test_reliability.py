@@ -240,4 +240,7 @@ def test_queries_in_flight_during_a_swap_complete(seed_index_copy, embedder, tmp
     assert done[0] > 0
     assert svc.snapshot.version == versions[-1] and len(set(versions)) == 5
     assert svc.snapshot.store.get_article("swap-4") is not None
-    assert len([p for p in Path(seed_index_copy, "versions").iterdir() if p.name.startswith("v")]) <= 2
+    # only the files of the kept versions (2) stay on disk: nothing is copied per version
+    segs = {p.name for p in Path(seed_index_copy, "segments").iterdir()}
+    assert len(svc.snapshot.vectors.segments) == 6 and len(segs) <= 2 * 7
+    svc.close()

@@ -23,37 +23,20 @@ from .observability import Metrics
 log = logging.getLogger("rag.api.writes")
 
 
-class SharedEmbedder:
-    """The service's embedder, used by an ingest between queries: every call takes the service's
-    query lock (torch and the tokenizer are shared), so queries wait at most one batch."""
-
-    def __init__(self, inner, lock):
-        self._inner, self._lock = inner, lock
-        self.model_id, self.dim = inner.model_id, inner.dim
-        if hasattr(inner, "count_tokens"):
-            self.count_tokens = self._count_tokens
-
-    def embed(self, texts):
-        with self._lock:
-            return self._inner.embed(texts)
-
-    def _count_tokens(self, texts):
-        with self._lock:
-            return self._inner.count_tokens(texts)
-
-
 def ingest_into_service(
     service: RagService,
     articles: Sequence[Article],
     skipped: Iterable[SkippedRecord] = (),
     delete_ids: Iterable[str] = (),
 ) -> IngestReport:
-    """Ingest into the service's index with its embedder, then swap the new version in."""
+    """Ingest into the service's index with its document model (``RagService.ingest_embedder``: the
+    fp32 model that built the index, its own instance, so queries never wait for an ingest's batches),
+    then swap the new version in."""
     st = service.settings
     report = ingest(
         articles,
         st.index,
-        SharedEmbedder(service.embedder, service.lock),
+        service.ingest_embedder,
         faiss_factory=st.faiss_factory,
         chunk_tokens=st.chunk_tokens,
         overlap=st.chunk_overlap_sentences,

@@ -111,7 +111,7 @@ class Retriever:
         date_to = filters.date_to
         if as_of and (date_to is None or as_of < date_to):
             date_to = as_of
-        allowed = store.filtered_chunk_ids(filters.date_from, date_to, filters.sources)
+        allowed = self.snapshot.allowed(filters.date_from, date_to, filters.sources)
         window = question_window(question, as_of)
         timings["filters"] = (time.perf_counter() - t0) * 1000
 

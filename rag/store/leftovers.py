@@ -1,24 +1,21 @@
 """What an interrupted writer leaves in an index directory, found and (safely) removed.
 
-A killed ingest (``kill -9``, power loss) can leave ``versions/.tmp-*`` (a private copy it was
-changing, as big as the index), a version renamed into place but never made ``CURRENT``, or a
-``.CURRENT.*`` temp file. None of them is ever read, and the next writer sweeps them; ``rag check``
+A killed ingest or merge (``kill -9``, power loss) can leave segment or tombstone files that no
+committed manifest names, or a ``.merge-*`` build folder; a format-1 index can hold
+``versions/.tmp-*`` copies. None of them is ever read, and the next writer sweeps them; ``rag check``
 reports them and ``rag check --repair`` removes them without waiting for an ingest. Removal takes
-the writers' lock without blocking, so a running ingest's temp copy is never touched.
+the writers' lock without blocking, so a running ingest's files are never touched.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .index_dir import current_version
-
-LOCK_NAME = ".lock"  # the same file ``IndexWriter`` locks
+from .index_dir import SQLITE_NAME, locked, orphans
+from .sqlite_store import SqliteStore
 
 
 @dataclass(frozen=True)
@@ -34,41 +31,29 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def _what(p: Path) -> str:
+    if p.name.startswith(".merge-"):
+        return "build folder of an interrupted merge"
+    if p.name.startswith(".tmp-"):
+        return "temp copy of an interrupted ingest (format 1)"
+    return "file of an interrupted ingest or merge, named by no committed version"
+
+
 def find_leftovers(root: Path) -> list[Leftover]:
     """Everything under ``root`` a crashed writer left behind (nothing a reader uses)."""
-    out: list[Leftover] = []
-    versions = root / "versions"
-    if versions.is_dir():
-        for p in sorted(versions.glob(".tmp-*")):
-            out.append(Leftover(p, _size(p), "temp copy of an interrupted ingest"))
-        cur = current_version(root)
-        if cur is not None and cur[1:].isdigit():
-            for p in sorted(versions.glob("v*")):
-                if p.is_dir() and p.name[1:].isdigit() and int(p.name[1:]) > int(cur[1:]):
-                    out.append(Leftover(p, _size(p), "version written but never made current"))
-    for p in sorted(root.glob(".CURRENT.*")):
-        out.append(Leftover(p, _size(p), "temp file of an interrupted switch"))
-    return out
-
-
-@contextlib.contextmanager
-def _writer_lock(root: Path) -> Iterator[bool]:
-    """True while we hold the writers' lock; False (at once) when an ingest holds it."""
-    with open(root / LOCK_NAME, "a+") as f:
+    found = sorted((root / "versions").glob(".tmp-*")) if (root / "versions").is_dir() else []
+    if (root / SQLITE_NAME).is_file():
+        store = SqliteStore.reader(root / SQLITE_NAME)
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
+            found += orphans(root, store)
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            store.close()
+    return [Leftover(p, _size(p), _what(p)) for p in found]
 
 
 def remove_leftovers(root: Path) -> list[Leftover] | None:
     """Remove what ``find_leftovers`` lists; None (and nothing removed) while an ingest is running."""
-    with _writer_lock(root) as held:
+    with locked(root, blocking=False) as held:
         if not held:
             return None
         found = find_leftovers(root)

@@ -2,11 +2,17 @@
 
 Schema changes go through ``MIGRATIONS`` keyed by ``PRAGMA user_version``, as in
 Simon Willison's ``llm``: an old index is upgraded in place on its next ingest.
+
+One database per index, in WAL mode: the single writer changes it in place inside one
+transaction per ingest (which also records the new manifest: the commit point), while readers
+go on reading the last committed state. sqlite3 connections must not be shared between threads,
+so readers get one connection per thread (``SqliteStore.conn``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -59,6 +65,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sentences_article ON sentences(article_id, start);
     CREATE INDEX sentences_emb_hash ON sentences(emb_hash);
     """,
+    # 3: segmented index format: chunk ids are never reused (a counter, not max(rowid) + 1), and each
+    # commit records its manifest in the same transaction as the rows it describes
+    """
+    CREATE TABLE index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO index_meta (key, value) SELECT 'next_chunk_id', COALESCE(MAX(id), 0) + 1 FROM chunks;
+    CREATE TABLE manifests (version INTEGER PRIMARY KEY, body TEXT NOT NULL);
+    """,
 ]
 
 _PASSAGE_COLS = (
@@ -66,14 +79,21 @@ _PASSAGE_COLS = (
 )
 
 
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+def connect(path: Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.Connection:
+    """A reader (``query_only``; opened read-write so it can use the WAL's shared memory) or the writer.
+
+    ``check_same_thread=False`` only so that a connection can be *closed* from another thread once
+    no query uses it; each is used by one thread (see ``SqliteStore``)."""
     if readonly:
-        # Committed versions never change, so `immutable` skips locking entirely.
-        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        if not Path(path).exists():
+            raise sqlite3.OperationalError(f"{path} is missing")
+        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA query_only = 1")
     else:
-        conn = sqlite3.connect(str(path))
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
+        conn.execute("PRAGMA synchronous = FULL")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -103,8 +123,104 @@ def _row_to_passage(r: sqlite3.Row) -> Passage:
 
 
 class SqliteStore:
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
+    """Articles, chunks, sentences and FTS of one index.
+
+    ``SqliteStore(conn)`` uses that one connection (the writer); ``SqliteStore.reader(path)`` opens a
+    read-only connection per thread on first use, all closed by ``close()``."""
+
+    def __init__(self, conn: sqlite3.Connection | None = None, *, path: Path | None = None):
+        self._fixed = conn
+        self._path = path
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def reader(cls, path: Path) -> SqliteStore:
+        store = cls(path=path)
+        store.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # fail now if unreadable
+        return store
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        if self._fixed is not None:
+            return self._fixed
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError("store is closed")
+            assert self._path is not None
+            conn = connect(self._path, readonly=True)
+            with self._guard:
+                self._opened.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        self._closed = True
+        with self._guard:
+            conns, self._opened = self._opened, []
+        if self._fixed is not None:
+            conns.append(self._fixed)
+        for c in conns:
+            try:
+                c.close()
+            except Exception:
+                pass
+
+    # --- manifests (the commit record) ----------------------------------------------------------
+    def latest_manifest(self) -> tuple[int, str] | None:
+        try:
+            r = self.conn.execute("SELECT version, body FROM manifests ORDER BY version DESC LIMIT 1").fetchone()
+        except sqlite3.OperationalError:  # a database without the table: no committed version
+            return None
+        return (r[0], r[1]) if r else None
+
+    def manifest_bodies(self, limit: int) -> list[tuple[int, str]]:
+        rows = self.conn.execute("SELECT version, body FROM manifests ORDER BY version DESC LIMIT ?", (limit,))
+        return [(r[0], r[1]) for r in rows]
+
+    def record_manifest(self, version: int, body: str, keep: int) -> None:
+        self.conn.execute("INSERT INTO manifests (version, body) VALUES (?, ?)", (version, body))
+        self.conn.execute("DELETE FROM manifests WHERE version <= ?", (version - max(keep, 1),))
+
+    def allocate_chunk_ids(self, n: int) -> list[int]:
+        """``n`` fresh chunk ids: a counter that only grows, so an id never names two chunks."""
+        start = int(self.conn.execute("SELECT value FROM index_meta WHERE key = 'next_chunk_id'").fetchone()[0])
+        self.conn.execute("UPDATE index_meta SET value = ? WHERE key = 'next_chunk_id'", (str(start + n),))
+        return list(range(start, start + n))
+
+    def chunk_attrs(self, ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
+        """(date, source) of each chunk's article, for segment filter columns."""
+        out: dict[int, tuple[str | None, str]] = {}
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            q = (
+                "SELECT c.id, a.date, a.source FROM chunks c JOIN articles a ON a.id = c.article_id"
+                f" WHERE c.id IN ({','.join('?' * len(part))})"
+            )
+            for r in self.conn.execute(q, part):
+                out[r[0]] = (r[1], r[2] or "")
+        return out
+
+    def iter_chunk_rows(self, batch: int = 50_000):
+        """(ids, vectors, dates, sources) of all chunks in id order, in batches (full rebuilds)."""
+        last = -1
+        while True:
+            rows = self.conn.execute(
+                "SELECT c.id, c.vector, a.date, a.source FROM chunks c JOIN articles a ON a.id = c.article_id"
+                " WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+            yield ids, vecs, [r[2] for r in rows], [r[3] or "" for r in rows]
 
     # --- writes (used only on a private copy during an ingest) --------------------------
     def article_hashes(self) -> dict[str, str]:
@@ -176,11 +292,13 @@ class SqliteStore:
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (a.id, a.title, a.source, a.date, int(a.date_inferred), a.date_evidence, a.url, a.body, a.content_hash()),
         )
-        ids = []
-        for c, h, v in zip(chunks, emb_hashes, vectors):
-            cur = self.conn.execute(
-                'INSERT INTO chunks (article_id, ordinal, start, "end", text, emb_hash, vector) VALUES (?,?,?,?,?,?,?)',
+        ids = self.allocate_chunk_ids(len(chunks))
+        for cid, c, h, v in zip(ids, chunks, emb_hashes, vectors):
+            self.conn.execute(
+                'INSERT INTO chunks (id, article_id, ordinal, start, "end", text, emb_hash, vector)'
+                " VALUES (?,?,?,?,?,?,?,?)",
                 (
+                    cid,
                     c.article_id,
                     c.ordinal,
                     c.start,
@@ -190,7 +308,6 @@ class SqliteStore:
                     np.ascontiguousarray(v, dtype=np.float32).tobytes(),
                 ),
             )
-            ids.append(cur.lastrowid)
         self.conn.executemany(
             "INSERT INTO chunks_fts (rowid, title, text) VALUES (?,?,?)",
             [(i, a.real_title(), c.text) for i, c in zip(ids, chunks)],
