@@ -244,19 +244,21 @@ def test_check_reports_leftovers_of_a_killed_ingest_and_repair_removes_them(tmp_
 
     index = tmp_path / "idx"
     assert rag("ingest", jsonl, "--index", index, "--json", env=HASH).returncode == 0
-    dead = index / "versions" / ".tmp-0123abcd"  # what kill -9 during an ingest leaves
-    dead.mkdir()
-    (dead / "meta.sqlite").write_bytes(b"\0" * 1_500_000)
-    (index / ".CURRENT.deadbeef").write_text("v000009\n")
+    # what kill -9 during an ingest or a merge leaves: files no committed version names
+    dead = index / "segments" / "s999999-0123abcd.faiss"
+    dead.write_bytes(b"\0" * 1_500_000)
+    merge_dir = index / "segments" / ".merge-deadbeef"
+    merge_dir.mkdir()
+    (merge_dir / "part.faiss").write_bytes(b"\0" * 10)
 
     res = rag("check", "--index", index, env=HASH)
     assert res.returncode == 0 and res.stdout.startswith("ok: "), res.stderr
-    assert "leftover versions/.tmp-0123abcd (1.5 MB): temp copy of an interrupted ingest" in res.stderr
-    assert "leftover .CURRENT.deadbeef" in res.stderr
+    assert "leftover segments/s999999-0123abcd.faiss (1.5 MB): file of an interrupted ingest" in res.stderr
+    assert "leftover segments/.merge-deadbeef" in res.stderr and "interrupted merge" in res.stderr
     assert "`rag check --repair` removes them" in res.stderr
     assert dead.exists()  # reporting removes nothing
 
-    with open(index / ".lock", "a+") as lock:  # an ingest is running: its temp copy must not be touched
+    with open(index / ".lock", "a+") as lock:  # an ingest is running: its files must not be touched
         fcntl.flock(lock, fcntl.LOCK_EX)
         busy = rag("check", "--index", index, "--repair", env=HASH)
         fcntl.flock(lock, fcntl.LOCK_UN)
@@ -265,8 +267,8 @@ def test_check_reports_leftovers_of_a_killed_ingest_and_repair_removes_them(tmp_
 
     fixed = rag("check", "--index", index, "--repair", env=HASH)
     assert fixed.returncode == 0, fixed.stderr
-    assert "removed versions/.tmp-0123abcd (1.5 MB)" in fixed.stderr
-    assert not dead.exists() and not (index / ".CURRENT.deadbeef").exists()
+    assert "removed segments/s999999-0123abcd.faiss (1.5 MB)" in fixed.stderr
+    assert not dead.exists() and not merge_dir.exists()
     clean = rag("check", "--index", index, env=HASH)
     assert clean.returncode == 0 and clean.stderr == "", clean.stderr
     assert json.loads(rag("stats", "--index", index, "--json", env=HASH).stdout)["articles"] == 5

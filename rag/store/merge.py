@@ -26,11 +26,11 @@ from .index_dir import (
     _checkpoint,
     _fsync_dir,
     _load_tombstones,
-    locked,
     _new_name,
     _save_tombstones,
     _sweep,
     index_format,
+    locked,
 )
 from .segments import Segment, SegmentAttrs, normalize_factory, segment_factory
 from .sqlite_store import SqliteStore, connect
