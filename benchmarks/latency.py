@@ -26,6 +26,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag.store.index_dir import index_format  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data"
 FAKES = DATA / "fa-kes" / "fa-kes-articles.jsonl"
 RTQA_PASSAGES = DATA / "realtimeqa" / "realtimeqa-evidence-passages.jsonl"
@@ -84,7 +88,7 @@ def main() -> int:
     if not DATA.is_dir():
         print("skipped: ../shared/data is absent")
         return 0
-    if not (args.index / "CURRENT").exists():
+    if index_format(args.index) is None:
         build(args.index)
 
     with socket.socket() as s:

@@ -32,6 +32,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from rag.store.index_dir import index_format  # noqa: E402
+
 FAKES = ROOT.parent / "shared" / "data" / "fa-kes" / "fa-kes-articles.jsonl"
 SINGLE = [
     "Who carried out the chemical attack in Khan Sheikhoun?",
@@ -60,7 +63,7 @@ def shifted(copy: int) -> list[dict]:
 
 
 def build(index: Path, copies: int, source: Path | None) -> None:
-    if source is not None and (source / "CURRENT").exists():
+    if source is not None and index_format(source) is not None:
         shutil.copytree(source, index)
     with tempfile.TemporaryDirectory() as tmp:
         files = []
@@ -160,7 +163,7 @@ def main() -> int:
     if not FAKES.is_file():
         print(f"skipped: {FAKES} is absent")
         return 0
-    if not (args.index / "CURRENT").exists():
+    if index_format(args.index) is None:
         build(args.index, args.copies, args.source)
     if args.cpu:
         res = measure_cpu(args.index, timeline_questions(args.copies), args.requests, args.warmup)

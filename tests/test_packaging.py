@@ -92,7 +92,7 @@ def test_rag_serve_from_another_folder_builds_the_bundled_corpus_and_serves_the_
                 time.sleep(0.5)
         else:
             pytest.fail("rag serve did not start: " + log.read_text())
-        assert (tmp_path / "index" / "default" / "CURRENT").exists()  # built here, from the bundled corpus
+        assert (tmp_path / "index" / "default" / "meta.sqlite").exists()  # built here, from the bundled corpus
         page = httpx.get(f"{url}/", timeout=10)
         assert page.status_code == 200 and "<title>" in page.text and "js/main.js" in page.text
         assert httpx.get(f"{url}/js/main.js", timeout=10).status_code == 200
