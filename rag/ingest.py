@@ -19,7 +19,7 @@ from .chunking import chunk_article, embedding_text, whitespace_token_counter
 from .embedding import Embedder
 from .models import Article, Chunk, SkippedRecord
 from .sentences import sentence_spans
-from .store import IndexWriter
+from .store import IndexWriter, IndexWriterLike
 
 ProgressFactory = Callable[[int], "ProgressLike"]
 
@@ -73,12 +73,15 @@ def ingest(
     delete_ids: Iterable[str] = (),
     progress: ProgressFactory | None = None,
     sentence_vectors: bool = True,
+    open_writer: Callable[..., IndexWriterLike] | None = None,
 ) -> IngestReport:
+    """``open_writer`` picks the store (``rag.store.backends.writer_factory``); default: the FAISS folder."""
     report = IngestReport(skipped=list(skipped or []))
     count_tokens = getattr(embedder, "count_tokens", whitespace_token_counter)
     model_id = embedder.model_id
 
-    with IndexWriter(index_dir, model_id, embedder.dim, faiss_factory, keep_versions) as writer:
+    opener = open_writer or IndexWriter
+    with opener(index_dir, model_id, embedder.dim, faiss_factory, keep_versions) as writer:
         store = writer.store
         known = store.article_hashes()
 

@@ -21,8 +21,8 @@ from .embedding import Embedder, SerializedEmbedder, load_embedder, load_query_e
 from .models import Answer
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
 from .settings import Settings
-from .store import IndexSnapshot, IndexStoreError, MergePolicy, SearchTuning, SqliteStore, compact
-from .store.index_dir import merge_due, open_reader_store
+from .store import IndexSnapshot, IndexStoreError, SearchTuning
+from .store.backends import open_backend
 
 
 @dataclass
@@ -69,7 +69,7 @@ class RagService:
         self._swap = threading.Lock()  # guards the (snapshot, retriever, answerer) triple: held for a swap only
         self._reload_lock = threading.Lock()  # one reload at a time: never swap an older version back in
         self._current: tuple[IndexSnapshot, Retriever, Answerer] | None = None
-        self._store: SqliteStore | None = None
+        self._backend = open_backend(settings)  # FAISS folder or Qdrant (RAG_STORE)
         self._ingest_embedder: Embedder | None = None
         self._stop = threading.Event()
         # Each query searches one vector; OpenMP's thread start-up and spinning cost more than they save
@@ -91,17 +91,9 @@ class RagService:
 
     def _reload(self, force: bool) -> bool:
         cur = self._current
-        if not force and cur is not None and self._latest_generation() == cur[0].manifest.generation:
+        if not force and cur is not None and not self._backend.changed(cur[0]):
             return False
-        if self._store is None:  # one SQLite reader (a connection per thread) for every snapshot
-            self._store = open_reader_store(self.settings.index)
-        snap = IndexSnapshot.open(
-            self.settings.index,
-            expected_model=self.embedder.model_id,
-            store=self._store,
-            previous=cur[0] if cur else None,
-            tuning=self.tuning,
-        )
+        snap = self._backend.open_snapshot(self.embedder.model_id, previous=cur[0] if cur else None, tuning=self.tuning)
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
         answerer = self._answerer or ExtractiveAnswerer(
             term_weights=retriever.question_weights, config=self.answer_config
@@ -112,20 +104,12 @@ class RagService:
             old[0].close()  # freed when the last query holding it lets go
         return True
 
-    def _latest_generation(self) -> int | None:
-        """The committed manifest's generation (one indexed SQL read, on the watcher's connection)."""
-        if self._store is None:
-            return None
-        latest = self._store.latest_manifest()
-        return latest[0] if latest else None
-
     def _watch(self) -> None:
         log = logging.getLogger("rag.pipeline")
         while not self._stop.wait(self.settings.reload_poll_s):
             try:
                 self.reload()
-                if self.settings.merge_in_background:
-                    self._merge_if_due()
+                self._merge_if_due()
             except IndexStoreError as e:  # keep serving the version in use
                 log.warning("index reload failed: %s", e)
             except Exception:  # the watcher must not die: the next poll retries
@@ -133,21 +117,10 @@ class RagService:
 
     def _merge_if_due(self) -> None:
         cur = self._current
-        if cur is None or not merge_due(cur[0], self._merge_policy()):
-            return
-        version = compact(
-            self.settings.index,
-            self.settings.faiss_factory,
-            self._merge_policy(),
-            self.settings.keep_versions,
-            previous=cur[0],
-        )
+        version = self._backend.merge_if_due(cur[0]) if cur is not None else None
         if version:
             logging.getLogger("rag.pipeline").info("merged segments into %s", version)
             self.reload()
-
-    def _merge_policy(self) -> MergePolicy:
-        return MergePolicy(max_segments=self.settings.max_segments, dead_ratio=self.settings.merge_dead_ratio)
 
     def maybe_reload(self, every_s: float = 0.5) -> None:
         """Kept for callers of the old API: the watcher thread reloads; without one, reload now."""
@@ -165,8 +138,7 @@ class RagService:
             cur, self._current = self._current, None
         if cur is not None:
             cur[0].close()
-        if self._store is not None:
-            self._store.close()
+        self._backend.close()
 
     @property
     def ingest_embedder(self) -> Embedder:

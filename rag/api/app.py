@@ -124,8 +124,10 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
     # --- routes -------------------------------------------------------------------------------------
     @app.get("/health", tags=["service"])
     def health() -> dict:
+        from ..store.backends import describe
+
         s = svc()
-        return {"status": "ok", "index_version": s.snapshot.version}
+        return {"status": "ok", "index_version": s.snapshot.version, "store": describe(s.snapshot)}
 
     @app.get("/stats", response_model=StatsOut, tags=["service"])
     def stats() -> dict:

@@ -206,6 +206,7 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
 
     def run_ingest(articles, skipped=(), delete_ids=()):
         from ..ingest import ingest
+        from ..store.backends import writer_factory
 
         s = svc()
         st = s.settings
@@ -221,6 +222,7 @@ def install(app: FastAPI, settings: Settings, svc) -> None:
             keep_versions=st.keep_versions,
             skipped=list(skipped),
             delete_ids=delete_ids,
+            open_writer=writer_factory(st),
         )
         try:
             s.reload()  # the next query sees the new version
