@@ -187,13 +187,12 @@ class QdrantMetadataWriter:
                 points.append(qm.PointStruct(id=r["id"], vector=vec, payload=r["payload"]))
         self.client.upsert(self.chunks, points=points, wait=True)
         self.client.upsert(self.articles, points=list(self._articles.values()), wait=True)
-        stale = [
-            _older_versions(aid, recs[0]["payload"]["content_hash"]) for aid, recs in self._pending.items() if recs
-        ]
-        if stale:
-            self.client.delete(
-                self.chunks, points_selector=qm.FilterSelector(filter=qm.Filter(should=stale)), wait=True
-            )  # type: ignore[arg-type]
+        # one filter for the batch: chunks of these articles that are not the points just written
+        stale = qm.Filter(
+            must=[qm.FieldCondition(key="article_id", match=qm.MatchAny(any=list(self._pending)))],
+            must_not=[qm.HasIdCondition(has_id=[p.id for p in points])],
+        )
+        self.client.delete(self.chunks, points_selector=qm.FilterSelector(filter=stale), wait=True)
         self.points_written += len(points)
         self._pending.clear()
         self._articles.clear()
@@ -213,14 +212,6 @@ class QdrantMetadataWriter:
         self._pending.clear()
         self._articles.clear()
         self._deleted.clear()
-
-
-def _older_versions(article_id: str, content_hash: str) -> qm.Filter:
-    """Chunks of ``article_id`` from any version but the one with ``content_hash``."""
-    return qm.Filter(
-        must=[qm.FieldCondition(key="article_id", match=qm.MatchValue(value=article_id))],
-        must_not=[qm.FieldCondition(key="content_hash", match=qm.MatchValue(value=content_hash))],
-    )
 
 
 def _collect(pt: Any, field: str, vector: str, full: dict[str, str], out: dict[str, np.ndarray]) -> None:
