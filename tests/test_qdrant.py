@@ -233,6 +233,11 @@ def test_cli_ingest_then_serve_with_only_a_pointer_in_the_index_folder(tmp_path)
     )  # fmt: skip
     st = json.loads(stats.stdout)
     assert st["store"]["backend"] == "qdrant" and st["store"]["points"] == st["chunks"] > 0
+    check = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "check", "--index", str(idx)],
+        env=env, capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert check.returncode == 0 and check.stdout.startswith("ok: idx_chunks"), check.stderr
 
     server = LiveServer(idx, env={"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdir)})
     try:
