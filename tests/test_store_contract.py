@@ -225,3 +225,33 @@ def test_service_sees_a_commit_from_another_writer(empty_backend):
         assert any(c.article_id == "a3" for c in ans.citations), ans.answer
     finally:
         service.close()
+
+
+def test_http_ingest_search_and_delete(empty_backend):
+    """The write endpoints go through the configured store too."""
+    from fastapi.testclient import TestClient
+
+    from rag.api.app import create_app
+
+    settings = empty_backend
+    settings.api_token, settings.log_requests = "t0ken", False
+    emb = HashEmbedder()
+    _ingest(settings, [_article(1, BODIES[0])], emb)
+    service = RagService(settings, embedder=emb, watch=False)
+    auth = {"Authorization": "Bearer t0ken"}
+    md = b"---\ntitle: Zebras escape\ndate: 2024-03-02\nsource: Test Wire\n---\nThree zebras escaped from the zoo.\n"
+    try:
+        with TestClient(create_app(settings, service)) as c:
+            r = c.post("/ingest?filename=zebras.md", content=md, headers={"Content-Type": "text/markdown", **auth})
+            assert r.status_code == 200 and r.json()["added"] == 1, r.text
+            hits = c.get("/search", params={"q": "zebras escaped zoo"}).json()["passages"]
+            assert hits and hits[0]["article_id"] == "zebras"
+            assert c.get("/stats").json()["articles"] == 2
+            assert c.delete("/articles/zebras", headers=auth).status_code == 200
+            assert c.get("/articles/zebras").status_code == 404
+            assert "zebras" not in {
+                p["article_id"] for p in c.get("/search", params={"q": "zebras"}).json()["passages"]
+            }
+            assert c.delete("/articles/zebras", headers=auth).status_code == 404
+    finally:
+        service.close()
