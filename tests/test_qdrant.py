@@ -55,14 +55,29 @@ def test_date_keys_order_as_dates_and_reject_other_forms():
 
 def test_sparse_weights_are_deterministic_and_saturate():
     ids, values = schema.doc_sparse("Truce", "truce truce truce rebels")
-    again = schema.doc_sparse("Truce", "truce truce truce rebels")
-    assert (ids, values) == again
+    assert (ids, values) == schema.doc_sparse("Truce", "truce truce truce rebels")
     w = dict(zip(ids, values))
-    truce, rebels = schema.term_id("truce"), schema.term_id("rebels")
+    truce, rebels = schema.term_id("truce"), schema.term_id("rebel")
     assert w[truce] > w[rebels] > 0
     assert w[truce] < 3 * w[rebels] + schema.TITLE_WEIGHT * 2.2, "term frequency saturates (BM25)"
-    assert schema.term_id("rebels") == schema.term_id("rebel"), "terms are stemmed"
+    assert schema.query_term_ids("rebels") == schema.query_term_ids("Rebel") == [rebels], "FTS5's porter stems"
+    assert len(schema.query_term_ids("4,000")) == 2, "FTS5 splits numbers as it indexes them"
     assert schema.fts_terms('"rebels" OR "darayya"') == ["rebels", "darayya"]
+
+
+def test_term_ids_count_documents_as_fts5_does(seed_index):
+    """The payload terms give FTS5's document frequencies (answer-support IDF weights agree)."""
+    faiss = IndexSnapshot.open(seed_index, verify=False)
+    rows = faiss.store.conn.execute(
+        "SELECT c.text, a.title, a.body FROM chunks c JOIN articles a ON a.id = c.article_id"
+    ).fetchall()
+    titles = [Article("x", t, b).real_title() for _, t, b in rows]
+    terms = [set(schema.term_ids_of(title, text)) for (text, _, _), title in zip(rows, titles)]
+    for word in ["rebels", "evacuated", "truce", "Aleppo", "hours", "government"]:
+        fts = faiss.store.conn.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',))
+        ids = schema.query_term_ids(word)
+        assert fts.fetchone()[0] == sum(all(i in t for i in ids) for t in terms), word
+    faiss.close()
 
 
 def test_point_ids_are_deterministic_and_name_one_content():

@@ -232,7 +232,11 @@ class QdrantStore:
         """Chunks containing each term (stemmed, as the sparse vectors are), and the chunk count."""
         out = {}
         for t in terms:
-            flt = qm.Filter(must=[qm.FieldCondition(key="terms", match=qm.MatchValue(value=schema.term_id(t)))])
+            ids = schema.query_term_ids(t)
+            if not ids:
+                out[t] = 0
+                continue
+            flt = qm.Filter(must=[qm.FieldCondition(key="terms", match=qm.MatchValue(value=i)) for i in ids])
             out[t] = int(self.client.count(self.chunks, count_filter=flt, exact=True).count)
         return out, int(self.client.count(self.chunks, exact=True).count)
 

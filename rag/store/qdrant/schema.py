@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-
-from ...text_terms import content_terms, stem
 
 CHUNKS, ARTICLES, META = "chunks", "articles", "meta"
 DENSE, SENTENCES, SPARSE = "dense", "sentences", "text"
@@ -36,7 +36,7 @@ HASH_CHARS = 32  # stored content hashes are truncated to 128 bits: half the pay
 # length is a constant, not a corpus statistic, so that independent ingest workers agree on every
 # weight; chunks are cut to a similar size (RAG_CHUNK_TOKENS), so the constant is close to the mean.
 K1, B = 1.2, 0.75
-AVG_TEXT_TERMS, AVG_TITLE_TERMS = 90.0, 8.0
+AVG_TEXT_TOKENS, AVG_TITLE_TOKENS = 140.0, 10.0  # FTS5 tokens (stop words count): ~200 MiniLM tokens
 TITLE_WEIGHT = 0.5  # FTS5 weighs the title column 0.5 in the FAISS backend
 
 
@@ -89,9 +89,44 @@ def outlet_parts(source: str | None) -> list[str]:
 
 
 # --- sparse terms -------------------------------------------------------------------------------------
-def term_id(term: str) -> int:
-    """A stemmed term → a sparse index (31 bits): no vocabulary to share between ingest workers."""
-    return int.from_bytes(hashlib.blake2b(stem(term).encode(), digest_size=4).digest(), "big") & 0x7FFFFFFF
+# Terms are SQLite FTS5's own tokens (unicode61, porter stemming, diacritics removed), read back
+# through an in-memory FTS5 table: the same terms the FAISS backend's keyword index and document
+# frequencies use, so keyword hits and the answer-support IDF weights agree between the backends.
+_local = threading.local()
+
+
+def _fts() -> sqlite3.Connection:
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:")
+        conn.execute(
+            "CREATE VIRTUAL TABLE t USING fts5(title, text, tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        _local.conn = conn
+    return conn
+
+
+def fts_tokens(title: str, text: str) -> tuple[Counter, Counter]:
+    """Stemmed token counts of a title and a text, exactly as FTS5 indexes them."""
+    conn = _fts()
+    conn.execute("INSERT INTO t (title, text) VALUES (?, ?)", (title or "", text or ""))
+    rows = conn.execute("SELECT term, col, COUNT(*) FROM v GROUP BY term, col").fetchall()
+    conn.execute("DELETE FROM t")
+    counts: dict[str, Counter] = {"title": Counter(), "text": Counter()}
+    for term, col, n in rows:
+        counts[col][term] = n
+    return counts["title"], counts["text"]
+
+
+def term_id(token: str) -> int:
+    """An FTS5 token → a sparse index (31 bits): no vocabulary to share between ingest workers."""
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "big") & 0x7FFFFFFF
+
+
+def query_term_ids(term: str) -> list[int]:
+    """The token ids of one query word (FTS5 reads '"4,000"' as the phrase '4 000')."""
+    return sorted({term_id(t) for t in fts_tokens("", term)[1]})
 
 
 def _tf_part(tf: int, length: int, avg: float) -> float:
@@ -100,20 +135,19 @@ def _tf_part(tf: int, length: int, avg: float) -> float:
 
 def doc_sparse(title: str, text: str) -> tuple[list[int], list[float]]:
     """BM25 term-frequency weights of a chunk's text plus its title at half weight."""
+    t_title, t_text = fts_tokens(title, text)
     weights: dict[int, float] = {}
-    for terms, avg, scale in (
-        (content_terms(text), AVG_TEXT_TERMS, 1.0),
-        (content_terms(title), AVG_TITLE_TERMS, TITLE_WEIGHT),
-    ):
-        counts = Counter(term_id(t) for t in terms)
-        for tid, tf in counts.items():
-            weights[tid] = weights.get(tid, 0.0) + scale * _tf_part(tf, len(terms), avg)
+    for counts, avg, scale in ((t_text, AVG_TEXT_TOKENS, 1.0), (t_title, AVG_TITLE_TOKENS, TITLE_WEIGHT)):
+        length = sum(counts.values())
+        for tok, tf in counts.items():
+            tid = term_id(tok)
+            weights[tid] = weights.get(tid, 0.0) + scale * _tf_part(tf, length, avg)
     ids = sorted(weights)
     return ids, [round(weights[i], 5) for i in ids]
 
 
 def query_sparse(terms: Iterable[str]) -> tuple[list[int], list[float]]:
-    ids = sorted({term_id(t) for t in terms if t})
+    ids = sorted({i for t in terms if t for i in query_term_ids(t)})
     return ids, [1.0] * len(ids)
 
 
@@ -126,5 +160,6 @@ def fts_terms(match: str) -> list[str]:
 
 
 def term_ids_of(title: str, text: str) -> list[int]:
-    """Distinct term ids of a chunk (payload ``terms``: document frequencies for answer support)."""
-    return sorted({term_id(t) for t in (*content_terms(text), *content_terms(title))})
+    """Distinct token ids of a chunk (payload ``terms``: document frequencies for answer support)."""
+    t_title, t_text = fts_tokens(title, text)
+    return sorted({term_id(t) for t in (*t_title, *t_text)})
