@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from .chunking import chunk_article, embedding_text, whitespace_token_counter
 from .embedding import Embedder
 from .models import Article, Chunk, SkippedRecord
 from .sentences import sentence_spans
-from .store import IndexWriter, IndexWriterLike
+from .store import IndexWriter
 
 ProgressFactory = Callable[[int], "ProgressLike"]
 
@@ -73,7 +74,7 @@ def ingest(
     delete_ids: Iterable[str] = (),
     progress: ProgressFactory | None = None,
     sentence_vectors: bool = True,
-    open_writer: Callable[..., IndexWriterLike] | None = None,
+    open_writer: Callable[..., Any] | None = None,
 ) -> IngestReport:
     """``open_writer`` picks the store (``rag.store.backends.writer_factory``); default: the FAISS folder."""
     report = IngestReport(skipped=list(skipped or []))

@@ -24,6 +24,7 @@ from .index_dir import (
     open_reader_store,
 )
 from .segments import SearchTuning
+from .sqlite_store import SqliteStore
 
 BACKENDS = ("faiss", "qdrant")
 
@@ -91,7 +92,7 @@ class FaissBackend:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._store = None
+        self._store: SqliteStore | None = None
 
     def open_snapshot(self, expected_model: str | None, previous=None, tuning: SearchTuning | None = None):
         if self._store is None:  # one SQLite reader (a connection per thread) for every snapshot

@@ -99,19 +99,21 @@ _clients_lock = threading.Lock()
 def client_for(target: QdrantTarget) -> QdrantClient:
     key = (target.url, target.api_key, str(Path(target.path).resolve()) if target.path else None)
     with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            try:
-                if target.url:
-                    client = QdrantClient(url=target.url, api_key=target.api_key, timeout=int(target.timeout_s))
-                else:
-                    if not target.path:
-                        raise QdrantUnavailable("RAG_STORE=qdrant needs RAG_QDRANT_URL or RAG_QDRANT_PATH")
-                    Path(target.path).mkdir(parents=True, exist_ok=True)
-                    client = _Serialized(QdrantClient(path=str(target.path)))  # type: ignore[assignment]
-            except (RuntimeError, ValueError, OSError) as e:
-                raise QdrantUnavailable(f"cannot open Qdrant at {target.url or target.path}: {e}") from e
-            _clients[key] = client
+        found = _clients.get(key)
+        if found is not None:
+            return found
+        client: QdrantClient
+        try:
+            if target.url:
+                client = QdrantClient(url=target.url, api_key=target.api_key, timeout=int(target.timeout_s))
+            else:
+                if not target.path:
+                    raise QdrantUnavailable("RAG_STORE=qdrant needs RAG_QDRANT_URL or RAG_QDRANT_PATH")
+                Path(target.path).mkdir(parents=True, exist_ok=True)
+                client = _Serialized(QdrantClient(path=str(target.path)))  # type: ignore[assignment]
+        except (RuntimeError, ValueError, OSError) as e:
+            raise QdrantUnavailable(f"cannot open Qdrant at {target.url or target.path}: {e}") from e
+        _clients[key] = client
         return client
 
 

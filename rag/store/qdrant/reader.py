@@ -142,7 +142,7 @@ class QdrantStore:
     def remember(self, points: Sequence[Any]) -> None:
         for pt in points:
             if pt.payload and "text" in pt.payload:
-                self.cache.put(_passage(pt.id, pt.payload))
+                self.cache.put(_passage(int(pt.id), pt.payload))
 
     def passages(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
         ids = [int(i) for i in chunk_ids]
@@ -158,7 +158,7 @@ class QdrantStore:
             got = self.client.retrieve(self.chunks, ids=missing, with_payload=PASSAGE_FIELDS, with_vectors=False)
             self.remember(got)
             for pt in got:
-                out[int(pt.id)] = _passage(pt.id, pt.payload or {})
+                out[int(pt.id)] = _passage(int(pt.id), pt.payload or {})
         return out
 
     def chunk_vectors(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
@@ -166,7 +166,7 @@ class QdrantStore:
         if not ids:
             return {}
         got = self.client.retrieve(self.chunks, ids=ids, with_payload=False, with_vectors=[schema.DENSE])
-        return {int(pt.id): np.asarray(pt.vector[schema.DENSE], dtype=np.float32) for pt in got}  # type: ignore[index]
+        return {int(pt.id): np.asarray(pt.vector[schema.DENSE], dtype=np.float32) for pt in got}  # type: ignore[call-overload,index]
 
     def sentence_vectors(
         self, spans: Sequence[tuple[str, int, int]]
@@ -295,7 +295,7 @@ class QdrantVectors:
             ids = [int(i) for i in np.asarray(allowed_ids).reshape(-1)]
             if not ids:
                 return []
-            flt = qm.Filter(must=[qm.HasIdCondition(has_id=ids)])  # type: ignore[arg-type]
+            flt = qm.Filter(must=[qm.HasIdCondition(has_id=ids)])
         res = self.store.client.query_points(
             self.store.chunks, query=np.asarray(query, dtype=np.float32).reshape(-1).tolist(), using=schema.DENSE,
             query_filter=flt, limit=k, with_payload=PASSAGE_FIELDS,

@@ -88,7 +88,7 @@ class QdrantMetadataWriter:
         self.points_written = 0
 
     # --- reads an ingest needs ------------------------------------------------------------------
-    def article_hashes(self) -> RemoteHashes:  # type: ignore[override]
+    def article_hashes(self) -> RemoteHashes:
         return RemoteHashes(self.client, self.articles)
 
     def vectors_by_emb_hash(self, hashes: Iterable[str], table: str = "chunks") -> dict[str, np.ndarray]:
