@@ -124,33 +124,19 @@ def ingest(
     id_prefix: Annotated[str, typer.Option(help="Prefix for article ids from these files.")] = "",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     worker: Annotated[
-        str | None,
-        typer.Option(
-            help="I/N: ingest only worker I's share (0-based) of N; run N workers at once (RAG_STORE=qdrant)."
-        ),
+        str | None, typer.Option(help="I/N: only worker I's share (0..N-1) of N (docs/qdrant.md).")
     ] = None,
 ) -> None:
     """Add or update reports in the index (unchanged ones cost nothing)."""
     from .embedding import EmbedderError
     from .store import IndexStoreError
 
-    fields = {}
-    for f in field or []:
-        if "=" not in f:
-            _fail(f"--field wants NAME=COLUMN, got {f!r}", 2)
-        k, v = f.split("=", 1)
-        fields[k.strip()] = v.strip()
+    fields = _parse_fields(field or [])
     settings = _settings(index)
-    share = _parse_worker(worker) if worker else None
+    share, show = (_parse_worker(worker) if worker else None), progress and not json_out
     try:
         report, skipped = run_ingest(
-            paths,
-            settings,
-            fmt=fmt,
-            fields=fields or None,
-            id_prefix=id_prefix,
-            progress=progress and not json_out,
-            worker=share,
+            paths, settings, fmt=fmt, fields=fields or None, id_prefix=id_prefix, progress=show, worker=share
         )
     except ValueError as e:
         _fail(str(e), 2)
@@ -419,6 +405,16 @@ def eval_(
     typer.echo("\n".join(retrieval_table(results)))
     typer.echo("\n".join(headline(results)))
     typer.echo(f"report: {paths['report']}")
+
+
+def _parse_fields(pairs: list[str]) -> dict[str, str]:
+    fields = {}
+    for f in pairs:
+        if "=" not in f:
+            _fail(f"--field wants NAME=COLUMN, got {f!r}", 2)
+        k, v = f.split("=", 1)
+        fields[k.strip()] = v.strip()
+    return fields
 
 
 def _parse_worker(text: str) -> tuple[int, int]:

@@ -283,3 +283,9 @@ def test_stats_sources_and_span_match_the_faiss_backend(seed_index, tmp_path, em
     assert_invariants(ans, svc)
     f.close()
     svc.close()
+
+
+@pytest.mark.parametrize("bad", ["3/2", "x/2", "1", "0/0"])
+def test_worker_option_rejects_bad_shares(bad, tmp_path):
+    res = CliRunner().invoke(app, ["ingest", str(CORPUS), "--index", str(tmp_path / "i"), "--worker", bad])
+    assert res.exit_code == 2 and "--worker" in res.output
