@@ -72,13 +72,16 @@ def run_ingest(
     id_prefix: str = "",
     progress: bool = True,
     delete_ids: list[str] | None = None,
+    worker: tuple[int, int] | None = None,
 ):
     """Read, then ingest: shared by `rag ingest`, `rag delete` and `rag serve` (first run).
 
-    Returns ``(report, skipped, notes)``; the report is None when nothing could be read."""
+    Returns ``(report, skipped, notes)``; the report is None when nothing could be read.
+    ``worker=(i, n)`` keeps only this worker's share of the articles (``rag ingest --worker i/n``)."""
     from .embedding import LazyEmbedder
     from .ingest import ingest
     from .readers import read_path
+    from .store.backends import worker_share, writer_factory
 
     articles, skipped, notes = [], [], []
     for p in paths:
@@ -86,6 +89,8 @@ def run_ingest(
         articles += res.articles
         skipped += res.skipped
         notes += res.notes
+    if worker is not None:
+        articles = [a for a in articles if worker_share(a.id, worker[1]) == worker[0]]
     if not articles and not delete_ids:
         return None, skipped, notes
     _quiet_libraries()
@@ -109,6 +114,7 @@ def run_ingest(
         skipped=skipped,
         delete_ids=delete_ids or (),
         progress=bar_factory,
+        open_writer=writer_factory(settings),
     )
     if report.version is not None:  # a server merges in the background; a lone `rag ingest` does it here
         from .store import MergePolicy, compact
@@ -161,6 +167,9 @@ def ingest(
     ] = None,
     id_prefix: Annotated[str, typer.Option(help="Prefix for article ids from these files.")] = "",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    worker: Annotated[
+        str | None, typer.Option(help="I/N: only worker I's share (0..N-1) of N (docs/qdrant.md).")
+    ] = None,
 ) -> None:
     """Add or update reports in the index (unchanged ones cost nothing)."""
     from .embedding import EmbedderError
@@ -168,9 +177,10 @@ def ingest(
 
     fields = _parse_fields(field)
     settings = _settings(index)
+    share, show = (_parse_worker(worker) if worker else None), progress and not json_out
     try:
         report, skipped, notes = run_ingest(
-            paths, settings, fmt=fmt, fields=fields, id_prefix=id_prefix, progress=progress and not json_out
+            paths, settings, fmt=fmt, fields=fields, id_prefix=id_prefix, progress=show, worker=share
         )
     except ValueError as e:
         _fail(str(e), 2)
@@ -211,11 +221,13 @@ def delete(
 def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
     """Counts and model of an index."""
     from .embedding import EmbedderError
-    from .store import IndexSnapshot, IndexStoreError
+    from .store import IndexStoreError
+    from .store.backends import describe, open_snapshot
 
     settings = _settings(index)
     try:
-        snap = IndexSnapshot.open(settings.index, verify=False)
+        snap = open_snapshot(settings)
+        state = describe(snap)
     except (IndexStoreError, EmbedderError) as e:
         _fail(str(e))
     m = snap.manifest
@@ -226,6 +238,7 @@ def stats(index: IndexOpt = None, json_out: JsonOpt = False) -> None:
         "dim": m.dim,
         "faiss_factory": m.faiss_factory,
         "version": snap.version,
+        "store": state,
     }
     typer.echo(json.dumps(d) if json_out else "\n".join(f"{k}: {v}" for k, v in d.items()))
 
@@ -270,6 +283,19 @@ def check(
     from .store import IndexStoreError, check_index
 
     settings = _settings(index)
+    if settings.store == "qdrant":  # Qdrant checks its own storage: report the collection's state
+        from .store.backends import describe, open_snapshot
+
+        try:
+            snap = open_snapshot(settings)
+            state = describe(snap)
+        except IndexStoreError as e:
+            _fail(str(e))
+        if state["status"] != "green":
+            _fail(f"{state['collection']} is {state['status']} (optimizer: {state['optimizer']})")
+        m = snap.manifest
+        typer.echo(f"ok: {state['collection']} {snap.version} ({m.articles} articles, {m.chunks} chunks)")
+        return
     try:
         manifest = check_index(settings.index)
     except (IndexStoreError, EmbedderError) as e:
@@ -330,10 +356,13 @@ def _build_first_index(settings: Settings, corpus: Path | None) -> None:
     """Index ``corpus`` (default: the bundled reports) when the index folder has no version yet."""
     from .embedding import EmbedderError
     from .store import IndexStoreError
-    from .store.index_dir import current_version
+    from .store.backends import has_index
 
-    if current_version(settings.index) is not None:
-        return
+    try:
+        if has_index(settings):
+            return
+    except IndexStoreError as e:
+        _fail(str(e))
     src = corpus or default_corpus()
     if src is None:
         _fail(f"no index at {settings.index} and no bundled corpus to build it from: pass --corpus")
@@ -482,6 +511,56 @@ def eval_(
     typer.echo("\n".join(retrieval_table(results)))
     typer.echo("\n".join(headline(results)))
     typer.echo(f"report: {paths['report']}")
+
+
+def _parse_worker(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        _fail(f"--worker wants I/N (e.g. 0/4), got {text!r}", 2)
+    if not (n >= 1 and 0 <= i < n):
+        _fail(f"--worker {text}: I must be in 0..N-1", 2)
+    return i, n
+
+
+@app.command("migrate-to-qdrant")
+def migrate_to_qdrant(
+    index: IndexOpt = None,
+    collection: Annotated[
+        str | None, typer.Option(help="Collection name prefix (default: $RAG_QDRANT_COLLECTION, else the folder name).")
+    ] = None,
+    json_out: JsonOpt = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Copy a FAISS index into Qdrant ($RAG_QDRANT_URL or $RAG_QDRANT_PATH) without embedding anything."""
+    from .store import IndexStoreError
+    from .store.backends import qdrant_target
+    from .store.qdrant.migrate import migrate_to_qdrant as migrate
+
+    settings = _settings(index)
+    if collection:
+        settings.qdrant_collection = collection
+    if not (settings.qdrant_url or settings.qdrant_path):
+        _fail("set RAG_QDRANT_URL (a server) or RAG_QDRANT_PATH (local mode) to say where to copy to", 2)
+    bar_factory = None
+    if progress and not json_out:
+        from tqdm import tqdm
+
+        def bar_factory(total: int):
+            return tqdm(total=total, desc="copying", unit="article", file=sys.stderr)
+
+    try:
+        report = migrate(settings.index, qdrant_target(settings), progress=bar_factory)
+    except IndexStoreError as e:
+        _fail(str(e))
+    d = report.to_dict()
+    if json_out:
+        typer.echo(json.dumps(d))
+    else:
+        typer.echo(
+            f"copied {d['articles']} articles ({d['chunks']} chunks, {d['sentences']} sentence vectors; "
+            f"{d['skipped']} already there) into {d['collection']}_* {d['version']}; embedded nothing"
+        )
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,12 +74,15 @@ def ingest(
     delete_ids: Iterable[str] = (),
     progress: ProgressFactory | None = None,
     sentence_vectors: bool = True,
+    open_writer: Callable[..., Any] | None = None,
 ) -> IngestReport:
+    """``open_writer`` picks the store (``rag.store.backends.writer_factory``); default: the FAISS folder."""
     report = IngestReport(skipped=list(skipped or []))
     count_tokens = getattr(embedder, "count_tokens", whitespace_token_counter)
     model_id = embedder.model_id
 
-    with IndexWriter(index_dir, model_id, embedder.dim, faiss_factory, keep_versions) as writer:
+    opener = open_writer or IndexWriter
+    with opener(index_dir, model_id, embedder.dim, faiss_factory, keep_versions) as writer:
         store = writer.store
         known = store.article_hashes()
 

@@ -9,7 +9,6 @@ The API, the CLI and the eval all go through ``ask``.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -39,9 +38,8 @@ from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriev
 from .retrieval.period import gather_period, retrieve_with_event_pool
 from .retrieval.query_dates import question_window
 from .settings import Settings
-from .store import IndexSnapshot, IndexStoreError, MergePolicy, SearchTuning, SqliteStore, compact
-from .store.index_dir import open_reader_store
-from .store.merge import merge_due
+from .store import IndexSnapshot, IndexStoreError, SearchTuning
+from .store.backends import open_backend
 
 
 @dataclass
@@ -89,7 +87,7 @@ class RagService:
         self._swap = threading.Lock()  # guards the (snapshot, retriever, answerer) triple: held for a swap only
         self._reload_lock = threading.Lock()  # one reload at a time: never swap an older version back in
         self._current: tuple[IndexSnapshot, Retriever, Answerer] | None = None
-        self._store: SqliteStore | None = None
+        self._backend = open_backend(settings)  # FAISS folder or Qdrant (RAG_STORE)
         self._ingest_embedder: Embedder | None = None
         self._ingest_lock = threading.Lock()
         self._stop = threading.Event()
@@ -119,17 +117,9 @@ class RagService:
 
     def _reload(self, force: bool) -> bool:
         cur = self._current
-        if not force and cur is not None and self._latest_generation() == cur[0].manifest.generation:
+        if not force and cur is not None and not self._backend.changed(cur[0]):
             return False
-        if self._store is None:  # one SQLite reader (a connection per thread) for every snapshot
-            self._store = open_reader_store(self.settings.index)
-        snap = IndexSnapshot.open(
-            self.settings.index,
-            expected_model=self.embedder.model_id,
-            store=self._store,
-            previous=cur[0] if cur else None,
-            tuning=self.tuning,
-        )
+        snap = self._backend.open_snapshot(self.embedder.model_id, previous=cur[0] if cur else None, tuning=self.tuning)
         retriever = Retriever(snap, self.embedder, self.retrieval_config)
         answerer = self._answerer or RoutingAnswerer(
             ExtractiveAnswerer(term_weights=retriever.question_weights, config=self.answer_config)
@@ -142,13 +132,6 @@ class RagService:
             old[0].close()  # freed when the last query holding it lets go
         return True
 
-    def _latest_generation(self) -> int | None:
-        """The committed manifest's generation (one indexed SQL read, on the watcher's connection)."""
-        if self._store is None:
-            return None
-        latest = self._store.latest_manifest()
-        return latest[0] if latest else None
-
     def _watch(self) -> None:
         log = logging.getLogger("rag.pipeline")
         while not self._stop.is_set():
@@ -158,8 +141,7 @@ class RagService:
                 return
             try:
                 self.reload()
-                if self.settings.merge_in_background:
-                    self._merge_if_due()
+                self._merge_if_due()
             except IndexStoreError as e:  # keep serving the version in use
                 log.warning("index reload failed: %s", e)
             except Exception:  # the watcher must not die: the next poll retries
@@ -167,21 +149,10 @@ class RagService:
 
     def _merge_if_due(self) -> None:
         cur = self._current
-        if cur is None or not merge_due(cur[0], self._merge_policy()):
-            return
-        version = compact(
-            self.settings.index,
-            self.settings.faiss_factory,
-            self._merge_policy(),
-            self.settings.keep_versions,
-            previous=cur[0],
-        )
+        version = self._backend.merge_if_due(cur[0]) if cur is not None else None
         if version:
             logging.getLogger("rag.pipeline").info("merged segments into %s", version)
             self.reload()
-
-    def _merge_policy(self) -> MergePolicy:
-        return MergePolicy(max_segments=self.settings.max_segments, dead_ratio=self.settings.merge_dead_ratio)
 
     def maybe_reload(self, every_s: float = 0.5) -> None:
         """Kept for callers of the old API: the watcher thread reloads; without one, reload now."""
@@ -200,8 +171,7 @@ class RagService:
             cur, self._current = self._current, None
         if cur is not None:
             cur[0].close()
-        if self._store is not None:
-            self._store.close()
+        self._backend.close()
 
     @property
     def ingest_embedder(self) -> Embedder:
@@ -264,24 +234,22 @@ class RagService:
         return resolve(req.question, req.history).query
 
     def _catch_up(self, wait_s: float = 5.0) -> None:
-        """Read your writes across processes: when SQLite already holds a newer *content* version (an
+        """Read your writes across processes: when the store already holds a newer *content* version (an
         ingest committed by another worker or process), wake the watcher and wait for its swap (one
         indexed SQL read per query; the reload itself stays on the watcher thread)."""
         cur = self._current
-        if self._watcher is None or self._store is None or cur is None:
+        if self._watcher is None or cur is None:
             return
-        latest = self._store.latest_manifest()
-        if latest is None or latest[0] in (cur[0].manifest.generation, self._gave_up):
+        newer = self._backend.newer_content(cur[0])
+        if newer is None or newer == self._gave_up:
             return
-        if json.loads(latest[1]).get("version") == cur[0].version:
-            return  # a merge: same content, the watcher swaps it in at its next poll
         deadline = time.monotonic() + wait_s
         with self._swapped:
             while self._current is cur and time.monotonic() < deadline:
                 self._wake.set()
                 self._swapped.wait(0.1)
         if self._current is cur:  # the watcher could not open it (it logs why): serve on, stop waiting for it
-            self._gave_up = latest[0]
+            self._gave_up = newer
 
     @contextlib.contextmanager
     def _query(self) -> Iterator[tuple[Retriever, Answerer]]:

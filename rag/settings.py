@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     merge_in_background: bool = Field(True, description="The service merges segments when due (off requests).")
     reload_poll_s: float = Field(0.5, description="How often the service looks for a newly committed version.")
 
+    # --- store backend (docs/qdrant.md) ----------------------------------------------------------
+    store: str = Field("faiss", description="'faiss' (SQLite + FAISS segments in RAG_INDEX) or 'qdrant'.")
+    qdrant_url: str | None = Field(None, description="Qdrant server or cluster URL (RAG_STORE=qdrant).")
+    qdrant_api_key: str | None = Field(None, description="Qdrant API key (Qdrant Cloud, secured clusters).")
+    qdrant_path: Path | None = Field(None, description="Folder for qdrant-client's local mode (dev and tests).")
+    qdrant_collection: str | None = Field(
+        None, description="Collection name prefix; default: the one recorded in RAG_INDEX, else its folder name."
+    )
+    qdrant_shards: int = Field(1, description="Shards of the chunk collection when it is created.")
+    qdrant_replicas: int = Field(1, description="Replicas of each shard when the collections are created.")
+    qdrant_hnsw_m: int = Field(16, description="HNSW M of the chunk vectors.")
+    qdrant_ef_construct: int = Field(128, description="HNSW ef_construct of the chunk vectors.")
+    qdrant_quantization: str = Field("none", description="Chunk vector quantization: 'none', 'scalar' or 'binary'.")
+    qdrant_timeout_s: float = Field(30.0, description="Time limit of one Qdrant request.")
+
     # --- retrieval / answering ---------------------------------------------------
     candidates: int = Field(50, description="Candidates fetched from each retriever before fusion.")
     abstain_threshold: float = Field(

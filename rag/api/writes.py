@@ -18,6 +18,7 @@ from ..ingest import IngestReport, ingest
 from ..models import Article, SkippedRecord
 from ..pipeline import RagService
 from ..store import IndexMismatch, IndexStoreError
+from ..store.backends import writer_factory
 from .observability import Metrics
 
 log = logging.getLogger("rag.api.writes")
@@ -44,6 +45,7 @@ def ingest_into_service(
         keep_versions=st.keep_versions,
         skipped=list(skipped),
         delete_ids=delete_ids,
+        open_writer=writer_factory(st),
     )
     try:
         service.reload()  # the next query sees the new version

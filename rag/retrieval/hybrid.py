@@ -73,6 +73,12 @@ class Retriever:
     # --- statistics used by rescoring --------------------------------------------------------
     def doc_freq(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         store = self.snapshot.store
+        counter = getattr(store, "doc_freqs", None)  # a store without FTS5 (Qdrant) counts its own way
+        if counter is not None:
+            todo = [t for t in terms if t not in self._doc_freq_cache]
+            if todo:
+                self._doc_freq_cache.update(counter(todo)[0])
+            return {t: self._doc_freq_cache[t] for t in terms}, self.snapshot.manifest.chunks
         out = {}
         for t in terms:
             if t not in self._doc_freq_cache:

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ...pipeline import RagService
+from ...store.backends import describe
 from ..deps import get_metrics, get_service, require_metrics_reader
 from ..observability import Metrics
 from ..schemas import ErrorOut, StatsOut
@@ -19,12 +20,14 @@ Service = Annotated[RagService, Depends(get_service)]
 
 @router.get("/health")
 def health(service: Service) -> dict:
-    """Liveness, the index version being served, and whether the configured LLM answers."""
+    """Liveness, the index version being served, the store's state (FAISS segments or the Qdrant
+    collection), and whether the configured LLM answers."""
     llm: dict = {"configured": service.generator is not None}
     if service.generator is not None:  # the user's LLM: reachable or not, never a failed health check
         problem = service.generator.probe()
         llm.update(model=service.generator.model, reachable=problem is None, error=problem)
-    return {"status": "ok", "index_version": service.snapshot.version, "llm": llm}
+    snap = service.snapshot
+    return {"status": "ok", "index_version": snap.version, "store": describe(snap), "llm": llm}
 
 
 @router.get("/stats", response_model=StatsOut)
