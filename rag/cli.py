@@ -81,7 +81,7 @@ def run_ingest(
     from .embedding import LazyEmbedder
     from .ingest import ingest
     from .readers import read_path
-    from .store.backends import worker_share, writer_factory
+    from .store.backends import backend_name, worker_share, writer_factory
 
     articles, skipped, notes = [], [], []
     for p in paths:
@@ -116,7 +116,8 @@ def run_ingest(
         progress=bar_factory,
         open_writer=writer_factory(settings),
     )
-    if report.version is not None:  # a server merges in the background; a lone `rag ingest` does it here
+    # a server merges in the background; a lone `rag ingest` does it here (Qdrant merges on its own)
+    if report.version is not None and backend_name(settings) == "faiss":
         from .store import MergePolicy, compact
 
         compact(

@@ -69,6 +69,12 @@ def _bounds(window: DateWindow | None, filters: Filters, as_of: str | None) -> t
     return (max(lows) if lows else None), (min(highs) if highs else None)
 
 
+def _count(allowed) -> int | None:
+    """How many chunks a snapshot's filter lets through, when the backend knows without a query
+    (FAISS segments' masks do; a Qdrant filter does not): None means unknown or unfiltered."""
+    return len(allowed) if allowed is not None and hasattr(allowed, "__len__") else None
+
+
 def gather_period(
     retriever: Retriever,
     question: str,
@@ -91,23 +97,24 @@ def gather_period(
     date_from, date_to = _bounds(window, filters, as_of)
     if date_from and date_to and date_from > date_to:
         return RetrievalResult([], window, {"filters": 0.0})
-    allowed = store.filtered_chunk_ids(date_from, date_to, filters.sources)
+    allowed = retriever.snapshot.allowed(date_from, date_to, filters.sources)
     timings["filters"] = (time.perf_counter() - t0) * 1000
-    if allowed is not None and len(allowed) == 0:
+    n_allowed = _count(allowed)
+    if n_allowed == 0:
         return RetrievalResult([], window, timings)
 
     t = time.perf_counter()
     qvec = query_vector if query_vector is not None else retriever.embedder.embed([question])[0]
     timings["embed"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    k = cfg.max_chunks if allowed is None else min(cfg.max_chunks, len(allowed))
+    k = cfg.max_chunks if n_allowed is None else min(cfg.max_chunks, n_allowed)
     dense = dict(retriever.snapshot.vectors.search(qvec, k, allowed))
     timings["dense"] = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
     terms = topic_terms(question)
     match = " OR ".join(f'"{x}"' for x in terms)
     keyword: dict[int, float] = {}
-    if terms and (allowed is None or len(allowed) > k):  # else the dense search has every chunk already
+    if terms and (n_allowed is None or n_allowed > k):  # else the dense search has every chunk already
         keyword = dict(store.keyword_search(match, cfg.max_chunks, date_from, date_to, filters.sources))
     timings["keyword"] = (time.perf_counter() - t) * 1000
 
