@@ -47,7 +47,9 @@ class RagService:
     ):
         self.settings = settings
         self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
-        self.retrieval_config = retrieval or RetrievalConfig(candidates=settings.candidates)
+        self.retrieval_config = retrieval or RetrievalConfig(
+            candidates=settings.candidates, reranker=settings.reranker, ranker_weights=settings.ranker_weights
+        )
         self.answer_config = answer_config or AnswerConfig(abstain_below=settings.abstain_threshold)
         self._answerer = answerer
         self._lock = threading.RLock()

@@ -7,6 +7,7 @@ Nothing else in the package reads the environment: the CLI and the app build a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,14 @@ class Settings(BaseSettings):
 
     # --- retrieval / answering ---------------------------------------------------
     candidates: int = Field(50, description="Candidates fetched from each retriever before fusion.")
+    reranker: Literal["learned", "sentence"] = Field(
+        "learned",
+        description="Re-ranking stage: 'learned' (features + logistic regression fitted on the tune part, "
+        "rag/retrieval/ranker.json) or 'sentence' (best-sentence rescoring).",
+    )
+    ranker_weights: Path | None = Field(
+        None, description="Weights of the learned ranker (eval/train_ranker.py); default: the shipped ones."
+    )
     abstain_threshold: float = Field(
         0.36, description="Answer support below this abstains (calibrated on RealTime QA dev; see eval/README.md)."
     )
