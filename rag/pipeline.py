@@ -78,7 +78,9 @@ class RagService:
         self.embedder = embedder or load_query_embedder(
             settings.embedding_model, settings.query_encoder, settings.query_encoder_threads
         )
-        self.retrieval_config = retrieval or RetrievalConfig(candidates=settings.candidates)
+        self.retrieval_config = retrieval or RetrievalConfig(
+            candidates=settings.candidates, reranker=settings.reranker, ranker_weights=settings.ranker_weights
+        )
         self.answer_config = answer_config or AnswerConfig(abstain_below=settings.abstain_threshold)
         self.tuning = SearchTuning(
             ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe, exact_max=settings.exact_filter_max

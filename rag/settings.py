@@ -59,6 +59,14 @@ class Settings(BaseSettings):
 
     # --- retrieval / answering ---------------------------------------------------
     candidates: int = Field(50, description="Candidates fetched from each retriever before fusion.")
+    reranker: Literal["learned", "sentence"] = Field(
+        "learned",
+        description="Re-ranking stage: 'learned' (features + logistic regression fitted on the tune part, "
+        "rag/retrieval/ranker.json) or 'sentence' (best-sentence rescoring).",
+    )
+    ranker_weights: Path | None = Field(
+        None, description="Weights of the learned ranker (eval/train_ranker.py); default: the shipped ones."
+    )
     abstain_threshold: float = Field(
         0.36, description="Answer support below this abstains (calibrated on RealTime QA dev; see eval/README.md)."
     )

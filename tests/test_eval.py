@@ -366,19 +366,19 @@ def test_seed_eval_through_the_pipeline(seed_service, tmp_path):
     c = results["citations"]
     assert c["invalid_citations"] == 0, [q["invalid_citations"] for q in results["questions"] if q["invalid_citations"]]
     assert c["filter_violations"] == 0 and c["evidence_leaks"] == 0
-    assert results["default_ablation"] == "hybrid+rescore"
-    assert set(results["retrieval"]) == {"keyword", "dense", "hybrid", "hybrid+rescore"}
-    assert results["retrieval"]["hybrid+rescore"]["recall@5"] >= 0.8
+    assert results["default_ablation"] == "hybrid+learned"
+    assert set(results["retrieval"]) == {"keyword", "dense", "hybrid", "hybrid+rescore", "hybrid+learned"}
+    assert results["retrieval"]["hybrid+learned"]["recall@5"] >= 0.8
     for kind in ("results", "report"):
         assert Path(paths[kind]).stat().st_size > 0
     report = Path(paths["report"]).read_text()
-    assert "| hybrid+rescore (default) |" in report
+    assert "| hybrid+learned (default) |" in report
     saved = json.loads(Path(paths["results"]).read_text())
     assert len(saved["questions"]) == len(load_questions(SEED_QUESTIONS))
     # deterministic: a second run gives the same metrics
     again = run_eval(seed_service, load_questions(SEED_QUESTIONS), EvalConfig(ablations=False))
-    assert list(again["retrieval"]) == ["hybrid+rescore"]
-    assert again["retrieval"]["hybrid+rescore"] == results["retrieval"]["hybrid+rescore"]
+    assert list(again["retrieval"]) == ["hybrid+learned"]
+    assert again["retrieval"]["hybrid+learned"] == results["retrieval"]["hybrid+learned"]
     assert again["answers"] == results["answers"] and again["citations"] == results["citations"]
 
 

@@ -17,13 +17,16 @@ import numpy as np
 from . import metrics as M
 from .questions import EvalQuestion
 
-# (name, mode, rescoring) — the last is the service default
-ABLATIONS: tuple[tuple[str, str, bool], ...] = (
-    ("keyword", "keyword", False),
-    ("dense", "dense", False),
-    ("hybrid", "hybrid", False),
-    ("hybrid+rescore", "hybrid", True),
+# (name, mode, re-ranking stage or None): keyword and dense alone, fused, fused + the sentence
+# rescoring (rerank.py), fused + the learned ranker (ranker.py, the service default)
+ABLATIONS: tuple[tuple[str, str, str | None], ...] = (
+    ("keyword", "keyword", None),
+    ("dense", "dense", None),
+    ("hybrid", "hybrid", None),
+    ("hybrid+rescore", "hybrid", "sentence"),
+    ("hybrid+learned", "hybrid", "learned"),
 )
+_STAGE_SUFFIX = {"sentence": "+rescore", "learned": "+learned"}
 SWEEP = tuple(round(0.25 + 0.05 * i, 2) for i in range(11))  # abstain thresholds 0.25 … 0.75
 
 
@@ -47,8 +50,8 @@ def _bar(progress: Progress | None, total: int, desc: str):
     return progress(total, desc) if progress else _NoBar()
 
 
-def _ablation_name(mode: str, rerank: bool, as_of: bool) -> str:
-    name = f"{mode}+rescore" if rerank else mode
+def _ablation_name(mode: str, stage: str | None, as_of: bool) -> str:
+    name = mode + _STAGE_SUFFIX.get(stage, f"+{stage}") if stage else mode
     return f"{name} +as_of" if as_of else name
 
 
@@ -129,19 +132,20 @@ def run_eval(
     # --- retrieval, per ablation ---------------------------------------------------------------------
     targets = [(i, q) for i, q in enumerate(questions) if q.answerable and q.evidence_ids]
     default = service.retriever.config
+    default_stage = default.reranker if default.rerank else None
     if config.ablations:
         variants = [(m, r) for _, m, r in ABLATIONS]
     else:
-        variants = [(default.mode, default.rerank)]
+        variants = [(default.mode, default_stage)]
     any_as_of = any(q.as_of for _, q in targets)
     runs = [(m, r, a) for m, r in variants for a in ((False, True) if any_as_of else (False,))]
     if not config.ablations and any_as_of:
-        runs = [(default.mode, default.rerank, True)]
+        runs = [(default.mode, default_stage, True)]
     vectors = service.embedder.embed([q.question for _, q in targets]) if targets else None
     bar = _bar(progress, len(runs) * len(targets), "retrieval ablations")
     retrieval: dict[str, dict] = {}
-    for mode, rerank, with_as_of in runs:
-        name = _ablation_name(mode, rerank, with_as_of)
+    for mode, stage, with_as_of in runs:
+        name = _ablation_name(mode, stage, with_as_of)
         rows = []
         for j, (i, q) in enumerate(targets):
             res = service.retriever.retrieve(
@@ -150,7 +154,8 @@ def run_eval(
                 filters=Filters(q.date_from, q.date_to, q.sources),
                 as_of=q.as_of if with_as_of else None,
                 mode=mode,
-                rerank=rerank,
+                rerank=stage is not None,
+                reranker=stage,
                 query_vector=vectors[j],
             )
             ranked = M.dedupe_articles(p.article_id for p in res.passages)
@@ -165,7 +170,8 @@ def run_eval(
         curve = [M.mean(sum(r <= k for r in ranks) / n for _, ranks, n in rows) for k in range(1, 11)]
         retrieval[name] = {
             "mode": mode,
-            "rescore": rerank,
+            "rescore": stage is not None,
+            "reranker": stage,
             "as_of": with_as_of,
             "n": len(rows),
             **{
@@ -175,7 +181,7 @@ def run_eval(
             "recall_curve": curve,
         }
     bar.close()
-    default_name = _ablation_name(default.mode, default.rerank, any_as_of)
+    default_name = _ablation_name(default.mode, default_stage, any_as_of)
 
     return {
         "summary": summarise(records, questions),

@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -26,8 +27,10 @@ from ..embedding import Embedder
 from ..models import Passage
 from ..store import IndexSnapshot
 from ..text_terms import fts_query
+from .query import parse_query
 from .query_dates import DateWindow, question_window
-from .rerank import Reranker, SentenceReranker, question_weights
+from .ranker import DEFAULT_WEIGHTS, LearnedRanker, load_model
+from .rerank import Reranker, SentenceReranker, idf_weights, question_weights
 
 
 @dataclass(slots=True)
@@ -46,7 +49,11 @@ class RetrievalConfig:
     window_boost: float = 0.15  # report inside the question's date window
     recency_boost: float = 0.5  # with as_of: newest reports up to it ("newer preferred")
     recency_days: float = 14.0  # … decaying over about two weeks
-    rerank: bool = True  # sentence-level rescoring (see rerank.py)
+    rerank: bool = True  # the re-ranking stage below (off: the fused order)
+    reranker: str = "learned"  # "learned" (ranker.py, weights fitted on the tune part) | "sentence" (rerank.py)
+    ranker_weights: Path | None = None  # the learned ranker's weights (default: ranker.json beside ranker.py)
+    rerank_depth: int = 40  # fused candidates the learned ranker re-scores
+    parse_queries: bool = True  # keyword query from query.py (question words out) rather than every content word
 
 
 @dataclass(slots=True)
@@ -68,28 +75,23 @@ class Retriever:
         self.embedder = embedder
         self.config = config or RetrievalConfig()
         self._doc_freq_cache: dict[str, int] = {}
-        self.reranker = reranker or SentenceReranker(doc_freq=self.doc_freq)
+        self._custom_reranker = reranker
+        self._rerankers: dict[str, Reranker] = {}
+        if self.config.rerank:
+            self._reranker(self.config.reranker)  # a bad name or weights file fails here, not mid-query
 
     # --- statistics used by rescoring --------------------------------------------------------
     def doc_freq(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
-        store = self.snapshot.store
-        counter = getattr(store, "doc_freqs", None)  # a store without FTS5 (Qdrant) counts its own way
-        if counter is not None:
-            todo = [t for t in terms if t not in self._doc_freq_cache]
-            if todo:
-                self._doc_freq_cache.update(counter(todo)[0])
-            return {t: self._doc_freq_cache[t] for t in terms}, self.snapshot.manifest.chunks
-        out = {}
-        for t in terms:
-            if t not in self._doc_freq_cache:
-                try:
-                    self._doc_freq_cache[t] = store.conn.execute(
-                        "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{t}"',)
-                    ).fetchone()[0]
-                except Exception:
-                    self._doc_freq_cache[t] = 0
-            out[t] = self._doc_freq_cache[t]
-        return out, self.snapshot.manifest.chunks
+        """Chunks holding each term (the store counts them: FTS5 or Qdrant's sparse index), cached per
+        snapshot, and the snapshot's chunk count."""
+        todo = [t for t in terms if t not in self._doc_freq_cache]
+        if todo:
+            self._doc_freq_cache.update(self.snapshot.store.doc_freqs(todo)[0])
+        return {t: self._doc_freq_cache[t] for t in terms}, self.snapshot.manifest.chunks
+
+    def idf(self, terms: Sequence[str]) -> dict[str, float]:
+        """BM25's IDF of each word in this index (counted by the keyword index, cached)."""
+        return idf_weights(terms, self.doc_freq)
 
     def question_weights(self, question: str) -> dict[str, float]:
         """IDF weights of the question's words in this index (used to check answer support)."""
@@ -105,23 +107,88 @@ class Retriever:
         mode: str | None = None,
         rerank: bool | None = None,
         query_vector: np.ndarray | None = None,
+        reranker: str | None = None,
     ) -> RetrievalResult:
+        """Candidates from both searches (filters inside them), fused, dated, then re-ranked.
+
+        ``reranker`` picks the re-ranking stage for this call ("learned" | "sentence"; default
+        from the config), ``rerank=False`` leaves the fused order."""
         cfg = self.config
-        mode = mode or cfg.mode
         do_rerank = cfg.rerank if rerank is None else rerank
-        filters = filters or Filters()
+        stage = self._reranker(reranker or cfg.reranker) if do_rerank else None
+        if isinstance(stage, LearnedRanker):  # the same head whatever top_k: what the ranker learned on
+            depth = max(cfg.rerank_depth, top_k)
+        else:
+            depth = max(top_k * 2, 16)
+        out, window, timings = self.candidates(question, top_k, filters, as_of, mode, query_vector, depth)
+        if stage is not None and out:
+            t = time.perf_counter()
+            head = stage.rerank(question, out[:depth])
+            out = head + out[depth:]
+            timings["rerank"] = (time.perf_counter() - t) * 1000
+        for p in out:
+            p.score = round(float(p.score), 4)
+        return RetrievalResult(out[:top_k], window, timings)
+
+    def candidates(
+        self,
+        question: str,
+        top_k: int = 8,
+        filters: Filters | None = None,
+        as_of: str | None = None,
+        mode: str | None = None,
+        query_vector: np.ndarray | None = None,
+        depth: int = 16,
+    ) -> tuple[list[Passage], DateWindow | None, dict[str, float]]:
+        """Every candidate in fused + date order, before re-ranking; the first ``depth`` carry their
+        sentences' cosines. (What a re-ranker sees: ``eval/train_ranker.py`` learns from it.)"""
         timings: dict[str, float] = {}
+        window = question_window(question, as_of)
+        mode = mode or self.config.mode
+        out, qvec = self._search(question, top_k, filters or Filters(), as_of, mode, query_vector, timings)
+        t = time.perf_counter()
+        self._date_bonuses(out, window, as_of)
+        out.sort(key=lambda p: -p.score)
+        timings["fuse"] = (time.perf_counter() - t) * 1000
+        if qvec is not None and out:
+            t = time.perf_counter()
+            self._sentence_scores(out[:depth], qvec)
+            timings["sentences"] = (time.perf_counter() - t) * 1000
+        return out, window, timings
+
+    def _reranker(self, name: str) -> Reranker:
+        if self._custom_reranker is not None:
+            return self._custom_reranker
+        if name not in self._rerankers:
+            if name == "learned":
+                model = load_model(self.config.ranker_weights or DEFAULT_WEIGHTS)
+                self._rerankers[name] = LearnedRanker(model, idf_of=self.idf, depth=self.config.candidates)
+            elif name == "sentence":
+                self._rerankers[name] = SentenceReranker(doc_freq=self.doc_freq)
+            else:
+                raise ValueError(f"unknown reranker {name!r}; known: learned, sentence")
+        return self._rerankers[name]
+
+    def _search(
+        self,
+        question: str,
+        top_k: int,
+        filters: Filters,
+        as_of: str | None,
+        mode: str,
+        query_vector: np.ndarray | None,
+        timings: dict[str, float],
+    ) -> tuple[list[Passage], np.ndarray | None]:
+        """Both searches under the filters (``as_of`` is an upper date bound), every candidate
+        scored by both (a keyword-only hit gets its cosine from its stored vector), fused."""
         t0 = time.perf_counter()
         store = self.snapshot.store
-
         date_to = filters.date_to
         if as_of and (date_to is None or as_of < date_to):
             date_to = as_of
         allowed = self.snapshot.allowed(filters.date_from, date_to, filters.sources)
-        window = question_window(question, as_of)
         timings["filters"] = (time.perf_counter() - t0) * 1000
-
-        n = max(cfg.candidates, top_k * 3)
+        n = max(self.config.candidates, top_k)  # the same pool whatever top_k: what the ranker learned on
         dense: dict[int, float] = {}
         qvec = None
         if mode in ("hybrid", "dense"):
@@ -134,49 +201,45 @@ class Retriever:
         keyword: dict[int, float] = {}
         if mode in ("hybrid", "keyword"):
             t = time.perf_counter()
-            keyword = dict(store.keyword_search(fts_query(question), n, filters.date_from, date_to, filters.sources))
+            match = parse_query(question).fts_query() if self.config.parse_queries else fts_query(question)
+            keyword = dict(store.keyword_search(match, n, filters.date_from, date_to, filters.sources))
             timings["keyword"] = (time.perf_counter() - t) * 1000
-
         t = time.perf_counter()
+        ranks = {
+            "dense_rank": {c: r for r, c in enumerate(dense)},
+            "keyword_rank": {c: r for r, c in enumerate(keyword)},
+        }
         ids = list(dict.fromkeys([*dense, *keyword]))
         passages = store.passages(ids)
         if qvec is not None and keyword:
             missing = [i for i in ids if i not in dense]
             for cid, vec in store.chunk_vectors(missing, self.snapshot.manifest.dim).items():
                 dense[cid] = float(vec @ qvec)
-        scored = self._fuse(ids, dense, keyword, mode)
         out: list[Passage] = []
-        as_of_date = dt.date.fromisoformat(as_of) if as_of else None
-        for cid, s in scored:
+        for cid, s in self._fuse(ids, dense, keyword, mode):
             p = passages.get(cid)
             if p is None:
                 continue
             p.scores = {"dense": dense.get(cid, 0.0), "keyword": keyword.get(cid, 0.0), "fused": s}
+            p.scores.update({k: float(r[cid]) for k, r in ranks.items() if cid in r})
+            p.score = s
+            out.append(p)
+        timings["candidates"] = (time.perf_counter() - t) * 1000
+        return out, qvec
+
+    def _date_bonuses(self, passages: list[Passage], window: DateWindow | None, as_of: str | None) -> None:
+        """A report inside the question's date window, and (with ``as_of``) a recent one, gains."""
+        cfg = self.config
+        as_of_date = dt.date.fromisoformat(as_of) if as_of else None
+        for p in passages:
             if window and p.date and window.start <= p.date <= window.end:
-                s += cfg.window_boost
+                p.score += cfg.window_boost
                 p.scores["window"] = cfg.window_boost
             if as_of_date and p.date:
                 age = (as_of_date - dt.date.fromisoformat(p.date)).days
                 bonus = cfg.recency_boost * math.exp(-max(age, 0) / cfg.recency_days)
-                s += bonus
+                p.score += bonus
                 p.scores["recency"] = bonus
-            p.score = s
-            out.append(p)
-        out.sort(key=lambda p: -p.score)
-        timings["fuse"] = (time.perf_counter() - t) * 1000
-        head_n = max(top_k * 2, 16)
-        if qvec is not None and out:
-            t = time.perf_counter()
-            self._sentence_scores(out[:head_n], qvec)
-            timings["sentences"] = (time.perf_counter() - t) * 1000
-        if do_rerank and out:
-            t = time.perf_counter()
-            head = self.reranker.rerank(question, out[:head_n])
-            out = head + out[head_n:]
-            timings["rerank"] = (time.perf_counter() - t) * 1000
-        for p in out:
-            p.score = round(float(p.score), 4)
-        return RetrievalResult(out[:top_k], window, timings)
 
     def _sentence_scores(self, passages: list[Passage], qvec: np.ndarray) -> None:
         """Annotate passages with each sentence's cosine to the question (from stored sentence

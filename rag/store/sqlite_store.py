@@ -403,6 +403,17 @@ class SqliteStore:
             clauses.append("(" + " OR ".join(ors) + ")")
         return " AND ".join(clauses), args
 
+    def doc_freqs(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """Chunks the keyword index finds for each term, and the chunk count."""
+        out = {}
+        q = "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+        for t in terms:
+            try:
+                out[t] = int(self.conn.execute(q, (f'"{t}"',)).fetchone()[0])
+            except sqlite3.OperationalError:  # a term FTS5 cannot parse matches nothing
+                out[t] = 0
+        return out, int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
     def keyword_search(
         self,
         match: str,
