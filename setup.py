@@ -22,5 +22,5 @@ data = [p for package, folder in DATA_FOLDERS.items() for p in data_packages(pac
 setup(
     packages=code + data,
     package_dir=DATA_FOLDERS,
-    package_data={**{p: ["*"] for p in data}, "rag.api.static": ["*"]},
+    package_data={**{p: ["*"] for p in data}, "rag.api.static": ["*"], "rag.retrieval": ["*.json"]},
 )
