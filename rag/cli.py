@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -80,17 +80,9 @@ def run_ingest(
     ``worker=(i, n)`` keeps only this worker's share of the articles (``rag ingest --worker i/n``)."""
     from .embedding import LazyEmbedder
     from .ingest import ingest
-    from .readers import read_path
-    from .store.backends import backend_name, worker_share, writer_factory
+    from .store.backends import backend_name, writer_factory
 
-    articles, skipped, notes = [], [], []
-    for p in paths:
-        res = read_path(p, fmt=fmt, fields=fields, id_prefix=id_prefix)
-        articles += res.articles
-        skipped += res.skipped
-        notes += res.notes
-    if worker is not None:
-        articles = [a for a in articles if worker_share(a.id, worker[1]) == worker[0]]
+    articles, skipped, notes = _read_all(paths, settings, fmt, fields, id_prefix, worker)
     if not articles and not delete_ids:
         return None, skipped, notes
     _quiet_libraries()
@@ -127,6 +119,22 @@ def run_ingest(
             settings.keep_versions,
         )
     return report, skipped, notes
+
+
+def _read_all(paths, settings: Settings, fmt, fields, id_prefix: str, worker):
+    """Every article of ``paths`` (this worker's share), read with the settings' profile."""
+    from .readers import read_path
+    from .store.backends import worker_share
+
+    articles, skipped, notes = [], [], []
+    for p in paths:
+        res = read_path(p, fmt=fmt, fields=fields, id_prefix=id_prefix, profile=settings.profile)
+        articles += res.articles
+        skipped += res.skipped
+        notes += res.notes
+    if worker is not None:
+        articles = [a for a in articles if worker_share(a.id, worker[1]) == worker[0]]
+    return articles, skipped, notes
 
 
 def _parse_fields(field: list[str] | None) -> dict[str, str] | None:
@@ -171,13 +179,22 @@ def ingest(
     worker: Annotated[
         str | None, typer.Option(help="I/N: only worker I's share (0..N-1) of N (docs/qdrant.md).")
     ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="Corpus rules: auto (default), general or syria-iraq (docs: RAG_PROFILE).")
+    ] = None,
 ) -> None:
     """Add or update reports in the index (unchanged ones cost nothing)."""
     from .embedding import EmbedderError
+    from .readers import get_profile
     from .store import IndexStoreError
 
     fields = _parse_fields(field)
     settings = _settings(index)
+    if profile is not None:
+        try:
+            settings = settings.model_copy(update={"profile": get_profile(profile).name})
+        except ValueError as e:
+            _fail(str(e), 2)
     share, show = (_parse_worker(worker) if worker else None), progress and not json_out
     try:
         report, skipped, notes = run_ingest(
@@ -416,7 +433,7 @@ def serve(
         err=True,
     )
     # proxy headers are the app's business (RAG_FORWARDED_ALLOW_IPS), not uvicorn's default of 127.0.0.1
-    quiet = {"log_level": "warning", "proxy_headers": False, "server_header": False}
+    quiet: dict[str, Any] = {"log_level": "warning", "proxy_headers": False, "server_header": False}
     if n_workers > 1:
         # Each worker process builds its own service from the same settings (passed as RAG_* variables);
         # the index is shared on disk, and every worker's watcher picks up what any one of them ingests.

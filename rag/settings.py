@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     merge_in_background: bool = Field(True, description="The service merges segments when due (off requests).")
     reload_poll_s: float = Field(0.5, description="How often the service looks for a newly committed version.")
 
+    profile: Literal["auto", "general", "syria-iraq"] = Field(
+        "auto",
+        description="Corpus rules for reading files (rag/readers/profiles.py): 'general'; 'syria-iraq' (report-dump"
+        " layout, FA-KES repair, month-first dates); 'auto' = general plus a syria-iraq rule where a file shows it.",
+    )
+
     # --- store backend (docs/qdrant.md) ----------------------------------------------------------
     store: str = Field("faiss", description="'faiss' (SQLite + FAISS segments in RAG_INDEX) or 'qdrant'.")
     qdrant_url: str | None = Field(None, description="Qdrant server or cluster URL (RAG_STORE=qdrant).")

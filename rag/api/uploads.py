@@ -141,14 +141,14 @@ def _rename(a: Article, server_stem: str, client_stem: str) -> Article:
     return a
 
 
-def read_uploads(uploads: list[tuple[str, Path]], tmp: Path, fmt: str | None):
+def read_uploads(uploads: list[tuple[str, Path]], tmp: Path, fmt: str | None, profile: str = "auto"):
     """Read each saved upload: ``(articles, skipped, notes)``. Places are reported by the client's
     file name, and articles that take their id from the file name get the client's stem."""
     articles: list[Article] = []
     skipped: list[SkippedRecord] = []
     notes: list[SkippedRecord] = []
     for client, path in uploads:
-        res = read_path(path, fmt=fmt)
+        res = read_path(path, fmt=fmt, profile=profile)
         client_stem = PurePosixPath(client).stem or client
         articles += [_rename(a, path.stem, client_stem) for a in res.articles]
         for src, dst in ((res.skipped, skipped), (res.notes, notes)):

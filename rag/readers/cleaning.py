@@ -16,13 +16,6 @@ from urllib.parse import urlsplit
 # Line breaks in every spelling become "\n" before anything else looks at the text.
 _NEWLINES = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 
-# FA-KES was decoded as cp1252 with errors="replace": a bullet (0x95) followed by "_" or U+FFFD
-# stands for one lost punctuation mark. Seen in the data: "Syria•_s Aleppo" (apostrophe),
-# "Outrage as Syria •_chemical attack•_ kills" (quotes), "near Damascus •_ monitor" (dash),
-# "Copyright •\ufffd 2018 TRT World" (copyright sign).
-_ARTIFACT = re.compile(r"\u2022[_\ufffd]")
-_COPYRIGHT = re.compile(r"(?i)(copyright\s*)\u2022[_\ufffd]")
-
 _HSPACE = re.compile(r"[^\S\n]+")  # whitespace other than the newline
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -30,25 +23,6 @@ _BLANKS = re.compile(r"\n{3,}")
 # Control characters (category Cc except \n and \t), lone surrogates and the BOM carry no text
 # and break JSON/YAML/quoting downstream.
 _DROP = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
-
-
-def _artifact_replacement(text: str, start: int, end: int) -> str:
-    """Pick the punctuation an artifact most plausibly replaced, from its neighbours."""
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    if before.isalnum() and after.isalnum():
-        return "'"  # Syria•_s -> Syria's
-    if before.isspace() and after.isspace():
-        return "\u2013"  # Aleppo •_ monitor -> Aleppo – monitor
-    return '"'  # •_chemical attack•_ -> "chemical attack"
-
-
-def fix_artifacts(text: str) -> str:
-    """Replace FA-KES ``•_`` / ``•\\ufffd`` artifacts with the punctuation they stood for."""
-    if "\u2022" not in text:
-        return text
-    text = _COPYRIGHT.sub("\\1\u00a9", text)
-    return _ARTIFACT.sub(lambda m: _artifact_replacement(m.string, m.start(), m.end()), text)
 
 
 # Markup in text fields (RealTime QA passages carry `<a href=…>` in two of three records; a feed may
@@ -135,7 +109,7 @@ def safe_url(url: str | None) -> str | None:
 
 
 def clean_text(s: str) -> str:
-    """Normalise a body: NFC, artifacts fixed, no control chars, tidy whitespace.
+    """Normalise a body: NFC, no control chars, tidy whitespace.
 
     Whitespace runs inside a line become one space and lines are stripped; single line breaks
     are kept (lists, captions) and any run of blank lines becomes one paragraph break "\\n\\n".
@@ -145,7 +119,6 @@ def clean_text(s: str) -> str:
     s = _NEWLINES.sub("\n", s)
     s = strip_inline_markup(s)
     s = _DROP.sub("", s)
-    s = fix_artifacts(s)
     s = unicodedata.normalize("NFC", s)
     s = _HSPACE.sub(" ", s)
     s = "\n".join(line.strip(" ") for line in s.split("\n"))

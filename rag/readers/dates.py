@@ -20,12 +20,9 @@ MONTH_DATE = re.compile(
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}})\b",
     re.IGNORECASE,
 )
-# Numeric D/M/YYYY inside a bracketed caption note, e.g. "[26/8/2016, map via ...]".
-BRACKET_DMY = re.compile(r"\[\s*(\d{1,2})/(\d{1,2})/(\d{4})\b[^\]]*\]")
-
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 _YMD_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
-_MDY_SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_NUM_SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 _MIN_YEAR, _MAX_YEAR = 1800, 2200
@@ -62,31 +59,60 @@ def _dateparser_full(s: str) -> str | None:
     return _ymd(dt.year, dt.month, dt.day)
 
 
-def parse_metadata_date(value: object) -> str | None:
+def slash_parts(value: object) -> tuple[int, int, int] | None:
+    """The three numbers of an ``N/N/YYYY`` date, or None for any other form."""
+    m = _NUM_SLASH.match(str(value).strip())
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def is_ambiguous(value: object) -> bool:
+    """``3/4/2016``: both orders give a real, different date."""
+    parts = slash_parts(value)
+    return parts is not None and parts[0] != parts[1] and parts[0] <= 12 and parts[1] <= 12
+
+
+def parse_metadata_date(value: object, slash_order: str | None = None) -> str | None:
     """Normalise a date given as metadata to ISO ``YYYY-MM-DD``; None if not parseable.
 
-    Accepts ISO (with or without a time), ``YYYY/MM/DD``, US ``M/D/YYYY`` (the FA-KES CSV
-    convention) and worded dates dateparser reads with an explicit day, month and year.
+    Accepts ISO (with or without a time), ``YYYY/MM/DD``, worded dates dateparser reads with an
+    explicit day, month and year, and ``N/N/YYYY`` when only one order gives a date (``8/26/2016``)
+    or ``slash_order`` (``"mdy"``/``"dmy"``: the file's or the profile's order) settles it.
     """
-    if isinstance(value, datetime):
-        return _ymd(value.year, value.month, value.day)
-    if isinstance(value, date):
+    if isinstance(value, (datetime, date)):
         return _ymd(value.year, value.month, value.day)
     s = str(value).strip()
     if not s or len(s) > 100:
         return None
-    for rx, order in ((_ISO, "ymd"), (_YMD_SLASH, "ymd"), (_MDY_SLASH, "mdy")):
+    for rx in (_ISO, _YMD_SLASH):
         m = rx.match(s)
         if m:
-            a, b, c = (int(g) for g in m.groups())
-            return _ymd(a, b, c) if order == "ymd" else _ymd(c, a, b)
+            return _ymd(*(int(g) for g in m.groups()))
+    parts = slash_parts(s)
+    if parts is not None:
+        a, b, y = parts
+        if is_ambiguous(s):
+            order = slash_order
+        else:
+            order = "mdy" if b > 12 or a == b else "dmy"
+        return {"mdy": _ymd(y, a, b), "dmy": _ymd(y, b, a)}.get(order or "")
     if _HAS_LETTER.search(s):
         return _dateparser_full(s)
     return None
 
 
+def date_problem(raw: str) -> str:
+    """Why a date could not be read, in one line."""
+    shown = " ".join(str(raw).split())[:60]
+    if is_ambiguous(raw):
+        return (
+            f"ambiguous date {shown!r}: day or month first? Write YYYY-MM-DD, or ingest with a profile"
+            " that sets the order (--profile syria-iraq reads month first)"
+        )
+    return f"unparsable date: {shown!r}"
+
+
 def parse_day_first(day: str, month: str, year: str) -> str | None:
-    """A numeric caption date (D/M/YYYY, the convention of the seed reports)."""
+    """A numeric date written day first (D/M/YYYY)."""
     try:
         return _ymd(int(year), int(month), int(day))
     except ValueError:

@@ -18,7 +18,7 @@ import yaml
 
 from rag.models import Article, SkippedRecord
 from rag.readers.cleaning import clean_line, clean_text, derive_title
-from rag.readers.dates import parse_metadata_date
+from rag.readers.dates import date_problem, parse_metadata_date
 
 _HEADING = re.compile(r"^#{1,6}\s+(\S.*?)\s*#*\s*$")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -43,7 +43,7 @@ def _as_bool(v: Any) -> bool:
     return bool(v)
 
 
-def parse_markdown(text: str, *, stem: str, where: str) -> Article | SkippedRecord:
+def parse_markdown(text: str, *, stem: str, where: str, slash_order: str | None = None) -> Article | SkippedRecord:
     """Parse one file. Without front matter: a leading ``# heading`` is the title, else the first
     sentence stands in; the id is the file stem unless front matter names one."""
     try:
@@ -66,9 +66,9 @@ def parse_markdown(text: str, *, stem: str, where: str) -> Article | SkippedReco
     raw_date = meta.get("date")
     iso = None
     if raw_date is not None and _text(raw_date).strip():
-        iso = parse_metadata_date(raw_date if isinstance(raw_date, (date, datetime)) else _text(raw_date))
+        iso = parse_metadata_date(raw_date if isinstance(raw_date, (date, datetime)) else _text(raw_date), slash_order)
         if iso is None:
-            return SkippedRecord(where, f"unparsable date: {clean_line(_text(raw_date))[:60]!r}")
+            return SkippedRecord(where, date_problem(_text(raw_date)))
     evidence = clean_text(_text(meta.get("date_evidence"))) or None
     return Article(
         id=clean_line(_text(meta.get("id"))) or stem,

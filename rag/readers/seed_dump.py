@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from rag.models import Article, SkippedRecord
 from rag.readers.cleaning import clean_line, clean_text, derive_title
-from rag.readers.dates import BRACKET_DMY, MONTH_DATE, not_before_reported_past, parse_day_first, parse_worded
+from rag.readers.dates import MONTH_DATE, not_before_reported_past, parse_day_first, parse_worded
 
 ID_PREFIX = "seed-"
 
@@ -34,11 +34,8 @@ _CLOSERS = "\"'”’»)"
 _OPEN_QUOTES = "\"'“‘«„"
 _BULLETS = "•·*-–—▪◦‣●"
 _NEWLINES = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
-
-
-def looks_like_dump(text: str) -> bool:
-    """True for a plain-text file in the dump layout: it has a ``Source(s):`` line of its own."""
-    return any(_SOURCE.match(line.strip()) for line in _NEWLINES.sub("\n", text).split("\n"))
+# The dump's captions date pictures day first inside a bracketed note: "[26/8/2016, map via ...]".
+_CAPTION_DMY = re.compile(r"\[\s*(\d{1,2})/(\d{1,2})/(\d{4})\b[^\]]*\]")
 
 
 @dataclass
@@ -149,7 +146,7 @@ def _infer_date(title: str, blocks: list[_Block]) -> tuple[str | None, str | Non
     """(ISO date, evidence line) from a dated heading or a caption; (None, None) otherwise."""
     candidates = [title] + [ln.text for b in blocks for ln in b.lines if ln.is_caption]
     for text in candidates:
-        m = BRACKET_DMY.search(text)
+        m = _CAPTION_DMY.search(text)
         if m:
             iso = parse_day_first(*m.groups())
             if iso:

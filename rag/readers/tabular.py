@@ -18,7 +18,7 @@ from typing import Any
 
 from rag.models import Article, SkippedRecord
 from rag.readers.cleaning import clean_line, clean_text, derive_title
-from rag.readers.dates import parse_metadata_date
+from rag.readers.dates import date_problem, parse_metadata_date
 
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "id": ("id", "row", "passage_id", "doc_id", "uid"),
@@ -87,7 +87,7 @@ def _value(rec: dict[str, Any], col: str | None) -> str:
 
 
 def record_to_article(
-    rec: dict[str, Any], cols: dict[str, str], *, default_id: str, where: str
+    rec: dict[str, Any], cols: dict[str, str], *, default_id: str, where: str, slash_order: str | None = None
 ) -> Article | SkippedRecord:
     """Build one Article from a record, or say in one line why not."""
     body = clean_text(_value(rec, cols.get("body")))
@@ -96,9 +96,9 @@ def record_to_article(
     raw_date = _value(rec, cols.get("date")).strip()
     iso = None
     if raw_date:
-        iso = parse_metadata_date(raw_date)
+        iso = parse_metadata_date(raw_date, slash_order)
         if iso is None:
-            return SkippedRecord(where, f"unparsable date: {clean_line(raw_date)[:60]!r}")
+            return SkippedRecord(where, date_problem(raw_date))
     art_id = clean_line(_value(rec, cols.get("id"))) or default_id
     title = clean_line(_value(rec, cols.get("title"))) or derive_title(body)
     url = clean_line(_value(rec, cols.get("url"))) or None
@@ -128,7 +128,9 @@ def _collect(items: Iterable[tuple[str, Article | SkippedRecord]]) -> tuple[Loca
     return arts, skipped
 
 
-def read_jsonl(path: Path, text: str, fields: dict[str, str] | None = None) -> tuple[Located, list[SkippedRecord]]:
+def read_jsonl(
+    path: Path, text: str, fields: dict[str, str] | None = None, slash_order: str | None = None
+) -> tuple[Located, list[SkippedRecord]]:
     """One JSON object per line. Split on "\\n" only: U+2028 inside a string is not a line end."""
     name, stem = path.name, path.stem
 
@@ -147,21 +149,23 @@ def read_jsonl(path: Path, text: str, fields: dict[str, str] | None = None) -> t
                 yield where, SkippedRecord(where, f"line {n}: not a JSON object")
                 continue
             cols = detect_fields(rec.keys(), fields)
-            yield where, record_to_article(rec, cols, default_id=f"{stem}-{n}", where=where)
+            yield where, record_to_article(rec, cols, default_id=f"{stem}-{n}", where=where, slash_order=slash_order)
 
     return _collect(items())
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (BOM tolerated), else cp1252 with replacement: the FA-KES CSV is cp1252 with broken
-    bytes, which decode to U+FFFD and are then fixed by ``clean_text``."""
+    """UTF-8 (BOM tolerated), else cp1252 with replacement (spreadsheet exports): broken bytes become
+    U+FFFD (the syria-iraq profile repairs the FA-KES ones)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
 
 
-def read_csv(path: Path, text: str, fields: dict[str, str] | None = None) -> tuple[Located, list[SkippedRecord]]:
+def read_csv(
+    path: Path, text: str, fields: dict[str, str] | None = None, slash_order: str | None = None
+) -> tuple[Located, list[SkippedRecord]]:
     """A header row, then one record per row. Ids default to ``<stem>-<line of the row>``."""
     name, stem = path.name, path.stem
     try:
@@ -190,7 +194,7 @@ def read_csv(path: Path, text: str, fields: dict[str, str] | None = None) -> tup
             continue
         rec = {h: (row[i] if i < len(row) else None) for h, i in index.items()}
         where = f"{name}:{start}"
-        item = record_to_article(rec, cols, default_id=f"{stem}-{start}", where=where)
+        item = record_to_article(rec, cols, default_id=f"{stem}-{start}", where=where, slash_order=slash_order)
         if isinstance(item, Article):
             arts.append((where, item))
         else:

@@ -55,7 +55,7 @@ async def ingest_upload(
     tmp = Path(tempfile.mkdtemp(prefix="rag-upload-"))  # mode 0700, unpredictable name
     try:
         saved = await _save(request, tmp, filename, settings.max_upload_bytes)
-        articles, skipped, notes = await run_in_threadpool(read_uploads, saved.files, tmp, format)
+        articles, skipped, notes = await run_in_threadpool(read_uploads, saved.files, tmp, format, settings.profile)
         skipped = saved.skipped + skipped
         if not articles:
             metrics.record_ingest("ingest", "rejected")
