@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .models import Article, Chunk
-from .sentences import sentence_spans
+from .sentences import sentence_spans, trim_space
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -19,14 +19,6 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 def whitespace_token_counter(texts: Sequence[str]) -> list[int]:
     """Cheap stand-in for a tokenizer (≈ words × 1.3, as WordPiece splits rarer words)."""
     return [int(len(t.split()) * 1.3) + 1 for t in texts]
-
-
-def _trim(body: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and body[s].isspace():
-        s += 1
-    while e > s and body[e - 1].isspace():
-        e -= 1
-    return s, e
 
 
 def _cut_near(body: str, lo: int, target: int, hi: int) -> int:
@@ -59,7 +51,7 @@ def _split_long(
     if len(cuts) == 1:
         cuts.append((start + end) // 2)
     cuts.append(end)
-    spans = [t for t in (_trim(body, a, b) for a, b in zip(cuts, cuts[1:])) if t[1] > t[0]]
+    spans = [t for t in (trim_space(body, a, b) for a, b in zip(cuts, cuts[1:])) if t[1] > t[0]]
     out: list[tuple[int, int, int]] = []
     for (a, b), n in zip(spans, count_tokens([body[a:b] for a, b in spans])):
         out += _split_long(body, a, b, n, count_tokens, max_tokens, depth + 1)

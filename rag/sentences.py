@@ -74,7 +74,8 @@ def _merge_abbreviations(text: str, spans: list[tuple[int, int]]) -> list[tuple[
     return out
 
 
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+def trim_space(text: str, s: int, e: int) -> tuple[int, int]:
+    """The span ``[s, e)`` of ``text`` without leading and trailing whitespace."""
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():
@@ -94,7 +95,7 @@ def _paragraph_spans(para: str) -> list[tuple[int, int]]:
     bounds = [0, *sorted({s for s, _ in offs if 0 < s < n}), n]
     local = []
     for a, b in zip(bounds, bounds[1:]):
-        s, e = _trim(para, a, b)
+        s, e = trim_space(para, a, b)
         if e > s:
             local.append((s, e))
     return local
