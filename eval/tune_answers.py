@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=400)
     ap.add_argument("--thresholds", default="0.3,0.34,0.38,0.42,0.46")
     ap.add_argument("--margins", default="0.1")
+    ap.add_argument(
+        "--direct", default="", help="direct_min_score values to sweep for name/place spans, e.g. 0,2.2,99 (99: none)"
+    )
     args = ap.parse_args(argv)
     rows = retrieve_all(args)
     base = AnswerConfig()
@@ -90,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         for t in (float(x) for x in args.thresholds.split(",")):
             r = score(rows, replace(base, abstain_below=t, untyped_margin=m))
             print(f"abstain_below={t} untyped_margin={m}: " + "; ".join(f"{k} {v}" for k, v in r.items()))
+    for d in (float(x) for x in args.direct.split(",") if x):
+        r = score(rows, replace(base, direct_min_score=dict.fromkeys(("entity", "place", "person"), d)))
+        print(f"direct_min_score={d}: " + "; ".join(f"{k} {v}" for k, v in r.items()))
     return 0
 
 
