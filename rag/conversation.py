@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from .answering.display import canonical
 from .models import Answer, Passage, Statement, render_statements
-from .text_terms import STOPWORDS, content_terms, question_terms, stem
+from .text_terms import MONTHS, STOPWORDS, WEEKDAYS, content_terms, question_terms, stem
 
 _LEAD = re.compile(
     r"^\s*(?:and|but|also|so|then|what about|how about|and what about|and how about|what else)\b[\s,]*", re.I
@@ -38,10 +38,7 @@ _DEFINITE = re.compile(r"\bthe\s+([a-z][\w'’-]*)", re.I)
 _VERBISH = re.compile(r"\b(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|\w+ed)\b", re.I)
 
 
-_CALENDAR = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
-    august september october november december""".split()
-)
+_CALENDAR = frozenset([*WEEKDAYS, *MONTHS])
 
 
 def _names(text: str) -> list[str]:

@@ -24,10 +24,14 @@ QUESTION_WORDS = frozenset(
     "summary summarise summarize timeline".split()
 )
 
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec yesterday today".split()
-)
+# The one list of calendar words (month numbers are 1 + the index in MONTHS).
+MONTHS = "january february march april may june july august september october november december".split()
+MONTH_ABBREVIATIONS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+                       "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: a regex alternation of every month name and abbreviation (lower case: compile with re.I)
+MONTH_PATTERN = "|".join([*MONTHS, *MONTH_ABBREVIATIONS])
+_MONTHS = frozenset([*MONTHS, *MONTH_ABBREVIATIONS, "yesterday", "today"])
 
 
 def is_date_word(term: str) -> bool:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from ..retrieval.names import ARTICLE, name_key
+from ..text_terms import MONTHS, WEEKDAYS
 
 _PLACE = re.compile(
     r"(?:\b(?:in|at|near|from|outside|inside|on|around|across|into)|"
@@ -18,10 +19,7 @@ _PLACE = re.compile(
     r"governorate|countryside|outskirts|camp|port) of)\s+(?:(?:the|an?)\s+)?"
     r"((?:(?:al|el|ez|as|ad|ar|an)-)?[A-Z][\w'’-]+(?:\s+(?:(?:al|el|ez|as|ad|ar|an)[- ])?[A-Z][\w'’-]+)*)"
 )
-_NOT_PLACES = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december the a an how what which who when".split()
-)
+_NOT_PLACES = frozenset([*WEEKDAYS, *MONTHS, *"the a an how what which who when".split()])
 _ARTICLE = ARTICLE
 
 

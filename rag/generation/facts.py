@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text_terms import STOPWORDS, stem
+from ..text_terms import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, stem
 
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "m": 1_000_000, "billion": 10**9, "bn": 10**9}
 _WORD_NUMBERS = {
@@ -20,27 +20,7 @@ _WORD_NUMBERS = {
         "sixteen seventeen eighteen nineteen".split()
     )
 } | {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            (),
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for name in names
-}
+_MONTHS = {name: i for i, name in enumerate(MONTHS, start=1)} | MONTH_ABBREVIATIONS
 
 _DIGITS = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(hundred|thousand|million|billion|bn|m)\b)?", re.I

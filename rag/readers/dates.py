@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
+from rag.text_terms import MONTH_PATTERN, WEEKDAYS
+
+_MONTHS = MONTH_PATTERN
 # Candidate spans of full dates in prose: "August 20, 2016", "August 16 2016", "20 August 2016".
 MONTH_DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
@@ -134,7 +133,7 @@ def parse_worded(span: str) -> str | None:
 
 # --- an inferred date is never earlier than what the text reports as past ------------------------
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAYS = WEEKDAYS
 _REPORTED_ON = re.compile(
     r"\b(?:said|announced|told|reported|confirmed|stated|added|declared|explained)\b[^.!?\n]{0,60}?"
     r"\bon (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",

@@ -12,10 +12,9 @@ import re
 import warnings
 from dataclasses import dataclass
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+from ..text_terms import MONTH_PATTERN
+
+_MONTHS = MONTH_PATTERN
 _HAS_MONTH = re.compile(rf"\b({_MONTHS})\b", re.I)
 _HAS_YEAR = re.compile(r"\b(19|20)\d\d\b")
 _HAS_DAY = re.compile(r"\b([12]?\d|3[01])(st|nd|rd|th)?\b")
