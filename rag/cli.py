@@ -362,7 +362,17 @@ def ask(
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
     typer.echo(answer.answer)
-    for c in answer.citations:
+    _print_sources(answer.citations)
+
+
+def _print_sources(citations) -> None:
+    """One line per cited report; a second quote from the same report points back to the first."""
+    first: dict[str, int] = {}
+    for c in citations:
+        if c.article_id in first:
+            typer.echo(f"[{c.n}] the same report as [{first[c.article_id]}]")
+            continue
+        first[c.article_id] = c.n
         when = c.date or "undated"
         if c.date_inferred:
             when += f" (inferred from: {c.date_evidence})"

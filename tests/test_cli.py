@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -237,6 +238,12 @@ def test_ask_real_model_over_seed_index(seed_index):
     assert "48 hours" in d["answer"]
     human = rag("ask", "How long was the US-Russia truce extended?", "--index", seed_index)
     assert human.returncode == 0 and "[1]" in human.stdout
+    sources = [line for line in human.stdout.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert len(sources) == len(d["citations"])
+    reports = [c["article_id"] for c in d["citations"]]
+    for line, c in zip(sources, d["citations"]):  # a report's details once; its further quotes point back
+        first = reports.index(c["article_id"]) + 1
+        assert line == f"[{c['n']}] the same report as [{first}]" if first != c["n"] else c["title"] in line
 
 
 def test_check_reports_leftovers_of_a_killed_ingest_and_repair_removes_them(tmp_path, jsonl):
