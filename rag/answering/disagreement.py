@@ -394,7 +394,9 @@ def _of_window(m: Mention, window: DateWindow, slack: int) -> bool:
     if m.day.from_text and window.start <= m.day.day <= window.end:
         return True
     d = m.passage.date
-    return bool(d) and window.start <= d and (d <= window.end or days_between(window.end, d) <= slack)
+    if not d:
+        return False
+    return window.start <= d and (d <= window.end or days_between(window.end, d) <= slack)
 
 
 def _clause(sentence: str, vs: int, ve: int, limit: int) -> tuple[int, int]:
@@ -422,7 +424,9 @@ def fit(event: list[Mention], room: int, cited: set[int]) -> list[Mention]:
     Mentions in passages already cited cost nothing."""
     free = [m for m in event if m.passage.chunk_id in cited]
     rest = [m for m in event if m.passage.chunk_id not in cited]
-    firsts, others, seen = [], [], {m.value for m in free}
+    firsts: list[Mention] = []
+    others: list[Mention] = []
+    seen = {m.value for m in free}
     for m in rest:
         (others if m.value in seen else firsts).append(m)
         seen.add(m.value)

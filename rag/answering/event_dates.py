@@ -57,8 +57,8 @@ class EventDay:
 def event_day(sentence: str, report_date: str | None) -> EventDay | None:
     """The day ``sentence`` reports on, or None for an undated report without a full date."""
     sentence = sentence[dateline_end(sentence) :]
-    for m in MONTH_DATE.finditer(sentence):
-        iso = parse_worded(m.group(0))
+    for worded in MONTH_DATE.finditer(sentence):
+        iso = parse_worded(worded.group(0))
         if iso and (report_date is None or iso <= _shift(report_date, 1)):
             return EventDay(iso, True)
     if report_date is None:

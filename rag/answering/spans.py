@@ -134,9 +134,9 @@ def _count_spans(sentence: str, question: str, qstems: set[str]) -> list[Span]:
                 if w.group(0).lower().endswith("s"):
                     break  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
         if not bonus and after:
-            w = after[0].group(0)
-            if w.lower() in ("percent", "%") or (
-                w.isalpha() and w.lower().endswith("s") and w.lower() not in STOPWORDS
+            word = after[0].group(0)
+            if word.lower() in ("percent", "%") or (
+                word.isalpha() and word.lower().endswith("s") and word.lower() not in STOPWORDS
             ):
                 end, bonus = m.end() + after[0].end(), 0.4
         if not bonus and not re.search(r"[$£€%]|million|billion", num, re.I):

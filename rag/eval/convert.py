@@ -85,19 +85,40 @@ def _iso(date: str) -> str:
 def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
     """(question records in eval order, notes: counts of what was kept, skipped and added)."""
     data_dir = Path(data_dir)
+    passage_dates, hay = _read_passages(data_dir / PASSAGES_FILE)
+    notes: Counter = Counter()
+    base, no_answer = _read_questions(data_dir / QUESTIONS_FILE, passage_dates, hay, notes)
+    base.sort(key=lambda q: _key(q["id"]))
+    ordered = _with_filtered_reasks(base, passage_dates, notes)
+    no_answer.sort(key=lambda q: _key(q["id"]))
+    notes["unanswerable: no evidence passage, gold answer in no passage"] = len(no_answer)
+    ordered = _interleave(ordered, no_answer, NO_ANSWER_EVERY)
+    out = _with_off_topic(ordered, notes)
+    notes["written"] = len(out)
+    return out, dict(notes)
+
+
+def _read_passages(path: Path) -> tuple[dict[str, str], str]:
+    """(passage id → date, every passage's normalised text joined with `` | `` separators)."""
     passage_dates: dict[str, str] = {}
     texts: list[str] = []
-    with open(data_dir / PASSAGES_FILE, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 p = json.loads(line)
                 passage_dates[p["passage_id"]] = p["date"]
                 texts.append(normalize_answer(p.get("text") or ""))
-    hay = " | " + " | ".join(texts) + " | "
-    notes: Counter = Counter()
+    return passage_dates, " | " + " | ".join(texts) + " | "
+
+
+def _read_questions(
+    path: Path, passage_dates: dict[str, str], hay: str, notes: Counter
+) -> tuple[list[dict], list[dict]]:
+    """(answerable questions with their evidence passage, unanswerable ones whose gold answer is in no
+    passage), in file order; what is skipped and why is counted in ``notes``."""
     base: list[dict] = []
     no_answer: list[dict] = []
-    with open(data_dir / QUESTIONS_FILE, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         for line in fh:
             if not line.strip():
                 continue
@@ -123,20 +144,28 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
                 else:
                     notes["skipped: no evidence passage, gold answer occurs in a passage"] += 1
                 continue
-            rec = {
-                "id": r["uid"],
-                "question": r["question_sentence"].strip(),
-                "answers": [gold],
-                "evidence_ids": [pid] if pid else [],
-                "as_of": _iso(r["question_date"]),
-                "answerable": True,
-                "kind": "answerable",
-                "source": r.get("question_source"),
-            }
+            rec = _answerable(r, gold, pid)
             notes["answerable with evidence"] += 1
             base.append(rec)
-    base.sort(key=lambda q: _key(q["id"]))
+    return base, no_answer
 
+
+def _answerable(r: dict, gold: str, pid: str) -> dict:
+    return {
+        "id": r["uid"],
+        "question": r["question_sentence"].strip(),
+        "answers": [gold],
+        "evidence_ids": [pid] if pid else [],
+        "as_of": _iso(r["question_date"]),
+        "answerable": True,
+        "kind": "answerable",
+        "source": r.get("question_source"),
+    }
+
+
+def _with_filtered_reasks(base: list[dict], passage_dates: dict[str, str], notes: Counter) -> list[dict]:
+    """``base`` with every FILTER_EVERY-th question with evidence asked again with a ``date_to`` the day
+    before its evidence (unanswerable then), right after the original."""
     ordered: list[dict] = []
     with_evidence = 0
     for q in base:
@@ -158,9 +187,12 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
             }
         )
         notes["unanswerable: re-asked with date_to before the evidence"] += 1
-    no_answer.sort(key=lambda q: _key(q["id"]))
-    notes["unanswerable: no evidence passage, gold answer in no passage"] = len(no_answer)
-    ordered = _interleave(ordered, no_answer, NO_ANSWER_EVERY)
+    return ordered
+
+
+def _with_off_topic(ordered: list[dict], notes: Counter) -> list[dict]:
+    """``ordered`` with a hand-written off-topic question after every OFF_TOPIC_EVERY - 1 others (the
+    rest at the end)."""
     off = [
         {
             "id": f"rtqa-offtopic-{i:02d}",
@@ -179,8 +211,7 @@ def convert_realtimeqa(data_dir: Path | str) -> tuple[list[dict], dict]:
             out.append(off.pop(0))
         out.append(q)
     out += off
-    notes["written"] = len(out)
-    return out, dict(notes)
+    return out
 
 
 def _in_any(gold: str, hay: str) -> bool:

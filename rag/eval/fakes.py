@@ -136,7 +136,7 @@ def is_chronological(answer: dict, meta: dict[str, ArticleMeta]) -> bool:
 
 def score_timeline(q: TimelineQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
     cited = cited_articles(answer)
-    dated = [meta[a].date for a in cited if a in meta and meta[a].date]
+    dated = [d for d in (meta[a].date for a in cited if a in meta) if d]
     inside = [q.start <= d <= q.end for d in dated]
     found = set(cited) & set(q.report_ids)
     return {
@@ -149,7 +149,7 @@ def score_timeline(q: TimelineQuestion, answer: dict, meta: dict[str, ArticleMet
         "reports_found": sorted(found, key=int),
         "chronological": is_chronological(answer, meta),
         "entries": len(answer.get("timeline") or []),
-        "outside": [a for a in cited if a in meta and meta[a].date and not q.start <= meta[a].date <= q.end],
+        "outside": [a for a in cited if a in meta and (d := meta[a].date) and not q.start <= d <= q.end],
     }
 
 

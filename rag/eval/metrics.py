@@ -263,7 +263,8 @@ def judge_claim(
 
     # not a verbatim quote: compare with the cited passages' text
     def evidence(c: dict) -> str:
-        p = passages.get(c.get("chunk_id"))
+        cid = c.get("chunk_id")
+        p = passages.get(cid) if cid is not None else None
         return p["quote"] if p is not None else (c.get("quote") or "")
 
     def score(ev: str) -> float:

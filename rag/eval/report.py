@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 RESULTS = "results.json"
 REPORT = "report.md"
@@ -49,84 +50,95 @@ def write_plots(results: dict, out: Path) -> dict[str, str]:
     except ImportError:
         return {}
     made: dict[str, str] = {}
-    meta = {"Software": None}  # no version stamp: identical runs give identical files
-
-    if results["retrieval"]:
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        colors: dict[str, str] = {}
-        for name, r in results["retrieval"].items():  # one colour per configuration, dashed with as_of
-            color = colors.setdefault(name.removesuffix(" +as_of"), f"C{len(colors)}")
-            ax.plot(
-                range(1, 11),
-                r["recall_curve"],
-                marker="o",
-                markersize=3,
-                color=color,
-                linestyle="--" if r["as_of"] else "-",
-                label=name,
-            )
-        ax.set_xlabel("k (articles, after de-duplication)")
-        ax.set_ylabel("recall@k")
-        ax.set_xticks(range(1, 11))
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        ax.set_title("Retrieval recall@k per ablation")
+    for key, plot in (("recall", _plot_recall), ("support", _plot_support), ("sweep", _plot_sweep)):
+        fig = plot(plt, results)
+        if fig is None:
+            continue
         fig.tight_layout()
-        fig.savefig(out / PLOTS["recall"], dpi=110, metadata=meta)
+        # no version stamp: identical runs give identical files
+        fig.savefig(out / PLOTS[key], dpi=110, metadata={"Software": None})
         plt.close(fig)
-        made["recall"] = PLOTS["recall"]
-
-    qs = [q for q in results["questions"] if q.get("support_best") is not None]
-    if qs:
-        thr = results["config"]["abstain_below"]
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        bins = [i / 40 for i in range(41)]
-        for label, answerable, color in (("answerable", True, "tab:blue"), ("unanswerable", False, "tab:red")):
-            vals = [q["support_best"] for q in qs if q["answerable"] == answerable]
-            if vals:
-                ax.hist(
-                    vals,
-                    bins=bins,
-                    alpha=0.55,
-                    color=color,
-                    label=f"{label} (n={len(vals)})",
-                    weights=[1 / len(vals)] * len(vals),
-                )
-        ax.axvline(thr, color="black", linestyle=":", label=f"abstain_below = {thr}")
-        ax.set_xlabel("answer support of the best sentence (the score compared with abstain_below)")
-        ax.set_ylabel("share of questions")
-        ax.legend(fontsize=8)
-        ax.set_title("Support score: answerable vs unanswerable")
-        fig.tight_layout()
-        fig.savefig(out / PLOTS["support"], dpi=110, metadata=meta)
-        plt.close(fig)
-        made["support"] = PLOTS["support"]
-
-    sweep = results.get("threshold_sweep") or []
-    if sweep:
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        ts = [r["threshold"] for r in sweep]
-        for key, label in (
-            ("abstention_rate_unanswerable", "abstains on unanswerable"),
-            ("false_abstention_rate", "abstains on answerable (false)"),
-            ("contains_gold", "answer contains gold (answerable)"),
-        ):
-            pts = [(t, r[key]) for t, r in zip(ts, sweep) if r[key] is not None]
-            if pts:
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", markersize=3, label=label)
-        ax.axvline(results["config"]["abstain_below"], color="black", linestyle=":", label="current")
-        ax.set_xlabel("abstain_below")
-        ax.set_ylabel("rate")
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        ax.set_title("Abstention threshold sweep")
-        fig.tight_layout()
-        fig.savefig(out / PLOTS["sweep"], dpi=110, metadata=meta)
-        plt.close(fig)
-        made["sweep"] = PLOTS["sweep"]
+        made[key] = PLOTS[key]
     return made
+
+
+def _plot_recall(plt: Any, results: dict) -> Any:
+    """recall@k for k = 1..10, one line per retrieval ablation; None without ablations."""
+    if not results["retrieval"]:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    colors: dict[str, str] = {}
+    for name, r in results["retrieval"].items():  # one colour per configuration, dashed with as_of
+        color = colors.setdefault(name.removesuffix(" +as_of"), f"C{len(colors)}")
+        ax.plot(
+            range(1, 11),
+            r["recall_curve"],
+            marker="o",
+            markersize=3,
+            color=color,
+            linestyle="--" if r["as_of"] else "-",
+            label=name,
+        )
+    ax.set_xlabel("k (articles, after de-duplication)")
+    ax.set_ylabel("recall@k")
+    ax.set_xticks(range(1, 11))
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Retrieval recall@k per ablation")
+    return fig
+
+
+def _plot_support(plt: Any, results: dict) -> Any:
+    """Histograms of the answer support score, answerable vs unanswerable; None without scores."""
+    qs = [q for q in results["questions"] if q.get("support_best") is not None]
+    if not qs:
+        return None
+    thr = results["config"]["abstain_below"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    bins = [i / 40 for i in range(41)]
+    for label, answerable, color in (("answerable", True, "tab:blue"), ("unanswerable", False, "tab:red")):
+        vals = [q["support_best"] for q in qs if q["answerable"] == answerable]
+        if vals:
+            ax.hist(
+                vals,
+                bins=bins,
+                alpha=0.55,
+                color=color,
+                label=f"{label} (n={len(vals)})",
+                weights=[1 / len(vals)] * len(vals),
+            )
+    ax.axvline(thr, color="black", linestyle=":", label=f"abstain_below = {thr}")
+    ax.set_xlabel("answer support of the best sentence (the score compared with abstain_below)")
+    ax.set_ylabel("share of questions")
+    ax.legend(fontsize=8)
+    ax.set_title("Support score: answerable vs unanswerable")
+    return fig
+
+
+def _plot_sweep(plt: Any, results: dict) -> Any:
+    """Abstention and containment rates against abstain_below; None without a sweep."""
+    sweep = results.get("threshold_sweep") or []
+    if not sweep:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ts = [r["threshold"] for r in sweep]
+    for key, label in (
+        ("abstention_rate_unanswerable", "abstains on unanswerable"),
+        ("false_abstention_rate", "abstains on answerable (false)"),
+        ("contains_gold", "answer contains gold (answerable)"),
+    ):
+        pts = [(t, r[key]) for t, r in zip(ts, sweep) if r[key] is not None]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", markersize=3, label=label)
+    ax.axvline(results["config"]["abstain_below"], color="black", linestyle=":", label="current")
+    ax.set_xlabel("abstain_below")
+    ax.set_ylabel("rate")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Abstention threshold sweep")
+    return fig
 
 
 # --- report.md ------------------------------------------------------------------------------------------------
@@ -170,8 +182,17 @@ def headline(results: dict) -> list[str]:
 
 
 def render_report(results: dict, plots: dict[str, str]) -> str:
+    L = _report_header(results)
+    L += _retrieval_section(results, plots)
+    L += _answers_section(results)
+    L += _sweep_section(results, plots)
+    L += _failures_section(results)
+    return "\n".join(L).rstrip() + "\n"
+
+
+def _report_header(results: dict) -> list[str]:
+    """Title, what was run against which index, the question mix and the headline figures."""
     s, cfg = results["summary"], results["config"]
-    a, c, ab = results["answers"], results["citations"], results["abstention"]
     L: list[str] = [f"# Eval report: {Path(results.get('questions_file') or 'questions').name}", ""]
     L += [
         f"Index `{results.get('index', '')}` ({cfg['index_version']}, {cfg['index_articles']} articles, "
@@ -189,8 +210,11 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
     if s["evidence_missing_from_index"]:
         L += [f"**{s['evidence_missing_from_index']} questions cite evidence ids that are not in the index.**"]
     L += ["", *[f"- {h}" for h in headline(results)], ""]
+    return L
 
-    L += [
+
+def _retrieval_section(results: dict, plots: dict[str, str]) -> list[str]:
+    L = [
         "## Retrieval",
         "",
         "Answerable questions with evidence ids; binary relevance on article ids, passages de-duplicated by "
@@ -203,8 +227,13 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
         L += ["No answerable question has evidence ids."]
     if "recall" in plots:
         L += ["", f"![recall@k per ablation]({plots['recall']})"]
+    return L
 
-    L += [
+
+def _answers_section(results: dict) -> list[str]:
+    """The answer and citation metrics table of the default configuration."""
+    s, a, c, ab = results["summary"], results["answers"], results["citations"], results["abstention"]
+    L = [
         "",
         "## Answers (default configuration, via `RagService.ask`)",
         "",
@@ -232,7 +261,12 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
         if k.startswith("abstention_rate_") and k != "abstention_rate_unanswerable":
             L += [f"| … {k.removeprefix('abstention_rate_')} | {_f(v)} | |"]
     L += [f"| false abstention rate on answerable | {_f(ab['false_abstention_rate'])} | {ab['answerable']} |"]
+    return L
 
+
+def _sweep_section(results: dict, plots: dict[str, str]) -> list[str]:
+    """The abstention threshold sweep table (when swept), then the support and sweep plots."""
+    L: list[str] = []
     sweep = results.get("threshold_sweep") or []
     if sweep:
         L += [
@@ -255,8 +289,12 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
     for key, alt in (("support", "support score histogram"), ("sweep", "threshold sweep")):
         if key in plots:
             L += ["", f"![{alt}]({plots[key]})"]
+    return L
 
-    L += ["", "## Failures", ""]
+
+def _failures_section(results: dict) -> list[str]:
+    """Failure patterns with counts, then the failed questions (up to ``show_failures``) by pattern and id."""
+    L = ["", "## Failures", ""]
     if results["failures"]:
         L += ["| pattern | questions |", "|---|---:|"]
         L += [f"| {k} | {v} |" for k, v in results["failures"].items()]
@@ -268,16 +306,22 @@ def render_report(results: dict, plots: dict[str, str]) -> str:
     if failed:
         L += ["", f"### Failed questions ({min(limit, len(failed))} of {len(failed)}, by pattern then id)", ""]
     for q in failed[:limit]:
-        L += [
-            f"**{q['id']}** ({q['kind']}) — {_one_line(q['question'], 240)}  ",
-            f"pattern: {q['failure']}; gold: {_one_line('; '.join(q['answers']), 120) or '–'}; "
-            f"evidence: {', '.join(q['evidence_ids']) or '–'} (rank in answer passages: "
-            f"{_f(q['answer_evidence_rank'])})  ",
-        ]
-        for p in q["top3"]:
-            L += [f"- retrieved: {_one_line(p['title'], 90)} (`{p['article_id']}`, {p['date'] or 'undated'})"]
-        L += [f"- answer: {_one_line(q['answer'])}"]
-        for problem in q["invalid_citations"]:
-            L += [f"- invalid citation: {problem}"]
-        L += [""]
-    return "\n".join(L).rstrip() + "\n"
+        L += _failed_question(q)
+    return L
+
+
+def _failed_question(q: dict) -> list[str]:
+    """One failed question: pattern, gold, evidence, what was retrieved and answered, invalid citations."""
+    L = [
+        f"**{q['id']}** ({q['kind']}) — {_one_line(q['question'], 240)}  ",
+        f"pattern: {q['failure']}; gold: {_one_line('; '.join(q['answers']), 120) or '–'}; "
+        f"evidence: {', '.join(q['evidence_ids']) or '–'} (rank in answer passages: "
+        f"{_f(q['answer_evidence_rank'])})  ",
+    ]
+    for p in q["top3"]:
+        L += [f"- retrieved: {_one_line(p['title'], 90)} (`{p['article_id']}`, {p['date'] or 'undated'})"]
+    L += [f"- answer: {_one_line(q['answer'])}"]
+    for problem in q["invalid_citations"]:
+        L += [f"- invalid citation: {problem}"]
+    L += [""]
+    return L

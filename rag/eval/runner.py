@@ -77,7 +77,7 @@ def _answer_support(service) -> Callable[[str, Sequence], float | None] | None:
 
     def best(question: str, passages: Sequence) -> float | None:
         answerer = getattr(service, "_answerer_live", None)
-        if not hasattr(answerer, "decision"):
+        if answerer is None or not hasattr(answerer, "decision"):
             return None
         try:
             return round(float(answerer.decision(question, passages)), 4)
@@ -102,87 +102,9 @@ def run_eval(
     service, questions: Sequence[EvalQuestion], config: EvalConfig | None = None, progress: Progress | None = None
 ) -> dict:
     """All metrics and per-question records for ``questions`` against ``service``'s index."""
-    from ..pipeline import AskRequest
-    from ..retrieval.hybrid import Filters
-
     config = config or EvalConfig()
-    store = service.snapshot.store
-    bodies: dict[str, str | None] = {}
-
-    def body_of(article_id: str) -> str | None:
-        if article_id not in bodies:
-            a = store.get_article(article_id)
-            bodies[article_id] = a.body if a is not None else None
-        return bodies[article_id]
-
-    support_of = _answer_support(service)
-    cosine = _cosine(service)
-    records: list[dict] = []
-
-    # --- answers, through the same path as POST /ask --------------------------------------------
-    bar = _bar(progress, len(questions), "asking")
-    for q in questions:
-        filters = Filters(q.date_from, q.date_to, q.sources)
-        answer = service.ask(AskRequest(question=q.question, top_k=config.top_k, filters=filters, as_of=q.as_of))
-        out = answer.to_dict()
-        records.append(_record(q, out, answer, body_of, support_of, cosine))
-        bar.update(1)
-    bar.close()
-
-    # --- retrieval, per ablation ---------------------------------------------------------------------
-    targets = [(i, q) for i, q in enumerate(questions) if q.answerable and q.evidence_ids]
-    default = service.retriever.config
-    default_stage = default.reranker if default.rerank else None
-    if config.ablations:
-        variants = [(m, r) for _, m, r in ABLATIONS]
-    else:
-        variants = [(default.mode, default_stage)]
-    any_as_of = any(q.as_of for _, q in targets)
-    runs = [(m, r, a) for m, r in variants for a in ((False, True) if any_as_of else (False,))]
-    if not config.ablations and any_as_of:
-        runs = [(default.mode, default_stage, True)]
-    vectors = service.embedder.embed([q.question for _, q in targets]) if targets else None
-    bar = _bar(progress, len(runs) * len(targets), "retrieval ablations")
-    retrieval: dict[str, dict] = {}
-    for mode, stage, with_as_of in runs:
-        name = _ablation_name(mode, stage, with_as_of)
-        rows = []
-        for j, (i, q) in enumerate(targets):
-            res = service.retriever.retrieve(
-                q.question,
-                top_k=config.retrieval_depth,
-                filters=Filters(q.date_from, q.date_to, q.sources),
-                as_of=q.as_of if with_as_of else None,
-                mode=mode,
-                rerank=stage is not None,
-                reranker=stage,
-                query_vector=vectors[j],
-            )
-            ranked = M.dedupe_articles(p.article_id for p in res.passages)
-            scores = M.retrieval_scores(ranked, q.evidence_ids)
-            ranks = sorted(ranked.index(e) + 1 for e in set(q.evidence_ids) if e in ranked)
-            records[i].setdefault("retrieval", {})[name] = {
-                "ranks": ranks,
-                **{k: round(v, 4) for k, v in scores.items()},
-            }
-            rows.append((scores, ranks, len(set(q.evidence_ids))))
-            bar.update(1)
-        curve = [M.mean(sum(r <= k for r in ranks) / n for _, ranks, n in rows) for k in range(1, 11)]
-        retrieval[name] = {
-            "mode": mode,
-            "rescore": stage is not None,
-            "reranker": stage,
-            "as_of": with_as_of,
-            "n": len(rows),
-            **{
-                k: M.mean(s[k] for s, _, _ in rows)
-                for k in [f"recall@{k}" for k in M.RECALL_KS] + ["mrr@10", "ndcg@10"]
-            },
-            "recall_curve": curve,
-        }
-    bar.close()
-    default_name = _ablation_name(default.mode, default_stage, any_as_of)
-
+    records = _ask_all(service, questions, config, progress)
+    retrieval, default_name = _retrieval_ablations(service, questions, records, config, progress)
     return {
         "summary": summarise(records, questions),
         "retrieval": retrieval,
@@ -192,25 +114,144 @@ def run_eval(
         "abstention": M.abstention_summary(records),
         "threshold_sweep": threshold_sweep(records, service.answer_config.abstain_below),
         "failures": failure_summary(records),
-        "config": {
-            "top_k": config.top_k,
-            "retrieval_depth": config.retrieval_depth,
-            "ablations": config.ablations,
-            "show_failures": config.show_failures,
-            "abstain_below": service.answer_config.abstain_below,
-            "support_threshold": M.SUPPORT_THRESHOLD,
-            "index_version": service.snapshot.version,
-            "index_articles": service.snapshot.manifest.articles,
-            "embedding_model": service.snapshot.manifest.embedding_model,
-        },
+        "config": _config_summary(service, config),
         "questions": records,
+    }
+
+
+def _config_summary(service, config: EvalConfig) -> dict:
+    """The settings and index a run used, as recorded in ``results.json``."""
+    return {
+        "top_k": config.top_k,
+        "retrieval_depth": config.retrieval_depth,
+        "ablations": config.ablations,
+        "show_failures": config.show_failures,
+        "abstain_below": service.answer_config.abstain_below,
+        "support_threshold": M.SUPPORT_THRESHOLD,
+        "index_version": service.snapshot.version,
+        "index_articles": service.snapshot.manifest.articles,
+        "embedding_model": service.snapshot.manifest.embedding_model,
+    }
+
+
+def _body_lookup(store) -> Callable[[str], str | None]:
+    """An article's body by id (None when the index lacks it), each fetched once."""
+    bodies: dict[str, str | None] = {}
+
+    def body_of(article_id: str) -> str | None:
+        if article_id not in bodies:
+            a = store.get_article(article_id)
+            bodies[article_id] = a.body if a is not None else None
+        return bodies[article_id]
+
+    return body_of
+
+
+def _ask_all(service, questions: Sequence[EvalQuestion], config: EvalConfig, progress: Progress | None) -> list[dict]:
+    """One record per question, answered through the same path as ``POST /ask``."""
+    from ..pipeline import AskRequest
+    from ..retrieval.hybrid import Filters
+
+    body_of = _body_lookup(service.snapshot.store)
+    support_of = _answer_support(service)
+    cosine = _cosine(service)
+    records: list[dict] = []
+    bar = _bar(progress, len(questions), "asking")
+    for q in questions:
+        filters = Filters(q.date_from, q.date_to, q.sources)
+        answer = service.ask(AskRequest(question=q.question, top_k=config.top_k, filters=filters, as_of=q.as_of))
+        out = answer.to_dict()
+        records.append(_record(q, out, answer, body_of, support_of, cosine))
+        bar.update(1)
+    bar.close()
+    return records
+
+
+def _ablation_runs(
+    default_mode: str, default_stage: str | None, ablations: bool, any_as_of: bool
+) -> list[tuple[str, str | None, bool]]:
+    """The retrieval runs as (mode, re-ranking stage, with as_of): every ablation, each also with the
+    questions' as_of bounds when any has one; or only the service's default (with as_of when any has one)."""
+    if not ablations:
+        return [(default_mode, default_stage, any_as_of)]
+    variants = [(m, r) for _, m, r in ABLATIONS]
+    return [(m, r, a) for m, r in variants for a in ((False, True) if any_as_of else (False,))]
+
+
+def _retrieval_ablations(
+    service, questions: Sequence[EvalQuestion], records: list[dict], config: EvalConfig, progress: Progress | None
+) -> tuple[dict[str, dict], str]:
+    """Ranking metrics per retrieval run over the answerable questions with evidence (each record gets its
+    ranks under ``retrieval``), and the name the service's default configuration has among them."""
+    targets = [(i, q) for i, q in enumerate(questions) if q.answerable and q.evidence_ids]
+    default = service.retriever.config
+    default_stage = default.reranker if default.rerank else None
+    any_as_of = any(q.as_of for _, q in targets)
+    runs = _ablation_runs(default.mode, default_stage, config.ablations, any_as_of)
+    vectors: np.ndarray = (
+        service.embedder.embed([q.question for _, q in targets]) if targets else np.empty((0, 0), dtype=np.float32)
+    )
+    bar = _bar(progress, len(runs) * len(targets), "retrieval ablations")
+    retrieval: dict[str, dict] = {}
+    for mode, stage, with_as_of in runs:
+        name = _ablation_name(mode, stage, with_as_of)
+        rows = []
+        for j, (i, q) in enumerate(targets):
+            as_of = q.as_of if with_as_of else None
+            scores, ranks = _retrieve_one(service, q, vectors[j], mode, stage, as_of, config.retrieval_depth)
+            records[i].setdefault("retrieval", {})[name] = {
+                "ranks": ranks,
+                **{k: round(v, 4) for k, v in scores.items()},
+            }
+            rows.append((scores, ranks, len(set(q.evidence_ids))))
+            bar.update(1)
+        retrieval[name] = _ablation_summary(mode, stage, with_as_of, rows)
+    bar.close()
+    return retrieval, _ablation_name(default.mode, default_stage, any_as_of)
+
+
+def _retrieve_one(
+    service, q: EvalQuestion, vector: np.ndarray, mode: str, stage: str | None, as_of: str | None, depth: int
+) -> tuple[dict[str, float], list[int]]:
+    """One question's ranking scores and the (1-based, article-level) ranks of its evidence."""
+    from ..retrieval.hybrid import Filters
+
+    res = service.retriever.retrieve(
+        q.question,
+        top_k=depth,
+        filters=Filters(q.date_from, q.date_to, q.sources),
+        as_of=as_of,
+        mode=mode,
+        rerank=stage is not None,
+        reranker=stage,
+        query_vector=vector,
+    )
+    ranked = M.dedupe_articles(p.article_id for p in res.passages)
+    scores = M.retrieval_scores(ranked, q.evidence_ids)
+    ranks = sorted(ranked.index(e) + 1 for e in set(q.evidence_ids) if e in ranked)
+    return scores, ranks
+
+
+def _ablation_summary(
+    mode: str, stage: str | None, with_as_of: bool, rows: list[tuple[dict[str, float], list[int], int]]
+) -> dict:
+    """Mean ranking metrics of one retrieval run, with its recall curve over the first ten articles."""
+    curve = [M.mean(sum(r <= k for r in ranks) / n for _, ranks, n in rows) for k in range(1, 11)]
+    return {
+        "mode": mode,
+        "rescore": stage is not None,
+        "reranker": stage,
+        "as_of": with_as_of,
+        "n": len(rows),
+        **{k: M.mean(s[k] for s, _, _ in rows) for k in [f"recall@{k}" for k in M.RECALL_KS] + ["mrr@10", "ndcg@10"]},
+        "recall_curve": curve,
     }
 
 
 def _record(q: EvalQuestion, out: dict, answer, body_of, support_of, cosine) -> dict:
     passages = out["passages"]
     ranked = M.dedupe_articles(p["article_id"] for p in passages)
-    top3 = []
+    top3: list[dict] = []
     for p in passages:
         if p["article_id"] not in {t["article_id"] for t in top3}:
             top3.append({"article_id": p["article_id"], "title": p["title"], "date": p["date"]})

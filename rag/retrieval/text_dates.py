@@ -20,10 +20,10 @@ def dateline(text: str, head: int = 200) -> tuple[str, str] | None:
     """The first full date (day, month and year) in the first ``head`` characters: (ISO, phrase)."""
     found: list[tuple[int, str, str]] = []
     part = text[:head]
-    for m in MONTH_DATE.finditer(part):
-        iso = parse_worded(m.group(0))
+    for worded in MONTH_DATE.finditer(part):
+        iso = parse_worded(worded.group(0))
         if iso:
-            found.append((m.start(), iso, m.group(0)))
+            found.append((worded.start(), iso, worded.group(0)))
             break
     for rx, order in ((_DMY_DASH, "dmy"), (_ISO, "ymd")):
         m = rx.search(part)

@@ -566,15 +566,15 @@ class IndexWriter:
         latest = self.store.latest_manifest()
         self.prev = Manifest.from_json(latest[1]) if latest else None
         if self.prev is not None:
-            p = self.prev
-            if p.embedding_model != self.embedding_model or p.dim != self.dim:
+            prev = self.prev
+            if prev.embedding_model != self.embedding_model or prev.dim != self.dim:
                 raise IndexMismatch(
-                    f"index {self.root} was built with {p.embedding_model!r} (dim {p.dim}); "
+                    f"index {self.root} was built with {prev.embedding_model!r} (dim {prev.dim}); "
                     f"refusing to add {self.embedding_model!r} vectors: use a new --index directory"
                 )
             # only segments whose type the new policy changes are a reason to rebuild ("Flat" → "auto" is not)
             self._needs_rebuild = any(
-                segment_factory(self.faiss_factory, s["rows"]) != s["factory"] for s in p.segments
+                segment_factory(self.faiss_factory, s["rows"]) != s["factory"] for s in prev.segments
             )
 
     @property

@@ -140,6 +140,13 @@ def source_matches(source: str, wanted: Sequence[str]) -> bool:
     return any(src == w.lower() or f"/{w.lower()}/" in f"/{src}/" for w in wanted)
 
 
+def search_params(name: str, **fields: object) -> faiss.SearchParameters:
+    """``faiss.<name>(**fields)``, looked up by name because faiss's bundled stubs lack SearchParametersHNSW
+    and the keyword constructor its Python wrappers give every SearchParameters class."""
+    cls = getattr(faiss, name)
+    return cls(**fields)
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -287,14 +294,14 @@ class Segment:
 
     def _params(self, sel, width: int | None, tuning: SearchTuning | None):
         if self.kind == "hnsw":
-            return faiss.SearchParametersHNSW(sel=sel, efSearch=int(width or 16))
+            return search_params("SearchParametersHNSW", sel=sel, efSearch=int(width or 16))
         if self.kind == "ivf":
-            ivf = faiss.SearchParametersIVF(sel=sel, nprobe=int(width or 1))
+            ivf = search_params("SearchParametersIVF", sel=sel, nprobe=int(width or 1))
             if "RFlat" in self.factory:
                 kf = tuning.refine_k_factor if tuning else 4
-                return faiss.IndexRefineSearchParameters(sel=sel, k_factor=kf, base_index_params=ivf)
+                return search_params("IndexRefineSearchParameters", sel=sel, k_factor=kf, base_index_params=ivf)
             return ivf
-        return faiss.SearchParameters(sel=sel) if sel is not None else None
+        return search_params("SearchParameters", sel=sel) if sel is not None else None
 
     def _faiss(self, q, k, bits, width, tuning: SearchTuning | None = None):
         sel = faiss.IDSelectorBitmap(len(self.ids), faiss.swig_ptr(bits)) if bits is not None else None

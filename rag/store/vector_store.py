@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 from .protocols import VectorStore
-from .segments import SearchTuning, Segment
+from .segments import SearchTuning, Segment, search_params
 
 __all__ = ["FaissVectorStore", "FilterMask", "SegmentedVectors", "VectorStore"]
 
@@ -55,7 +55,7 @@ class SegmentedVectors:
             masks.append(m & live if live is not None else m)
         return FilterMask(masks)
 
-    def _masks_for(self, allowed: FilterMask | np.ndarray | None) -> list[np.ndarray | None]:
+    def _masks_for(self, allowed: FilterMask | np.ndarray | None) -> Sequence[np.ndarray | None]:
         if allowed is None:
             return list(self.live)
         if isinstance(allowed, FilterMask):
@@ -158,9 +158,9 @@ class FaissVectorStore:
             # Filtering inside the search (not after it); exact for Flat. For ANN types use SegmentedVectors,
             # which raises the search width until k allowed results are found.
             sel = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
-            params = faiss.SearchParameters(sel=sel)
+            params = search_params("SearchParameters", sel=sel)
             if "HNSW" in self.factory:
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(16, 4 * k))
+                params = search_params("SearchParametersHNSW", sel=sel, efSearch=max(16, 4 * k))
             scores, ids = self.index.search(q, min(k, len(allowed_ids)), params=params)
         else:
             scores, ids = self.index.search(q, min(k, self.ntotal))
