@@ -38,7 +38,11 @@ browser:
 run: install
 	$(BIN)/rag serve
 
+# Lint and types first (seconds), then the suite.
 test: install-test browser
+	$(BIN)/ruff check rag tests eval benchmarks
+	$(BIN)/ruff format --check rag tests eval benchmarks
+	$(BIN)/mypy rag
 	$(BIN)/python -m pytest -q
 
 bench: install-test
