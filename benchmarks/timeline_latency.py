@@ -96,7 +96,7 @@ def serve(index: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "RAG_INDEX": str(index), "RAG_LOG_REQUESTS": "false"}
+    env = {**os.environ, "RAG_INDEX": str(index), "RAG_LOG_REQUESTS": "false", "RAG_RATE_LIMIT_PER_MINUTE": "0"}
     log = tempfile.TemporaryFile()
     cmd = [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)]
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), f"http://127.0.0.1:{port}"
