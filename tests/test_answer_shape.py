@@ -62,6 +62,9 @@ def test_question_types_are_general_english(question, qtype):
     [
         ("How many rebels would be evacuated from Darayya?", DARAYYA, "800 rebels"),
         ("How many civilians were to be evacuated?", DARAYYA, "around 8,000 civilians"),
+        # the counted noun inside the span wins over a number that merely stands next to it
+        ("How many rebels left Darayya?", DARAYYA, "800 rebels"),
+        ("How many civilians left Darayya?", DARAYYA, "around 8,000 civilians"),
         (
             "How long was the truce extended?",
             "It should be extended for another 48 hours despite violence.",

@@ -273,7 +273,9 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
     money = qtype is QType.COUNT and not heads
 
     def rank(sp: Span) -> tuple[float, int]:
-        near = _proximity(sentence, sp.start, sp.end, qstems)
+        # a count that carries the asked noun itself ("800 rebels" for "how many rebels") is as near as can be
+        counts_it = qtype is QType.COUNT and bool(heads & _stems(sp.text))
+        near = 1.0 if counts_it else _proximity(sentence, sp.start, sp.end, qstems)
         has_head = 0.6 if heads & _stems(sp.text) and qtype is QType.ENTITY else 0.0
         nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
         prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
