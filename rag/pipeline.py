@@ -12,8 +12,9 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .answering.abstain import excluded_note
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
@@ -33,6 +34,7 @@ from .generation import (
 )
 from .generation.verify import stored_units
 from .models import Answer
+from .priority import WriteThread, lower_this_thread
 from .retrieval.excluded import count_excluded
 from .retrieval.hybrid import Filters, RetrievalConfig, RetrievalResult, Retriever
 from .retrieval.period import gather_period, retrieve_with_event_pool
@@ -40,6 +42,8 @@ from .retrieval.query_dates import question_window
 from .settings import Settings
 from .store import IndexSnapshot, IndexStoreError, SearchTuning
 from .store.backends import open_backend
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -92,6 +96,9 @@ class RagService:
         self._backend = open_backend(settings)  # FAISS folder or Qdrant (RAG_STORE)
         self._ingest_embedder: Embedder | None = None
         self._ingest_lock = threading.Lock()
+        self._writes = WriteThread()
+        # Queries in flight per process: more only queue on the GIL and starve an ingest's Python work.
+        self._slots = threading.BoundedSemaphore(settings.query_slots)
         self._stop = threading.Event()
         self._wake = threading.Event()  # a query saw a newer version: reload now, not at the next poll
         self._swapped = threading.Condition()
@@ -174,6 +181,11 @@ class RagService:
         if cur is not None:
             cur[0].close()
         self._backend.close()
+        self._writes.close()
+
+    def run_write(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        """Run an ingest or delete on the write thread, whose CPU priority queries never lower."""
+        return self._writes.run(fn, *args, **kwargs)
 
     @property
     def ingest_embedder(self) -> Embedder:
@@ -256,17 +268,19 @@ class RagService:
     @contextlib.contextmanager
     def _query(self) -> Iterator[tuple[Retriever, Answerer]]:
         """The retriever and answerer of one index version, held (not locked) for one query."""
-        self._catch_up()
-        while True:
-            with self._swap:
-                assert self._current is not None, "service closed"
-                snap, retriever, answerer = self._current
-            if snap.acquire():  # fails only if swapped out and freed in between: take the new one
-                break
-        try:
-            yield retriever, answerer
-        finally:
-            snap.release()
+        lower_this_thread(self.settings.query_niceness)  # writes first when the CPU is short (rag/priority.py)
+        with self._slots:
+            self._catch_up()
+            while True:
+                with self._swap:
+                    assert self._current is not None, "service closed"
+                    snap, retriever, answerer = self._current
+                if snap.acquire():  # fails only if swapped out and freed in between: take the new one
+                    break
+            try:
+                yield retriever, answerer
+            finally:
+                snap.release()
 
     def _retrieve(self, retriever: Retriever, query: str, req: AskRequest) -> RetrievalResult:
         if wants_period(query):  # a timeline: every report of the period (a hard filter), not top-k

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     merge_in_background: bool = Field(True, description="The service merges segments when due (off requests).")
     reload_poll_s: float = Field(0.5, description="How often the service looks for a newly committed version.")
 
+    query_slots: int = Field(
+        2, ge=1, le=64, description="Queries computed at once per process; the rest wait their turn (GIL-bound work)."
+    )
+    query_niceness: int = Field(
+        5,
+        ge=0,
+        le=19,
+        description="Nice value a query thread adds to itself (Linux), so ingests keep their CPU under load; 0: off.",
+    )
     profile: Literal["auto", "general", "syria-iraq"] = Field(
         "auto",
         description="Corpus rules for reading files (rag/readers/profiles.py): 'general'; 'syria-iraq' (report-dump"

@@ -34,7 +34,8 @@ def ingest_into_service(
     fp32 model that built the index, its own instance, so queries never wait for an ingest's batches),
     then swap the new version in."""
     st = service.settings
-    report = ingest(
+    report = service.run_write(
+        ingest,
         articles,
         st.index,
         service.ingest_embedder,
