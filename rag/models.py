@@ -126,6 +126,16 @@ class Citation:
     end: int
     score: float
 
+    @classmethod
+    def of(cls, n: int, passage: Passage, start: int, end: int, quote: str, score: float) -> Citation:
+        """Citation ``n`` of ``quote`` = ``passage``'s article body ``[start:end]``."""
+        p = passage
+        return cls(
+            n=n, article_id=p.article_id, title=p.title, source=p.source, date=p.date,
+            date_inferred=p.date_inferred, date_evidence=p.date_evidence, url=p.url, quote=quote,
+            chunk_id=p.chunk_id, start=start, end=end, score=round(float(score), 4),
+        )  # fmt: skip
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -92,23 +92,7 @@ class Composer:
             if c.chunk_id == p.chunk_id and c.start == q.start and c.end == q.end:
                 return c.n
         n = len(self.citations) + 1
-        self.citations.append(
-            Citation(
-                n=n,
-                article_id=p.article_id,
-                title=p.title,
-                source=p.source,
-                date=p.date,
-                date_inferred=p.date_inferred,
-                date_evidence=p.date_evidence,
-                url=p.url,
-                quote=q.text,
-                chunk_id=p.chunk_id,
-                start=q.start,
-                end=q.end,
-                score=round(float(q.score), 4),
-            )
-        )
+        self.citations.append(Citation.of(n, p, q.start, q.end, q.text, q.score))
         return n
 
     def add_quote(self, q: Quote, kind: str = "quote", prefix: str = "") -> int:

@@ -484,19 +484,4 @@ def _value_label(ms: list[Mention]) -> str:
 
 
 def _citation(n: int, m: Mention) -> Citation:
-    p = m.passage
-    return Citation(
-        n=n,
-        article_id=p.article_id,
-        title=p.title,
-        source=p.source,
-        date=p.date,
-        date_inferred=p.date_inferred,
-        date_evidence=p.date_evidence,
-        url=p.url,
-        quote=m.quote,
-        chunk_id=p.chunk_id,
-        start=m.start,
-        end=m.end,
-        score=round(float(m.score), 4),
-    )
+    return Citation.of(n, m.passage, m.start, m.end, m.quote, m.score)

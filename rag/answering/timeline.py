@@ -262,22 +262,7 @@ def _group_weight(g: list[Report]) -> float:
 
 
 def _citation(n: int, r: Report) -> Citation:
-    p = r.passage
-    return Citation(
-        n=n,
-        article_id=p.article_id,
-        title=p.title,
-        source=p.source,
-        date=p.date,
-        date_inferred=p.date_inferred,
-        date_evidence=p.date_evidence,
-        url=p.url,
-        quote=r.quote,
-        chunk_id=p.chunk_id,
-        start=r.start,
-        end=r.end,
-        score=round(float(r.score), 4),
-    )
+    return Citation.of(n, r.passage, r.start, r.end, r.quote, r.score)
 
 
 def _report_label(r: Report, mark_gap: int) -> str:

@@ -74,21 +74,7 @@ class _Citations:
             if pn not in self.by_prompt:
                 p = self.passages[pn - 1]
                 s, e = spans[pn]
-                c = Citation(
-                    n=len(self.citations) + 1,
-                    article_id=p.article_id,
-                    title=p.title,
-                    source=p.source,
-                    date=p.date,
-                    date_inferred=p.date_inferred,
-                    date_evidence=p.date_evidence,
-                    url=p.url,
-                    quote=p.text[s:e],
-                    chunk_id=p.chunk_id,
-                    start=p.start + s,
-                    end=p.start + e,
-                    score=round(float(p.score), 4),
-                )
+                c = Citation.of(len(self.citations) + 1, p, p.start + s, p.start + e, p.text[s:e], p.score)
                 self.by_prompt[pn] = c.n
                 self.citations.append(c)
                 new.append(c)
