@@ -44,6 +44,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -275,7 +276,53 @@ def _save_tombstones(folder: Path, n: int, ids: np.ndarray) -> tuple[str, str]:
 
 
 # --- snapshots ------------------------------------------------------------------------------------------
-class IndexSnapshot:
+class RefCounted:
+    """A snapshot's lifetime. The owner holds one reference (``close`` gives it up, once); each query
+    holds one more (``acquire``/``release``, or ``hold``); the last release calls ``_free``."""
+
+    version: str
+
+    def _init_refs(self) -> None:
+        self._refs = 1
+        self._refs_lock = threading.Lock()
+        self.closed = False
+
+    def acquire(self) -> bool:
+        with self._refs_lock:
+            if self._refs <= 0:
+                return False
+            self._refs += 1
+            return True
+
+    def release(self) -> None:
+        with self._refs_lock:
+            self._refs -= 1
+            last = self._refs == 0
+        if last:
+            self._free()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[Self]:
+        if not self.acquire():
+            raise IndexStoreError(f"snapshot {self.version} is closed")
+        try:
+            yield self
+        finally:
+            self.release()
+
+    def close(self) -> None:
+        """Give up the owner's reference (idempotent)."""
+        with self._refs_lock:
+            if self.closed:
+                return
+            self.closed = True
+        self.release()
+
+    def _free(self) -> None:
+        """What the last release lets go of (nothing by default)."""
+
+
+class IndexSnapshot(RefCounted):
     """One committed version, opened for reading: what retrieval and the API query.
 
     Thread-safe. ``hold()`` (or ``acquire``/``release``) keeps it open for the duration of a query;
@@ -296,9 +343,7 @@ class IndexSnapshot:
         self.store = store
         self.vectors = vectors
         self._owns_store = owns_store
-        self._refs = 1
-        self._refs_lock = threading.Lock()
-        self.closed = False
+        self._init_refs()
 
     @classmethod
     def open(
@@ -357,38 +402,6 @@ class IndexSnapshot:
         if not (date_from or date_to or sources):
             return None
         return self.vectors.filter_mask(date_from, date_to, sources)
-
-    # --- reference counting -------------------------------------------------------------------------
-    def acquire(self) -> bool:
-        with self._refs_lock:
-            if self._refs <= 0:
-                return False
-            self._refs += 1
-            return True
-
-    def release(self) -> None:
-        with self._refs_lock:
-            self._refs -= 1
-            last = self._refs == 0
-        if last:
-            self._free()
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[IndexSnapshot]:
-        if not self.acquire():
-            raise IndexStoreError(f"snapshot {self.version} is closed")
-        try:
-            yield self
-        finally:
-            self.release()
-
-    def close(self) -> None:
-        """Give up the owner's reference (idempotent)."""
-        with self._refs_lock:
-            if self.closed:
-                return
-            self.closed = True
-        self.release()
 
     def _free(self) -> None:
         if self._owns_store:

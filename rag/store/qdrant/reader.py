@@ -9,11 +9,10 @@ never names different text.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
 from ...models import Article, Passage
-from ..index_dir import IndexNotFound, IndexStoreError, Manifest
+from ..index_dir import IndexNotFound, IndexStoreError, Manifest, RefCounted
 from . import schema
 from .client import QdrantTarget, client_for
 from .meta import IndexRecord, check_model, read_record
@@ -311,7 +310,7 @@ class QdrantVectors:
         return [(int(p.id), float(p.score)) for p in res.points]
 
 
-class QdrantSnapshot:
+class QdrantSnapshot(RefCounted):
     """The Qdrant index as the service sees it: the same surface as ``IndexSnapshot``.
 
     Qdrant is live (a commit is visible at once), so a snapshot pins only the index record and
@@ -330,9 +329,7 @@ class QdrantSnapshot:
             version=record.version, generation=record.generation,
         )  # fmt: skip
         self.vectors = QdrantVectors(store, record.dim, n_chunks, ef)
-        self._refs = 1
-        self._refs_lock = threading.Lock()
-        self.closed = False
+        self._init_refs()  # a snapshot's lifetime (RefCounted); nothing to free: the client is shared
 
     @classmethod
     def open(
@@ -367,31 +364,3 @@ class QdrantSnapshot:
 
     def allowed(self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None) -> qm.Filter | None:
         return build_filter(date_from, date_to, sources)
-
-    # --- the IndexSnapshot lifetime protocol (nothing to free: the client is shared) -----------------
-    def acquire(self) -> bool:
-        with self._refs_lock:
-            if self._refs <= 0:
-                return False
-            self._refs += 1
-            return True
-
-    def release(self) -> None:
-        with self._refs_lock:
-            self._refs -= 1
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[QdrantSnapshot]:
-        if not self.acquire():
-            raise IndexStoreError(f"snapshot {self.version} is closed")
-        try:
-            yield self
-        finally:
-            self.release()
-
-    def close(self) -> None:
-        with self._refs_lock:
-            if self.closed:
-                return
-            self.closed = True
-        self.release()
