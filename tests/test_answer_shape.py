@@ -65,6 +65,7 @@ def test_question_types_are_general_english(question, qtype):
         # the counted noun inside the span wins over a number that merely stands next to it
         ("How many rebels left Darayya?", DARAYYA, "800 rebels"),
         ("How many civilians left Darayya?", DARAYYA, "around 8,000 civilians"),
+        ("How many rebels left?", "Hundreds of rebel fighters left the town.", "Hundreds of rebel fighters"),
         (
             "How long was the truce extended?",
             "It should be extended for another 48 hours despite violence.",
@@ -316,3 +317,11 @@ def test_history_turns_may_carry_the_articles_they_cited():
     assert resolve(body.question, to_request(body).history).prefer_articles == ["dar"]
     with pytest.raises(ValidationError):
         AskIn(question="q", history=[{"role": "assistant", "content": "a", "article_ids": "dar"}])
+
+
+def test_a_word_that_modifies_the_counted_noun_is_not_what_is_counted():
+    from rag.answering.spans import counts_asked_noun
+
+    assert counts_asked_noun("800 rebels", "How many rebels left Darayya?")
+    assert not counts_asked_noun("two rebel groups", "How many rebels left Darayya?")
+    assert counts_asked_noun("two rebel groups", "How many rebel groups were there?")

@@ -285,3 +285,19 @@ def test_abstention_under_a_filter_says_how_many_reports_it_left_out(seed_servic
     assert ans.abstained and "left out" in ans.answer and "report" in ans.answer, ans.answer
     plain = seed_service.ask(AskRequest("Which country won the 2014 FIFA World Cup final?"))
     assert plain.abstained and "left out" not in plain.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question,direct",
+    [
+        # the count of the asked noun leads, not a number near it ("two rebel groups", "hundreds of rebel fighters")
+        ("How many rebels left Darayya?", "800 rebels"),
+        ("How many civilians left Darayya?", "around 8,000 civilians"),
+        ("How many rebel groups controlled Darayya?", "two rebel groups"),
+    ],
+)
+def test_a_count_question_leads_with_the_count_of_its_noun(seed_service, question, direct):
+    ans = seed_service.ask(AskRequest(question))
+    assert_invariants(ans, seed_service)
+    assert ans.direct_answer is not None and ans.direct_answer.text == direct

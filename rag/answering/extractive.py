@@ -26,7 +26,7 @@ from ..text_terms import content_terms, is_date_word, question_terms, stem
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .question_type import QType, question_type
-from .spans import Span, best_span, focus
+from .spans import Span, best_span, counts_asked_noun, focus
 
 TermWeights = Callable[[str], dict[str, float]]
 TYPED = (QType.COUNT, QType.DURATION, QType.DATE, QType.PERSON, QType.PLACE, QType.ENTITY)
@@ -212,10 +212,13 @@ class ExtractiveAnswerer:
         # answer is often no name at all: there a span only adds to the score)
         strict = qtype in TYPED and qtype is not QType.ENTITY
         agree = _agreement(pool)
-        best = max(
-            ok,
-            key=lambda c: (strict and c.span is not None, not _CAPTION.search(c.text), c.score + agree.get(id(c), 0.0)),
-        )
+        counted = qtype is QType.COUNT  # "how many rebels": a sentence that counts rebels beats one counting groups
+
+        def rank(c: Candidate) -> tuple:
+            counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
+            return (strict and c.span is not None, counts, not _CAPTION.search(c.text), c.score + agree.get(id(c), 0.0))
+
+        best = max(ok, key=rank)
         return self._factoid(question, qtype, best, ok, passages)
 
     def _why(self, question: str, qtype: QType, passages: Sequence[Passage], found: bool) -> str:

@@ -125,11 +125,14 @@ def _count_spans(sentence: str, question: str, qstems: set[str]) -> list[Span]:
         num = m.group(0)
         if re.fullmatch(r"(?:19|20)\d\d", num.strip()) or _is_date_number(sentence, m.start(), m.end()):
             continue
-        after = list(re.finditer(r"[\w%'’-]+", sentence[m.end() : m.end() + 60]))[:3]
+        after = list(re.finditer(r"[\w%'’-]+", sentence[m.end() : m.end() + 60]))[:4]  # 3 and one to look at
         end, bonus = m.end(), 0.0
-        for i, w in enumerate(after):  # the counted noun: the last of the next three words the question names
+        for i, w in enumerate(after[:3]):  # the counted noun: the last of the next three words the question names
             ws = stem(w.group(0).lower())
             if ws in heads or (i == 0 and ws in qstems and not heads):
+                if _modifies_next(w.group(0), after[i + 1 : i + 2], heads):
+                    end, bonus = m.end() + after[i + 1].end(), 0.4  # "two rebel groups" counts groups
+                    break
                 end, bonus = m.end() + w.end(), 1.0 - 0.1 * i
                 if w.group(0).lower().endswith("s"):
                     break  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
@@ -144,6 +147,20 @@ def _count_spans(sentence: str, question: str, qstems: set[str]) -> list[Span]:
         text = sentence[m.start() : end]
         out.append(Span(m.start(), end, text, 0.5 + bonus))
     return out
+
+
+def counts_asked_noun(span_text: str, question: str) -> bool:
+    """Does a count span end with the noun the question counts ("800 rebels" for "how many rebels")?"""
+    last = re.findall(r"[\w'’-]+", span_text)[-1:]
+    return bool(last) and stem(last[0].lower()) in head_words(question)
+
+
+def _modifies_next(word: str, nxt: list[re.Match], heads: set[str]) -> bool:
+    """A singular word followed by another plural noun modifies it: "rebel groups", "army units"."""
+    if word.lower().endswith("s") or not nxt:
+        return False
+    w = nxt[0].group(0)
+    return w.isalpha() and w.lower().endswith("s") and w.lower() not in STOPWORDS and stem(w.lower()) not in heads
 
 
 def _is_date_number(sentence: str, s: int, e: int) -> bool:
@@ -274,7 +291,7 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
 
     def rank(sp: Span) -> tuple[float, int]:
         # a count that carries the asked noun itself ("800 rebels" for "how many rebels") is as near as can be
-        counts_it = qtype is QType.COUNT and bool(heads & _stems(sp.text))
+        counts_it = qtype is QType.COUNT and counts_asked_noun(sp.text, question)
         near = 1.0 if counts_it else _proximity(sentence, sp.start, sp.end, qstems)
         has_head = 0.6 if heads & _stems(sp.text) and qtype is QType.ENTITY else 0.0
         nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
