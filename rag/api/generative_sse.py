@@ -20,7 +20,8 @@ from ..models import Statement
 _MARKER = re.compile(r"(\[\d+\])")
 
 
-def _sse(event: str, data) -> str:
+def sse(event: str, data) -> str:
+    """One Server-Sent Event."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
@@ -30,11 +31,11 @@ def statement_events(index: int, st: Statement, cites: dict[int, dict], sent: se
     text = ("\n" if st.paragraph else " ") + st.rendered() if index else st.rendered()
     for piece in _MARKER.split(text):
         for word in re.findall(r"\S+\s*|\s+", piece):
-            yield _sse("answer", {"delta": word})
+            yield sse("answer", {"delta": word})
         if _MARKER.fullmatch(piece) and (n := int(piece[1:-1])) in cites and n not in sent:
             sent.add(n)
-            yield _sse("citation", cites[n])
-    yield _sse("statement", {"index": index, **st.to_dict()})
+            yield sse("citation", cites[n])
+    yield sse("statement", {"index": index, **st.to_dict()})
 
 
 def sse_generative(events: Iterable[GenEvent]) -> Iterator[str]:
@@ -42,7 +43,7 @@ def sse_generative(events: Iterable[GenEvent]) -> Iterator[str]:
     sent: set[int] = set()
     for event in events:
         if isinstance(event, Sources):
-            yield _sse("sources", {"passages": [p.to_dict() for p in event.passages]})
+            yield sse("sources", {"passages": [p.to_dict() for p in event.passages]})
         elif isinstance(event, Released):
             cites.update({c.n: c.to_dict() for c in event.citations})
             yield from statement_events(event.index, event.statement, cites, sent)
@@ -56,7 +57,7 @@ def sse_generative(events: Iterable[GenEvent]) -> Iterator[str]:
 
 def _done(out: dict) -> str:
     result = {k: v for k, v in out.items() if k != "passages"}
-    return _sse(
+    return sse(
         "done",
         {
             "abstained": out["abstained"],

@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import itertools
-import json
-import re
 from collections.abc import Iterator
 
 from fastapi.responses import StreamingResponse
 
 from ..models import Answer
 from ..pipeline import AskRequest, RagService
-from .generative_sse import sse_generative
-
-_MARKER = re.compile(r"(\[\d+\])")
-
-
-def _sse(event: str, data) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+from .generative_sse import sse, sse_generative, statement_events
 
 
 def _statement_events(answer: Answer, cites: dict[int, dict]) -> Iterator[str]:
     sent: set[int] = set()
     for i, st in enumerate(answer.statements):
-        text = ("\n" if st.paragraph else " ") + st.rendered() if i else st.rendered()
-        for piece in _MARKER.split(text):
-            for word in re.findall(r"\S+\s*|\s+", piece):
-                yield _sse("answer", {"delta": word})
-            if _MARKER.fullmatch(piece) and (n := int(piece[1:-1])) in cites and n not in sent:
-                sent.add(n)
-                yield _sse("citation", cites[n])
-        yield _sse("statement", {"index": i, **st.to_dict()})
+        yield from statement_events(i, st, cites, sent)
 
 
 def sse_events(answer: Answer) -> Iterator[str]:
@@ -41,7 +26,7 @@ def sse_events(answer: Answer) -> Iterator[str]:
     ``statement`` (the structured statement with its index); finally ``done`` with the abstained flag,
     timings, the rewritten question and ``result``: the whole ``/ask`` object but its passages."""
     out = answer.to_dict()
-    yield _sse("sources", {"passages": out["passages"]})
+    yield sse("sources", {"passages": out["passages"]})
     yield from _statement_events(answer, {c["n"]: c for c in out["citations"]})
     result = {k: v for k, v in out.items() if k != "passages"}
     done = {
@@ -50,7 +35,7 @@ def sse_events(answer: Answer) -> Iterator[str]:
         "rewritten_question": out["rewritten_question"],
         "result": result,
     }
-    yield _sse("done", done)
+    yield sse("done", done)
 
 
 def event_stream(service: RagService, req: AskRequest) -> StreamingResponse:
