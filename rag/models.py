@@ -6,8 +6,19 @@ pydantic schemas at its own boundary (``rag/api/schemas.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import asdict, dataclass, field
+
+
+def day_label(iso: str | None) -> str:
+    """An ISO date as readers see it ("26 Aug 2016"); "undated" for none, a non-ISO value as it is."""
+    if not iso:
+        return "undated"
+    try:
+        return dt.date.fromisoformat(iso).strftime("%-d %b %Y")
+    except ValueError:
+        return iso
 
 
 @dataclass(slots=True)

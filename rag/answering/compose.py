@@ -11,12 +11,11 @@ its cited quote.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import Answer, Citation, DirectAnswer, Passage, Statement, render_statements
+from ..models import Answer, Citation, DirectAnswer, Passage, Statement, day_label, render_statements
 from .display import display_quote
 
 _ELLIPSIS = "…"
@@ -44,10 +43,8 @@ class Quote:
 
 
 def fmt_date(p: Passage) -> str:
-    if not p.date:
-        return "undated"
-    d = dt.date.fromisoformat(p.date).strftime("%-d %b %Y")
-    return f"{d}, date inferred" if p.date_inferred else d
+    d = day_label(p.date)
+    return f"{d}, date inferred" if p.date and p.date_inferred else d
 
 
 def attribution(p: Passage) -> str:

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..models import day_label
 from ..readers.dates import MONTH_DATE, parse_worded
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -100,5 +101,4 @@ def same_day(a: EventDay, b: EventDay, slack: int = 1) -> bool:
     return days_between(a.day, b.day) <= slack
 
 
-def fmt_day(iso: str | None) -> str:
-    return dt.date.fromisoformat(iso).strftime("%-d %b %Y") if iso else "undated"
+fmt_day = day_label  # the name the timeline and disagreement code use

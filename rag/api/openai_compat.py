@@ -11,7 +11,6 @@ limits are those of ``/ask`` (``security.READ_PREFIXES`` holds ``/v1``).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 import uuid
@@ -23,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..generation import Final, GenEvent, Released
-from ..models import Answer, Citation, Statement
+from ..models import Answer, Citation, Statement, day_label
 from ..pipeline import AskRequest, RagService
 from .deps import get_service
 from .schemas import ErrorOut
@@ -78,13 +77,8 @@ def to_ask(body: ChatCompletionIn) -> AskRequest:
 
 
 def _date(c: Citation) -> str:
-    if not c.date:
-        return "undated"
-    try:
-        d = dt.date.fromisoformat(c.date).strftime("%-d %b %Y")
-    except ValueError:
-        d = c.date
-    return f"{d}, date inferred" if c.date_inferred else d
+    d = day_label(c.date)
+    return f"{d}, date inferred" if c.date and c.date_inferred else d
 
 
 def sources_text(answer: Answer) -> str:

@@ -7,12 +7,11 @@ so the model resolves follow-ups itself; the passages and the question are the l
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import Passage
+from ..models import Passage, day_label
 from .client import Message
 
 SYSTEM = """You answer questions about news reports using only the numbered reports given to you.
@@ -31,13 +30,8 @@ _OLD_MARKERS = re.compile(r"\s*\[\d+\]")
 
 def date_label(p: Passage) -> str:
     """'26 Aug 2016', marked when the date was read off the text rather than given; never invented."""
-    if not p.date:
-        return "undated"
-    try:
-        d = dt.date.fromisoformat(p.date).strftime("%-d %b %Y")
-    except ValueError:
-        d = p.date
-    return f"{d} (date inferred from the text)" if p.date_inferred else d
+    d = day_label(p.date)
+    return f"{d} (date inferred from the text)" if p.date and p.date_inferred else d
 
 
 def source_line(p: Passage) -> str:
