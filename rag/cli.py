@@ -38,7 +38,15 @@ def default_corpus() -> Path | None:
 
 
 def _settings(index: Path | None) -> Settings:
-    s = Settings()
+    """The settings from RAG_* variables; a bad one is a one-line error naming the variable (exit 2)."""
+    from pydantic import ValidationError
+
+    try:
+        s = Settings()
+    except ValidationError as e:
+        err = e.errors()[0]
+        name = "RAG_" + "_".join(str(x) for x in err["loc"]).upper()
+        _fail(f"{name}: {err['msg'].lower()} (got {err.get('input')!r})", 2)
     if index is not None:
         s.index = index
     return s

@@ -322,3 +322,17 @@ def test_ask_names_no_outlet_when_a_report_has_none_and_ingest_reports_dropped_u
     assert out.returncode == 0, out.stderr
     cites = [line for line in out.stdout.splitlines() if line.startswith("[1]")]
     assert cites and "unknown outlet" not in out.stdout and "Bridge reopens, 2024-05-03" in cites[0]
+
+
+@pytest.mark.parametrize(
+    "env,expect",
+    [
+        (
+            {"RAG_PROFILE": "bogus"},
+            "error: RAG_PROFILE: input should be 'auto', 'general' or 'syria-iraq' (got 'bogus')",
+        ),
+        ({"RAG_QUERY_SLOTS": "0"}, "error: RAG_QUERY_SLOTS: input should be greater than or equal to 1 (got '0')"),
+    ],
+)
+def test_a_bad_setting_is_a_one_line_error_naming_the_variable(tmp_path, env, expect):
+    assert assert_one_line_error(rag("stats", "--index", tmp_path / "none", env=env), 2) == expect
