@@ -92,6 +92,40 @@ def test_direct_answer_is_the_shortest_typed_span(question, sentence, span):
     assert sentence[found.start : found.end] == span  # verbatim
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "span"),
+    [
+        # asked for two: the names joined by "and" are one answer
+        (
+            "Which two US presidents died on July 4 in the same year?",
+            "Thomas Jefferson and John Adams both died on July 4, 1826.",
+            "Thomas Jefferson and John Adams",
+        ),
+        (
+            "Which two teams will play in the final?",
+            "The Philadelphia Eagles and the Kansas City Chiefs will face off in the final.",
+            "Philadelphia Eagles and the Kansas City Chiefs",
+        ),
+        # asked for one: the other name stays out
+        (
+            "Which team will host the final?",
+            "The Philadelphia Eagles and the Kansas City Chiefs will face off in Glendale.",
+            "Kansas City Chiefs",
+        ),
+        # asked for two, but the second name is not joined to the first
+        (
+            "Which two presidents met in Geneva?",
+            "Joe Biden met the press in Geneva after talks with Vladimir Putin.",
+            "Joe Biden",
+        ),
+    ],
+)
+def test_a_question_asking_for_several_gets_the_coordinated_names(question, sentence, span):
+    found = best_span(question_type(question), sentence, question)
+    assert found is not None and found.text == span
+    assert sentence[found.start : found.end] == span
+
+
 def test_no_span_of_the_asked_type():
     assert best_span(QType.COUNT, "The attack happened on April 5 in 2017.", "How many people died?") is None
     assert best_span(QType.DATE, "Officials met to discuss the plan.", "When did they meet?") is None

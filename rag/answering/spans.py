@@ -309,4 +309,31 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
         return (sp.score + near + has_head + bonus, -len(sp.text))
 
     top = max(spans, key=rank)
-    return Span(top.start, top.end, top.text, round(rank(top)[0], 4))
+    score = round(rank(top)[0], 4)
+    if asks_several(question):
+        top = _coordinated(sentence, top, spans)
+    return Span(top.start, top.end, top.text, score)
+
+
+_SEVERAL = re.compile(r"\b(?:which|what|name|who are) (?:the )?(?:two|three|four|both)\b|\bboth\b", re.I)
+_JOINED = re.compile(r"\s*(?:,\s*and|,|and|&)\s*(?:the\s+)?", re.I)
+
+
+def asks_several(question: str) -> bool:
+    """The question asks for more than one thing ("Which two presidents…", "both teams")."""
+    return bool(_SEVERAL.search(question))
+
+
+def _coordinated(sentence: str, top: Span, spans: list[Span]) -> Span:
+    """``top`` widened over the spans joined to it by "and", "&" or commas ("Thomas Jefferson and
+    John Adams"): for a question that asks for several things, one of them is half an answer."""
+    start, end = top.start, top.end
+    grown = True
+    while grown:
+        grown = False
+        for sp in spans:
+            if sp.start >= end and _JOINED.fullmatch(sentence[end : sp.start]):
+                end, grown = sp.end, True
+            elif sp.end <= start and _JOINED.fullmatch(sentence[sp.end : start]):
+                start, grown = sp.start, True
+    return Span(start, end, sentence[start:end], top.score)
