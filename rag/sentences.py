@@ -6,6 +6,7 @@ hurts news text: breaking after titles such as "Mr." or "Gen." before a name.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import blingfire
@@ -108,6 +109,21 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     ``text[start:end]`` is always a clean quotable sentence, and together the spans cover every
     non-whitespace character of ``text``.
     """
+    spans = _cached_spans(text) if len(text) <= _CACHED_MAX else _split(text)
+    return [(s + offset, e + offset) for s, e in spans]
+
+
+_CACHED_MAX = 4000  # passages, not whole articles being ingested: the cache stays a few MB
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The same passages come back for question after question, and blingfire maps its byte offsets
+    back to characters in a Python loop: splitting a passage once saves ~2 ms an answer."""
+    return tuple(_split(text))
+
+
+def _split(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for para_match in [*_PARA.finditer(text), None]:
@@ -115,7 +131,7 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
         para = text[pos:para_end]
         if para and not para.isspace():
             for s, e in _merge_abbreviations(para, _paragraph_spans(para)):
-                spans.append((pos + s + offset, pos + e + offset))
+                spans.append((pos + s, pos + e))
         if para_match is None:
             break
         pos = para_match.end()
