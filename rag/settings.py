@@ -105,7 +105,8 @@ class Settings(BaseSettings):
         "onnx-int8",
         description="Question encoder: 'onnx-int8' (MiniLM int8 on onnxruntime: cosine >= 0.999 to the fp32 "
         "vectors, recall@5 on RealTime QA within 0.2 point, 2.3x less CPU) or 'torch' (the fp32 model that "
-        "embeds the index). Documents are always embedded by the fp32 model.",
+        "embeds the index). Documents are always embedded by the fp32 model. The int8 build exists for MiniLM "
+        "only: with another RAG_EMBEDDING_MODEL (mpnet) questions are embedded by that model.",
     )
     query_encoder_threads: int = Field(1, description="onnxruntime threads per question batch.")
     ingest_threads: int = Field(

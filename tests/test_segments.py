@@ -382,6 +382,23 @@ def test_int8_onnx_query_encoder_matches_the_index_model(embedder):
     assert float(a[0] @ b[1]) < 0.9
 
 
+def test_query_encoder_choice_follows_the_index_model(monkeypatch):
+    """int8 only where it exists (MiniLM); any other model encodes questions with a new instance of itself."""
+    from rag import embedding as E
+
+    made = []
+    monkeypatch.setattr(E, "make_embedder", lambda m, b=32: made.append(m) or HashEmbedder(model_id="hash-bow"))
+    monkeypatch.setattr(E, "OnnxMiniLMEmbedder", lambda m, threads=1: ("int8", m))
+    assert E.load_query_embedder(E.MINILM_ID) == ("int8", E.MINILM_ID)
+    assert made == []
+    q = E.load_query_embedder("all-mpnet-base-v2")  # onnx-int8 asked, none for mpnet: the model itself
+    assert isinstance(q, E.BatchingEmbedder) and made == ["all-mpnet-base-v2"]
+    E.load_query_embedder(E.MINILM_ID, encoder="torch")
+    assert made == ["all-mpnet-base-v2", E.MINILM_ID]
+    with pytest.raises(E.EmbedderError, match="unknown query encoder 'gpu'"):
+        E.load_query_embedder(E.MINILM_ID, encoder="gpu")
+
+
 def test_writer_discard_and_failure_write_no_files(tmp_path):
     path = tmp_path / "idx"
     ingest(_articles("w", 3), path, HashEmbedder(), chunk_tokens=60)
