@@ -295,14 +295,6 @@ class DisagreementFinder:
                     )
         return sorted(best.values(), key=lambda m: -m.score)
 
-    def of_place_and_day(
-        self, question: str, passages: Sequence[Passage], window: DateWindow | None = None
-    ) -> tuple[Slot, list[Mention]] | None:
-        """The asked count as each report of the question's days and place gives it (one per
-        report, best first), whether or not they tell of one incident; None without a count slot."""
-        scope = self._scope(question, passages, window)
-        return None if scope is None else (scope.slot, _one_per_article(scope.found))
-
     def _scope(self, question: str, passages: Sequence[Passage], window: DateWindow | None) -> _Scope | None:
         slot = count_slot(question)
         if slot is None:
@@ -328,9 +320,22 @@ class DisagreementFinder:
         none, the report is dated that day or the next. The place is the question's, named in the
         report's title or the passage with the count (or a town the report puts in that place);
         without one, reports naming different places near their counts are of different events."""
+        return self.find_with_day_counts(question, passages, window)[0]
+
+    def find_with_day_counts(
+        self, question: str, passages: Sequence[Passage], window: DateWindow | None = None
+    ) -> tuple[tuple[Slot, list[Mention]] | None, list[Mention]]:
+        """``find``, and the asked count as each report of the question's days and place gives it
+        (one per report, best first), whether or not they tell of one incident: the reports are
+        read once for both."""
         scope = self._scope(question, passages, window)
         if scope is None or not scope.found:
-            return None
+            return None, []
+        event = self._event(scope, window)
+        found = (scope.slot, event) if len({m.value for m in event}) >= 2 else None
+        return found, _one_per_article(scope.found)
+
+    def _event(self, scope: _Scope, window: DateWindow | None) -> list[Mention]:
         slack = self.config.event_slack_days
         anchor = max(scope.found, key=lambda m: _anchor_rank(m, window, scope.places))
         found = [m for m in scope.found if m is anchor or _same_day(anchor.day, m.day, slack)]
@@ -340,10 +345,7 @@ class DisagreementFinder:
             for m in found
             if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked, scope.texts)
         ]
-        event = _one_per_article([anchor, *others])[: self.config.max_reports]
-        if len({m.value for m in event}) < 2:
-            return None
-        return scope.slot, event
+        return _one_per_article([anchor, *others])[: self.config.max_reports]
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from ..models import Answer, Citation, Passage, Statement, render_statements
 from ..retrieval.period import POOL, topic_terms
 from ..retrieval.query_dates import DateWindow, question_window
 from .day_counts import compose_counts, other_counts
-from .disagreement import DisagreementFinder, compose_disagreement, fit
+from .disagreement import DisagreementFinder, compose_disagreement, count_slot, fit
 from .event_dates import days_between
 from .extractive import Answerer
 from .forms import Form, question_form
@@ -79,15 +79,15 @@ class RoutingAnswerer:
         cited = {c.chunk_id for c in answer.citations}
         # at most as many passages as top-k returns: room for the reports the answer does not cite yet
         room = len(base) - len(cited)
-        found = self.disagreements.find(question, passages, day)
-        slot, event = found if found is not None else (None, [])
+        found, day_mentions = self.disagreements.find_with_day_counts(question, passages, day)
+        slot, event = found if found is not None else (count_slot(question), [])
         event = fit(event, room, cited)
         if len({m.value for m in event}) < 2:
             event = []
         free = cited | {m.passage.chunk_id for m in event}
         places = question_places(question)
-        scoped = self.disagreements.of_place_and_day(question, passages, day) if day and places else None
-        listed = other_counts(scoped[1], event, room - (len(free) - len(cited)), free) if scoped else []
+        scoped = day_mentions if day and places else []
+        listed = other_counts(scoped, event, room - (len(free) - len(cited)), free)
         if not event and not listed:
             return answer
         reuse = {(c.article_id, c.start, c.end): c.n for c in answer.citations}
@@ -95,9 +95,9 @@ class RoutingAnswerer:
             statements, citations, disagreement = compose_disagreement(slot, event, len(answer.citations) + 1, reuse)
             _extend(answer, statements, citations)
             answer.disagreements = [*answer.disagreements, disagreement]
-        if listed and scoped and day:
+        if listed and slot is not None and day is not None:
             n = len(answer.citations) + 1
-            _extend(answer, *compose_counts(scoped[0], listed, day, places, n, reuse, bool(event)))
+            _extend(answer, *compose_counts(slot, listed, day, places, n, reuse, bool(event)))
         answer.passages = _returned(base, passages, answer)
         return answer
 
