@@ -158,7 +158,8 @@ class Statement:
     ``support`` (0-1) says how well the cited passages support ``text``: 1.0 for a verbatim quote,
     a measured score for a generated sentence. ``kind`` says what role it plays: ``direct`` (the
     direct answer), ``quote``, ``context`` (the sentence a pronoun-led quote needs), ``generated``,
-    ``timeline``, ``disagreement`` or ``note`` (our own words, citing nothing, e.g. why we abstain).
+    ``timeline``, ``disagreement``, ``counts`` (other counts of the asked place and day, listed but not
+    claimed as a disagreement) or ``note`` (our own words, citing nothing, e.g. why we abstain).
     ``paragraph`` starts it on a new line when the answer text is rendered.
     """
 

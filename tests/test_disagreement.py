@@ -178,3 +178,61 @@ def test_service_claims_no_disagreement_for_a_single_report_event(reports_servic
         AskRequest("How many people were killed in Eastport on 3 March 2021? Do the reports agree?")
     )
     assert not ans.disagreements and "4 people" in ans.answer
+
+
+# --- the event's place and day, read more closely ---------------------------------------------------------------
+
+RQ = "How many people were killed in Riverside on 3 March 2021? Do the reports agree?"
+
+
+def test_a_town_is_of_the_asked_place_only_when_the_report_puts_it_there():
+    """The count's passage names a town; another passage of the same report puts the town in the
+    asked place. Without that sentence the report is not of the asked place."""
+    count = _p(11, "a", "2021-03-03", "A fire on rebel-held Ashford killed 12 people on Wednesday.", "Gazette")
+    text = "Ashford is in the west of Riverside."
+    where = Passage(12, "a", "", "Gazette", "2021-03-03", False, None, None, text, 200, 200 + len(text), 1.0, {})
+    other = _p(13, "b", "2021-03-04", "The fire in Ashford in Riverside on Wednesday killed 15 people.", "Courier")
+    found = DisagreementFinder().find(RQ, [count, where, other], DAY)
+    assert found is not None and {m.value for m in found[1]} == {12, 15}
+    assert DisagreementFinder().find(RQ, [count, other], DAY) is None
+
+
+def test_a_report_that_names_no_day_does_not_tell_of_a_later_day():
+    dated = _p(21, "x", "2021-03-03", "A fire in Millbrook killed 12 people, the mayor said.", "Gazette")
+    later = _p(22, "y", "2021-03-04", "A fire in Millbrook on Thursday killed 15 people.", "Courier")
+    same = _p(23, "z", "2021-03-04", "A fire in Millbrook on Wednesday killed 15 people.", "Courier")
+    assert DisagreementFinder().find(Q, [dated, later], DAY) is None  # Thursday is 4 March: another fire
+    found = DisagreementFinder().find(Q, [dated, same], DAY)
+    assert found is not None and {m.value for m in found[1]} == {12, 15}
+
+
+ASHFORD = _p(31, "r1", "2021-03-03", "A fire in Ashford in Riverside on Wednesday killed 12 people.", "Gazette")
+BENTON = _p(32, "r2", "2021-03-03", "A bus crash in Benton in Riverside on Wednesday killed 3 people.", "Courier")
+
+
+def test_counts_of_different_incidents_of_the_day_are_listed_not_claimed():
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [ASHFORD, BENTON])
+    assert not ans.abstained and not ans.disagreements  # two towns: two incidents, no disagreement
+    counts = [s for s in ans.statements if s.kind == "counts"]
+    assert counts and "not a disagreement" in counts[0].text
+    lines = " ".join(s.text for s in counts[1:])
+    assert "“A fire in Ashford" in lines and "“A bus crash in Benton" in lines
+    by_n = {c.n: c.article_id for c in ans.citations}
+    assert {by_n[n] for s in counts for n in s.citations} == {"r1", "r2"}
+    for line in ans.answer.splitlines():
+        assert MARKER.search(line[-5:]), line
+
+
+def test_equal_counts_or_no_day_in_the_question_list_nothing():
+    same = _p(33, "r3", "2021-03-03", "A bus crash in Benton in Riverside on Wednesday killed 12 people.", "Post")
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [ASHFORD, same])
+    assert not any(s.kind == "counts" for s in ans.statements)
+    undated = "How many people were killed in Riverside? Do the reports agree?"
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(undated, [ASHFORD, BENTON])
+    assert not any(s.kind == "counts" for s in ans.statements)
+
+
+def test_listed_counts_stay_within_the_passages_top_k_returns():
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [ASHFORD, BENTON])
+    assert {c.chunk_id for c in ans.citations} <= {p.chunk_id for p in ans.passages}
+    assert len(ans.passages) <= 2

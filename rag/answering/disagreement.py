@@ -27,7 +27,7 @@ from ..retrieval.query_dates import DateWindow
 from ..sentences import sentence_spans
 from ..text_terms import STOPWORDS, stem
 from .event_dates import EventDay, days_between, event_day, fmt_day, same_day
-from .places import names_place, places_in, question_places
+from .places import names_place, place_key, places_in, question_places
 
 # Verbs and nouns that say the same thing about a count, by kind (general English, any topic).
 PREDICATES: dict[str, frozenset[str]] = {
@@ -58,7 +58,7 @@ _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[^\w\s]",
 # A running total ("killed since 2011", "so far this year") is not the count of one event.
 _CUMULATIVE = re.compile(
     r"\bsince\s+(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|dawn|morning|"
-    r"early|last night|the morning)\b)|\bso far\b|\bto date\b|\bin total\b|\btotal of\b|"
+    r"early|last night|the morning)\b)|\bso far\b|\bto date\b|\btotal of\b|"
     r"\bover the (?:past|last)\b|\bthis year\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks|months|years)\b",
     re.I,
 )
@@ -295,6 +295,21 @@ class DisagreementFinder:
                     )
         return sorted(best.values(), key=lambda m: -m.score)
 
+    def _scope(self, question: str, passages: Sequence[Passage], window: DateWindow | None) -> _Scope | None:
+        slot = count_slot(question)
+        if slot is None:
+            return None
+        found = everything = [m for m in self.mentions(slot, passages) if m.day.day]
+        if window is not None:
+            found = [m for m in found if _of_window(m, window, self.config.event_slack_days)]
+        places = question_places(question)
+        asked = {k for p in places for k in places_in(f"in {p}")}
+        texts = article_texts(passages)
+        keys, common = _place_keys(everything, passages, asked)
+        if places:
+            found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], common | asked)]
+        return _Scope(slot, found, places, asked, texts, keys)
+
     def find(
         self, question: str, passages: Sequence[Passage], window: DateWindow | None = None
     ) -> tuple[Slot, list[Mention]] | None:
@@ -302,31 +317,58 @@ class DisagreementFinder:
 
         An event is a place and a day. The day is the question's (``window``) or else the best
         mention's; a report is of that day when its sentence names it ("on Tuesday") or, naming
-        none, the report is dated that day or the next. The place is the question's, named near
-        the count or in the report's title; without one, reports naming different places near
-        their counts are of different events."""
-        slot = count_slot(question)
-        if slot is None:
-            return None
+        none, the report is dated that day or the next. The place is the question's, named in the
+        report's title or the passage with the count (or a town the report puts in that place);
+        without one, reports naming different places near their counts are of different events."""
+        return self.find_with_day_counts(question, passages, window)[0]
+
+    def find_with_day_counts(
+        self, question: str, passages: Sequence[Passage], window: DateWindow | None = None
+    ) -> tuple[tuple[Slot, list[Mention]] | None, list[Mention]]:
+        """``find``, and the asked count as each report of the question's days and place gives it
+        (one per report, best first), whether or not they tell of one incident: the reports are
+        read once for both."""
+        scope = self._scope(question, passages, window)
+        if scope is None or not scope.found:
+            return None, []
+        event = self._event(scope, window)
+        found = (scope.slot, event) if len({m.value for m in event}) >= 2 else None
+        return found, _one_per_article(scope.found)
+
+    def _event(self, scope: _Scope, window: DateWindow | None) -> list[Mention]:
         slack = self.config.event_slack_days
-        found = everything = [m for m in self.mentions(slot, passages) if m.day.day]
-        if window is not None:
-            found = [m for m in found if _of_window(m, window, slack)]
-        places = question_places(question)
-        if places:
-            found = [m for m in found if names_place(f"{m.passage.title} {m.passage.text}", places)]
-        if not found:
-            return None
-        anchor = max(found, key=lambda m: _anchor_rank(m, window, places))
-        found = [m for m in found if m is anchor or same_day(anchor.day, m.day, slack)]
-        asked = {k for p in places for k in places_in(f"in {p}")}
-        keys = _place_keys(everything, passages, asked)
-        others = [m for m in found if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked)]
-        found = [anchor, *others]
-        event = _one_per_article(found)[: self.config.max_reports]
-        if len({m.value for m in event}) < 2:
-            return None
-        return slot, event
+        anchor = max(scope.found, key=lambda m: _anchor_rank(m, window, scope.places))
+        found = [m for m in scope.found if m is anchor or _same_day(anchor.day, m.day, slack)]
+        keys, asked = scope.keys, scope.asked
+        others = [
+            m
+            for m in found
+            if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked, scope.texts)
+        ]
+        return _one_per_article([anchor, *others])[: self.config.max_reports]
+
+
+@dataclass(slots=True)
+class _Scope:
+    """The counts of the asked slot in reports of the question's days and place, and what telling
+    their incidents apart needs."""
+
+    slot: Slot
+    found: list[Mention]
+    places: list[str]
+    asked: set[str]  # place words of the question
+    texts: dict[str, str]  # article id → its title and retrieved text
+    keys: dict[int, set[str]]  # id(mention) → place words around its count
+
+
+def _same_day(a: EventDay, b: EventDay, slack: int) -> bool:
+    """``same_day``, and a report that names no day tells of its own date or the days before it:
+    never of a day after it ("on July 19" is not what a report of 18 July tells)."""
+    if a.from_text != b.from_text:
+        told, dated = (a, b) if a.from_text else (b, a)
+        if told.day > dated.day:
+            return False
+    return same_day(a, b, slack)
 
 
 def _anchor_rank(m: Mention, window: DateWindow | None, places: Sequence[str]) -> tuple:
@@ -338,9 +380,35 @@ def _anchor_rank(m: Mention, window: DateWindow | None, places: Sequence[str]) -
     return (text_day, dated_in, bool(places) and names_place(_near(m, 80), places), m.score)
 
 
-def _place_keys(found: list[Mention], passages: Sequence[Passage], asked: set[str]) -> dict[int, set[str]]:
+def _of_place(m: Mention, places: Sequence[str], text: str, wide: set[str]) -> bool:
+    """Is the count's report about the asked place? Its title or the passage with the count names
+    it; or the passage names a town that the report itself puts in the asked place: one of its
+    sentences names both ("Atareb is in the west of Aleppo province"). Names most reports give
+    (``wide``: the country, the asked place itself) link nothing."""
+    if names_place(f"{m.passage.title} {m.passage.text}", places):
+        return True
+    towns = places_in(m.passage.text) - wide
+    if not towns:
+        return False
+    asked = {place_key(p) for p in places}
+    return _linked(towns, asked, text)
+
+
+def _linked(towns: set[str], asked: set[str], text: str) -> bool:
+    """Does one sentence of ``text`` name one of ``towns`` and the asked place together?"""
+    for s, e in sentence_spans(text):
+        names = name_keys_in(text[s:e])
+        if names & towns and names & asked:
+            return True
+    return False
+
+
+def _place_keys(
+    found: list[Mention], passages: Sequence[Passage], asked: set[str]
+) -> tuple[dict[int, set[str]], set[str]]:
     """Place words around each count, less those a third or more of the retrieved reports name
-    (the country, the region): they cannot tell two events apart. The asked place is kept."""
+    (the country, the region): they cannot tell two events apart. The asked place is kept. Also
+    returns those common words."""
     keys = {id(m): places_in(_near(m, 80)) for m in found}
     texts = {p.article_id: p.text for p in passages}
     counts: dict[str, int] = {}
@@ -348,28 +416,45 @@ def _place_keys(found: list[Mention], passages: Sequence[Passage], asked: set[st
         for k in places_in(text):
             counts[k] = counts.get(k, 0) + 1
     common = {k for k, c in counts.items() if len(texts) >= 6 and c >= len(texts) / 3} - asked
-    return {i: ks - common for i, ks in keys.items()}
+    return {i: ks - common for i, ks in keys.items()}, common
 
 
-def _same_count(anchor: Mention, m: Mention, here: set[str], there: set[str], asked: set[str]) -> bool:
+def _same_count(
+    anchor: Mention, m: Mention, here: set[str], there: set[str], asked: set[str], texts: dict[str, str]
+) -> bool:
     """Could ``m`` count what ``anchor`` counts? Not when the words around the two counts name
     different places (or different towns of the asked place), nor when the counts are orders of
     magnitude apart (a running total, another count)."""
     town_a, town_b = here - asked, there - asked
-    if town_a and town_b and not town_a & town_b and not _names_other(anchor, m, town_a, town_b):
+    if town_a and town_b and not town_a & town_b and not _names_other(anchor, m, town_a, town_b, texts):
         return False
-    if there and not there & (here | asked) and (here or asked):
+    if there and not there & (here | asked | _unplaced(anchor, here)) and (here or asked):
         return False
     lo, hi = sorted((max(anchor.value, 1), max(m.value, 1)))
     return hi <= _MAX_RATIO * lo
 
 
-def _names_other(a: Mention, b: Mention, places_a: set[str], places_b: set[str]) -> bool:
+def _unplaced(anchor: Mention, here: set[str]) -> set[str]:
+    """Without a place by its count ("in a town in northern Syria"), the places the anchor's own
+    passage names ("rebel-held Atareb"): the town it means, most likely."""
+    return set() if here else places_in(anchor.passage.text)
+
+
+def _names_other(a: Mention, b: Mention, places_a: set[str], places_b: set[str], texts: dict[str, str]) -> bool:
     """Does either report name, anywhere, a place the other gives next to its count? Then the
     two places may be one (a town and its province, two spellings)."""
-    keys_a = name_keys_in(f"{a.passage.title} {a.passage.text}")
-    keys_b = name_keys_in(f"{b.passage.title} {b.passage.text}")
+    keys_a = name_keys_in(texts[a.passage.article_id])
+    keys_b = name_keys_in(texts[b.passage.article_id])
     return bool(places_b & keys_a or places_a & keys_b)
+
+
+def article_texts(passages: Sequence[Passage]) -> dict[str, str]:
+    """Each report's title and every retrieved passage of it: a report names a place when any of
+    its passages does (the count may be in one chunk, "in Aleppo province" in another)."""
+    out: dict[str, str] = {}
+    for p in passages:
+        out[p.article_id] = f"{out[p.article_id]} {p.text}" if p.article_id in out else f"{p.title} {p.text}"
+    return out
 
 
 def _one_per_article(found: list[Mention]) -> list[Mention]:
@@ -465,17 +550,22 @@ def compose_disagreement(
                 cn = reuse[key]
             else:
                 cn = n
-                citations.append(_citation(cn, m))
+                citations.append(mention_citation(cn, m))
                 reuse[key] = cn
                 n += 1
             ns.append(cn)
-            lead = f"{m.value}: " if k == 0 else ""
-            quote = f"{'…' if m.cut_before else ''}{m.quote}{'…' if m.cut_after else ''}"
-            text = f"{lead}{m.passage.source or m.passage.title[:60]} ({fmt_day(m.passage.date)}): “{quote}”"
+            text = mention_line(m, with_value=k == 0)
             # a new line per value; the first joins the intro, so every line ends with a citation
             statements.append(Statement(text, [cn], 1.0, "disagreement", paragraph=k == 0 and v != order[0]))
         values.append(DisagreementValue(str(v), ns))
     return statements, citations, Disagreement(slot.label, values)
+
+
+def mention_line(m: Mention, with_value: bool = True) -> str:
+    """ "12: Gazette (3 Mar 2021): “… killed 12 workers …”": the value, the report and its quote."""
+    lead = f"{m.value}: " if with_value else ""
+    quote = f"{'…' if m.cut_before else ''}{m.quote}{'…' if m.cut_after else ''}"
+    return f"{lead}{m.passage.source or m.passage.title[:60]} ({fmt_day(m.passage.date)}): “{quote}”"
 
 
 def _value_label(ms: list[Mention]) -> str:
@@ -483,5 +573,5 @@ def _value_label(ms: list[Mention]) -> str:
     return f"{ms[0].value} ({n} report{'s' if n != 1 else ''})"
 
 
-def _citation(n: int, m: Mention) -> Citation:
+def mention_citation(n: int, m: Mention) -> Citation:
     return Citation.of(n, m.passage, m.start, m.end, m.quote, m.score)

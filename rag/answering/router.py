@@ -17,13 +17,15 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 
-from ..models import Answer, Passage, render_statements
+from ..models import Answer, Citation, Passage, Statement, render_statements
 from ..retrieval.period import POOL, topic_terms
 from ..retrieval.query_dates import DateWindow, question_window
-from .disagreement import DisagreementFinder, compose_disagreement, fit
+from .day_counts import compose_counts, other_counts
+from .disagreement import DisagreementFinder, compose_disagreement, count_slot, fit
 from .event_dates import days_between
 from .extractive import Answerer
 from .forms import Form, question_form
+from .places import question_places
 from .question_type import QType, question_type
 from .timeline import TimelineComposer
 
@@ -70,24 +72,40 @@ class RoutingAnswerer:
     def _add_disagreement(
         self, question: str, answer: Answer, base: list[Passage], passages: Sequence[Passage]
     ) -> Answer:
+        """Append the disagreement about the asked count (if any), then, for a question naming a
+        place and a day, the other counts that day's reports of the place give (``day_counts``)."""
         window = _window(question, dt.date.today().isoformat())
-        found = self.disagreements.find(question, passages, window if _is_day(window) else None)
-        if found is None:
-            return answer
-        slot, event = found
-        # at most as many passages as top-k returns: room for the reports the answer does not cite yet
+        day = window if _is_day(window) else None
         cited = {c.chunk_id for c in answer.citations}
-        event = fit(event, len(base) - len(cited), cited)
+        # at most as many passages as top-k returns: room for the reports the answer does not cite yet
+        room = len(base) - len(cited)
+        found, day_mentions = self.disagreements.find_with_day_counts(question, passages, day)
+        slot, event = found if found is not None else (count_slot(question), [])
+        event = fit(event, room, cited)
         if len({m.value for m in event}) < 2:
+            event = []
+        free = cited | {m.passage.chunk_id for m in event}
+        places = question_places(question)
+        scoped = day_mentions if day and places else []
+        listed = other_counts(scoped, event, room - (len(free) - len(cited)), free)
+        if not event and not listed:
             return answer
         reuse = {(c.article_id, c.start, c.end): c.n for c in answer.citations}
-        statements, citations, disagreement = compose_disagreement(slot, event, len(answer.citations) + 1, reuse)
-        answer.statements = [*answer.statements, *statements]
-        answer.citations = [*answer.citations, *citations]
-        answer.answer = render_statements(answer.statements)
-        answer.disagreements = [*answer.disagreements, disagreement]
+        if event and slot is not None:
+            statements, citations, disagreement = compose_disagreement(slot, event, len(answer.citations) + 1, reuse)
+            _extend(answer, statements, citations)
+            answer.disagreements = [*answer.disagreements, disagreement]
+        if listed and slot is not None and day is not None:
+            n = len(answer.citations) + 1
+            _extend(answer, *compose_counts(slot, listed, day, places, n, reuse, bool(event)))
         answer.passages = _returned(base, passages, answer)
         return answer
+
+
+def _extend(answer: Answer, statements: list[Statement], citations: list[Citation]) -> None:
+    answer.statements = [*answer.statements, *statements]
+    answer.citations = [*answer.citations, *citations]
+    answer.answer = render_statements(answer.statements)
 
 
 @lru_cache(maxsize=512)

@@ -132,7 +132,9 @@ class StatementOut(BaseModel):
     citations: list[int] = Field(..., description="Numbers n of the citations that support it.")
     support: float = Field(..., description="0-1: how well the cited passages support it (1 = verbatim quote).")
     kind: str = Field(
-        ..., description="direct | quote | context | generated | timeline | disagreement | note (cites nothing)."
+        ...,
+        description="direct | quote | context | generated | timeline | disagreement | counts (other counts "
+        "of the asked place and day, not a disagreement) | note (cites nothing).",
     )
     paragraph: bool = Field(False, description="Starts a new line in the rendered answer.")
 
