@@ -187,11 +187,12 @@ RQ = "How many people were killed in Riverside on 3 March 2021? Do the reports a
 
 def test_a_town_is_of_the_asked_place_only_when_the_report_puts_it_there():
     """The count's passage names a town; another passage of the same report puts the town in the
-    asked place. Without that sentence the report is not of the asked place."""
+    asked place. Without that sentence (and no report saying "Ashford in Riverside") the report is
+    not of the asked place."""
     count = _p(11, "a", "2021-03-03", "A fire on rebel-held Ashford killed 12 people on Wednesday.", "Gazette")
     text = "Ashford is in the west of Riverside."
     where = Passage(12, "a", "", "Gazette", "2021-03-03", False, None, None, text, 200, 200 + len(text), 1.0, {})
-    other = _p(13, "b", "2021-03-04", "The fire in Ashford in Riverside on Wednesday killed 15 people.", "Courier")
+    other = _p(13, "b", "2021-03-04", "The fire in Ashford on Wednesday killed 15 people, Riverside said.", "Courier")
     found = DisagreementFinder().find(RQ, [count, where, other], DAY)
     assert found is not None and {m.value for m in found[1]} == {12, 15}
     assert DisagreementFinder().find(RQ, [count, other], DAY) is None
@@ -236,3 +237,43 @@ def test_listed_counts_stay_within_the_passages_top_k_returns():
     ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [ASHFORD, BENTON])
     assert {c.chunk_id for c in ans.citations} <= {p.chunk_id for p in ans.passages}
     assert len(ans.passages) <= 2
+
+
+# --- a town placed in the asked place by any report; the asked day's reports first --------------------------------
+
+
+def test_placed_in_reads_a_name_right_before_in_and_the_place_right_after():
+    from rag.answering.places import placed_in
+
+    assert placed_in("the town of Ashford in Riverside county", ["Riverside"]) == {"ashfrd"}
+    assert placed_in("a blast in Ashvale city, in the western Riverside countryside", ["Riverside"]) == {"ashvl"}
+    assert placed_in("Ashford, in Riverside's north", ["Riverside"]) == {"ashfrd"}
+    assert placed_in("Ashford in Kent", ["Riverside"]) == set()  # another place
+    assert placed_in("Ashford officials met Riverside officials", ["Riverside"]) == set()  # no "in"
+    assert placed_in("They said in Riverside", ["Riverside"]) == set()  # not a name
+    assert placed_in("Dozens Killed In Ashford In Riverside Blast As Rescuers Search", ["Riverside"]) == set()
+
+
+CRASH_ASHFORD = _p(41, "k1", "2021-03-03", "A bus crash in Ashford on Wednesday killed 3 people.", "Courier")
+FIRE_ASHFORD = _p(42, "k2", "2021-03-03", "A fire in Ashford on Wednesday killed 12 people.", "Gazette")
+
+
+def test_a_town_another_report_puts_in_the_asked_place_is_of_the_asked_place():
+    """Neither count's report names Riverside; a third report says "Ashford, in Riverside county"."""
+    where = _p(43, "k3", "2021-03-02", "Ashford, in Riverside county, has 3000 residents.", "Post")
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, [CRASH_ASHFORD, FIRE_ASHFORD, where], DAY)
+    assert {m.value for m in listed} == {3, 12}
+    near = _p(43, "k3", "2021-03-02", "Ashford officials met Riverside officials in Kent.", "Post")
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, [CRASH_ASHFORD, FIRE_ASHFORD, near], DAY)
+    assert listed == []  # both names, but nothing puts Ashford in Riverside
+
+
+def test_one_report_per_value_is_the_asked_days_report_when_there_is_one():
+    later = _p(44, "k4", "2021-03-04", "A bus crash in Benton in Riverside on Wednesday killed 3 people.", "Post")
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, [later, ASHFORD, BENTON], DAY)
+    assert [m.passage.article_id for m in listed] == ["r1", "r2", "k4"]  # the later report ranked first
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [later, ASHFORD, BENTON])
+    counts = {c.article_id for c in ans.citations if any(c.n in s.citations for s in ans.statements[2:])}
+    assert "r2" in counts and "k4" not in counts
+    _, alone = DisagreementFinder().find_with_day_counts(RQ, [later, ASHFORD], DAY)
+    assert {m.passage.article_id for m in alone} == {"r1", "k4"}  # a later report still speaks when alone

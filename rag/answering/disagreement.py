@@ -27,7 +27,7 @@ from ..retrieval.query_dates import DateWindow
 from ..sentences import sentence_spans
 from ..text_terms import STOPWORDS, stem
 from .event_dates import EventDay, days_between, event_day, fmt_day, same_day
-from .places import names_place, place_key, places_in, question_places
+from .places import names_place, place_key, placed_in, places_in, question_places
 
 # Verbs and nouns that say the same thing about a count, by kind (general English, any topic).
 PREDICATES: dict[str, frozenset[str]] = {
@@ -307,7 +307,8 @@ class DisagreementFinder:
         texts = article_texts(passages)
         keys, common = _place_keys(everything, passages, asked)
         if places:
-            found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], common | asked)]
+            linked = placed_in(" ".join(texts.values()), places)
+            found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], common | asked, linked)]
         return _Scope(slot, found, places, asked, texts, keys)
 
     def find(
@@ -333,7 +334,7 @@ class DisagreementFinder:
             return None, []
         event = self._event(scope, window)
         found = (scope.slot, event) if len({m.value for m in event}) >= 2 else None
-        return found, _one_per_article(scope.found)
+        return found, _one_per_article(_day_reports_first(scope.found, window))
 
     def _event(self, scope: _Scope, window: DateWindow | None) -> list[Mention]:
         slack = self.config.event_slack_days
@@ -345,7 +346,7 @@ class DisagreementFinder:
             for m in found
             if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked, scope.texts)
         ]
-        return _one_per_article([anchor, *others])[: self.config.max_reports]
+        return _one_per_article([anchor, *_day_reports_first(others, window)])[: self.config.max_reports]
 
 
 @dataclass(slots=True)
@@ -359,6 +360,15 @@ class _Scope:
     asked: set[str]  # place words of the question
     texts: dict[str, str]  # article id → its title and retrieved text
     keys: dict[int, set[str]]  # id(mention) → place words around its count
+
+
+def _day_reports_first(found: list[Mention], window: DateWindow | None) -> list[Mention]:
+    """``found`` with the reports dated inside the question's days first (in their order), then the
+    rest: when only one report per value is shown, the report of the asked day speaks for it rather
+    than a later one that repeats (or revises) the count."""
+    if window is None:
+        return list(found)
+    return sorted(found, key=lambda m: not (m.passage.date and window.start <= m.passage.date <= window.end))
 
 
 def _same_day(a: EventDay, b: EventDay, slack: int) -> bool:
@@ -380,16 +390,19 @@ def _anchor_rank(m: Mention, window: DateWindow | None, places: Sequence[str]) -
     return (text_day, dated_in, bool(places) and names_place(_near(m, 80), places), m.score)
 
 
-def _of_place(m: Mention, places: Sequence[str], text: str, wide: set[str]) -> bool:
+def _of_place(m: Mention, places: Sequence[str], text: str, wide: set[str], linked: set[str]) -> bool:
     """Is the count's report about the asked place? Its title or the passage with the count names
     it; or the passage names a town that the report itself puts in the asked place: one of its
-    sentences names both ("Atareb is in the west of Aleppo province"). Names most reports give
-    (``wide``: the country, the asked place itself) link nothing."""
+    sentences names both ("Atareb is in the west of Aleppo province"); or that any retrieved report
+    puts there in so many words (``linked``: "Khan Sheikhun in Idlib", ``places.placed_in``). Names
+    most reports give (``wide``: the country, the asked place itself) link nothing."""
     if names_place(f"{m.passage.title} {m.passage.text}", places):
         return True
     towns = places_in(m.passage.text) - wide
     if not towns:
         return False
+    if towns & linked:
+        return True
     asked = {place_key(p) for p in places}
     return _linked(towns, asked, text)
 

@@ -83,3 +83,46 @@ def names_place(text: str, places: Iterable[str]) -> bool:
             if i + n <= len(words) and place_key(" ".join(words[i : i + n])) in keys:
                 return True
     return False
+
+
+_NAME = r"(?:(?:al|el|ez|as|ad|ar|an)-)?[A-Z][\w'’-]+"
+# "Khan Sheikhun in Idlib", "Manbij, in Aleppo province", "al-Qameshli city in Hasaka province",
+# "Atareb in the western Aleppo countryside", "Qamishli in Syria's north-eastern Hasakeh province":
+# a name, then "in" and the place it lies in.
+_IN_PLACE = re.compile(
+    rf"({_NAME}(?:\s+(?:(?:al|el|ez|as|ad|ar|an)[- ])?[A-Z][\w'’-]+){{0,2}})"
+    r"(?=(?:\s+(?:town|city|village|district|neighbou?rhood|suburb|camp|area|region))?,?\s+in\s+(?:the\s+)?"
+    rf"(?:[A-Z][\w]+['’]?s\s+)?"  # "Syria's"
+    r"(?:(?:far|rural|central|northern|southern|eastern|western|north|south|east|west)(?:[- ]?(?:eastern|western|"
+    r"east|west))?\s+)*"
+    rf"({_NAME}(?:\s+[A-Z][\w'’-]+)?))"  # a lookahead: the place may be the next match's name
+)
+
+
+def placed_in(text: str, places: Iterable[str]) -> set[str]:
+    """Skeletons of the words of each name that ``text`` puts inside one of ``places`` in so many
+    words: "<name> in <place>", "<name>, in <place> province", "<name> in the western <place>
+    countryside". Stricter than two names in one sentence: the name stands right before "in" and
+    the place right after it (past "the", a possessive, compass words)."""
+    keys = {place_key(p) for p in places} - {""}
+    out: set[str] = set()
+    for m in _IN_PLACE.finditer(text):
+        words = [re.sub(r"['’]s$", "", w) for w in m.group(2).split()]
+        if not any(place_key(" ".join(words[:n])) in keys for n in (1, len(words))) or _headline(text, m.start()):
+            continue
+        for w in m.group(1).split():
+            w = re.sub(r"['’]s$", "", w)
+            if w.lower() in _NOT_PLACES or w.lower() in _NOT_NAME_WORDS or _NOT_A_NAME.match(w):
+                continue
+            for part in w.split("-"):
+                key = place_key(part)
+                if len(key) >= 3 and not _ARTICLE.match(part.lower()) and key not in keys:
+                    out.add(key)
+    return out
+
+
+# capitalised at a sentence start, never a place: "They said in Idlib", "It was the worst in Aleppo"
+_NOT_NAME_WORDS = frozenset(
+    "the this that these those it its they their he she we there here but and or also while meanwhile "
+    "earlier later today yesterday".split()
+)
