@@ -277,3 +277,38 @@ def test_one_report_per_value_is_the_asked_days_report_when_there_is_one():
     assert "r2" in counts and "k4" not in counts
     _, alone = DisagreementFinder().find_with_day_counts(RQ, [later, ASHFORD], DAY)
     assert {m.passage.article_id for m in alone} == {"r1", "k4"}  # a later report still speaks when alone
+
+
+def _two_sentences(cid: int, aid: str, date: str, first: str, second: str, source: str) -> Passage:
+    text = f"{first} {second}"
+    p = _p(cid, aid, date, text, source)
+    p.sentences = [(0, len(first), 0.9), (len(first) + 1, len(text), 0.1)]  # the first is closer to the question
+    return p
+
+
+def test_a_reports_other_count_speaks_for_it_only_when_it_names_the_asked_day():
+    """The report's best count tells of Thursday (4 March); its other count names Wednesday, the
+    asked day: that one is the report's count of the day. A count that names no day does not
+    replace it (it is often background)."""
+    gazette = _p(51, "m1", "2021-03-03", "A fire in Millbrook on Wednesday killed 12 people.", "Gazette")
+    courier = _two_sentences(
+        52,
+        "m2",
+        "2021-03-04",
+        "A fire in Millbrook on Thursday killed 2 people.",
+        "The fire in Millbrook on Wednesday killed 15 people.",
+        "Courier",
+    )
+    found = DisagreementFinder().find(Q, [gazette, courier], DAY)
+    assert found is not None and {m.value for m in found[1]} == {12, 15}
+    background = _two_sentences(
+        53,
+        "m3",
+        "2021-03-04",
+        "A fire in Millbrook on Thursday killed 2 people.",
+        "A fire in Millbrook killed 15 people.",
+        "Courier",
+    )
+    assert DisagreementFinder().find(Q, [gazette, background], DAY) is None
+    _, listed = DisagreementFinder().find_with_day_counts(Q, [gazette, background], DAY)
+    assert {m.passage.article_id for m in listed} == {"m1"}  # Thursday's count is not a count of Wednesday

@@ -267,7 +267,11 @@ class DisagreementFinder:
 
     def mentions(self, slot: Slot, passages: Sequence[Passage]) -> list[Mention]:
         """The best mention of the slot in each report (exact noun first, then closeness to the question)."""
-        best: dict[str, Mention] = {}
+        return _one_per_article(self.all_mentions(slot, passages))
+
+    def all_mentions(self, slot: Slot, passages: Sequence[Passage]) -> list[Mention]:
+        """Every mention of the slot, best first (a sentence that two passages share counts once)."""
+        best: dict[tuple[str, int], Mention] = {}
         for rank, p in enumerate(passages):
             sims = {e: c for _, e, c in p.sentences}
             for s, e in sentence_spans(p.text):
@@ -276,12 +280,13 @@ class DisagreementFinder:
                     continue
                 for value, vs, ve, exact in find_mentions(slot, sentence):
                     score = (1.0 if exact else 0.0) + sims.get(p.start + e, 0.0) - 0.01 * rank
-                    old = best.get(p.article_id)
+                    at = (p.article_id, p.start + s + vs)
+                    old = best.get(at)
                     if old is not None and old.score >= score:
                         continue
                     qs, qe = _clause(sentence, vs, ve, self.config.max_quote_chars)
                     day = event_day(sentence, p.date) or EventDay(p.date or "", False)
-                    best[p.article_id] = Mention(
+                    best[at] = Mention(
                         p,
                         value,
                         p.start + s + qs,
@@ -299,9 +304,17 @@ class DisagreementFinder:
         slot = count_slot(question)
         if slot is None:
             return None
-        found = everything = [m for m in self.mentions(slot, passages) if m.day.day]
+        found = everything = [m for m in self.all_mentions(slot, passages) if m.day.day]
         if window is not None:
-            found = [m for m in found if _of_window(m, window, self.config.event_slack_days)]
+            # a report's best count stands for it; another of its counts only when it names an asked day
+            # (the best may tell of a day after them; the rest are often background: "a mid-August attack")
+            best = {m.passage.article_id: m for m in reversed(everything)}
+            found = [
+                m
+                for m in found
+                if _of_window(m, window, self.config.event_slack_days)
+                and (m is best[m.passage.article_id] or _names_asked_day(m, window))
+            ]
         places = question_places(question)
         asked = {k for p in places for k in places_in(f"in {p}")}
         texts = article_texts(passages)
@@ -309,7 +322,7 @@ class DisagreementFinder:
         if places:
             linked = placed_in(" ".join(texts.values()), places)
             found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], common | asked, linked)]
-        return _Scope(slot, found, places, asked, texts, keys)
+        return _Scope(slot, _one_per_article(found), places, asked, texts, keys)
 
     def find(
         self, question: str, passages: Sequence[Passage], window: DateWindow | None = None
@@ -486,11 +499,18 @@ def _near(m: Mention, width: int = 300) -> str:
     return p.text[max(0, m.start - p.start - width) : m.end - p.start + width]
 
 
+def _names_asked_day(m: Mention, window: DateWindow) -> bool:
+    return m.day.from_text and window.start <= m.day.day <= window.end
+
+
 def _of_window(m: Mention, window: DateWindow, slack: int) -> bool:
     """A report of the question's days: its sentence names a day inside them, or the report is
-    dated inside them (or up to ``slack`` days after; what day it tells is checked later)."""
+    dated inside them (or up to ``slack`` days after; what day it tells is checked later). A
+    sentence that names a day after them tells of that later day, whatever the report's date."""
     if m.day.from_text and window.start <= m.day.day <= window.end:
         return True
+    if m.day.from_text and m.day.day > window.end:
+        return False
     d = m.passage.date
     if not d:
         return False
