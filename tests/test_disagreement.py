@@ -77,6 +77,8 @@ def test_count_slot_reads_the_counted_noun_and_the_verb():
         ("Air strikes killed 22 children and 6 teachers", []),  # children are not the civilians asked about
         ("In 2016 the town had 4000 residents", []),  # a year, a population
         ("15 Medics Killed in Strikes on Hospital", []),  # medics, in a headline
+        ("Six civilians including a child were among at least 22 people killed in air strikes", [6, 22]),
+        ("Six civilians were wounded in the shelling of the town that later killed 3 people", [3]),
     ],
 )
 def test_counts_of_the_asked_slot(sentence, values):

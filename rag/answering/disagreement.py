@@ -223,9 +223,10 @@ def _counted_noun(slot: Slot, words: list[str], j: int) -> tuple[int | None, boo
 
 def _verb_kind(slot: Slot, low: list[str], after: int, number_at: int) -> str | None:
     """The kind of the verb that tells what happened to the counted people: the first one after
-    them ("5 others injured", "58 people were killed"), else the last one before the number
+    them, up to a clause break ("5 others injured", "58 people were killed", "six civilians
+    including a child were among at least 22 people killed"), else the last one before the number
     ("killed at least 85 civilians", "the death toll at 70")."""
-    for k in range(after + 1, min(len(low), after + 9)):
+    for k in range(after + 1, min(len(low), after + 13)):
         if low[k] in (",", ";", "and", "."):
             break
         kind = _kind_of(slot, low[k])
