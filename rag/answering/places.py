@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from ..retrieval.names import ARTICLE, name_key
+from ..retrieval.placed import NOT_A_NAME, in_headline, placed_names
 from ..text_terms import MONTHS, WEEKDAYS
 
 _PLACE = re.compile(
@@ -39,34 +40,22 @@ def question_places(question: str) -> list[str]:
     return out
 
 
-# Capitalised words that are not names of places: adjectives of origin ("Syrian", "Kurdish",
-# "Lebanese"), compounds ending in a lower-case word ("IS-held", "US-led") and acronyms ("AFP").
-_NOT_A_NAME = re.compile(r"^[\w'’]+(ian|ians|ish|ese|ean)$|^[\w'’]+-[a-z][\w-]*$|^[A-Z]{2,5}s?$")
-
-
 def places_in(text: str) -> set[str]:
     """Skeletons of each word of the place names a text gives after a place preposition
     ("in Syrias Hasakeh city" → {"srs", "hsk"}): a name is matched by any of its words."""
     out = set()
     for m in _PLACE.finditer(text):
-        if _headline(text, m.start(1)):
+        if in_headline(text, m.start(1)):
             continue
         for w in m.group(1).split():
             w = re.sub(r"['’]s$", "", w)  # "Syria's" is Syria
-            if w.lower() in _NOT_PLACES or _NOT_A_NAME.match(w):
+            if w.lower() in _NOT_PLACES or NOT_A_NAME.match(w):
                 continue
             for part in w.split("-"):
                 key = place_key(part)
                 if len(key) >= 3 and not _ARTICLE.match(part.lower()):
                     out.add(key)
     return out
-
-
-def _headline(text: str, at: int) -> bool:
-    """Is ``at`` inside a headline ("… in Suspected Gas Attack in Syrias Idlib Dozens …")? In title
-    case every word is capitalised, so capitals say nothing about names there."""
-    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text[at : at + 120]) if len(w) > 3][:6]
-    return len(words) >= 5 and sum(w[:1].isupper() for w in words) >= 5
 
 
 def names_place(text: str, places: Iterable[str]) -> bool:
@@ -85,44 +74,14 @@ def names_place(text: str, places: Iterable[str]) -> bool:
     return False
 
 
-_NAME = r"(?:(?:al|el|ez|as|ad|ar|an)-)?[A-Z][\w'’-]+"
-# "Khan Sheikhun in Idlib", "Manbij, in Aleppo province", "al-Qameshli city in Hasaka province",
-# "Atareb in the western Aleppo countryside", "Qamishli in Syria's north-eastern Hasakeh province":
-# a name, then "in" and the place it lies in.
-_IN_PLACE = re.compile(
-    rf"({_NAME}(?:\s+(?:(?:al|el|ez|as|ad|ar|an)[- ])?[A-Z][\w'’-]+){{0,2}})"
-    r"(?=(?:\s+(?:town|city|village|district|neighbou?rhood|suburb|camp|area|region))?,?\s+in\s+(?:the\s+)?"
-    rf"(?:[A-Z][\w]+['’]?s\s+)?"  # "Syria's"
-    r"(?:(?:far|rural|central|northern|southern|eastern|western|north|south|east|west)(?:[- ]?(?:eastern|western|"
-    r"east|west))?\s+)*"
-    rf"({_NAME}(?:\s+[A-Z][\w'’-]+)?))"  # a lookahead: the place may be the next match's name
-)
-
-
 def placed_in(text: str, places: Iterable[str]) -> set[str]:
     """Skeletons of the words of each name that ``text`` puts inside one of ``places`` in so many
-    words: "<name> in <place>", "<name>, in <place> province", "<name> in the western <place>
-    countryside". Stricter than two names in one sentence: the name stands right before "in" and
-    the place right after it (past "the", a possessive, compass words)."""
+    words ("Khan Sheikhun in Idlib" → {"khn", "shkhn"}); see ``retrieval/placed.py``."""
     keys = {place_key(p) for p in places} - {""}
     out: set[str] = set()
-    for m in _IN_PLACE.finditer(text):
-        words = [re.sub(r"['’]s$", "", w) for w in m.group(2).split()]
-        if not any(place_key(" ".join(words[:n])) in keys for n in (1, len(words))) or _headline(text, m.start()):
-            continue
-        for w in m.group(1).split():
-            w = re.sub(r"['’]s$", "", w)
-            if w.lower() in _NOT_PLACES or w.lower() in _NOT_NAME_WORDS or _NOT_A_NAME.match(w):
-                continue
-            for part in w.split("-"):
-                key = place_key(part)
-                if len(key) >= 3 and not _ARTICLE.match(part.lower()) and key not in keys:
-                    out.add(key)
+    for name in placed_names(text, keys):
+        for part in re.split(r"[\s-]+", name):
+            key = place_key(part)
+            if len(key) >= 3 and not _ARTICLE.match(part.lower()) and key not in keys:
+                out.add(key)
     return out
-
-
-# capitalised at a sentence start, never a place: "They said in Idlib", "It was the worst in Aleppo"
-_NOT_NAME_WORDS = frozenset(
-    "the this that these those it its they their he she we there here but and or also while meanwhile "
-    "earlier later today yesterday".split()
-)
