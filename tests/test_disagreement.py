@@ -249,7 +249,8 @@ def test_placed_in_reads_a_name_right_before_in_and_the_place_right_after():
 
     assert placed_in("the town of Ashford in Riverside county", ["Riverside"]) == {"ashfrd"}
     assert placed_in("a blast in Ashvale city, in the western Riverside countryside", ["Riverside"]) == {"ashvl"}
-    assert placed_in("Ashford, in Riverside's north", ["Riverside"]) == {"ashfrd"}
+    assert placed_in("Ashford, in Riverside's north. A fire in Ashford.", ["Riverside"]) == {"ashfrd"}
+    assert placed_in("Ashford, in Riverside's north.", ["Riverside"]) == set()  # never somewhere one is "in"
     assert placed_in("Ashford in Kent", ["Riverside"]) == set()  # another place
     assert placed_in("Ashford officials met Riverside officials", ["Riverside"]) == set()  # no "in"
     assert placed_in("They said in Riverside", ["Riverside"]) == set()  # not a name
@@ -314,3 +315,16 @@ def test_a_reports_other_count_speaks_for_it_only_when_it_names_the_asked_day():
     assert DisagreementFinder().find(Q, [gazette, background], DAY) is None
     _, listed = DisagreementFinder().find_with_day_counts(Q, [gazette, background], DAY)
     assert {m.passage.article_id for m in listed} == {"m1"}  # Thursday's count is not a count of Wednesday
+
+
+def test_the_event_pool_also_asks_for_the_town_a_report_puts_in_the_asked_place():
+    from rag.retrieval.period import town_questions
+    from rag.retrieval.placed import placed_names
+
+    q = "How many people were killed in Riverside on 3 March 2021? Do the reports agree?"
+    said = _p(61, "t1", "2021-03-03", "A blast hit a market in Ashford, in Riverside county, on Wednesday.", "Post")
+    assert town_questions(q, [said]) == [q.replace("Riverside", "Ashford")]
+    people = _p(62, "t2", "2021-03-03", "Residents in Riverside said Officials in Riverside met.", "Post")
+    assert town_questions(q, [people]) == []  # "Residents" is never somewhere one is "in"
+    assert town_questions("How many people were killed on 3 March 2021?", [said]) == []  # no place asked
+    assert placed_names("in Ashford in Riverside. The Mayor in Riverside spoke.", {"rvrsd"}) == ["Ashford"]

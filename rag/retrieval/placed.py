@@ -34,7 +34,7 @@ _NOT_NAME_WORDS = frozenset(
         *WEEKDAYS,
         *MONTHS,
         *"the a an how what which who when this that these those it its they their he she we there here but "
-        "and or also while meanwhile earlier later today yesterday".split(),
+        "and or also while meanwhile earlier later today yesterday them".split(),
     ]
 )
 
@@ -59,4 +59,11 @@ def placed_names(text: str, keys: set[str]) -> list[str]:
         name = " ".join(words)
         if words and name_key(name) not in keys and len(name_key(name)) >= 3:
             found[name] += 1
-    return [n for n, _ in found.most_common()]
+    # a place is also somewhere "in X", "the town of X": not "Activists in Idlib", "Residents in Aleppo"
+    return [n for n, _ in found.most_common() if re.search(_AS_PLACE + re.escape(n) + r"\b", text)]
+
+
+_AS_PLACE = (
+    r"\b(?:in|at|near|outside|into|on|of)\s+(?:the\s+)?(?:(?:[a-z]+-(?:held|controlled|run|besieged)|besieged|rebel"
+    r"|town|city|village|district|neighbou?rhood)\s+)*"
+)
