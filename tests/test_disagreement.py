@@ -328,3 +328,15 @@ def test_the_event_pool_also_asks_for_the_town_a_report_puts_in_the_asked_place(
     assert town_questions(q, [people]) == []  # "Residents" is never somewhere one is "in"
     assert town_questions("How many people were killed on 3 March 2021?", [said]) == []  # no place asked
     assert placed_names("in Ashford in Riverside. The Mayor in Riverside spoke.", {"rvrsd"}) == ["Ashford"]
+
+
+def test_room_goes_to_one_report_per_value_before_more_reports_of_a_value():
+    from rag.answering.disagreement import fit
+
+    found = DisagreementFinder().find(Q, [GAZETTE, HERALD_SAME, COURIER], DAY)
+    assert found is not None
+    event = found[1]
+    assert len(fit(event, 3, set())) == 3
+    one_each = fit(event, 3, set(), per_value=True)
+    assert sorted(m.value for m in one_each) == [12, 15]
+    assert [m.value for m in fit(event, 1, set(), per_value=True)] == [event[0].value]  # no room, no more

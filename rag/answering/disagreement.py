@@ -537,10 +537,10 @@ def _clause(sentence: str, vs: int, ve: int, limit: int) -> tuple[int, int]:
     return s, e
 
 
-def fit(event: list[Mention], room: int, cited: set[int]) -> list[Mention]:
+def fit(event: list[Mention], room: int, cited: set[int], per_value: bool = False) -> list[Mention]:
     """The mentions to show when only ``room`` more passages may be cited: one report per value
-    first (no side is dropped while there is room for it), then more reports of each value.
-    Mentions in passages already cited cost nothing."""
+    first (no side is dropped while there is room for it), then more reports of each value (not
+    with ``per_value``). Mentions in passages already cited cost nothing."""
     free = [m for m in event if m.passage.chunk_id in cited]
     rest = [m for m in event if m.passage.chunk_id not in cited]
     firsts: list[Mention] = []
@@ -549,7 +549,7 @@ def fit(event: list[Mention], room: int, cited: set[int]) -> list[Mention]:
     for m in rest:
         (others if m.value in seen else firsts).append(m)
         seen.add(m.value)
-    take = (firsts + others)[: max(0, room)]
+    take = (firsts if per_value else firsts + others)[: max(0, room)]
     chosen = {id(m) for m in free + take}
     return [m for m in event if id(m) in chosen]
 
