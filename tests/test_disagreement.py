@@ -77,6 +77,8 @@ def test_count_slot_reads_the_counted_noun_and_the_verb():
         ("Air strikes killed 22 children and 6 teachers", []),  # children are not the civilians asked about
         ("In 2016 the town had 4000 residents", []),  # a year, a population
         ("15 Medics Killed in Strikes on Hospital", []),  # medics, in a headline
+        ("Six civilians including a child were among at least 22 people killed in air strikes", [6, 22]),
+        ("Six civilians were wounded in the shelling of the town that later killed 3 people", [3]),
     ],
 )
 def test_counts_of_the_asked_slot(sentence, values):
@@ -187,11 +189,12 @@ RQ = "How many people were killed in Riverside on 3 March 2021? Do the reports a
 
 def test_a_town_is_of_the_asked_place_only_when_the_report_puts_it_there():
     """The count's passage names a town; another passage of the same report puts the town in the
-    asked place. Without that sentence the report is not of the asked place."""
+    asked place. Without that sentence (and no report saying "Ashford in Riverside") the report is
+    not of the asked place."""
     count = _p(11, "a", "2021-03-03", "A fire on rebel-held Ashford killed 12 people on Wednesday.", "Gazette")
     text = "Ashford is in the west of Riverside."
     where = Passage(12, "a", "", "Gazette", "2021-03-03", False, None, None, text, 200, 200 + len(text), 1.0, {})
-    other = _p(13, "b", "2021-03-04", "The fire in Ashford in Riverside on Wednesday killed 15 people.", "Courier")
+    other = _p(13, "b", "2021-03-04", "The fire in Ashford on Wednesday killed 15 people, Riverside said.", "Courier")
     found = DisagreementFinder().find(RQ, [count, where, other], DAY)
     assert found is not None and {m.value for m in found[1]} == {12, 15}
     assert DisagreementFinder().find(RQ, [count, other], DAY) is None
@@ -236,3 +239,104 @@ def test_listed_counts_stay_within_the_passages_top_k_returns():
     ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [ASHFORD, BENTON])
     assert {c.chunk_id for c in ans.citations} <= {p.chunk_id for p in ans.passages}
     assert len(ans.passages) <= 2
+
+
+# --- a town placed in the asked place by any report; the asked day's reports first --------------------------------
+
+
+def test_placed_in_reads_a_name_right_before_in_and_the_place_right_after():
+    from rag.answering.places import placed_in
+
+    assert placed_in("the town of Ashford in Riverside county", ["Riverside"]) == {"ashfrd"}
+    assert placed_in("a blast in Ashvale city, in the western Riverside countryside", ["Riverside"]) == {"ashvl"}
+    assert placed_in("Ashford, in Riverside's north. A fire in Ashford.", ["Riverside"]) == {"ashfrd"}
+    assert placed_in("Ashford, in Riverside's north.", ["Riverside"]) == set()  # never somewhere one is "in"
+    assert placed_in("Ashford in Kent", ["Riverside"]) == set()  # another place
+    assert placed_in("Ashford officials met Riverside officials", ["Riverside"]) == set()  # no "in"
+    assert placed_in("They said in Riverside", ["Riverside"]) == set()  # not a name
+    assert placed_in("Dozens Killed In Ashford In Riverside Blast As Rescuers Search", ["Riverside"]) == set()
+
+
+CRASH_ASHFORD = _p(41, "k1", "2021-03-03", "A bus crash in Ashford on Wednesday killed 3 people.", "Courier")
+FIRE_ASHFORD = _p(42, "k2", "2021-03-03", "A fire in Ashford on Wednesday killed 12 people.", "Gazette")
+
+
+def test_a_town_another_report_puts_in_the_asked_place_is_of_the_asked_place():
+    """Neither count's report names Riverside; a third report says "Ashford, in Riverside county"."""
+    where = _p(43, "k3", "2021-03-02", "Ashford, in Riverside county, has 3000 residents.", "Post")
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, [CRASH_ASHFORD, FIRE_ASHFORD, where], DAY)
+    assert {m.value for m in listed} == {3, 12}
+    near = _p(43, "k3", "2021-03-02", "Ashford officials met Riverside officials in Kent.", "Post")
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, [CRASH_ASHFORD, FIRE_ASHFORD, near], DAY)
+    assert listed == []  # both names, but nothing puts Ashford in Riverside
+
+
+def test_one_report_per_value_is_the_asked_days_report_when_there_is_one():
+    later = _p(44, "k4", "2021-03-04", "A bus crash in Benton in Riverside on Wednesday killed 3 people.", "Post")
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, [later, ASHFORD, BENTON], DAY)
+    assert [m.passage.article_id for m in listed] == ["r1", "r2", "k4"]  # the later report ranked first
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [later, ASHFORD, BENTON])
+    counts = {c.article_id for c in ans.citations if any(c.n in s.citations for s in ans.statements[2:])}
+    assert "r2" in counts and "k4" not in counts
+    _, alone = DisagreementFinder().find_with_day_counts(RQ, [later, ASHFORD], DAY)
+    assert {m.passage.article_id for m in alone} == {"r1", "k4"}  # a later report still speaks when alone
+
+
+def _two_sentences(cid: int, aid: str, date: str, first: str, second: str, source: str) -> Passage:
+    text = f"{first} {second}"
+    p = _p(cid, aid, date, text, source)
+    p.sentences = [(0, len(first), 0.9), (len(first) + 1, len(text), 0.1)]  # the first is closer to the question
+    return p
+
+
+def test_a_reports_other_count_speaks_for_it_only_when_it_names_the_asked_day():
+    """The report's best count tells of Thursday (4 March); its other count names Wednesday, the
+    asked day: that one is the report's count of the day. A count that names no day does not
+    replace it (it is often background)."""
+    gazette = _p(51, "m1", "2021-03-03", "A fire in Millbrook on Wednesday killed 12 people.", "Gazette")
+    courier = _two_sentences(
+        52,
+        "m2",
+        "2021-03-04",
+        "A fire in Millbrook on Thursday killed 2 people.",
+        "The fire in Millbrook on Wednesday killed 15 people.",
+        "Courier",
+    )
+    found = DisagreementFinder().find(Q, [gazette, courier], DAY)
+    assert found is not None and {m.value for m in found[1]} == {12, 15}
+    background = _two_sentences(
+        53,
+        "m3",
+        "2021-03-04",
+        "A fire in Millbrook on Thursday killed 2 people.",
+        "A fire in Millbrook killed 15 people.",
+        "Courier",
+    )
+    assert DisagreementFinder().find(Q, [gazette, background], DAY) is None
+    _, listed = DisagreementFinder().find_with_day_counts(Q, [gazette, background], DAY)
+    assert {m.passage.article_id for m in listed} == {"m1"}  # Thursday's count is not a count of Wednesday
+
+
+def test_the_event_pool_also_asks_for_the_town_a_report_puts_in_the_asked_place():
+    from rag.retrieval.period import town_questions
+    from rag.retrieval.placed import placed_names
+
+    q = "How many people were killed in Riverside on 3 March 2021? Do the reports agree?"
+    said = _p(61, "t1", "2021-03-03", "A blast hit a market in Ashford, in Riverside county, on Wednesday.", "Post")
+    assert town_questions(q, [said]) == [q.replace("Riverside", "Ashford")]
+    people = _p(62, "t2", "2021-03-03", "Residents in Riverside said Officials in Riverside met.", "Post")
+    assert town_questions(q, [people]) == []  # "Residents" is never somewhere one is "in"
+    assert town_questions("How many people were killed on 3 March 2021?", [said]) == []  # no place asked
+    assert placed_names("in Ashford in Riverside. The Mayor in Riverside spoke.", {"rvrsd"}) == ["Ashford"]
+
+
+def test_room_goes_to_one_report_per_value_before_more_reports_of_a_value():
+    from rag.answering.disagreement import fit
+
+    found = DisagreementFinder().find(Q, [GAZETTE, HERALD_SAME, COURIER], DAY)
+    assert found is not None
+    event = found[1]
+    assert len(fit(event, 3, set())) == 3
+    one_each = fit(event, 3, set(), per_value=True)
+    assert sorted(m.value for m in one_each) == [12, 15]
+    assert [m.value for m in fit(event, 1, set(), per_value=True)] == [event[0].value]  # no room, no more

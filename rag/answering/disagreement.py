@@ -27,7 +27,7 @@ from ..retrieval.query_dates import DateWindow
 from ..sentences import sentence_spans
 from ..text_terms import STOPWORDS, stem
 from .event_dates import EventDay, days_between, event_day, fmt_day, same_day
-from .places import names_place, place_key, places_in, question_places
+from .places import names_place, place_key, placed_in, places_in, question_places
 
 # Verbs and nouns that say the same thing about a count, by kind (general English, any topic).
 PREDICATES: dict[str, frozenset[str]] = {
@@ -223,9 +223,10 @@ def _counted_noun(slot: Slot, words: list[str], j: int) -> tuple[int | None, boo
 
 def _verb_kind(slot: Slot, low: list[str], after: int, number_at: int) -> str | None:
     """The kind of the verb that tells what happened to the counted people: the first one after
-    them ("5 others injured", "58 people were killed"), else the last one before the number
+    them, up to a clause break ("5 others injured", "58 people were killed", "six civilians
+    including a child were among at least 22 people killed"), else the last one before the number
     ("killed at least 85 civilians", "the death toll at 70")."""
-    for k in range(after + 1, min(len(low), after + 9)):
+    for k in range(after + 1, min(len(low), after + 13)):
         if low[k] in (",", ";", "and", "."):
             break
         kind = _kind_of(slot, low[k])
@@ -267,7 +268,11 @@ class DisagreementFinder:
 
     def mentions(self, slot: Slot, passages: Sequence[Passage]) -> list[Mention]:
         """The best mention of the slot in each report (exact noun first, then closeness to the question)."""
-        best: dict[str, Mention] = {}
+        return _one_per_article(self.all_mentions(slot, passages))
+
+    def all_mentions(self, slot: Slot, passages: Sequence[Passage]) -> list[Mention]:
+        """Every mention of the slot, best first (a sentence that two passages share counts once)."""
+        best: dict[tuple[str, int], Mention] = {}
         for rank, p in enumerate(passages):
             sims = {e: c for _, e, c in p.sentences}
             for s, e in sentence_spans(p.text):
@@ -276,12 +281,13 @@ class DisagreementFinder:
                     continue
                 for value, vs, ve, exact in find_mentions(slot, sentence):
                     score = (1.0 if exact else 0.0) + sims.get(p.start + e, 0.0) - 0.01 * rank
-                    old = best.get(p.article_id)
+                    at = (p.article_id, p.start + s + vs)
+                    old = best.get(at)
                     if old is not None and old.score >= score:
                         continue
                     qs, qe = _clause(sentence, vs, ve, self.config.max_quote_chars)
                     day = event_day(sentence, p.date) or EventDay(p.date or "", False)
-                    best[p.article_id] = Mention(
+                    best[at] = Mention(
                         p,
                         value,
                         p.start + s + qs,
@@ -299,16 +305,25 @@ class DisagreementFinder:
         slot = count_slot(question)
         if slot is None:
             return None
-        found = everything = [m for m in self.mentions(slot, passages) if m.day.day]
+        found = everything = [m for m in self.all_mentions(slot, passages) if m.day.day]
         if window is not None:
-            found = [m for m in found if _of_window(m, window, self.config.event_slack_days)]
+            # a report's best count stands for it; another of its counts only when it names an asked day
+            # (the best may tell of a day after them; the rest are often background: "a mid-August attack")
+            best = {m.passage.article_id: m for m in reversed(everything)}
+            found = [
+                m
+                for m in found
+                if _of_window(m, window, self.config.event_slack_days)
+                and (m is best[m.passage.article_id] or _names_asked_day(m, window))
+            ]
         places = question_places(question)
         asked = {k for p in places for k in places_in(f"in {p}")}
         texts = article_texts(passages)
         keys, common = _place_keys(everything, passages, asked)
         if places:
-            found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], common | asked)]
-        return _Scope(slot, found, places, asked, texts, keys)
+            linked = placed_in(" ".join(texts.values()), places)
+            found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], common | asked, linked)]
+        return _Scope(slot, _one_per_article(found), places, asked, texts, keys)
 
     def find(
         self, question: str, passages: Sequence[Passage], window: DateWindow | None = None
@@ -333,7 +348,7 @@ class DisagreementFinder:
             return None, []
         event = self._event(scope, window)
         found = (scope.slot, event) if len({m.value for m in event}) >= 2 else None
-        return found, _one_per_article(scope.found)
+        return found, _one_per_article(_day_reports_first(scope.found, window))
 
     def _event(self, scope: _Scope, window: DateWindow | None) -> list[Mention]:
         slack = self.config.event_slack_days
@@ -345,7 +360,7 @@ class DisagreementFinder:
             for m in found
             if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked, scope.texts)
         ]
-        return _one_per_article([anchor, *others])[: self.config.max_reports]
+        return _one_per_article([anchor, *_day_reports_first(others, window)])[: self.config.max_reports]
 
 
 @dataclass(slots=True)
@@ -359,6 +374,15 @@ class _Scope:
     asked: set[str]  # place words of the question
     texts: dict[str, str]  # article id → its title and retrieved text
     keys: dict[int, set[str]]  # id(mention) → place words around its count
+
+
+def _day_reports_first(found: list[Mention], window: DateWindow | None) -> list[Mention]:
+    """``found`` with the reports dated inside the question's days first (in their order), then the
+    rest: when only one report per value is shown, the report of the asked day speaks for it rather
+    than a later one that repeats (or revises) the count."""
+    if window is None:
+        return list(found)
+    return sorted(found, key=lambda m: not (m.passage.date and window.start <= m.passage.date <= window.end))
 
 
 def _same_day(a: EventDay, b: EventDay, slack: int) -> bool:
@@ -380,16 +404,19 @@ def _anchor_rank(m: Mention, window: DateWindow | None, places: Sequence[str]) -
     return (text_day, dated_in, bool(places) and names_place(_near(m, 80), places), m.score)
 
 
-def _of_place(m: Mention, places: Sequence[str], text: str, wide: set[str]) -> bool:
+def _of_place(m: Mention, places: Sequence[str], text: str, wide: set[str], linked: set[str]) -> bool:
     """Is the count's report about the asked place? Its title or the passage with the count names
     it; or the passage names a town that the report itself puts in the asked place: one of its
-    sentences names both ("Atareb is in the west of Aleppo province"). Names most reports give
-    (``wide``: the country, the asked place itself) link nothing."""
+    sentences names both ("Atareb is in the west of Aleppo province"); or that any retrieved report
+    puts there in so many words (``linked``: "Khan Sheikhun in Idlib", ``places.placed_in``). Names
+    most reports give (``wide``: the country, the asked place itself) link nothing."""
     if names_place(f"{m.passage.title} {m.passage.text}", places):
         return True
     towns = places_in(m.passage.text) - wide
     if not towns:
         return False
+    if towns & linked:
+        return True
     asked = {place_key(p) for p in places}
     return _linked(towns, asked, text)
 
@@ -473,11 +500,18 @@ def _near(m: Mention, width: int = 300) -> str:
     return p.text[max(0, m.start - p.start - width) : m.end - p.start + width]
 
 
+def _names_asked_day(m: Mention, window: DateWindow) -> bool:
+    return m.day.from_text and window.start <= m.day.day <= window.end
+
+
 def _of_window(m: Mention, window: DateWindow, slack: int) -> bool:
     """A report of the question's days: its sentence names a day inside them, or the report is
-    dated inside them (or up to ``slack`` days after; what day it tells is checked later)."""
+    dated inside them (or up to ``slack`` days after; what day it tells is checked later). A
+    sentence that names a day after them tells of that later day, whatever the report's date."""
     if m.day.from_text and window.start <= m.day.day <= window.end:
         return True
+    if m.day.from_text and m.day.day > window.end:
+        return False
     d = m.passage.date
     if not d:
         return False
@@ -503,10 +537,10 @@ def _clause(sentence: str, vs: int, ve: int, limit: int) -> tuple[int, int]:
     return s, e
 
 
-def fit(event: list[Mention], room: int, cited: set[int]) -> list[Mention]:
+def fit(event: list[Mention], room: int, cited: set[int], per_value: bool = False) -> list[Mention]:
     """The mentions to show when only ``room`` more passages may be cited: one report per value
-    first (no side is dropped while there is room for it), then more reports of each value.
-    Mentions in passages already cited cost nothing."""
+    first (no side is dropped while there is room for it), then more reports of each value (not
+    with ``per_value``). Mentions in passages already cited cost nothing."""
     free = [m for m in event if m.passage.chunk_id in cited]
     rest = [m for m in event if m.passage.chunk_id not in cited]
     firsts: list[Mention] = []
@@ -515,7 +549,7 @@ def fit(event: list[Mention], room: int, cited: set[int]) -> list[Mention]:
     for m in rest:
         (others if m.value in seen else firsts).append(m)
         seen.add(m.value)
-    take = (firsts + others)[: max(0, room)]
+    take = (firsts if per_value else firsts + others)[: max(0, room)]
     chosen = {id(m) for m in free + take}
     return [m for m in event if id(m) in chosen]
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from ..retrieval.names import ARTICLE, name_key
+from ..retrieval.placed import NOT_A_NAME, in_headline, placed_names
 from ..text_terms import MONTHS, WEEKDAYS
 
 _PLACE = re.compile(
@@ -39,34 +40,22 @@ def question_places(question: str) -> list[str]:
     return out
 
 
-# Capitalised words that are not names of places: adjectives of origin ("Syrian", "Kurdish",
-# "Lebanese"), compounds ending in a lower-case word ("IS-held", "US-led") and acronyms ("AFP").
-_NOT_A_NAME = re.compile(r"^[\w'’]+(ian|ians|ish|ese|ean)$|^[\w'’]+-[a-z][\w-]*$|^[A-Z]{2,5}s?$")
-
-
 def places_in(text: str) -> set[str]:
     """Skeletons of each word of the place names a text gives after a place preposition
     ("in Syrias Hasakeh city" → {"srs", "hsk"}): a name is matched by any of its words."""
     out = set()
     for m in _PLACE.finditer(text):
-        if _headline(text, m.start(1)):
+        if in_headline(text, m.start(1)):
             continue
         for w in m.group(1).split():
             w = re.sub(r"['’]s$", "", w)  # "Syria's" is Syria
-            if w.lower() in _NOT_PLACES or _NOT_A_NAME.match(w):
+            if w.lower() in _NOT_PLACES or NOT_A_NAME.match(w):
                 continue
             for part in w.split("-"):
                 key = place_key(part)
                 if len(key) >= 3 and not _ARTICLE.match(part.lower()):
                     out.add(key)
     return out
-
-
-def _headline(text: str, at: int) -> bool:
-    """Is ``at`` inside a headline ("… in Suspected Gas Attack in Syrias Idlib Dozens …")? In title
-    case every word is capitalised, so capitals say nothing about names there."""
-    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text[at : at + 120]) if len(w) > 3][:6]
-    return len(words) >= 5 and sum(w[:1].isupper() for w in words) >= 5
 
 
 def names_place(text: str, places: Iterable[str]) -> bool:
@@ -83,3 +72,16 @@ def names_place(text: str, places: Iterable[str]) -> bool:
             if i + n <= len(words) and place_key(" ".join(words[i : i + n])) in keys:
                 return True
     return False
+
+
+def placed_in(text: str, places: Iterable[str]) -> set[str]:
+    """Skeletons of the words of each name that ``text`` puts inside one of ``places`` in so many
+    words ("Khan Sheikhun in Idlib" → {"khn", "shkhn"}); see ``retrieval/placed.py``."""
+    keys = {place_key(p) for p in places} - {""}
+    out: set[str] = set()
+    for name in placed_names(text, keys):
+        for part in re.split(r"[\s-]+", name):
+            key = place_key(part)
+            if len(key) >= 3 and not _ARTICLE.match(part.lower()) and key not in keys:
+                out.add(key)
+    return out

@@ -81,13 +81,16 @@ class RoutingAnswerer:
         room = len(base) - len(cited)
         found, day_mentions = self.disagreements.find_with_day_counts(question, passages, day)
         slot, event = found if found is not None else (count_slot(question), [])
-        event = fit(event, room, cited)
-        if len({m.value for m in event}) < 2:
-            event = []
-        free = cited | {m.passage.chunk_id for m in event}
+        # room goes to one report per value first, claimed or listed; then to more reports of a value
+        firsts = fit(event, room, cited, per_value=True)
+        if len({m.value for m in firsts}) < 2:
+            event = firsts = []
+        free = cited | {m.passage.chunk_id for m in firsts}
         places = question_places(question)
         scoped = day_mentions if day and places else []
         listed = other_counts(scoped, event, room - (len(free) - len(cited)), free)
+        if event:
+            event = fit(event, room - len({m.passage.chunk_id for m in listed} - free), cited)
         if not event and not listed:
             return answer
         reuse = {(c.article_id, c.start, c.end): c.n for c in answer.citations}

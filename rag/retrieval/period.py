@@ -22,6 +22,7 @@ from ..models import Passage
 from ..text_terms import is_date_word, question_terms, stem
 from .hybrid import Filters, RetrievalResult, Retriever
 from .names import capitalised_runs, name_key, name_keys_in
+from .placed import placed_names
 from .query_dates import DateWindow
 from .text_dates import dateline, days_apart
 
@@ -286,8 +287,33 @@ def add_event_pool(
     have = {p.article_id for p in result.passages}
     cfg = PeriodConfig(max_articles=max_articles, per_article=3)
     pool = gather_period(retriever, question, around, filters, as_of, cfg, query_vector)
-    for p in pool.passages:
+    _add_to_pool(result, pool.passages, have)
+    for q in town_questions(question, result.passages):
+        town_cfg = PeriodConfig(max_articles=max_articles // 2, per_article=3)
+        _add_to_pool(result, gather_period(retriever, q, around, filters, as_of, town_cfg, query_vector).passages, have)
+    result.timings_ms["pool"] = (time.perf_counter() - t) * 1000
+
+
+def _add_to_pool(result: RetrievalResult, passages: Sequence[Passage], have: set[str]) -> None:
+    for p in passages:
         if p.article_id not in have:
             p.scores[POOL] = 1.0
             result.passages.append(p)
-    result.timings_ms["pool"] = (time.perf_counter() - t) * 1000
+    have.update(p.article_id for p in passages)
+
+
+def town_questions(question: str, passages: Sequence[Passage], max_towns: int = 1) -> list[str]:
+    """The question asked of the towns that the retrieved reports put in its place ("Qamishli in
+    Hasakeh province": "How many … in Hasakeh …?" → "How many … in Qamishli …?"), the most often
+    placed first: a report of a town need not name its province, and the pool requires the
+    question's names."""
+    names = topic_names(question, topic_terms(question))
+    runs = {name_key(r): r for r in capitalised_runs(question)}
+    text = " ".join(p.text for p in passages)
+    out: list[str] = []
+    for n in names:
+        if n.key not in runs:
+            continue
+        for town in placed_names(text, {n.key})[:max_towns]:
+            out.append(question.replace(runs[n.key], town))
+    return out[:max_towns]
