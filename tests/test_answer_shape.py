@@ -126,6 +126,25 @@ def test_a_question_asking_for_several_gets_the_coordinated_names(question, sent
     assert sentence[found.start : found.end] == span
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "span"),
+    [
+        # the outlet that tells the news is not what it is about
+        ("Who agreed a truce?", "A truce was agreed, SANA reported, with Mustafa Bali.", "Mustafa Bali"),
+        ("Who agreed a truce?", "According to SANA the truce agreed with Mustafa Bali took effect.", "Mustafa Bali"),
+        # unless the question asks who said it
+        (
+            "Which State Department spokesman said the truce was holding?",
+            "State Department spokesman Mark Toner said the truce was largely holding.",
+            "Mark Toner",
+        ),
+    ],
+)
+def test_the_source_of_a_report_is_not_its_answer(question, sentence, span):
+    found = best_span(question_type(question), sentence, question)
+    assert found is not None and found.text == span
+
+
 def test_no_span_of_the_asked_type():
     assert best_span(QType.COUNT, "The attack happened on April 5 in 2017.", "How many people died?") is None
     assert best_span(QType.DATE, "Officials met to discuss the plan.", "When did they meet?") is None

@@ -288,6 +288,7 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
         (m.start() for m in re.finditer(r"[\w'’-]+", sentence) if stem(m.group(0).lower()) in qstems), default=0
     )
     money = qtype is QType.COUNT and not heads
+    asks_speaker = bool(_REPORTING.search(question))
 
     def rank(sp: Span) -> tuple[float, int]:
         # a count that carries the asked noun itself ("800 rebels" for "how many rebels") is as near as can be
@@ -304,6 +305,7 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
             bonus += 0.5 if heads & {*nxt[:1], *prev} else 0.0
             bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
             bonus += 0.15 if sp.end <= first_q else 0.0
+            bonus -= 0.6 if not asks_speaker and _attributes(sentence, sp) else 0.0
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
         return (sp.score + near + has_head + bonus, -len(sp.text))
@@ -313,6 +315,19 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
     if asks_several(question):
         top = _coordinated(sentence, top, spans)
     return Span(top.start, top.end, top.text, score)
+
+
+_REPORTING = re.compile(r"\b(?:says?|said|report(?:s|ed)?|told|tells?|announced?|claim(?:s|ed)?|according)\b", re.I)
+_AFTER_SOURCE = re.compile(r"\s+(?:says?|said|reports?|reported|told|quoted|cited|claims?|claimed)\b", re.I)
+_BEFORE_SOURCE = re.compile(r"(?:\baccording to|^as|\bas)\s+(?:the\s+)?$", re.I)
+
+
+def _attributes(sentence: str, sp: Span) -> bool:
+    """The name is who tells the news ("As SANA reports", "Reuters said", "according to the BBC"), not
+    what it is about: not the answer unless the question asks who said it."""
+    return bool(
+        _AFTER_SOURCE.match(sentence, sp.end) or _BEFORE_SOURCE.search(sentence[max(0, sp.start - 20) : sp.start])
+    )
 
 
 _SEVERAL = re.compile(r"\b(?:which|what|name|who are) (?:the )?(?:two|three|four|both)\b|\bboth\b", re.I)
