@@ -91,10 +91,6 @@ SCORE_WEIGHTS = {
     "span_score": 0.05,
 }
 AGREEMENT_PER_VOTE = 0.04
-# Which sentence leads leans this much per point of its span's score: between two near-equal sentences the
-# one with the better-placed answer ("taken to northern Idlib" over a list of group names). Chosen on the
-# tune part with eval/tune_answers.py (first statement 0.480 → 0.492 at 0.04; 0.07 and 0.1 gave less).
-SPAN_LEAN = 0.04
 
 
 # A photo or map caption ("Situation map of Darayya … [26/8/2016, map via …]") names a place but
@@ -220,13 +216,7 @@ class ExtractiveAnswerer:
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
-            lean = SPAN_LEAN * c.span.score if c.span is not None else 0.0
-            return (
-                strict and c.span is not None,
-                counts,
-                not _CAPTION.search(c.text),
-                c.score + agree.get(id(c), 0.0) + lean,
-            )
+            return (strict and c.span is not None, counts, not _CAPTION.search(c.text), c.score + agree.get(id(c), 0.0))
 
         best = max(ok, key=rank)
         return self._factoid(question, qtype, best, ok, passages)
