@@ -57,6 +57,41 @@ def test_question_types_are_general_english(question, qtype):
     assert question_type(question) is qtype
 
 
+# asked for several things: the names joined by "and" are one answer; asked for one, or not joined: one name
+SEVERAL = [
+    (
+        "Which two US presidents died on July 4 in the same year?",
+        "Thomas Jefferson and John Adams both died on July 4, 1826.",
+        "Thomas Jefferson and John Adams",
+    ),
+    (
+        "Which two teams will play in the final?",
+        "The Philadelphia Eagles and the Kansas City Chiefs will face off in the final.",
+        "Philadelphia Eagles and the Kansas City Chiefs",
+    ),
+    (
+        "Which team will host the final?",
+        "The Philadelphia Eagles and the Kansas City Chiefs will face off in Glendale.",
+        "Kansas City Chiefs",
+    ),
+    (
+        "Which two presidents met in Geneva?",
+        "Joe Biden met the press in Geneva after talks with Vladimir Putin.",
+        "Joe Biden",
+    ),
+]
+# the outlet that tells the news is not what it is about, unless the question asks who said it
+SOURCES = [
+    ("Who agreed a truce?", "A truce was agreed, SANA reported, with Mustafa Bali.", "Mustafa Bali"),
+    ("Who agreed a truce?", "According to SANA the truce agreed with Mustafa Bali took effect.", "Mustafa Bali"),
+    (
+        "Which State Department spokesman said the truce was holding?",
+        "State Department spokesman Mark Toner said the truce was largely holding.",
+        "Mark Toner",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     "question,sentence,span",
     [
@@ -84,65 +119,14 @@ def test_question_types_are_general_english(question, qtype):
             "Pier 1 Imports",
         ),
         ("From which airbase did bombers attack?", "Bombers attack targets using Hamedan airbase in Iran", "Hamedan"),
+        *SEVERAL,
+        *SOURCES,
     ],
 )
 def test_direct_answer_is_the_shortest_typed_span(question, sentence, span):
     found = best_span(question_type(question), sentence, question)
     assert found is not None and found.text == span
     assert sentence[found.start : found.end] == span  # verbatim
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "span"),
-    [
-        # asked for two: the names joined by "and" are one answer
-        (
-            "Which two US presidents died on July 4 in the same year?",
-            "Thomas Jefferson and John Adams both died on July 4, 1826.",
-            "Thomas Jefferson and John Adams",
-        ),
-        (
-            "Which two teams will play in the final?",
-            "The Philadelphia Eagles and the Kansas City Chiefs will face off in the final.",
-            "Philadelphia Eagles and the Kansas City Chiefs",
-        ),
-        # asked for one: the other name stays out
-        (
-            "Which team will host the final?",
-            "The Philadelphia Eagles and the Kansas City Chiefs will face off in Glendale.",
-            "Kansas City Chiefs",
-        ),
-        # asked for two, but the second name is not joined to the first
-        (
-            "Which two presidents met in Geneva?",
-            "Joe Biden met the press in Geneva after talks with Vladimir Putin.",
-            "Joe Biden",
-        ),
-    ],
-)
-def test_a_question_asking_for_several_gets_the_coordinated_names(question, sentence, span):
-    found = best_span(question_type(question), sentence, question)
-    assert found is not None and found.text == span
-    assert sentence[found.start : found.end] == span
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "span"),
-    [
-        # the outlet that tells the news is not what it is about
-        ("Who agreed a truce?", "A truce was agreed, SANA reported, with Mustafa Bali.", "Mustafa Bali"),
-        ("Who agreed a truce?", "According to SANA the truce agreed with Mustafa Bali took effect.", "Mustafa Bali"),
-        # unless the question asks who said it
-        (
-            "Which State Department spokesman said the truce was holding?",
-            "State Department spokesman Mark Toner said the truce was largely holding.",
-            "Mark Toner",
-        ),
-    ],
-)
-def test_the_source_of_a_report_is_not_its_answer(question, sentence, span):
-    found = best_span(question_type(question), sentence, question)
-    assert found is not None and found.text == span
 
 
 def test_no_span_of_the_asked_type():
