@@ -319,11 +319,11 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
 
 _REPORTING = re.compile(r"\b(?:says?|said|report(?:s|ed)?|told|tells?|announced?|claim(?:s|ed)?|according)\b", re.I)
 _AFTER_SOURCE = re.compile(r"\s+(?:says?|said|reports?|reported|told|quoted|cited|claims?|claimed)\b", re.I)
-_BEFORE_SOURCE = re.compile(r"(?:\baccording to|^as|\bas)\s+(?:the\s+)?$", re.I)
+_BEFORE_SOURCE = re.compile(r"\baccording to\s+(?:the\s+)?$", re.I)  # not a bare "as": "such as France"
 
 
 def _attributes(sentence: str, sp: Span) -> bool:
-    """The name is who tells the news ("As SANA reports", "Reuters said", "according to the BBC"), not
+    """The name is who tells the news ("SANA reports", "Reuters said", "according to the BBC"), not
     what it is about: not the answer unless the question asks who said it."""
     return bool(
         _AFTER_SOURCE.match(sentence, sp.end) or _BEFORE_SOURCE.search(sentence[max(0, sp.start - 20) : sp.start])
