@@ -169,6 +169,27 @@ def test_direct_answer_first_then_quotes_with_their_citations(open_page, live_se
         page.unroute("**/ask")
 
 
+def test_trailing_credit_of_a_combined_outlet_line_is_shown_once(open_page, live_server, quotes):
+    """Today's extractive quotes end with "(First outlet et al., date)" for an "A/B/C" outlet line: the
+    page credits the report from the citation above the quote and drops that trailing copy; a credit
+    naming another outlet stays."""
+    c = quotes["800"]
+    first = c["source"].split("/")[0]
+    statements = [
+        {"text": f"“{c['quote']}” ({first} et al., 26 Aug 2016, date inferred)", "citations": [1], "kind": "quote"},
+        {"text": f"“{quotes['idlib']['quote']}” (Other Outlet et al., 26 Aug 2016)", "citations": [2], "kind": "quote"},
+    ]
+    page = open_page(live_server.url)
+    serve_answers(page, lambda b: canned([c, quotes["idlib"]], statements, grounding=1.0), stream=False)
+    body = ask(page, "How many rebels left Darayya?").locator(".answer-body")
+    texts = [t.inner_text() for t in body.locator("[data-kind=quote] .stmt-text").all()]
+    assert texts[0].startswith("“According") and "et al." not in texts[0]
+    assert "(Other Outlet et al., 26 Aug 2016)" in texts[1]
+    assert (
+        body.locator("[data-kind=quote]").nth(0).locator(".stmt-outlet").inner_text().replace("\n", "") == c["source"]
+    )
+
+
 def test_generative_answer_is_marked_lists_removed_sentences_and_switches(open_page, live_server, quotes):
     page = open_page(live_server.url)
     bodies: list[dict] = []

@@ -13,7 +13,10 @@ const TRAIL = /\s*\(([^()\n]{1,240}), ([^()\n]{0,60}\d{4}[^()\n]{0,60})\)\s*$/;
 /** The statement text without an attribution that names the cited report's outlet or title. */
 export function stripAttribution(text, c) {
   if (!c) return { text, contrast: false };
-  const names = new Set([creditOf(c), `“${c.title}”`, "Unknown outlet"]);
+  // the answerer credits a combined "A/B/C" outlet line as "A et al." (rag/answering/compose.py)
+  const outlets = (c.source || "").split("/").map((s) => s.trim()).filter(Boolean);
+  const short = outlets.length > 1 ? `${outlets[0]} et al.` : null;
+  const names = new Set([creditOf(c), `“${c.title}”`, "Unknown outlet", ...(short ? [short] : [])]);
   const sameReport = (who) => names.has(who) || (who.startsWith("“") && c.title && c.title.startsWith(who.slice(1, -2)));
   const m = LEAD.exec(text);
   if (m && sameReport(m[2])) return { text: text.slice(m[0].length), contrast: !!m[1] };
