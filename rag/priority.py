@@ -33,6 +33,16 @@ def lower_this_thread(niceness: int) -> None:
         pass
 
 
+def set_thread_niceness(value: int) -> None:
+    """Set this thread's nice value (Linux; raising it needs no privilege, lowering it may fail: ignored)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(-20, min(19, value)))
+    except OSError:
+        pass
+
+
 def thread_niceness() -> int | None:
     """This thread's nice value (Linux), for tests and diagnostics."""
     if not sys.platform.startswith("linux"):

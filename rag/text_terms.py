@@ -45,7 +45,7 @@ _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.U
 
 
 def tokens(text: str) -> list[str]:
-    return [t.lower().replace("’", "'") for t in _TOKEN.findall(text)]
+    return _TOKEN.findall(text.lower().replace("’", "'"))  # the whole text at once: ~2x faster than per token
 
 
 @lru_cache(maxsize=200_000)
@@ -65,6 +65,13 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> list[str]:
     """Lower-cased, stop-word-free tokens in order (numbers kept)."""
     return [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+
+
+@lru_cache(maxsize=8192)  # ~350 texts an answer; a few MB at most
+def text_stems(text: str) -> frozenset[str]:
+    """The stems of a text's content words, cached: one answer tokenises the same passages and
+    sentences several times over (ranker features, answer coverage, span scoring)."""
+    return frozenset(stem(t) for t in content_terms(text))
 
 
 def question_terms(text: str) -> list[str]:

@@ -47,6 +47,32 @@ def test_the_write_thread_keeps_its_priority():
 
 
 @linux
+def test_a_question_embedded_in_the_background_runs_at_the_askers_priority():
+    """The hybrid search embeds on a pool thread while its own thread runs the keyword search: that
+    pool thread must not outrank an ingest on behalf of a lowered query thread."""
+    import numpy as np
+
+    from rag.retrieval.hybrid import embed_in_background
+
+    class Recording:
+        model_id, dim = "fake", 2
+
+        def embed(self, texts):
+            return np.array([[float(len(texts[0])), float(thread_niceness())]], dtype=np.float32)
+
+    base = thread_niceness()
+    assert embed_in_background(Recording(), "warm").result()[1] == base  # a pool thread started at full priority …
+
+    def query_thread():
+        lower_this_thread(4)
+        return embed_in_background(Recording(), "abc").result()  # … is reused, and steps back for this one
+
+    vec = _in_thread(query_thread)
+    assert vec[0] == 3.0  # the question's own vector
+    assert vec[1] == min(19, base + 4) and vec[1] > base
+
+
+@linux
 @pytest.mark.slow
 def test_service_queries_step_back_and_its_writes_do_not(seed_service):
     from rag.pipeline import AskRequest

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..models import Answer, Passage
 from ..sentences import quote_aware_spans
-from ..text_terms import content_terms, is_date_word, question_terms, stem
+from ..text_terms import content_terms, is_date_word, question_terms, stem, text_stems
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .question_type import QType, question_type
@@ -99,7 +100,7 @@ _CAPTION = re.compile(r"\[[^\]]*\d[^\]]*\]\s*$|^(situation\s+)?maps?\b|^(file\s+
 _BULLETS = "•·▪‣◦*-–—>"
 
 
-def _coverage(q: dict[str, float], words: set[str]) -> float:
+def _coverage(q: dict[str, float], words: AbstractSet[str]) -> float:
     total = sum(q.values())
     return sum(w for t, w in q.items() if t in words) / total if total else 0.0
 
@@ -131,7 +132,7 @@ class ExtractiveAnswerer:
         qfocus = {t: w for t, w in q.items() if t in focus_stems}
         for rank, p in enumerate(top):
             qp = q_undated if "window" in p.scores and len(q_undated) < len(q) else q
-            ctx_words = {stem(t) for t in content_terms(f"{p.title} {p.text}")}
+            ctx_words = text_stems(p.title) | text_stems(p.text)
             context = _coverage(qp, ctx_words) if qp else 1.0
             key = _coverage(_key_terms(qp), ctx_words) if qp else 1.0
             rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
@@ -151,7 +152,7 @@ class ExtractiveAnswerer:
         return out
 
     def _candidate(self, question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank) -> Candidate:
-        words = {stem(t) for t in content_terms(text)}
+        words = text_stems(text)
         cov = _coverage(qp, words) if qp else 1.0
         # the best cosine of the sentence's parts to the question if retrieval stored them, else the lexical share
         parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]
@@ -226,7 +227,7 @@ class ExtractiveAnswerer:
         q = self.term_weights(question)
         seen: set[str] = set()
         for p in passages[: self.config.passages_considered]:
-            seen |= {stem(t) for t in content_terms(f"{p.title} {p.text}")}
+            seen |= text_stems(p.title) | text_stems(p.text)
         originals: dict[str, str] = {}
         for w in re.findall(r"[\w'’-]+", question):
             originals.setdefault(stem(w.lower()), w)

@@ -11,9 +11,10 @@ rebels" with "800 rebels").
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from ..text_terms import STOPWORDS, content_terms, stem
+from ..text_terms import STOPWORDS, stem, text_stems
 from .question_type import QType
 
 _NUM_WORD = (
@@ -83,11 +84,11 @@ class Span:
     score: float
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(t) for t in content_terms(text)}
+def _stems(text: str) -> frozenset[str]:
+    return text_stems(text)
 
 
-def head_words(question: str) -> set[str]:
+def head_words(question: str) -> AbstractSet[str]:
     """Stems of the words the question asks about: the words after "how many", "which", "what", up
     to the first function word ("how many new ministers did…" → new, minist)."""
     m = re.search(r"\b(?:how (?:many|much)|which|what|whose)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I)
@@ -101,7 +102,7 @@ def head_words(question: str) -> set[str]:
     return _stems(" ".join(words))
 
 
-def _proximity(sentence: str, s: int, e: int, qstems: set[str]) -> float:
+def _proximity(sentence: str, s: int, e: int, qstems: AbstractSet[str]) -> float:
     """1 next to a question word of the sentence, falling towards 0 with the distance in characters."""
     best = None
     for m in re.finditer(r"[\w'’-]+", sentence):
@@ -112,13 +113,13 @@ def _proximity(sentence: str, s: int, e: int, qstems: set[str]) -> float:
     return 0.0 if best is None else 1.0 / (1.0 + max(best, 0) / 30.0)
 
 
-def _new_words(text: str, qstems: set[str]) -> bool:
+def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
     """Does the span say something the question does not?"""
     words = _stems(text)
     return bool(words - qstems) or (bool(re.search(r"\d", text)) and not words)
 
 
-def _count_spans(sentence: str, question: str, qstems: set[str]) -> list[Span]:
+def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list[Span]:
     heads = head_words(question)
     out = []
     for m in _COUNT.finditer(sentence):
@@ -155,7 +156,7 @@ def counts_asked_noun(span_text: str, question: str) -> bool:
     return bool(last) and stem(last[0].lower()) in head_words(question)
 
 
-def _modifies_next(word: str, nxt: list[re.Match], heads: set[str]) -> bool:
+def _modifies_next(word: str, nxt: list[re.Match], heads: AbstractSet[str]) -> bool:
     """A singular word followed by another plural noun modifies it: "rebel groups", "army units"."""
     if word.lower().endswith("s") or not nxt:
         return False
@@ -171,7 +172,7 @@ def _is_date_number(sentence: str, s: int, e: int) -> bool:
     return bool(re.match(r"\s?(?:am|pm|a\.m\.|p\.m\.|:\d\d)\b", after, re.I))
 
 
-def _regex_spans(rx: re.Pattern, sentence: str, qstems: set[str], base: float) -> list[Span]:
+def _regex_spans(rx: re.Pattern, sentence: str, qstems: AbstractSet[str], base: float) -> list[Span]:
     return [Span(m.start(), m.end(), m.group(0), base) for m in rx.finditer(sentence) if _new_words(m.group(0), qstems)]
 
 
@@ -214,7 +215,7 @@ def _clean_name(text: str, start: int, person: bool) -> tuple[int, str] | None:
     return (start + offset, kept) if offset >= 0 else None
 
 
-def _name_spans(sentence: str, qstems: set[str], person: bool) -> list[Span]:
+def _name_spans(sentence: str, qstems: AbstractSet[str], person: bool) -> list[Span]:
     out = []
     for m in _NAME.finditer(sentence):
         cleaned = _clean_name(m.group(0).rstrip(".,'’"), m.start(), person)
@@ -234,7 +235,7 @@ def _name_spans(sentence: str, qstems: set[str], person: bool) -> list[Span]:
     return out
 
 
-def _place_spans(sentence: str, qstems: set[str]) -> list[Span]:
+def _place_spans(sentence: str, qstems: AbstractSet[str]) -> list[Span]:
     out = []
     for m in _LOCATIVE.finditer(sentence):
         name = _NAME.match(sentence, m.end())

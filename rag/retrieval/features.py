@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..models import Passage
-from ..text_terms import content_terms, stem
+from ..text_terms import stem, text_stems
 from .query import ParsedQuery
 
 FEATURES: tuple[str, ...] = (
@@ -42,7 +42,7 @@ StemsOf = Callable[[Passage], frozenset[str]]
 
 def passage_stems(p: Passage) -> frozenset[str]:
     """The stems of a passage's content words (what coverage features match against)."""
-    return frozenset(stem(t) for t in content_terms(p.text))
+    return text_stems(p.text)
 
 
 def _sentence_stats(p: Passage) -> tuple[float, float]:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +27,33 @@ import numpy as np
 
 from ..embedding import Embedder
 from ..models import Passage
+from ..priority import set_thread_niceness, thread_niceness
 from ..store import IndexSnapshot
 from ..text_terms import fts_query
 from .query import parse_query
 from .query_dates import DateWindow, question_window
 from .ranker import LearnedRanker, load_model, weights_for
 from .rerank import Reranker, SentenceReranker, idf_weights, question_weights
+
+_EMBED_POOL: ThreadPoolExecutor | None = None
+_EMBED_POOL_LOCK = threading.Lock()
+
+
+def embed_in_background(embedder: Embedder, text: str) -> Future:
+    """The question's vector, computed on a shared pool thread at the calling thread's nice value
+    (``rag/priority.py`` lowers query threads: their embedding must not outrank an ingest)."""
+    global _EMBED_POOL
+    with _EMBED_POOL_LOCK:
+        if _EMBED_POOL is None:
+            _EMBED_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-embed")
+    niceness = thread_niceness()
+
+    def run() -> np.ndarray:
+        if niceness is not None and thread_niceness() != niceness:
+            set_thread_niceness(niceness)
+        return embedder.embed([text])[0]
+
+    return _EMBED_POOL.submit(run)
 
 
 @dataclass(slots=True)
@@ -182,39 +205,66 @@ class Retriever:
         """Both searches under the filters (``as_of`` is an upper date bound), every candidate
         scored by both (a keyword-only hit gets its cosine from its stored vector), fused."""
         t0 = time.perf_counter()
-        store = self.snapshot.store
         date_to = filters.date_to
         if as_of and (date_to is None or as_of < date_to):
             date_to = as_of
         allowed = self.snapshot.allowed(filters.date_from, date_to, filters.sources)
         timings["filters"] = (time.perf_counter() - t0) * 1000
         n = max(self.config.candidates, top_k)  # the same pool whatever top_k: what the ranker learned on
-        dense: dict[int, float] = {}
-        qvec = None
-        if mode in ("hybrid", "dense"):
-            t = time.perf_counter()
-            qvec = query_vector if query_vector is not None else self.embedder.embed([question])[0]
-            timings["embed"] = (time.perf_counter() - t) * 1000
-            t = time.perf_counter()
-            dense = dict(self.snapshot.vectors.search(qvec, n, allowed))
-            timings["dense"] = (time.perf_counter() - t) * 1000
+        # The model call and the keyword search both leave the GIL (onnxruntime, SQLite): one question
+        # alone gets both cores for them (the embedding runs at this thread's CPU priority).
+        pending = embed_in_background(self.embedder, question) if mode == "hybrid" and query_vector is None else None
         keyword: dict[int, float] = {}
         if mode in ("hybrid", "keyword"):
             t = time.perf_counter()
             match = parse_query(question).fts_query() if self.config.parse_queries else fts_query(question)
-            keyword = dict(store.keyword_search(match, n, filters.date_from, date_to, filters.sources))
+            keyword = dict(self.snapshot.store.keyword_search(match, n, filters.date_from, date_to, filters.sources))
             timings["keyword"] = (time.perf_counter() - t) * 1000
+        # While the model still runs: the keyword hits' rows and stored vectors (needed whatever dense finds).
+        early = self._rows(list(keyword)) if pending is not None else None
+        dense: dict[int, float] = {}
+        qvec = None
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            if query_vector is not None:
+                qvec = query_vector
+            else:
+                qvec = pending.result() if pending is not None else self.embedder.embed([question])[0]
+            timings["embed"] = (time.perf_counter() - t) * 1000  # with the keyword search: the wait left
+            t = time.perf_counter()
+            dense = dict(self.snapshot.vectors.search(qvec, n, allowed))
+            timings["dense"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
+        out = self._scored(dense, keyword, qvec, mode, early)
+        timings["candidates"] = (time.perf_counter() - t) * 1000
+        return out, qvec
+
+    def _rows(self, ids: list[int]) -> tuple[dict[int, Passage], dict[int, np.ndarray]]:
+        store = self.snapshot.store
+        return store.passages(ids), store.chunk_vectors(ids, self.snapshot.manifest.dim)
+
+    def _scored(
+        self,
+        dense: dict[int, float],
+        keyword: dict[int, float],
+        qvec: np.ndarray | None,
+        mode: str,
+        early: tuple[dict[int, Passage], dict[int, np.ndarray]] | None,
+    ) -> list[Passage]:
+        """Every candidate with both scores (a keyword-only hit's cosine from its stored vector), fused."""
+        store = self.snapshot.store
         ranks = {
             "dense_rank": {c: r for r, c in enumerate(dense)},
             "keyword_rank": {c: r for r, c in enumerate(keyword)},
         }
         ids = list(dict.fromkeys([*dense, *keyword]))
-        passages = store.passages(ids)
+        passages, kw_vectors = early if early is not None else ({}, None)
+        passages.update(store.passages([i for i in ids if i not in passages]))
         if qvec is not None and keyword:
             missing = [i for i in ids if i not in dense]
-            for cid, vec in store.chunk_vectors(missing, self.snapshot.manifest.dim).items():
-                dense[cid] = float(vec @ qvec)
+            if kw_vectors is None:
+                kw_vectors = store.chunk_vectors(missing, self.snapshot.manifest.dim)
+            dense.update({cid: float(kw_vectors[cid] @ qvec) for cid in missing if cid in kw_vectors})
         out: list[Passage] = []
         for cid, s in self._fuse(ids, dense, keyword, mode):
             p = passages.get(cid)
@@ -224,8 +274,7 @@ class Retriever:
             p.scores.update({k: float(r[cid]) for k, r in ranks.items() if cid in r})
             p.score = s
             out.append(p)
-        timings["candidates"] = (time.perf_counter() - t) * 1000
-        return out, qvec
+        return out
 
     def _date_bonuses(self, passages: list[Passage], window: DateWindow | None, as_of: str | None) -> None:
         """A report inside the question's date window, and (with ``as_of``) a recent one, gains."""
@@ -246,14 +295,17 @@ class Retriever:
         vectors: no model call), for the reranker and for choosing answer sentences."""
         keys = [(p.article_id, p.start, p.end) for p in passages]
         found = self.snapshot.store.sentence_vectors(keys)
-        for p, key in zip(passages, keys):
-            rows = found.get(key) or []
-            if not rows:
-                continue
-            mat = np.stack([r[2] for r in rows]).astype(np.float32)
-            cos = mat @ qvec
-            p.sentences = [(r[0], r[1], float(c)) for r, c in zip(rows, cos)]
-            p.scores["sentence_dense"] = float(cos.max())
+        rows = [found.get(key) or [] for key in keys]
+        flat = [r for rs in rows for r in rs]
+        if not flat:
+            return
+        cos = (np.stack([r[2] for r in flat]).astype(np.float32) @ qvec).tolist()  # one product for all
+        i = 0
+        for p, rs in zip(passages, rows):
+            if rs:
+                p.sentences = [(r[0], r[1], c) for r, c in zip(rs, cos[i : i + len(rs)])]
+                p.scores["sentence_dense"] = max(cos[i : i + len(rs)])
+                i += len(rs)
 
     def _fuse(
         self, ids: list[int], dense: dict[int, float], keyword: dict[int, float], mode: str

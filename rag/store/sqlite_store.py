@@ -265,10 +265,13 @@ class SqliteStore:
             rows = self.conn.execute(
                 f'SELECT article_id, start, "end", vector FROM sentences WHERE {where} ORDER BY article_id, start', args
             ).fetchall()
+            by_article: dict[str, list[tuple[str, int, int]]] = {}
+            for key in part:
+                by_article.setdefault(key[0], []).append(key)
             for aid, s, e, blob in rows:
                 vec = np.frombuffer(blob, dtype=np.float16)
-                for key in part:
-                    if key[0] == aid and key[1] <= s and e <= key[2]:
+                for key in by_article[aid]:  # the spans of this article (overlapping chunks share sentences)
+                    if key[1] <= s and e <= key[2]:
                         out[key].append((s, e, vec))
         return out
 
