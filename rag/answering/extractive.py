@@ -157,7 +157,7 @@ class ExtractiveAnswerer:
         # the best cosine of the sentence's parts to the question if retrieval stored them, else the lexical share
         parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]
         sem = max(parts) if parts else cov
-        span = best_span(qtype, text, question) if qtype in TYPED else None
+        span = best_span(qtype, text, question, p.text) if qtype in TYPED else None
         typed = span is not None or qtype not in TYPED
         focus_cov = _coverage(qfocus, words) if qfocus else cov
         w = SCORE_WEIGHTS

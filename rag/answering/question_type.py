@@ -23,6 +23,10 @@ class QType(str, Enum):
     GENERAL = "general"
 
 
+# Up to two words between "which" and its noun ("which popular tourist island"), never a function word
+# ("which team won the state title" asks for a team).
+_FUNCTION = r"the|a|an|of|in|on|at|to|for|did|does|do|is|was|were|are|has|have|had|will|would|can|could"
+_MODIFIERS = rf"(?:(?!(?:{_FUNCTION})\b)[\w-]+ ){{0,2}}"
 _PLACE_NOUNS = (
     r"town|city|cities|village|country|countries|state|states|region|province|district|area|island|county|"
     r"capital|continent|neighbou?rhood|location|place|port|airport|base|airbase|border|street|river|lake"
@@ -44,7 +48,10 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
         QType.PERSON,
         re.compile(rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) ({_PERSON_NOUNS})\b", re.I),
     ),
-    (QType.PLACE, re.compile(rf"{_ASKING}where\b|\bwhere {_AUX}\b|\b(which|what) (\w+ )?({_PLACE_NOUNS})\b", re.I)),
+    (
+        QType.PLACE,
+        re.compile(rf"{_ASKING}where\b|\bwhere {_AUX}\b|\b(which|what) {_MODIFIERS}({_PLACE_NOUNS})\b", re.I),
+    ),
     (
         QType.EVENTS,
         re.compile(

@@ -57,7 +57,8 @@ _NAME = re.compile(
     r"(?:\s+(?:(?:al|el|de|da|di|du|van|von|der|bin|ibn|la|le|del|of the|of)\s+)?"
     r"(?:[A-Z][\w'’.&-]*|al-[A-Z][\w'’-]*|\d+))*"
 )
-_QUOTED_TITLE = re.compile(r"[“\"‘']([^“”\"‘’']{2,60})[”\"’']")
+# A quoted title ("‘The Life of a Showgirl’"): quote marks that are not a word's apostrophes ("Egypt's … pharaoh's")
+_QUOTED_TITLE = re.compile(r"(?<![\w])[“\"‘']([^“”\"‘’']{2,60})[”\"’'](?![\w])")
 _LOCATIVE = re.compile(
     r"\b(?:in|at|from|to|near|into|outside|inside|toward|towards|across|via|between)\s+(?:the\s+)?"
     r"((?:(?:north|south|east|west|central|north-?western|north-?eastern|south-?western|south-?eastern|"
@@ -215,24 +216,59 @@ def _clean_name(text: str, start: int, person: bool) -> tuple[int, str] | None:
     return (start + offset, kept) if offset >= 0 else None
 
 
-def _name_spans(sentence: str, qstems: AbstractSet[str], person: bool) -> list[Span]:
+_COMPOUND = re.compile(r"^[A-Z][\w'’.&]*-[a-z]+$")  # "Republican-led", "Michelin-starred": an adjective
+
+
+def _without_compounds(s: int, text: str) -> tuple[int, str] | None:
+    """Drop a leading or trailing capitalised compound adjective ("Republican-led House" → "House")."""
+    words = text.split()
+    while words and _COMPOUND.match(words[0]):
+        words = words[1:]
+    while words and _COMPOUND.match(words[-1]):
+        words = words[:-1]
+    if not words:
+        return None
+    kept = " ".join(words)
+    return s + text.find(kept), kept
+
+
+def _name_spans(
+    sentence: str, qstems: AbstractSet[str], person: bool, heads: AbstractSet[str] = frozenset(), context: str = ""
+) -> list[Span]:
     out = []
     for m in _NAME.finditer(sentence):
         cleaned = _clean_name(m.group(0).rstrip(".,'’"), m.start(), person)
+        cleaned = _without_compounds(*cleaned) if cleaned is not None else None
         if cleaned is None:
             continue
         s, text = cleaned
         if not _new_words(text, qstems):
             continue
+        if re.search(r"\s\d[\d.,]*$", text) and re.match(r"\s+[a-z]", sentence[s + len(text) :]):
+            text = text.rstrip("0123456789.,").rstrip()  # "Nearly 4 million": a quantity, not part of a name
+        words = text.split()
+        if not person and len(words) > 2 and words[1] == "of" and _is_role(words[0], heads):
+            continue  # "CEO of Godfather's" (for "which candidate"): a role, not the thing's name
         score = 0.6 + (0.2 if " " in text else 0.0)
-        if s == 0 and " " not in text:
-            score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite")
+        if s == 0 and sum(w[:1].isupper() for w in words) == 1 and not _proper_elsewhere(words[0], context):
+            score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite", "Nearly 4")
         after = sentence[s + len(text) : s + len(text) + 20]
         if _DEMONYM.search(text) and re.match(r"\s+[a-z]", after):
             score -= 0.4  # "Puerto Rican singer", "American adults": an adjective, not the thing
         if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
             out.append(Span(s, s + len(text), text, score))
     return out
+
+
+def _proper_elsewhere(word: str, context: str) -> bool:
+    """The word is capitalised in the middle of a sentence of the passage: a name ("China hit back" in a
+    passage that also says "tariffs on China"), not a capitalised first word ("Despite")."""
+    return bool(context) and re.search(rf"[a-z,;:(] {re.escape(word)}\b", context) is not None
+
+
+def _is_role(word: str, heads: AbstractSet[str]) -> bool:
+    """A title word ("CEO", "President") that is not what the question asks for."""
+    return word.lower() in _TITLES and stem(word.lower()) not in heads
 
 
 def _place_spans(sentence: str, qstems: AbstractSet[str]) -> list[Span]:
@@ -248,7 +284,7 @@ def _place_spans(sentence: str, qstems: AbstractSet[str]) -> list[Span]:
     return out
 
 
-def answer_spans(qtype: QType, sentence: str, question: str) -> list[Span]:
+def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") -> list[Span]:
     """Spans of ``sentence`` that could answer a question of type ``qtype`` (none for untyped ones)."""
     qstems = _stems(question)
     if qtype is QType.COUNT:
@@ -258,12 +294,20 @@ def answer_spans(qtype: QType, sentence: str, question: str) -> list[Span]:
     if qtype is QType.DATE:
         return _regex_spans(_DATE, sentence, qstems, 1.0)
     if qtype is QType.PERSON:
-        return _name_spans(sentence, qstems, person=True)
-    if qtype is QType.PLACE:
-        return _place_spans(sentence, qstems) + _name_spans(sentence, qstems, person=False)
+        return _name_spans(sentence, qstems, True, context=context)
+    if qtype is QType.PLACE:  # "President Daniel Noboa" is no place
+        names = _name_spans(sentence, qstems, False, context=context)
+        names = [sp for sp in names if sp.text.split()[0].lower() not in _TITLES]
+        return _place_spans(sentence, qstems) + names
     if qtype is QType.ENTITY:
-        quoted = [Span(m.start(1), m.end(1), m.group(1), 0.9) for m in _QUOTED_TITLE.finditer(sentence)]
-        return _name_spans(sentence, qstems, person=False) + [q for q in quoted if _new_words(q.text, qstems)]
+        heads = head_words(question)
+        quoted = [
+            Span(m.start(1), m.end(1), m.group(1), 0.9)
+            for m in _QUOTED_TITLE.finditer(sentence)
+            if m.group(1)[:1].isupper() or m.group(1)[:1].isdigit()  # a title, not a quoted phrase (“landmark”)
+        ]
+        names = _name_spans(sentence, qstems, False, heads, context)
+        return names + [q for q in quoted if _new_words(q.text, qstems)]
     return []
 
 
@@ -277,10 +321,10 @@ def focus(question: str) -> str:
     return question
 
 
-def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
+def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> Span | None:
     """The span that best answers the question: the type's own preference, then closeness to the
     asking part's words, then shortness."""
-    spans = answer_spans(qtype, sentence, question)
+    spans = answer_spans(qtype, sentence, question, context)
     if not spans:
         return None
     qstems = _stems(focus(question)) or _stems(question)
@@ -304,6 +348,7 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
             # right before its other words: the subject of its verb ("Pier 1 Imports filed"); a name
             # ahead of all of them is the subject
             bonus += 0.5 if heads & {*nxt[:1], *prev} else 0.0
+            bonus += 0.5 if heads and heads & _appositive(sentence, sp.end) else 0.0
             bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
             bonus += 0.15 if sp.end <= first_q else 0.0
             bonus -= 0.6 if not asks_speaker and _attributes(sentence, sp) else 0.0
@@ -316,6 +361,16 @@ def best_span(qtype: QType, sentence: str, question: str) -> Span | None:
     if asks_several(question):
         top = _coordinated(sentence, top, spans)
     return Span(top.start, top.end, top.text, score)
+
+
+_APPOSITIVE = re.compile(r"\s*(?:,|—|–| - )\s*(?:a|an|the)\s+([^,—–.;]{1,60})")
+
+
+def _appositive(sentence: str, end: int) -> frozenset[str]:
+    """Stems of the description set off right after a name, up to its first "of" ("Herman Cain — a one-time
+    … candidate, …"; not "Liz Cheney, daughter of … Dick Cheney": that one describes the daughter)."""
+    m = _APPOSITIVE.match(sentence, end)
+    return _stems(re.split(r"\bof\b", m.group(1))[0]) if m else frozenset()
 
 
 _REPORTING = re.compile(r"\b(?:says?|said|report(?:s|ed)?|told|tells?|announced?|claim(?:s|ed)?|according)\b", re.I)
