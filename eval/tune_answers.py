@@ -26,7 +26,7 @@ from rag.eval.convert import convert_realtimeqa  # noqa: E402
 from rag.eval.questions import parse_question  # noqa: E402
 from rag.eval.splits import select  # noqa: E402
 
-DATA = ROOT.parent.parent / "shared" / "data" / "realtimeqa"
+DATA = ROOT.parent / "shared" / "data" / "realtimeqa"
 
 
 def retrieve_all(args) -> list[tuple]:
@@ -58,6 +58,7 @@ def retrieve_all(args) -> list[tuple]:
 
 def score(rows: list[tuple], config: AnswerConfig) -> dict:
     out: dict[str, list[bool]] = {"contains": [], "first": [], "false_abstain": [], "no_answer": [], "filtered": []}
+    out["direct_right"] = []  # of the answers led by a direct answer (evidence holds the gold): is it the gold?
     for q, passages, bodies, weights in rows:
         answerer = ExtractiveAnswerer(term_weights=lambda _q, w=weights: w, config=config)
         a = answerer.answer(q.question, passages).to_dict()
@@ -67,6 +68,8 @@ def score(rows: list[tuple], config: AnswerConfig) -> dict:
                 ok = not a["abstained"]
                 out["contains"].append(ok and M.contains_answer(a["answer"], q.answers))
                 out["first"].append(ok and M.contains_answer(M.first_statement(a), q.answers))
+                if ok and a.get("direct_answer"):
+                    out["direct_right"].append(M.contains_answer(a["direct_answer"]["text"], q.answers))
         elif q.kind == "no_answer":
             out["no_answer"].append(a["abstained"])
         elif q.kind == "filtered_out":
