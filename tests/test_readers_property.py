@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rag.models import Article
@@ -95,6 +95,7 @@ def test_forced_format_never_raises(tmp_path, text, fmt):
 
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
+@example("<A\x00>")  # a control character inside a tag: found by hypothesis in a fresh-clone run
 def test_clean_text_is_idempotent(s):
     once = clean_text(s)
     assert clean_text(once) == once

@@ -117,8 +117,9 @@ def clean_text(s: str) -> str:
     if not isinstance(s, str):
         s = "" if s is None else str(s)
     s = _NEWLINES.sub("\n", s)
+    s = _DROP.sub("", s)  # first: "<A\x00>" is a tag once the control character is gone
     s = strip_inline_markup(s)
-    s = _DROP.sub("", s)
+    s = _DROP.sub("", s)  # and again: decoded entities can be control characters
     s = unicodedata.normalize("NFC", s)
     s = _HSPACE.sub(" ", s)
     s = "\n".join(line.strip(" ") for line in s.split("\n"))
