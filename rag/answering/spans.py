@@ -85,10 +85,6 @@ class Span:
     score: float
 
 
-def _stems(text: str) -> frozenset[str]:
-    return text_stems(text)
-
-
 def head_words(question: str) -> AbstractSet[str]:
     """Stems of the words the question asks about: the words after "how many", "which", "what", up
     to the first function word ("how many new ministers did…" → new, minist)."""
@@ -100,7 +96,7 @@ def head_words(question: str) -> AbstractSet[str]:
         if w.lower() in STOPWORDS:
             break
         words.append(w)
-    return _stems(" ".join(words))
+    return text_stems(" ".join(words))
 
 
 def _proximity(sentence: str, s: int, e: int, qstems: AbstractSet[str]) -> float:
@@ -116,7 +112,7 @@ def _proximity(sentence: str, s: int, e: int, qstems: AbstractSet[str]) -> float
 
 def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
     """Does the span say something the question does not?"""
-    words = _stems(text)
+    words = text_stems(text)
     return bool(words - qstems) or (bool(re.search(r"\d", text)) and not words)
 
 
@@ -286,7 +282,7 @@ def _place_spans(sentence: str, qstems: AbstractSet[str]) -> list[Span]:
 
 def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") -> list[Span]:
     """Spans of ``sentence`` that could answer a question of type ``qtype`` (none for untyped ones)."""
-    qstems = _stems(question)
+    qstems = text_stems(question)
     if qtype is QType.COUNT:
         return _count_spans(sentence, question, qstems)
     if qtype is QType.DURATION:
@@ -297,7 +293,7 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         return _name_spans(sentence, qstems, True, context=context)
     if qtype is QType.PLACE:  # "President Daniel Noboa" is no place
         names = _name_spans(sentence, qstems, False, context=context)
-        names = [sp for sp in names if sp.text.split()[0].lower() not in _TITLES]
+        names = [sp for sp in names if not _is_role(sp.text.split()[0], frozenset())]
         return _place_spans(sentence, qstems) + names
     if qtype is QType.ENTITY:
         heads = head_words(question)
@@ -327,7 +323,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     spans = answer_spans(qtype, sentence, question, context)
     if not spans:
         return None
-    qstems = _stems(focus(question)) or _stems(question)
+    qstems = text_stems(focus(question)) or text_stems(question)
     heads = head_words(question)
     first_q = min(
         (m.start() for m in re.finditer(r"[\w'’-]+", sentence) if stem(m.group(0).lower()) in qstems), default=0
@@ -339,7 +335,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         # a count that carries the asked noun itself ("800 rebels" for "how many rebels") is as near as can be
         counts_it = qtype is QType.COUNT and counts_asked_noun(sp.text, question)
         near = 1.0 if counts_it else _proximity(sentence, sp.start, sp.end, qstems)
-        has_head = 0.6 if heads & _stems(sp.text) and qtype is QType.ENTITY else 0.0
+        has_head = 0.6 if heads & text_stems(sp.text) and qtype is QType.ENTITY else 0.0
         nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
         prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
         bonus = 0.0
@@ -370,7 +366,7 @@ def _appositive(sentence: str, end: int) -> frozenset[str]:
     """Stems of the description set off right after a name, up to its first "of" ("Herman Cain — a one-time
     … candidate, …"; not "Liz Cheney, daughter of … Dick Cheney": that one describes the daughter)."""
     m = _APPOSITIVE.match(sentence, end)
-    return _stems(re.split(r"\bof\b", m.group(1))[0]) if m else frozenset()
+    return text_stems(re.split(r"\bof\b", m.group(1))[0]) if m else frozenset()
 
 
 _REPORTING = re.compile(r"\b(?:says?|said|report(?:s|ed)?|told|tells?|announced?|claim(?:s|ed)?|according)\b", re.I)

@@ -288,7 +288,7 @@ def add_event_pool(
     cfg = PeriodConfig(max_articles=max_articles, per_article=3)
     pool = gather_period(retriever, question, around, filters, as_of, cfg, query_vector)
     _add_to_pool(result, pool.passages, have)
-    for q in town_questions(question, result.passages):
+    for q in town_questions(question, result.passages):  # the asked question's vector: one embedding a question
         town_cfg = PeriodConfig(max_articles=max_articles // 2, per_article=3)
         _add_to_pool(result, gather_period(retriever, q, around, filters, as_of, town_cfg, query_vector).passages, have)
     result.timings_ms["pool"] = (time.perf_counter() - t) * 1000
