@@ -9,6 +9,10 @@ and casualty counts. From the dev part (``fa-kes-annotations.dev.jsonl``) this b
   "How many civilians were killed in {Place} on {D Month YYYY}? Do the reports agree?". The event
   *disagrees* when two reports from different outlets give different civilian counts, and
   *agrees* when every report gives the same one (those are the false-alarm checks).
+- **casualty** questions, one per annotated report: "How many civilians were reported killed in
+  {Place} on {D Month YYYY} according to {outlet}?" (the data README's own form). The key is that
+  report's civilian count; a count of 0 is mostly a report that gives none, so those are kept
+  apart and not scored for the number.
 
 Scoring works on the ``/ask`` JSON (``Answer.to_dict``) and the corpus metadata (place and date of
 every article), and is defined in ``eval/README.md``. Question ids decide the tune/report split.
@@ -49,6 +53,14 @@ class DisagreementQuestion:
     values: dict[str, str]  # report id → annotated civilian count
     sources: dict[str, str]  # report id → outlet
     disagree: bool = field(default=False)
+
+
+@dataclass(slots=True)
+class CasualtyQuestion:
+    id: str
+    question: str
+    report_id: str  # the annotated report
+    count: str  # its civilian count ("0": none given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +125,18 @@ def disagreement_questions(annotations: Sequence[dict]) -> list[DisagreementQues
         values = {str(r["row"]): str(int(r["nb_civilians"])) for r in rows}
         sources = {str(r["row"]): r["source"] for r in rows}
         out.append(DisagreementQuestion(f"fakes-dis-{_slug(place)}-{day}", q, place, day, values, sources, disagree))
+    return out
+
+
+def casualty_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
+    out = []
+    for a in annotations:
+        if not (a.get("location") and a.get("date") and a.get("source")) or a.get("nb_civilians") in (None, ""):
+            continue
+        when = dt.date.fromisoformat(a["date"]).strftime("%-d %B %Y")
+        place = _place_name(a["location"])
+        q = f"How many civilians were reported killed in {place} on {when} according to {a['source']}?"
+        out.append(CasualtyQuestion(f"fakes-cas-{a['row']}", q, str(a["row"]), str(int(a["nb_civilians"]))))
     return out
 
 
@@ -183,7 +207,7 @@ _WORDNUMS.update({"ninety": "90", "hundred": "100"})
 
 def numbers_in(text: str) -> set[str]:
     """The whole numbers a text states, in digits ("1,300" → 1300, "Thirty" → 30)."""
-    out = {m.replace(",", "").lstrip("0") or "0" for m in re.findall(r"(?<![\d.])\d[\d,]*(?![\d.]\d)", text)}
+    out = {m.replace(",", "").lstrip("0") or "0" for m in re.findall(r"(?<![\d.])\d[\d,]*+(?![\d.]\d)", text)}
     low = text.lower()
     out |= {_WORDNUMS[w] for w in re.findall(r"[a-z]+", low) if w in _WORDNUMS}
     for tens, unit in re.findall(
@@ -266,6 +290,41 @@ def disagreement_summary(records: Sequence[dict]) -> dict:
         "answers_with_false_pairs": sum(1 for r in records if r["false_pairs"]),
         "abstained": sum(r["abstained"] for r in records),
     }
+
+
+# --- scoring: casualty counts --------------------------------------------------------------------
+
+
+def score_casualty(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
+    """Where the report's count appears: the direct answer, the first statement, anywhere; and
+    whether the report itself is cited (first statement / anywhere)."""
+    statements = answer.get("statements") or []
+    first: dict = statements[0] if statements else {"text": "", "citations": []}
+    cites = {c["n"]: c["article_id"] for c in answer.get("citations", [])}
+    direct = (answer.get("direct_answer") or {}).get("text") or ""
+    abstained = bool(answer.get("abstained"))
+    return {
+        "id": q.id,
+        "count": q.count,
+        "abstained": abstained,
+        "direct": not abstained and q.count in numbers_in(direct),
+        "first": not abstained and q.count in numbers_in(first["text"]),
+        "contains": not abstained and q.count in numbers_in(answer.get("answer", "")),
+        "first_cites_report": q.report_id in {cites.get(n) for n in first.get("citations", [])},
+        "cites_report": q.report_id in cites.values(),
+    }
+
+
+def casualty_summary(records: Sequence[dict]) -> dict:
+    """Rates over the questions whose report gives a count; the 0-count ones only by abstention."""
+    scored = [r for r in records if r["count"] != "0"]
+    zero = [r for r in records if r["count"] == "0"]
+    out: dict = {"questions": len(scored)}
+    for key in ("direct", "first", "contains", "first_cites_report", "cites_report", "abstained"):
+        out[key] = rate(r[key] for r in scored)
+    out["zero_count_questions"] = len(zero)
+    out["zero_count_abstained"] = rate(r["abstained"] for r in zero)
+    return out
 
 
 def to_dicts(items: Iterable) -> list[dict]:

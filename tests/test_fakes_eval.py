@@ -1,0 +1,61 @@
+"""The FA-KES question builders and scorers (``rag/eval/fakes.py``) on annotations of our own."""
+
+from __future__ import annotations
+
+from rag.eval import fakes as F
+
+ANNOTATIONS = [
+    {"row": 1, "date": "2016-07-05", "source": "nna", "location": "deir ezzor", "nb_civilians": "16"},
+    {"row": 2, "date": "2016-07-05", "source": "sana", "location": "deir ezzor", "nb_civilians": "18"},
+    {"row": 3, "date": "2016-07-06", "source": "sana", "location": "aleppo", "nb_civilians": "0"},
+    {"row": 4, "date": "2016-07-06", "source": "trt", "location": "aleppo", "nb_civilians": ""},
+]
+
+
+def test_casualty_questions_name_place_day_and_outlet():
+    qs = F.casualty_questions(ANNOTATIONS)
+    assert [q.id for q in qs] == ["fakes-cas-1", "fakes-cas-2", "fakes-cas-3"]  # no count, no question
+    assert qs[0].question == "How many civilians were reported killed in Deir Ezzor on 5 July 2016 according to nna?"
+    assert (qs[0].report_id, qs[0].count) == ("1", "16")
+
+
+def _answer(first: str, rest: str = "", cites: tuple[str, ...] = ("1",), direct: str | None = None) -> dict:
+    return {
+        "answer": f"{first} [1] {rest}",
+        "abstained": False,
+        "statements": [{"text": first, "citations": [1]}],
+        "citations": [{"n": i + 1, "article_id": a} for i, a in enumerate(cites)],
+        "direct_answer": {"text": direct, "citation": 1} if direct else None,
+    }
+
+
+def test_score_casualty_reads_numbers_in_words_and_the_cited_report():
+    q = F.casualty_questions(ANNOTATIONS)[0]
+    right = F.score_casualty(q, _answer("“Sixteen civilians were killed.”", direct="Sixteen civilians"), {})
+    assert right["direct"] and right["first"] and right["first_cites_report"]
+    wrong = F.score_casualty(q, _answer("“18 civilians were killed.”", "“16 died.” [2]", ("2", "1")), {})
+    assert not wrong["first"] and wrong["contains"] and not wrong["first_cites_report"] and wrong["cites_report"]
+    abstained = F.score_casualty(q, {"answer": "The reports don't say 16.", "abstained": True}, {})
+    assert not abstained["contains"] and abstained["abstained"]
+
+
+def test_casualty_summary_keeps_zero_counts_apart():
+    qs = F.casualty_questions(ANNOTATIONS)
+    records = [
+        F.score_casualty(qs[0], _answer("“16 civilians were killed.”"), {}),
+        F.score_casualty(qs[1], _answer("“16 civilians were killed.”"), {}),
+        F.score_casualty(qs[2], {"answer": "none", "abstained": True}, {}),
+    ]
+    summary = F.casualty_summary(records)
+    assert summary["questions"] == 2 and summary["first"] == 0.5
+    assert summary["zero_count_questions"] == 1 and summary["zero_count_abstained"] == 1.0
+
+
+def test_disagreement_questions_need_two_outlets():
+    qs = F.disagreement_questions(ANNOTATIONS)
+    assert [q.id for q in qs] == ["fakes-dis-deir-ezzor-2016-07-05"] and qs[0].disagree
+
+
+def test_numbers_in_reads_counts_not_pieces_of_dates():
+    assert F.numbers_in("Get short URL 101 (updated 05.10.2017) three civilians") == {"101", "3"}
+    assert F.numbers_in("1,300 people; Thirty wounded") == {"1300", "30"}
