@@ -198,7 +198,30 @@ def test_direct_answer_is_the_shortest_typed_span(question, sentence, span):
     assert sentence[found.start : found.end] == span  # verbatim
 
 
+CIVILIANS = "How many civilians were reported killed in Idlib on 15 August 2016?"
+
+
+@pytest.mark.parametrize(
+    "sentence, span",
+    [
+        # people counted under another word than the question's
+        ("A bomb on a bus near the crossing killed at least 15 people and injured 25 others.", "at least 15 people"),
+        ("The rocket led to the killing of one person and the injury of 40 others.", "one person"),
+        ("Three killed including 2 women, 29 injured in rocket attacks on the city.", "Three killed"),
+        ("Shelling killed 21 children in the town.", "21 children"),
+        # still the asked noun first
+        ("At least 36 civilians including 11 children were killed in raids.", "At least 36 civilians"),
+    ],
+)
+def test_a_count_of_people_answers_a_count_of_civilians(sentence, span):
+    found = best_span(QType.COUNT, sentence, CIVILIANS)
+    assert found is not None and found.text == span
+
+
 def test_no_span_of_the_asked_type():
+    # a span of time counts no civilians
+    assert best_span(QType.COUNT, "The blast came four days after an attack on a convoy.", CIVILIANS) is None
+    assert best_span(QType.COUNT, "The siege lasted 40 days.", "How many days did the siege last?") is not None
     assert best_span(QType.COUNT, "The attack happened on April 5 in 2017.", "How many people died?") is None
     assert best_span(QType.DATE, "Officials met to discuss the plan.", "When did they meet?") is None
     assert best_span(QType.PERSON, "the talks went on for hours.", "Who led the talks?") is None

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..models import Answer, Passage
+from ..retrieval.outlets import outlet_key
 from ..sentences import quote_aware_spans
 from ..text_terms import content_terms, is_date_word, question_terms, stem, text_stems
 from .abstain import abstention, reason
@@ -126,14 +127,11 @@ class ExtractiveAnswerer:
         best_score = max(p.score for p in top) or 1.0
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
-        # In a report from the date window the question names ("on August 16, 2016"), the date words
-        # are answered by the report's date: only the rest of the question must be covered.
-        q_undated = {t: w for t, w in q.items() if not is_date_word(t)}
         # the asking part of a quiz-style question ("… . Where is the launchpad?") weighs on its own
         focus_stems = {stem(t) for t in content_terms(focus(question))}
         qfocus = {t: w for t, w in q.items() if t in focus_stems}
         for rank, p in enumerate(top):
-            qp = q_undated if "window" in p.scores and len(q_undated) < len(q) else q
+            qp = _by_metadata(q, p)
             ctx_words = text_stems(p.title) | text_stems(p.text)
             context = _coverage(qp, ctx_words) if qp else 1.0
             key = _coverage(_key_terms(qp), ctx_words) if qp else 1.0
@@ -199,13 +197,13 @@ class ExtractiveAnswerer:
         ``abstain_below`` (the eval sweeps thresholds over it)."""
         qtype = question_type(question)
         cands = self.candidates(question, passages)
-        return max((self.decision_score(c, qtype) for c in cands[:12]), default=0.0)
+        return max((self.decision_score(c, qtype) for c in _pool(cands)), default=0.0)
 
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         qtype = question_type(question)
         cands = self.candidates(question, passages)
-        pool = cands[:12]
+        pool = _pool(cands)
         ok = [c for c in pool if self.decision_score(c, qtype) >= self.config.abstain_below]
         if not ok:
             return abstention(passages, self._why(question, qtype, passages, bool(pool)))
@@ -219,7 +217,14 @@ class ExtractiveAnswerer:
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
-            return (strict and c.span is not None, counts, not _CAPTION.search(c.text), c.score + agree.get(id(c), 0.0))
+            asked = _asked_report(c.passage)
+            return (
+                strict and c.span is not None,
+                asked,
+                counts,
+                not _CAPTION.search(c.text),
+                c.score + agree.get(id(c), 0.0),
+            )
 
         best = max(ok, key=rank)
         return self._factoid(question, qtype, best, ok, passages)
@@ -315,6 +320,35 @@ class ExtractiveAnswerer:
 _NEGATION = re.compile(r"\b(not|no|never|denied|denies|deny|untrue|false|rejected|refuted)\b|n[’']t\b", re.I)
 _DENIAL = re.compile(r"\b(denied|denies|deny|rejected|refuted|disputed)\b", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b", re.I)
+
+
+def _pool(cands: list[Candidate], size: int = 12, asked: int = 6) -> list[Candidate]:
+    """The best ``size`` sentences, and the best ``asked`` more from the reports that meet most of the
+    question's own constraints (its day, its outlet): the one report asked for may have many sentences
+    that score lower than other reports' best ones."""
+    pool = cands[:size]
+    most = max((_asked_report(c.passage) for c in cands), default=0)
+    if most:
+        pool += [c for c in cands[size:] if _asked_report(c.passage) == most][:asked]
+    return pool
+
+
+def _by_metadata(q: dict[str, float], p: Passage) -> dict[str, float]:
+    """The question's words the report's text must cover. In a report from the date window the question
+    names ("on August 16, 2016") the date words are answered by the report's date, and in a report
+    from the outlet it names ("according to SANA") the outlet's name by its credit line."""
+    if "window" in p.scores:
+        q = {t: w for t, w in q.items() if not is_date_word(t)}
+    if "outlet" in p.scores:
+        credit = {outlet_key(part) for part in p.source.split("/")} | text_stems(p.source)
+        q = {t: w for t, w in q.items() if t not in credit and outlet_key(t) not in credit}
+    return q
+
+
+def _asked_report(p: Passage) -> int:
+    """How many of the question's own constraints the report meets: its day (or date window) and
+    the outlet it names as its source ("on 16 July 2015 according to SANA"). Retrieval marks them."""
+    return ("window" in p.scores) + ("outlet" in p.scores)
 
 
 def _polarity(question: str, sentence: str, strict: bool = False, need: float = 0.5) -> str | None:

@@ -136,15 +136,53 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                     break  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
         if not bonus and after:
             word = after[0].group(0)
-            if word.lower() in ("percent", "%") or (
-                word.isalpha() and word.lower().endswith("s") and word.lower() not in STOPWORDS
-            ):
+            low = word.lower()
+            if _UNIT_WORD.fullmatch(low) and not heads & _UNIT_STEMS:
+                continue  # "four days after …" counts no civilians
+            if heads & _PERSON_STEMS and stem(low) in _PERSON_STEMS:
+                end, bonus = m.end() + after[0].end(), 0.7  # "15 people" for "how many civilians"
+            elif heads & _PERSON_STEMS and low in _FATE and stem(low) in qstems:
+                end, bonus = m.end() + after[0].end(), 0.6  # "Three killed including 2 women"
+            elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
                 end, bonus = m.end() + after[0].end(), 0.4
         if not bonus and not re.search(r"[$£€%]|million|billion", num, re.I):
             continue  # a bare number counts nothing we can name
         text = sentence[m.start() : end]
         out.append(Span(m.start(), end, text, 0.5 + bonus))
     return out
+
+
+# People counted under another word than the question's ("15 people" for "how many civilians").
+_PERSON_STEMS = frozenset(
+    stem(w)
+    for w in """people persons person civilians civilian children child men man women woman residents villagers
+    soldiers fighters troops militants rebels policemen officers members workers students patients victims
+    casualties dead bodies refugees migrants passengers""".split()
+)
+_FATE = frozenset("killed dead died wounded injured hurt executed missing kidnapped arrested detained".split())
+_IRREGULAR_PLURALS = frozenset("people children men women police personnel staff troops cattle".split())
+_UNIT_WORD = re.compile(rf"(?:{_UNIT})")
+_UNIT_STEMS = frozenset(stem(u) for u in "second minute hour day night week month year decade century".split())
+_ONE = re.compile(r"(?:(?:only|just|at least)\s+)?(?:one|1|a single)", re.I)
+
+
+_PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+$", re.I)
+
+
+def _names_fate(span_text: str, qstems: AbstractSet[str]) -> bool:
+    """A count that ends with the question's own verb of what befell them ("Three killed")."""
+    last = re.findall(r"[\w'’-]+", span_text)[-1:]
+    return bool(last) and last[0].lower() in _FATE and stem(last[0].lower()) in qstems
+
+
+def _is_plural(word: str) -> bool:
+    low = word.lower()
+    return word.isalpha() and low not in STOPWORDS and (low.endswith("s") or low in _IRREGULAR_PLURALS)
+
+
+def _is_noun(word: str) -> bool:
+    """A content word that may be the counted noun after "one" ("one person")."""
+    return word.isalpha() and word.lower() not in STOPWORDS and not word.lower().endswith(("ly", "ed"))
 
 
 def counts_asked_noun(span_text: str, question: str) -> bool:
@@ -333,7 +371,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
 
     def rank(sp: Span) -> tuple[float, int]:
         # a count that carries the asked noun itself ("800 rebels" for "how many rebels") is as near as can be
-        counts_it = qtype is QType.COUNT and counts_asked_noun(sp.text, question)
+        counts_it = qtype is QType.COUNT and (counts_asked_noun(sp.text, question) or _names_fate(sp.text, qstems))
         near = 1.0 if counts_it else _proximity(sentence, sp.start, sp.end, qstems)
         has_head = 0.6 if heads & text_stems(sp.text) and qtype is QType.ENTITY else 0.0
         nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
@@ -350,6 +388,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
             bonus -= 0.6 if not asks_speaker and _attributes(sentence, sp) else 0.0
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
+        elif _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
+            bonus -= 0.3  # "… including 2 women": a part of the count before it
         return (sp.score + near + has_head + bonus, -len(sp.text))
 
     top = max(spans, key=rank)

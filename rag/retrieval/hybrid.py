@@ -10,6 +10,12 @@ gets its exact cosine from its stored vector.
 Filters (date range, outlets, and ``as_of`` as an upper bound: reports after it cannot be
 known) are applied inside both searches, so a narrow filter never loses results. A date
 phrase in the question boosts reports inside that window; ``as_of`` boosts recent reports.
+
+A question that names a day ("on 16 July 2015") or an outlet as its source ("according to SANA")
+also searches inside that day (and the two after it: a report follows its event) and that
+outlet's reports: top-k over the whole archive can miss the one report asked for behind many
+alike from other days. Those hits join the same candidate pool (ranks and scores as if the search
+had gone deeper), and the day's and the outlet's reports gain a bonus.
 """
 
 from __future__ import annotations
@@ -29,11 +35,14 @@ from ..embedding import Embedder
 from ..models import Passage
 from ..priority import set_thread_niceness, thread_niceness
 from ..store import IndexSnapshot
+from ..store.segments import source_matches
 from ..text_terms import fts_query
+from .outlets import named_outlets
 from .query import parse_query
 from .query_dates import DateWindow, question_window
 from .ranker import LearnedRanker, load_model, weights_for
 from .rerank import Reranker, SentenceReranker, idf_weights, question_weights
+from .text_dates import days_apart
 
 _EMBED_POOL: ThreadPoolExecutor | None = None
 _EMBED_POOL_LOCK = threading.Lock()
@@ -70,6 +79,10 @@ class RetrievalConfig:
     # Weights measured on 1,000 RealTime QA dev questions and checked on 1,000 others (eval/README.md):
     dense_weight: float = 0.8  # α in α·dense + (1-α)·bm25
     window_boost: float = 0.15  # report inside the question's date window
+    outlet_boost: float = 0.15  # report from an outlet the question names as its source
+    focus_days: int = 3  # a date window this narrow (a day) is also searched on its own…
+    focus_after_days: int = 2  # … with this many days after it
+    focus_candidates: int = 20  # hits each search adds from inside the day / the outlets
     recency_boost: float = 0.5  # with as_of: newest reports up to it ("newer preferred")
     recency_days: float = 14.0  # … decaying over about two weeks
     rerank: bool = True  # the re-ranking stage below (off: the fused order)
@@ -100,6 +113,7 @@ class Retriever:
         self._doc_freq_cache: dict[str, int] = {}
         self._custom_reranker = reranker
         self._rerankers: dict[str, Reranker] = {}
+        self._outlets: list[str] | None = None
         if self.config.rerank:
             self._reranker(self.config.reranker)  # a bad name or weights file fails here, not mid-query
 
@@ -167,10 +181,14 @@ class Retriever:
         sentences' cosines. (What a re-ranker sees: ``eval/train_ranker.py`` learns from it.)"""
         timings: dict[str, float] = {}
         window = question_window(question, as_of)
+        outlets = self.named_outlets(question)
         mode = mode or self.config.mode
-        out, qvec = self._search(question, top_k, filters or Filters(), as_of, mode, query_vector, timings)
+        filters = filters or Filters()
+        focus = self._focus(filters, window, outlets)
+        out, qvec = self._search(question, top_k, filters, as_of, mode, query_vector, timings, focus)
         t = time.perf_counter()
         self._date_bonuses(out, window, as_of)
+        self._outlet_bonuses(out, outlets)
         out.sort(key=lambda p: -p.score)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         if qvec is not None and out:
@@ -201,9 +219,11 @@ class Retriever:
         mode: str,
         query_vector: np.ndarray | None,
         timings: dict[str, float],
+        focus: Filters | None = None,
     ) -> tuple[list[Passage], np.ndarray | None]:
         """Both searches under the filters (``as_of`` is an upper date bound), every candidate
-        scored by both (a keyword-only hit gets its cosine from its stored vector), fused."""
+        scored by both (a keyword-only hit gets its cosine from its stored vector), fused. With
+        ``focus``, both searches run again inside it and their hits join the pool."""
         t0 = time.perf_counter()
         date_to = filters.date_to
         if as_of and (date_to is None or as_of < date_to):
@@ -215,9 +235,9 @@ class Retriever:
         # alone gets both cores for them (the embedding runs at this thread's CPU priority).
         pending = embed_in_background(self.embedder, question) if mode == "hybrid" and query_vector is None else None
         keyword: dict[int, float] = {}
+        match = parse_query(question).fts_query() if self.config.parse_queries else fts_query(question)
         if mode in ("hybrid", "keyword"):
             t = time.perf_counter()
-            match = parse_query(question).fts_query() if self.config.parse_queries else fts_query(question)
             keyword = dict(self.snapshot.store.keyword_search(match, n, filters.date_from, date_to, filters.sources))
             timings["keyword"] = (time.perf_counter() - t) * 1000
         # While the model still runs: the keyword hits' rows and stored vectors (needed whatever dense finds).
@@ -234,10 +254,62 @@ class Retriever:
             t = time.perf_counter()
             dense = dict(self.snapshot.vectors.search(qvec, n, allowed))
             timings["dense"] = (time.perf_counter() - t) * 1000
+        if focus is not None:
+            t = time.perf_counter()
+            dense, keyword = self._focused(match, focus, as_of, mode, qvec, dense, keyword)
+            timings["focus"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         out = self._scored(dense, keyword, qvec, mode, early)
         timings["candidates"] = (time.perf_counter() - t) * 1000
         return out, qvec
+
+    def named_outlets(self, question: str) -> list[str]:
+        """The index's outlets the question names as its source (``outlets.py``), read once per snapshot."""
+        if self._outlets is None:
+            self._outlets = [s["source"] for s in self.snapshot.store.sources_and_span()["sources"]]
+        return named_outlets(question, self._outlets)
+
+    def _focus(self, filters: Filters, window: DateWindow | None, outlets: list[str]) -> Filters | None:
+        """The narrower filters to search again within: the question's day (and the days after
+        it), its named outlets, both inside the caller's filters; None when it names neither."""
+        cfg = self.config
+        day = window is not None and days_apart(window.start, window.end) < cfg.focus_days
+        if not (day or outlets):
+            return None
+        date_from, date_to = filters.date_from, filters.date_to
+        if day and window is not None:
+            end = (dt.date.fromisoformat(window.end) + dt.timedelta(days=cfg.focus_after_days)).isoformat()
+            date_from = max(d for d in (window.start, date_from) if d)
+            date_to = min(d for d in (end, date_to) if d)
+            if date_from > date_to:
+                return None
+        sources = filters.sources or outlets or None
+        return Filters(date_from, date_to, sources)
+
+    def _focused(
+        self,
+        match: str,
+        focus: Filters,
+        as_of: str | None,
+        mode: str,
+        qvec: np.ndarray | None,
+        dense: dict[int, float],
+        keyword: dict[int, float],
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """Both hit lists with the best hits inside ``focus`` merged in, each re-sorted by score
+        (cosines and BM25 do not depend on the filter, so the ranks read as one deeper search's)."""
+        n = self.config.focus_candidates
+        date_to = min(d for d in (focus.date_to, as_of) if d) if (focus.date_to or as_of) else None
+        more_kw: dict[int, float] = {}
+        if mode in ("hybrid", "keyword"):
+            more_kw = dict(self.snapshot.store.keyword_search(match, n, focus.date_from, date_to, focus.sources))
+        more_dense: dict[int, float] = {}
+        if qvec is not None and mode in ("hybrid", "dense"):
+            allowed = self.snapshot.allowed(focus.date_from, date_to, focus.sources)
+            more_dense = dict(self.snapshot.vectors.search(qvec, n, allowed))
+        dense = dict(sorted({**dense, **more_dense}.items(), key=lambda kv: -kv[1]))
+        keyword = dict(sorted({**keyword, **more_kw}.items(), key=lambda kv: -kv[1]))
+        return dense, keyword
 
     def _rows(self, ids: list[int]) -> tuple[dict[int, Passage], dict[int, np.ndarray]]:
         store = self.snapshot.store
@@ -289,6 +361,15 @@ class Retriever:
                 bonus = cfg.recency_boost * math.exp(-max(age, 0) / cfg.recency_days)
                 p.score += bonus
                 p.scores["recency"] = bonus
+
+    def _outlet_bonuses(self, passages: list[Passage], outlets: list[str]) -> None:
+        """A report from an outlet the question names as its source gains."""
+        if not outlets:
+            return
+        for p in passages:
+            if source_matches(p.source, outlets):
+                p.score += self.config.outlet_boost
+                p.scores["outlet"] = self.config.outlet_boost
 
     def _sentence_scores(self, passages: list[Passage], qvec: np.ndarray) -> None:
         """Annotate passages with each sentence's cosine to the question (from stored sentence

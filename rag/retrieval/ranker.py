@@ -117,5 +117,6 @@ class LearnedRanker:
         logits = self.model.decision(x)
         for p, s in zip(passages, logits):
             p.scores["ranker"] = float(s)
-            p.score = float(s) + self.model.date_scale * (p.scores.get("window", 0.0) + p.scores.get("recency", 0.0))
+            hint = p.scores.get("window", 0.0) + p.scores.get("recency", 0.0) + p.scores.get("outlet", 0.0)
+            p.score = float(s) + self.model.date_scale * hint
         return sorted(passages, key=lambda p: -p.score)

@@ -1,0 +1,111 @@
+"""A question that names its day and its outlet ("… on 10 March 2022 according to the Northern Wire?")
+is answered from that outlet's report of that day, not from the archive's best match of another
+day or outlet (``rag/retrieval/outlets.py``, the focus search in ``hybrid.py``, ``extractive._pool``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.retrieval.outlets import named_outlets, outlet_key
+
+DATA = Path(__file__).parent / "data" / "casualty_reports.jsonl"
+OUTLETS = ["ahram", "sana", "trt", "jordantimes", "asharqalawsat", "dailysabah", "Reuters", "THE WEEK", "BBC News/SANA"]
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How many civilians were reported killed in Aleppo on 16 July 2015 according to ahram?", ["ahram"]),
+        ("How many were killed, according to Al-Ahram?", ["ahram"]),
+        ("What did Reuters report about Manbij?", ["Reuters"]),
+        ("According to the Daily Sabah, who attacked the convoy?", ["dailysabah"]),
+        ("Did SANA's report mention chemical weapons?", ["sana"]),
+        ("How many died, according to TRT World and the Jordan Times?", ["trt", "jordantimes"]),
+        ("What did the Jordan Times and Asharq Al-Awsat report?", ["jordantimes", "asharqalawsat"]),
+        ("What did the BBC say about the siege?", ["BBC News"]),
+        # an outlet that is the subject of the question, not its source
+        ("Why did Reuters close its Damascus office?", []),
+        ("What is The Week's circulation?", []),
+        ("Sana is a city: what happened there?", []),
+        ("How many civilians were killed in Aleppo?", []),
+    ],
+)
+def test_named_outlets(question, expected):
+    assert named_outlets(question, OUTLETS) == expected
+
+
+def test_outlet_key_ignores_case_spacing_and_articles():
+    assert outlet_key("Al-Ahram") == outlet_key("ahram") == outlet_key("AL AHRAM")
+    assert outlet_key("The Daily Sabah") == "dailysabah"
+    assert outlet_key("Alalam") == outlet_key("Al Alam")
+
+
+# --- the real service -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def karvel(tmp_path_factory, embedder):
+    from rag.ingest import ingest
+    from rag.pipeline import RagService
+    from rag.readers import read_path
+    from rag.settings import Settings
+
+    path = tmp_path_factory.mktemp("karvel") / "index"
+    ingest(read_path(DATA).articles, path, embedder)
+    return RagService(Settings(index=path), embedder=embedder)
+
+
+def _ask(service, question: str):
+    from rag.pipeline import AskRequest
+
+    return service.ask(AskRequest(question))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, report, count",
+    [
+        (
+            "How many civilians were killed in Karvel on 10 March 2022 according to the Northern Wire?",
+            "kv-wire-0310",
+            "nine",
+        ),
+        (
+            "How many civilians were killed in Karvel on 10 March 2022 according to the Karvel Post?",
+            "kv-post-0310",
+            "seven",
+        ),
+        (
+            "How many civilians were killed in Karvel on 12 April 2022 according to the Northern Wire?",
+            "kv-wire-0412",
+            "Twenty-three",
+        ),
+        ("How many civilians did the Karvel Post report killed in Karvel on 12 April 2022?", "kv-post-0412", "21"),
+    ],
+)
+def test_the_asked_outlets_report_of_the_asked_day_answers(karvel, question, report, count):
+    ans = _ask(karvel, question)
+    assert not ans.abstained, ans.answer
+    first = ans.statements[0]
+    cited = {c.n: c.article_id for c in ans.citations}
+    assert count in ans.direct_answer.text, ans.answer
+    assert [cited[n] for n in first.citations] == [report], ans.answer
+
+
+@pytest.mark.slow
+def test_a_named_day_finds_that_days_reports_first(karvel):
+    ans = _ask(karvel, "How many civilians were killed in Karvel on 12 April 2022?")
+    cited = {c.n: c for c in ans.citations}
+    assert cited[ans.statements[0].citations[0]].date == "2022-04-12", ans.answer
+
+
+@pytest.mark.slow
+def test_the_retriever_reads_outlets_from_the_index(karvel):
+    retriever = karvel.retriever
+    assert retriever.named_outlets("What did the Daily Ledger report about Karvel?") == ["Daily Ledger"]
+    assert retriever.named_outlets("What did the Ledger report?") == []  # not a name the index holds
+    result = retriever.retrieve("How many civilians were killed in Karvel according to the Daily Ledger?", top_k=3)
+    assert result.passages[0].source == "Daily Ledger"
+    assert result.passages[0].scores.get("outlet")
