@@ -109,3 +109,15 @@ def test_the_retriever_reads_outlets_from_the_index(karvel):
     result = retriever.retrieve("How many civilians were killed in Karvel according to the Daily Ledger?", top_k=3)
     assert result.passages[0].source == "Daily Ledger"
     assert result.passages[0].scores.get("outlet")
+
+
+@pytest.mark.slow
+def test_when_no_report_meets_the_question_the_answer_says_so(karvel):
+    ans = _ask(karvel, "How many civilians were killed in Karvel on 18 May 2022 according to the Karvel Post?")
+    assert ans.statements[0].kind == "note" and "from the outlet" in ans.statements[0].text, ans.answer
+    assert ans.direct_answer is None  # another outlet's count is not the asked one's
+    assert ans.citations and all(c.source != "Karvel Post" for c in ans.citations[:1])
+    # no report of the day at all: the reports don't say
+    day = _ask(karvel, "How many civilians were killed in Karvel on 1 June 2022?")
+    assert day.abstained or "of the day" in day.statements[0].text, day.answer
+    assert day.direct_answer is None

@@ -21,7 +21,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..models import Answer, Passage
+from ..models import Answer, Passage, Statement
 from ..retrieval.outlets import outlet_key
 from ..sentences import quote_aware_spans
 from ..text_terms import content_terms, is_date_word, question_terms, stem, text_stems
@@ -130,8 +130,9 @@ class ExtractiveAnswerer:
         # the asking part of a quiz-style question ("… . Where is the launchpad?") weighs on its own
         focus_stems = {stem(t) for t in content_terms(focus(question))}
         qfocus = {t: w for t, w in q.items() if t in focus_stems}
+        credits = _credits(passages)
         for rank, p in enumerate(top):
-            qp = _by_metadata(q, p)
+            qp = _by_metadata(q, p, credits)
             ctx_words = text_stems(p.title) | text_stems(p.text)
             context = _coverage(qp, ctx_words) if qp else 1.0
             key = _coverage(_key_terms(qp), ctx_words) if qp else 1.0
@@ -253,7 +254,10 @@ class ExtractiveAnswerer:
         comp = Composer()
         quote = self._quote(best, q)
         direct = None
-        if best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
+        unmet = _unmet(best.passage)
+        if unmet:  # not the report asked for: say so, and lead with no direct answer
+            comp.statements.append(Statement(f"No report found {unmet} says this; the nearest:", [], 0.0, "note"))
+        elif best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
             s, e = best.start + best.span.start, best.start + best.span.end
             if quote.start <= s and e <= quote.end:
                 direct = comp.add_direct(quote, s, e)
@@ -333,16 +337,36 @@ def _pool(cands: list[Candidate], size: int = 12, asked: int = 6) -> list[Candid
     return pool
 
 
-def _by_metadata(q: dict[str, float], p: Passage) -> dict[str, float]:
+def _credits(passages: Sequence[Passage]) -> set[str]:
+    """The names (outlet keys and stems) of the outlets the question named as its source, read from
+    the reports of theirs that retrieval marked."""
+    out: set[str] = set()
+    for p in passages:
+        if "outlet" in p.scores:
+            out |= {outlet_key(part) for part in p.source.split("/")} | text_stems(p.source)
+    return out
+
+
+def _by_metadata(q: dict[str, float], p: Passage, credits: AbstractSet[str] = frozenset()) -> dict[str, float]:
     """The question's words the report's text must cover. In a report from the date window the question
-    names ("on August 16, 2016") the date words are answered by the report's date, and in a report
-    from the outlet it names ("according to SANA") the outlet's name by its credit line."""
+    names ("on August 16, 2016") the date words are answered by the report's date; an outlet the
+    question names as its source ("according to SANA") is answered by a credit line, not by any text."""
     if "window" in p.scores:
         q = {t: w for t, w in q.items() if not is_date_word(t)}
-    if "outlet" in p.scores:
-        credit = {outlet_key(part) for part in p.source.split("/")} | text_stems(p.source)
-        q = {t: w for t, w in q.items() if t not in credit and outlet_key(t) not in credit}
+    if credits:
+        q = {t: w for t, w in q.items() if t not in credits and outlet_key(t) not in credits}
     return q
+
+
+def _unmet(p: Passage) -> str:
+    """What of the question's own day and outlet (marked by retrieval) this report does not meet,
+    in words ("from the outlet and of the day the question names"), or ""."""
+    day = "asked_day" in p.scores and "window" not in p.scores
+    outlet = "asked_outlet" in p.scores and "outlet" not in p.scores
+    if not (day or outlet):
+        return ""
+    what = " and ".join(w for w, miss in (("from the outlet", outlet), ("of the day", day)) if miss)
+    return f"{what} the question names"
 
 
 def _asked_report(p: Passage) -> int:

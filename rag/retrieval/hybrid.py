@@ -189,6 +189,11 @@ class Retriever:
         t = time.perf_counter()
         self._date_bonuses(out, window, as_of)
         self._outlet_bonuses(out, outlets)
+        if focus is not None:  # what the question asked for, on every candidate: the answer says when none meets it
+            asked = {"asked_day": 1.0} if focus.date_from != filters.date_from else {}
+            asked.update({"asked_outlet": 1.0} if outlets else {})
+            for p in out:
+                p.scores.update(asked)
         out.sort(key=lambda p: -p.score)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         if qvec is not None and out:
