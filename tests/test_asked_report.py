@@ -121,3 +121,38 @@ def test_when_no_report_meets_the_question_the_answer_says_so(karvel):
     day = _ask(karvel, "How many civilians were killed in Karvel on 1 June 2022?")
     assert day.abstained or "of the day" in day.statements[0].text, day.answer
     assert day.direct_answer is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many civilians were killed in Aleppo on 2016-07-16 according to sana?",
+        "How many civilians were killed in Aleppo on 7/16/2016?",
+        "How many civilians were killed in Aleppo on 16/07/2016?",
+        "How many civilians were killed in Aleppo on 16 Jul. 2016 according to reuters?",
+        "How many civilians were killed in Aleppo on July 16, 2016?",
+    ],
+)
+def test_a_day_written_any_common_way_is_that_day(question):
+    from rag.retrieval.query_dates import question_window
+
+    window = question_window(question)
+    assert window is not None and (window.start, window.end) == ("2016-07-16", "2016-07-16")
+
+
+def test_a_report_day_needs_its_year_or_an_anchor():
+    from rag.retrieval.query_dates import is_report_day, question_window
+
+    assert is_report_day(question_window("How many were killed in Aleppo on 16 July 2015?"))
+    # an event named by its date, and a day whose year would be a guess
+    assert not is_report_day(question_window("Who will testify before the Jan. 6 committee?", "2022-06-01"), True)
+    assert not is_report_day(question_window("How many were killed in Aleppo on July 16?"))
+    assert not is_report_day(question_window("Which presidents died on July 4?", "2016-08-01"), True)
+    assert is_report_day(question_window("What happened in Aleppo yesterday?", "2016-08-01"), True)
+    assert not is_report_day(question_window("What happened in Aleppo in July 2016?"))
+
+
+@pytest.mark.slow
+def test_a_day_the_archive_has_nothing_of_is_an_event_not_a_report(karvel):
+    ans = _ask(karvel, "How many civilians were killed in Karvel on 4 July 1826?")
+    assert all(s.kind != "note" or "the day" not in s.text for s in ans.statements), ans.answer

@@ -39,10 +39,9 @@ from ..store.segments import source_matches
 from ..text_terms import fts_query
 from .outlets import named_outlets
 from .query import parse_query
-from .query_dates import DateWindow, question_window
+from .query_dates import DateWindow, is_report_day, question_window
 from .ranker import LearnedRanker, load_model, weights_for
 from .rerank import Reranker, SentenceReranker, idf_weights, question_weights
-from .text_dates import days_apart
 
 _EMBED_POOL: ThreadPoolExecutor | None = None
 _EMBED_POOL_LOCK = threading.Lock()
@@ -184,16 +183,13 @@ class Retriever:
         outlets = self.named_outlets(question)
         mode = mode or self.config.mode
         filters = filters or Filters()
-        focus = self._focus(filters, window, outlets)
+        focus = self._focus(filters, window, outlets, anchored=as_of is not None)
         out, qvec = self._search(question, top_k, filters, as_of, mode, query_vector, timings, focus)
         t = time.perf_counter()
         self._date_bonuses(out, window, as_of)
         self._outlet_bonuses(out, outlets)
-        if focus is not None:  # what the question asked for, on every candidate: the answer says when none meets it
-            asked = {"asked_day": 1.0} if focus.date_from != filters.date_from else {}
-            asked.update({"asked_outlet": 1.0} if outlets else {})
-            for p in out:
-                p.scores.update(asked)
+        if focus is not None:
+            self._mark_asked(out, day=focus.date_from != filters.date_from)
         out.sort(key=lambda p: -p.score)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         if qvec is not None and out:
@@ -274,11 +270,11 @@ class Retriever:
             self._outlets = [s["source"] for s in self.snapshot.store.sources_and_span()["sources"]]
         return named_outlets(question, self._outlets)
 
-    def _focus(self, filters: Filters, window: DateWindow | None, outlets: list[str]) -> Filters | None:
+    def _focus(self, filters: Filters, window: DateWindow | None, outlets: list[str], anchored: bool) -> Filters | None:
         """The narrower filters to search again within: the question's day (and the days after
         it), its named outlets, both inside the caller's filters; None when it names neither."""
         cfg = self.config
-        day = window is not None and days_apart(window.start, window.end) < cfg.focus_days
+        day = is_report_day(window, anchored, cfg.focus_days)
         if not (day or outlets):
             return None
         date_from, date_to = filters.date_from, filters.date_to
@@ -366,6 +362,20 @@ class Retriever:
                 bonus = cfg.recency_boost * math.exp(-max(age, 0) / cfg.recency_days)
                 p.score += bonus
                 p.scores["recency"] = bonus
+
+    @staticmethod
+    def _mark_asked(passages: list[Passage], day: bool) -> None:
+        """What the question asked for, on every candidate, when the index has reports of it (the
+        answer then says when its report is not one of them): its day (``asked_day``) if some
+        candidate is of that day, its outlet (``asked_outlet``) if some candidate is of that outlet.
+        A day the archive has nothing of ("died on July 4, 1826") names an event, not a report."""
+        asked = {}
+        if day and any("window" in p.scores for p in passages):
+            asked["asked_day"] = 1.0
+        if any("outlet" in p.scores for p in passages):
+            asked["asked_outlet"] = 1.0
+        for p in passages:
+            p.scores.update(asked)
 
     def _outlet_bonuses(self, passages: list[Passage], outlets: list[str]) -> None:
         """A report from an outlet the question names as its source gains."""

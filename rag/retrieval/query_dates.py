@@ -20,6 +20,8 @@ _HAS_YEAR = re.compile(r"\b(19|20)\d\d\b")
 _HAS_DAY = re.compile(r"\b([12]?\d|3[01])(st|nd|rd|th)?\b")
 _RELATIVE = re.compile(r"\b(?:last|past|previous|this)\s+(?:(\d+)\s+)?(day|week|month|year)s?\b", re.I)
 _AGO = re.compile(r"\b(\d+|a|one|two|three)\s+(day|week|month|year)s?\s+ago\b", re.I)
+_ABBREVIATED = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.", re.I)
+_NUMERIC_DAY = re.compile(r"\b(?:(19|20)\d\d-\d\d?-\d\d?|\d\d?/\d\d?/(?:19|20)?\d\d)\b")  # 2016-07-16, 7/16/2016
 _AMBIGUOUS_MONTHS = {"may", "march", "mar", "jan", "dec", "sat", "sun", "aug"}
 _DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
 _WORDNUM = {"a": 1, "one": 1, "two": 2, "three": 3}
@@ -36,6 +38,18 @@ def _iso(d: dt.date) -> str:
     return d.isoformat()
 
 
+def is_report_day(window: DateWindow | None, anchored: bool = False, most_days: int = 3) -> bool:
+    """Does the question ask about the reports of one day: a window of a day or so named with its
+    year ("on 16 July 2015"), or, when ``as_of`` anchors it, yesterday/today? A date that names an
+    event ("the Jan. 6 committee", "died on July 4") does not, nor a day whose year is a guess."""
+    if window is None or (dt.date.fromisoformat(window.end) - dt.date.fromisoformat(window.start)).days >= most_days:
+        return False
+    phrase = window.phrase.strip().lower()
+    if _HAS_YEAR.search(phrase):
+        return True
+    return anchored and ("yesterday" in phrase or "today" in phrase)
+
+
 def parse_as_of(as_of: str | None) -> dt.date | None:
     return dt.date.fromisoformat(as_of) if as_of else None
 
@@ -43,6 +57,7 @@ def parse_as_of(as_of: str | None) -> dt.date | None:
 def question_window(question: str, as_of: str | None = None) -> DateWindow | None:
     """The window of report dates a question asks about, or None if it names no time."""
     base = parse_as_of(as_of) or dt.date.today()
+    question = _ABBREVIATED.sub(r"\1", question)  # "16 Jul. 2016": dateparser stops at the full stop
     m = _RELATIVE.search(question)
     if m:
         n = int(m.group(1) or 1)
@@ -86,7 +101,9 @@ def question_window(question: str, as_of: str | None = None) -> DateWindow | Non
         d = when.date()
         if "yesterday" in low or "today" in low:
             return DateWindow(_iso(d), _iso(d), phrase)
-        if has_month and _HAS_DAY.search(_HAS_YEAR.sub("", _HAS_MONTH.sub("", phrase))):
+        if _NUMERIC_DAY.search(phrase) or (
+            has_month and _HAS_DAY.search(_HAS_YEAR.sub("", _HAS_MONTH.sub("", phrase)))
+        ):
             return DateWindow(_iso(d), _iso(d), phrase)
         if has_month:
             last = calendar.monthrange(d.year, d.month)[1]
