@@ -10,6 +10,8 @@ user question (as resolved), the direct answer of each reply, and the articles e
 - pronouns — "he/she" become the person the previous answer named, "they/them" the previous
   question's plural noun, and the previous turns' names are carried along ("Where were they
   taken? (Darayya)");
+- slots — "And on 17 July?", "According to Reuters?", "And in Idlib?" replace the previous
+  question's date (keeping its year), source or place ("in/at/from X"), or add one;
 - a question with a name of its own and no pronoun is left alone.
 
 Turns are resolved in order, so turn 3 builds on what turn 2 was resolved to. ``avoid_repeat``
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 
 from .answering.display import canonical
 from .models import Answer, Passage, Statement, render_statements
-from .text_terms import MONTHS, STOPWORDS, WEEKDAYS, content_terms, question_terms, stem
+from .text_terms import MONTH_PATTERN, MONTHS, STOPWORDS, WEEKDAYS, content_terms, question_terms, stem
 
 _LEAD = re.compile(
     r"^\s*(?:and|but|also|so|then|what about|how about|and what about|and how about|what else)\b[\s,]*", re.I
@@ -39,6 +41,18 @@ _VERBISH = re.compile(r"\b(?:is|are|was|were|did|does|do|has|have|had|will|would
 
 
 _CALENDAR = frozenset([*WEEKDAYS, *MONTHS])
+# The date and the source a question names: slots a fragment can refill ("And on 17 July?",
+# "And according to Reuters?").
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_DATE_SLOT = re.compile(
+    rf"\b(?:on|in|during)\s+(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:{MONTH_PATTERN})\.?"
+    rf"(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d)\b",
+    re.I,
+)
+_SOURCE_SLOT = re.compile(
+    r"\b(?:according to|reported by|as reported by|per)\s+(?:the\s+)?[\w'’&.-]+(?:\s+[\w'’&.-]+){0,3}", re.I
+)
+_PLACE_SLOT = re.compile(r"\b(?:in|at|from|near)\s+(?:the\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3}")
 
 
 def _names(text: str) -> list[str]:
@@ -76,7 +90,7 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
     """Does the question lean on the conversation (a lead like "and", a pronoun, a fragment) rather
     than name what it is about?"""
     own_names = _names(question)
-    if _LEAD.match(question):
+    if _LEAD.match(question) or _SOURCE_SLOT.fullmatch(question.strip(" ?.!")):
         return True
     if _PRONOUN.search(question) and not own_names:
         return True
@@ -100,6 +114,9 @@ def _head(question: str) -> str | None:
 def _ellipsis(fragment: str, previous: str) -> str | None:
     """The previous question with the fragment put in its place, or None when it is no fragment."""
     frag = fragment.strip(" ?.!")
+    slotted = _refill_slot(frag, previous)
+    if slotted is not None:
+        return slotted
     if (
         not frag
         or len(frag.split()) > 4
@@ -117,6 +134,31 @@ def _ellipsis(fragment: str, previous: str) -> str | None:
     if head is None:
         return None
     return re.sub(rf"\b{re.escape(head)}\b", frag, previous, count=1)
+
+
+def _refill_slot(frag: str, previous: str) -> str | None:
+    """The previous question with its date, source or place replaced by the fragment's ("And on 17
+    July?" keeps the year it had; "In Idlib?" replaces the first "in/at/from X"), or given one
+    (a date or a source); None when the fragment is none of these."""
+    frag = (
+        frag[:1].lower() + frag[1:]
+        if re.match(r"(?:According|Reported|As|Per|On|In|At|From|Near|During)\b", frag)
+        else frag
+    )
+    if _PLACE_SLOT.fullmatch(frag) and not _DATE_SLOT.fullmatch(frag):
+        places = [m for m in _PLACE_SLOT.finditer(previous) if not _DATE_SLOT.match(previous, m.start())]
+        return None if not places else previous[: places[0].start()] + frag + previous[places[0].end() :]
+    for slot in (_DATE_SLOT, _SOURCE_SLOT):
+        if not slot.fullmatch(frag):
+            continue
+        old = slot.search(previous)
+        if old is None:
+            return f"{previous.rstrip(' ?.!')} {frag}?"
+        year = _YEAR.search(old.group(0))
+        if slot is _DATE_SLOT and year and not _YEAR.search(frag):
+            frag = f"{frag} {year.group(0)}"
+        return previous[: old.start()] + frag + previous[old.end() :]
+    return None
 
 
 def _topic(question: str) -> str | None:
@@ -162,7 +204,8 @@ def resolve_one(question: str, state: State) -> Resolution:
         return Resolution(question, False, [])
     lead = _LEAD.match(question)
     rest = question[lead.end() :] if lead else question
-    query = _ellipsis(rest, state.question) if lead or len(question.split()) <= 4 else None
+    fragment = lead or len(question.split()) <= 4 or _SOURCE_SLOT.fullmatch(rest.strip(" ?.!"))
+    query = _ellipsis(rest, state.question) if fragment else None
     if query is None:
         query = _substitute_pronouns(question, state)
         have = query.lower()

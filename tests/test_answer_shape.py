@@ -454,3 +454,37 @@ def test_a_word_that_modifies_the_counted_noun_is_not_what_is_counted():
     assert counts_asked_noun("800 rebels", "How many rebels left Darayya?")
     assert not counts_asked_noun("two rebel groups", "How many rebels left Darayya?")
     assert counts_asked_noun("two rebel groups", "How many rebel groups were there?")
+
+
+CASUALTY = [
+    {"role": "user", "content": "How many civilians were killed in Aleppo on 16 July 2015 according to SANA?"},
+    {"role": "assistant", "content": "At least 11 civilians [1]"},
+]
+
+
+@pytest.mark.parametrize(
+    "follow_up, rewritten",
+    [
+        ("And according to Reuters?", "How many civilians were killed in Aleppo on 16 July 2015 according to Reuters?"),
+        (
+            "According to the Daily Sabah?",
+            "How many civilians were killed in Aleppo on 16 July 2015 according to the Daily Sabah?",
+        ),
+        ("And on 17 July?", "How many civilians were killed in Aleppo on 17 July 2015 according to SANA?"),
+        ("And in Idlib?", "How many civilians were killed in Idlib on 16 July 2015 according to SANA?"),
+        ("And in 2016?", "How many civilians were killed in Aleppo in 2016 according to SANA?"),
+        ("And the children?", "How many children were killed in Aleppo on 16 July 2015 according to SANA?"),
+    ],
+)
+def test_a_fragment_refills_the_date_source_or_place_slot(follow_up, rewritten):
+    assert rewrite(follow_up, CASUALTY) == rewritten
+
+
+def test_a_slot_the_previous_question_lacks_is_added():
+    assert (
+        rewrite("And according to SANA?", HISTORY)
+        == "How many rebels would be evacuated from Darayya according to SANA?"
+    )
+    assert rewrite("And in May?", [{"role": "user", "content": "What happened in Idlib in April 2017?"}]) == (
+        "What happened in Idlib in May 2017?"
+    )
