@@ -222,6 +222,11 @@ def test_no_span_of_the_asked_type():
     # a span of time counts no civilians
     assert best_span(QType.COUNT, "The blast came four days after an attack on a convoy.", CIVILIANS) is None
     assert best_span(QType.COUNT, "The siege lasted 40 days.", "How many days did the siege last?") is not None
+    # a distance, and fighters, are no count of civilians; fighters are a count of people
+    assert best_span(QType.COUNT, "The town lies some 50 kilometres east of Raqqa.", CIVILIANS) is None
+    fighters = "A drone hit a position near the town, killing eight fighters."
+    assert best_span(QType.COUNT, fighters, CIVILIANS) is None
+    assert best_span(QType.COUNT, fighters, "How many people were killed?").text == "eight fighters"
     assert best_span(QType.COUNT, "The attack happened on April 5 in 2017.", "How many people died?") is None
     assert best_span(QType.DATE, "Officials met to discuss the plan.", "When did they meet?") is None
     assert best_span(QType.PERSON, "the talks went on for hours.", "Who led the talks?") is None

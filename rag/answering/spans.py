@@ -139,6 +139,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
             low = word.lower()
             if _UNIT_WORD.fullmatch(low) and not heads & _UNIT_STEMS:
                 continue  # "four days after …" counts no civilians
+            if heads & _PERSON_STEMS and not _counts_people(low, heads):
+                continue  # "some 50 kilometres", "eight fighters": no count of civilians
             if heads & _PERSON_STEMS and stem(low) in _PERSON_STEMS:
                 end, bonus = m.end() + after[0].end(), 0.7  # "15 people" for "how many civilians"
             elif heads & _PERSON_STEMS and low in _FATE and stem(low) in qstems:
@@ -159,6 +161,21 @@ _PERSON_STEMS = frozenset(
     soldiers fighters troops militants rebels policemen officers members workers students patients victims
     casualties dead bodies refugees migrants passengers""".split()
 )
+_COMBATANT_STEMS = frozenset(
+    stem(w) for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers".split()
+)
+_MEASURE = re.compile(
+    r"kilomet(?:er|re)s?|km|miles?|met(?:er|re)s?|feet|foot|yards?|tonnes?|tons?|kilo(?:gram)?s?|kg|litres?|"
+    r"liters?|acres?|hectares?|dollars?|euros?|pounds?|percent|%"
+)
+
+
+def _counts_people(word: str, heads: AbstractSet[str]) -> bool:
+    """Can ``word`` after a number count the people a question asks about? Not a measure, and not
+    combatants when it asks about civilians."""
+    return not (_MEASURE.fullmatch(word) or (stem(word) in _COMBATANT_STEMS and stem("civilians") in heads))
+
+
 _FATE = frozenset("killed dead died wounded injured hurt executed missing kidnapped arrested detained".split())
 _IRREGULAR_PLURALS = frozenset("people children men women police personnel staff troops cattle".split())
 _UNIT_WORD = re.compile(rf"(?:{_UNIT})")
