@@ -156,3 +156,24 @@ def test_a_report_day_needs_its_year_or_an_anchor():
 def test_a_day_the_archive_has_nothing_of_is_an_event_not_a_report(karvel):
     ans = _ask(karvel, "How many civilians were killed in Karvel on 4 July 1826?")
     assert all(s.kind != "note" or "the day" not in s.text for s in ans.statements), ans.answer
+
+
+def _p(i: int, **scores: float):
+    from rag.models import Passage
+
+    return Passage(i, f"a{i}", "", "", None, False, None, None, "x", 0, 1, scores=dict(scores))
+
+
+def test_asked_marks_and_the_rerankers_view():
+    from rag.retrieval.asked import asked_within, mark_asked, meets_asked
+
+    out = [_p(i) for i in range(10)] + [_p(10, window=0.15, outlet=0.15), _p(11, window=0.15)]
+    mark_asked(out, day=True)
+    assert all("asked_day" in p.scores and "asked_outlet" in p.scores for p in out)
+    assert [p.chunk_id for p in out if meets_asked(p)] == [10]  # of the day *and* the outlet
+    view = asked_within(out, depth=4)
+    assert [p.chunk_id for p in view[:4]] == [0, 1, 2, 10] and len(view) == len(out)
+    # nothing of the asked day in the index: the day names an event, not a report
+    alone = [_p(0), _p(1, outlet=0.15)]
+    mark_asked(alone, day=True)
+    assert "asked_day" not in alone[0].scores and "asked_outlet" in alone[0].scores

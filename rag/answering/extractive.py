@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..models import Answer, Passage, Statement
+from ..retrieval.asked import meets_asked
 from ..retrieval.outlets import outlet_key
 from ..sentences import quote_aware_spans
 from ..text_terms import content_terms, is_date_word, question_terms, stem, text_stems
@@ -121,7 +122,7 @@ class ExtractiveAnswerer:
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
         q = self.term_weights(question)
         qtype = question_type(question)
-        top = passages[: self.config.passages_considered]
+        top = _considered(passages, self.config.passages_considered)
         if not top:
             return []
         best_score = max(p.score for p in top) or 1.0
@@ -335,6 +336,13 @@ def _pool(cands: list[Candidate], size: int = 12, asked: int = 6) -> list[Candid
     if most:
         pool += [c for c in cands[size:] if _asked_report(c.passage) == most][:asked]
     return pool
+
+
+def _considered(passages: Sequence[Passage], n: int, asked: int = 3) -> list[Passage]:
+    """The first ``n`` passages, and up to ``asked`` more from the reports the question asked for
+    (``meets_asked``: its day and outlet), wherever retrieval ranked them."""
+    top = list(passages[:n])
+    return top + [p for p in passages[n:] if meets_asked(p)][:asked]
 
 
 def _credits(passages: Sequence[Passage]) -> set[str]:

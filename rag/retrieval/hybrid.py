@@ -37,6 +37,7 @@ from ..priority import set_thread_niceness, thread_niceness
 from ..store import IndexSnapshot
 from ..store.segments import source_matches
 from ..text_terms import fts_query
+from .asked import asked_within, mark_asked
 from .outlets import named_outlets
 from .query import parse_query
 from .query_dates import DateWindow, is_report_day, question_window
@@ -189,8 +190,10 @@ class Retriever:
         self._date_bonuses(out, window, as_of)
         self._outlet_bonuses(out, outlets)
         if focus is not None:
-            self._mark_asked(out, day=focus.date_from != filters.date_from)
+            mark_asked(out, day=focus.date_from != filters.date_from)
         out.sort(key=lambda p: -p.score)
+        if focus is not None:
+            out = asked_within(out, depth)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         if qvec is not None and out:
             t = time.perf_counter()
@@ -362,20 +365,6 @@ class Retriever:
                 bonus = cfg.recency_boost * math.exp(-max(age, 0) / cfg.recency_days)
                 p.score += bonus
                 p.scores["recency"] = bonus
-
-    @staticmethod
-    def _mark_asked(passages: list[Passage], day: bool) -> None:
-        """What the question asked for, on every candidate, when the index has reports of it (the
-        answer then says when its report is not one of them): its day (``asked_day``) if some
-        candidate is of that day, its outlet (``asked_outlet``) if some candidate is of that outlet.
-        A day the archive has nothing of ("died on July 4, 1826") names an event, not a report."""
-        asked = {}
-        if day and any("window" in p.scores for p in passages):
-            asked["asked_day"] = 1.0
-        if any("outlet" in p.scores for p in passages):
-            asked["asked_outlet"] = 1.0
-        for p in passages:
-            p.scores.update(asked)
 
     def _outlet_bonuses(self, passages: list[Passage], outlets: list[str]) -> None:
         """A report from an outlet the question names as its source gains."""

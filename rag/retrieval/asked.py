@@ -1,0 +1,43 @@
+"""What a question asked for beyond its words: its day and the outlet it named as its source.
+
+Retrieval marks every candidate with what was asked (``asked_day``, ``asked_outlet``) when the index
+holds reports of it, next to what each report meets (``window``, ``outlet``); ranking keeps the
+asked reports in the re-ranker's view, and the answer says when its report is not one of them.
+"""
+
+from __future__ import annotations
+
+from ..models import Passage
+
+
+def mark_asked(passages: list[Passage], day: bool) -> None:
+    """What the question asked for, on every candidate, when the index has reports of it (the
+    answer then says when its report is not one of them): its day (``asked_day``) if some
+    candidate is of that day, its outlet (``asked_outlet``) if some candidate is of that outlet.
+    A day the archive has nothing of ("died on July 4, 1826") names an event, not a report."""
+    asked = {}
+    if day and any("window" in p.scores for p in passages):
+        asked["asked_day"] = 1.0
+    if any("outlet" in p.scores for p in passages):
+        asked["asked_outlet"] = 1.0
+    for p in passages:
+        p.scores.update(asked)
+
+
+def meets_asked(p: Passage) -> bool:
+    """Is this the report the question asked for: of its day and of its outlet, whichever it named
+    (``mark_asked``)?"""
+    day, outlet = "asked_day" in p.scores, "asked_outlet" in p.scores
+    return (day or outlet) and (not day or "window" in p.scores) and (not outlet or "outlet" in p.scores)
+
+
+def asked_within(out: list[Passage], depth: int) -> list[Passage]:
+    """The candidates with the reports the question asked for moved into the first ``depth`` (what
+    the re-ranker sees): a report of the asked day and outlet can fuse low behind many alike."""
+    late = [p for p in out[depth:] if meets_asked(p)][: depth // 2]
+    if not late:
+        return out
+    moved = {id(p) for p in late}
+    keep = depth - len(late)
+    rest = [p for p in out if id(p) not in moved]
+    return rest[:keep] + late + rest[keep:]
