@@ -59,3 +59,17 @@ def test_disagreement_questions_need_two_outlets():
 def test_numbers_in_reads_counts_not_pieces_of_dates():
     assert F.numbers_in("Get short URL 101 (updated 05.10.2017) three civilians") == {"101", "3"}
     assert F.numbers_in("1,300 people; Thirty wounded") == {"1300", "30"}
+
+
+def test_day_count_questions_take_any_count_of_the_day():
+    qs = F.day_count_questions(ANNOTATIONS)
+    assert [q.question for q in qs] == [
+        "How many civilians were reported killed in Deir Ezzor on 5 July 2016?"  # Aleppo's day gives no count
+    ]
+    assert qs[0].count == "16,18" and qs[0].report_id == "1,2"
+    rec = F.score_day_count(qs[0], _answer("“18 civilians were killed.”", cites=("2",), direct="18 civilians"), {})
+    assert rec["first"] and rec["direct"] and rec["first_cites_report"] and not rec["no_report_note"]
+    note = F.score_day_count(
+        qs[0], _answer("No report found of the day the question names says this; the nearest:"), {}
+    )
+    assert note["no_report_note"] and not note["first"]

@@ -9,6 +9,8 @@ and casualty counts. From the dev part (``fa-kes-annotations.dev.jsonl``) this b
   "How many civilians were killed in {Place} on {D Month YYYY}? Do the reports agree?". The event
   *disagrees* when two reports from different outlets give different civilian counts, and
   *agrees* when every report gives the same one (those are the false-alarm checks).
+- **day_count** questions, one per (place, day) whose reports give a count, naming no outlet: "How
+  many civilians were reported killed in {Place} on {D Month YYYY}?"; any of the day's counts answers.
 - **casualty** questions, one per annotated report: "How many civilians were reported killed in
   {Place} on {D Month YYYY} according to {outlet}?" (the data README's own form). The key is that
   report's civilian count; a count of 0 is mostly a report that gives none, so those are kept
@@ -137,6 +139,24 @@ def casualty_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
         place = _place_name(a["location"])
         q = f"How many civilians were reported killed in {place} on {when} according to {a['source']}?"
         out.append(CasualtyQuestion(f"fakes-cas-{a['row']}", q, str(a["row"]), str(int(a["nb_civilians"]))))
+    return out
+
+
+def day_count_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
+    """One question per (place, day) whose reports give a count, naming no outlet: "How many
+    civilians were reported killed in {Place} on {D Month YYYY}?". Any of that day's annotated
+    counts answers it (``count`` holds them, comma-separated; ``report_id`` the reports)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for a in annotations:
+        if a.get("location") and a.get("date") and a.get("nb_civilians") not in (None, "", "0"):
+            groups.setdefault((a["location"], a["date"]), []).append(a)
+    out = []
+    for (place, day), rows in sorted(groups.items()):
+        when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
+        q = f"How many civilians were reported killed in {_place_name(place)} on {when}?"
+        counts = ",".join(sorted({str(int(r["nb_civilians"])) for r in rows}, key=int))
+        reports = ",".join(str(r["row"]) for r in rows)
+        out.append(CasualtyQuestion(f"fakes-casday-{place}-{day}", q, reports, counts))
     return out
 
 
@@ -315,6 +335,26 @@ def score_casualty(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMet
     }
 
 
+def score_day_count(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
+    """``score_casualty`` with any of the day's counts and reports as the key."""
+    statements = answer.get("statements") or []
+    first: dict = statements[0] if statements else {"text": "", "citations": []}
+    cites = {c["n"]: c["article_id"] for c in answer.get("citations", [])}
+    counts, reports = set(q.count.split(",")), set(q.report_id.split(","))
+    abstained = bool(answer.get("abstained"))
+    return {
+        "id": q.id,
+        "count": q.count,
+        "abstained": abstained,
+        "direct": not abstained and bool(counts & numbers_in((answer.get("direct_answer") or {}).get("text") or "")),
+        "first": not abstained and bool(counts & numbers_in(first["text"])),
+        "contains": not abstained and bool(counts & numbers_in(answer.get("answer", ""))),
+        "first_cites_report": bool(reports & {cites.get(n) for n in first.get("citations", [])}),
+        "cites_report": bool(reports & set(cites.values())),
+        "no_report_note": str(answer.get("answer", "")).startswith("No report found"),
+    }
+
+
 def casualty_summary(records: Sequence[dict]) -> dict:
     """Rates over the questions whose report gives a count; the 0-count ones only by abstention."""
     scored = [r for r in records if r["count"] != "0"]
@@ -322,6 +362,8 @@ def casualty_summary(records: Sequence[dict]) -> dict:
     out: dict = {"questions": len(scored)}
     for key in ("direct", "first", "contains", "first_cites_report", "cites_report", "abstained"):
         out[key] = rate(r[key] for r in scored)
+    if scored and "no_report_note" in scored[0]:
+        out["no_report_note"] = rate(r["no_report_note"] for r in scored)
     out["zero_count_questions"] = len(zero)
     out["zero_count_abstained"] = rate(r["abstained"] for r in zero)
     return out
