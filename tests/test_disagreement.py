@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering.abstain import abstention
 from rag.answering.disagreement import DisagreementFinder, compose_disagreement, count_slot, find_mentions
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.router import RoutingAnswerer
@@ -340,3 +341,31 @@ def test_room_goes_to_one_report_per_value_before_more_reports_of_a_value():
     one_each = fit(event, 3, set(), per_value=True)
     assert sorted(m.value for m in one_each) == [12, 15]
     assert [m.value for m in fit(event, 1, set(), per_value=True)] == [event[0].value]  # no room, no more
+
+
+class _Abstains:
+    """A single-fact answerer that finds no one sentence to answer with."""
+
+    def answer(self, question, passages):
+        return abstention(passages, "The reports don't answer this.")
+
+
+def test_the_counts_show_even_when_no_one_sentence_answers():
+    pool = _p(7, "c2", "2021-03-04", COURIER.text, "Courier", **{POOL: 1.0})
+    ans = RoutingAnswerer(_Abstains()).answer(Q, [GAZETTE, HERALD_SAME, pool])
+    assert not ans.abstained and {v.value for v in ans.disagreements[0].values} == {"12", "15"}
+    assert 0 < ans.grounding <= 1 and {c.chunk_id for c in ans.citations} <= {p.chunk_id for p in ans.passages}
+    # nothing to compare: the abstention stands
+    assert RoutingAnswerer(_Abstains()).answer(Q, [GAZETTE]).abstained
+
+
+def test_a_month_or_a_past_period_in_a_sentence_is_not_the_reports_day():
+    from rag.answering.event_dates import event_day
+
+    assert event_day("In July a suicide bomb killed at least 16 people.", "2016-07-27").day < "2016-07-26"
+    assert event_day("Last month 20 people were killed.", "2016-07-27").day < "2016-07-01"
+    # a weekday still wins, and "last year's floods" dates nothing
+    assert event_day("The council approved a barrier on Tuesday after last year's floods.", "2021-03-10").day == (
+        "2021-03-09"
+    )
+    assert event_day("A bomb killed 44 people.", "2016-07-27") == event_day("", "2016-07-27")

@@ -82,7 +82,29 @@ def event_day(sentence: str, report_date: str | None) -> EventDay | None:
     if m and not _TODAY.search(sentence):
         back = (base.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
         return EventDay((base - dt.timedelta(days=back)).isoformat(), True)
+    earlier = _EARLIER.search(sentence)
+    if earlier:  # "In July a suicide bomb killed 16", "last month": a time before the report's day
+        return EventDay(_earlier_day(earlier, base).isoformat(), True)
     return EventDay(report_date, False)
+
+
+# A month named without a day, or a past period: what the sentence tells happened before the report's day.
+_EARLIER = re.compile(
+    r"\b(?:(?:in|since|during|earlier in|early|late|mid-?)\s+(" + "|".join(_MONTHS) + r")\b(?!\s+\d)"
+    r"|(last|past|previous)\s+(week|month|year)\b(?!['’])|earlier\s+this\s+(week|month|year)\b)",
+    re.I,
+)
+
+
+def _earlier_day(m: re.Match, base: dt.date) -> dt.date:
+    """A day standing for the earlier time ``m`` names (its exact day is unknown; it is not the report's)."""
+    if m.group(1):
+        month = _MONTHS.index(m.group(1).lower()) + 1
+        year = base.year if month <= base.month else base.year - 1
+        day = dt.date(year, month, 1)
+        return day if day < base else base - dt.timedelta(days=1)
+    unit = (m.group(3) or m.group(4) or "week").lower()
+    return base - dt.timedelta(days={"week": 7, "month": 30, "year": 365}[unit])
 
 
 def _shift(iso: str, days: int) -> str:

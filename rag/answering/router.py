@@ -20,6 +20,7 @@ from functools import lru_cache
 from ..models import Answer, Citation, Passage, Statement, render_statements
 from ..retrieval.period import POOL, topic_terms
 from ..retrieval.query_dates import DateWindow, question_window
+from .compose import grounding
 from .day_counts import compose_counts, other_counts
 from .disagreement import DisagreementFinder, compose_disagreement, count_slot, fit
 from .event_dates import days_between
@@ -59,8 +60,15 @@ class RoutingAnswerer:
             topic = topic_terms(question)
             return self.timeline.answer(question, passages, topic, None, form is Form.LIST, budget=len(base))
         answer = self.single.answer(question, base)
-        if answer.abstained or not wants_values(question):
+        if not wants_values(question):
             return answer
+        if answer.abstained:  # no one sentence answers, yet the reports of the day may give their counts
+            counts = self._add_disagreement(question, Answer("", False, [], list(answer.passages)), base, passages)
+            if not counts.statements:
+                return answer
+            counts.grounding = grounding(counts.statements)
+            counts.timings_ms = answer.timings_ms
+            return counts
         return self._add_disagreement(question, answer, base, passages)
 
     def __getattr__(self, name: str):

@@ -80,6 +80,7 @@ class RetrievalConfig:
     dense_weight: float = 0.8  # α in α·dense + (1-α)·bm25
     window_boost: float = 0.15  # report inside the question's date window
     outlet_boost: float = 0.15  # report from an outlet the question names as its source
+    day_boost: float = 0.25  # report of the one day the question names ("on 16 July 2015"): more than a month's
     focus_days: int = 3  # a date window this narrow (a day) is also searched on its own…
     focus_after_days: int = 2  # … with this many days after it
     focus_candidates: int = 20  # hits each search adds from inside the day / the outlets
@@ -187,10 +188,11 @@ class Retriever:
         focus = self._focus(filters, window, outlets, anchored=as_of is not None)
         out, qvec = self._search(question, top_k, filters, as_of, mode, query_vector, timings, focus)
         t = time.perf_counter()
-        self._date_bonuses(out, window, as_of)
+        day = focus is not None and focus.date_from != filters.date_from
+        self._date_bonuses(out, window, as_of, self.config.day_boost if day else self.config.window_boost)
         self._outlet_bonuses(out, outlets)
         if focus is not None:
-            mark_asked(out, day=focus.date_from != filters.date_from)
+            mark_asked(out, day=day)
         out.sort(key=lambda p: -p.score)
         if focus is not None:
             out = asked_within(out, depth)
@@ -352,14 +354,16 @@ class Retriever:
             out.append(p)
         return out
 
-    def _date_bonuses(self, passages: list[Passage], window: DateWindow | None, as_of: str | None) -> None:
-        """A report inside the question's date window, and (with ``as_of``) a recent one, gains."""
+    def _date_bonuses(
+        self, passages: list[Passage], window: DateWindow | None, as_of: str | None, boost: float
+    ) -> None:
+        """A report inside the question's date window (``boost``), and (with ``as_of``) a recent one, gains."""
         cfg = self.config
         as_of_date = dt.date.fromisoformat(as_of) if as_of else None
         for p in passages:
             if window and p.date and window.start <= p.date <= window.end:
-                p.score += cfg.window_boost
-                p.scores["window"] = cfg.window_boost
+                p.score += boost
+                p.scores["window"] = boost
             if as_of_date and p.date:
                 age = (as_of_date - dt.date.fromisoformat(p.date)).days
                 bonus = cfg.recency_boost * math.exp(-max(age, 0) / cfg.recency_days)
