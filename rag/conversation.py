@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from .answering.display import canonical
 from .models import Answer, Passage, Statement, render_statements
+from .retrieval.outlets import named_outlets, outlet_key
 from .text_terms import MONTH_PATTERN, MONTHS, STOPWORDS, WEEKDAYS, content_terms, question_terms, stem
 
 _LEAD = re.compile(
@@ -111,9 +112,11 @@ def _head(question: str) -> str | None:
     return None
 
 
-def _ellipsis(fragment: str, previous: str) -> str | None:
+def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str | None:
     """The previous question with the fragment put in its place, or None when it is no fragment."""
     frag = fragment.strip(" ?.!")
+    if _is_outlet(frag, outlets):
+        frag = f"according to {frag}"  # "And Reuters?": the index's outlet, not a place
     slotted = _refill_slot(frag, previous)
     if slotted is not None:
         return slotted
@@ -125,7 +128,8 @@ def _ellipsis(fragment: str, previous: str) -> str | None:
     ):
         return None
     frag = re.sub(r"^the\s+", "", frag, flags=re.I)
-    names = _names(previous)
+    source = _SOURCE_SLOT.search(previous)
+    names = [n for n in _names(previous) if not (source and n in source.group(0))]  # a place, not the source
     if frag[:1].isupper() and names:
         last = names[-1]
         i = previous.rfind(last)
@@ -134,6 +138,14 @@ def _ellipsis(fragment: str, previous: str) -> str | None:
     if head is None:
         return None
     return re.sub(rf"\b{re.escape(head)}\b", frag, previous, count=1)
+
+
+def _is_outlet(frag: str, outlets: Sequence[str]) -> bool:
+    """Is the whole fragment the name of one of the index's outlets ("Reuters", "the Daily Sabah")?"""
+    if not outlets or len(frag.split()) > 4 or not named_outlets(f"according to {frag}", outlets):
+        return False
+    names = [part for credit in outlets for part in [credit, *credit.split("/")] if part.strip()]
+    return outlet_key(re.sub(r"^the\s+", "", frag, flags=re.I)) in {outlet_key(n) for n in names}
 
 
 def _refill_slot(frag: str, previous: str) -> str | None:
@@ -199,13 +211,15 @@ def _substitute_pronouns(question: str, state: State) -> str:
     return re.sub(r"\b(he|she|him|her|they|them|it|its)\b", sub, question, flags=re.I)
 
 
-def resolve_one(question: str, state: State) -> Resolution:
+def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Resolution:
+    """``question`` completed from ``state``; ``outlets`` (the index's) tell a bare outlet name ("And
+    Reuters?") from a place."""
     if not state.question or not is_follow_up(question, state):
         return Resolution(question, False, [])
     lead = _LEAD.match(question)
     rest = question[lead.end() :] if lead else question
     fragment = lead or len(question.split()) <= 4 or _SOURCE_SLOT.fullmatch(rest.strip(" ?.!"))
-    query = _ellipsis(rest, state.question) if fragment else None
+    query = _ellipsis(rest, state.question, outlets) if fragment else None
     if query is None:
         query = _substitute_pronouns(question, state)
         have = query.lower()
@@ -235,13 +249,13 @@ def _person_in(answer: str) -> str | None:
     return None
 
 
-def conversation_state(history: Sequence[dict] | None) -> State:
+def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> State:
     """Replay the history's user turns, each resolved with the turns before it."""
     state = State()
     for turn in history or []:
         content = turn.get("content") or ""
         if turn.get("role") == "user":
-            res = resolve_one(content, state)
+            res = resolve_one(content, state, outlets)
             state.question = res.query
             state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
         elif turn.get("role") == "assistant":
@@ -252,14 +266,14 @@ def conversation_state(history: Sequence[dict] | None) -> State:
     return state
 
 
-def resolve(question: str, history: Sequence[dict] | None) -> Resolution:
+def resolve(question: str, history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> Resolution:
     """The question to search with, and the articles the conversation was about."""
-    return resolve_one(question, conversation_state(history))
+    return resolve_one(question, conversation_state(history, outlets), outlets)
 
 
-def rewrite(question: str, history: Sequence[dict] | None) -> str:
+def rewrite(question: str, history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> str:
     """The question to retrieve with: unchanged unless it is a follow-up with a previous user turn."""
-    return resolve(question, history).query
+    return resolve(question, history, outlets).query
 
 
 # --- using the state when answering ---------------------------------------------------------------

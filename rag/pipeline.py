@@ -245,7 +245,7 @@ class RagService:
     def _resolve(self, req: AskRequest) -> str:
         """The question to search with: a follow-up is completed from the conversation (its names,
         the noun it asked about, the person its last reply named; ``rag/conversation.py``)."""
-        return resolve(req.question, req.history).query
+        return resolve(req.question, req.history, self.retriever.outlets()).query
 
     def _catch_up(self, wait_s: float = 5.0) -> None:
         """Read your writes across processes: when the store already holds a newer *content* version (an
@@ -297,7 +297,9 @@ class RagService:
     ) -> Answer:
         passages = result.passages
         if req.history:  # a follow-up prefers the articles the conversation already cited
-            passages = prefer_articles(passages, resolve(req.question, req.history).prefer_articles)
+            passages = prefer_articles(
+                passages, resolve(req.question, req.history, retriever.outlets()).prefer_articles
+            )
         answer = answerer.answer(query, passages)
         f = req.filters
         if answer.abstained and (req.as_of or f.date_from or f.date_to or f.sources):

@@ -493,3 +493,15 @@ def test_a_slot_the_previous_question_lacks_is_added():
     assert rewrite("And in May?", [{"role": "user", "content": "What happened in Idlib in April 2017?"}]) == (
         "What happened in Idlib in May 2017?"
     )
+
+
+def test_a_bare_outlet_name_refills_the_source_when_the_index_holds_that_outlet():
+    outlets = ["SANA", "Reuters", "Daily Sabah"]
+    assert rewrite("What about Reuters?", CASUALTY, outlets) == (
+        "How many civilians were killed in Aleppo on 16 July 2015 according to Reuters?"
+    )
+    assert rewrite("And the Daily Sabah?", CASUALTY, outlets).endswith("according to the Daily Sabah?")
+    # a name the index holds no outlet of is a place, as before
+    assert rewrite("What about Idlib?", CASUALTY, outlets) == (
+        "How many civilians were killed in Idlib on 16 July 2015 according to SANA?"
+    )

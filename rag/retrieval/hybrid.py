@@ -269,11 +269,15 @@ class Retriever:
         timings["candidates"] = (time.perf_counter() - t) * 1000
         return out, qvec
 
-    def named_outlets(self, question: str) -> list[str]:
-        """The index's outlets the question names as its source (``outlets.py``), read once per snapshot."""
+    def outlets(self) -> list[str]:
+        """The outlets this index holds (as credited), read once per snapshot."""
         if self._outlets is None:
             self._outlets = [s["source"] for s in self.snapshot.store.sources_and_span()["sources"]]
-        return named_outlets(question, self._outlets)
+        return self._outlets
+
+    def named_outlets(self, question: str) -> list[str]:
+        """The index's outlets the question names as its source (``outlets.py``)."""
+        return named_outlets(question, self.outlets())
 
     def _focus(self, filters: Filters, window: DateWindow | None, outlets: list[str], anchored: bool) -> Filters | None:
         """The narrower filters to search again within: the question's day (and the days after
