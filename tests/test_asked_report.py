@@ -25,6 +25,7 @@ OUTLETS = ["ahram", "sana", "trt", "jordantimes", "asharqalawsat", "dailysabah",
         ("How many died, according to TRT World and the Jordan Times?", ["trt", "jordantimes"]),
         ("What did the Jordan Times and Asharq Al-Awsat report?", ["jordantimes", "asharqalawsat"]),
         ("What did the BBC say about the siege?", ["BBC News"]),
+        ("How many were killed, according to the Syrian Arab News Agency?", ["sana"]),  # its initials
         # an outlet that is the subject of the question, not its source
         ("Why did Reuters close its Damascus office?", []),
         ("What is The Week's circulation?", []),

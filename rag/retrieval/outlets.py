@@ -6,7 +6,8 @@ Reuters?"). The question names the outlet only in a reporting phrase, so a newsp
 matched against the outlets the index actually holds, loosely: case, spaces, hyphens and a
 leading "the"/"al" do not matter ("Al-Ahram" is ``ahram``, "Daily Sabah" is ``dailysabah``), and
 a one-word slug matches the first word of a longer name ("TRT World" is ``trt``), and a stored
-name's generic tail may be left out ("Al Jazeera" is "Al Jazeera News").
+name's generic tail may be left out ("Al Jazeera" is "Al Jazeera News"); an outlet known by its
+initials is named by the words they stand for ("Syrian Arab News Agency" is ``sana``).
 """
 
 from __future__ import annotations
@@ -84,7 +85,16 @@ def _longest_outlet(question: str, words: list[re.Match], i: int, keys: dict[str
     for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
         phrase = question[words[i].start() : words[i + n - 1].end()]
         phrase = re.sub(r"(?:['’]s?|\.)$", "", phrase)
-        hit = keys.get(outlet_key(phrase))
+        hit = keys.get(outlet_key(phrase)) or keys.get(_initials(phrase))
         if hit is not None:
             return n, hit
     return 1, None
+
+
+def _initials(phrase: str) -> str:
+    """The acronym a name of three or more capitalised words spells ("Syrian Arab News Agency" is
+    ``sana``, "Agence France-Presse" ``afp``); "" for anything else."""
+    words = [w for w in re.split(r"[\s-]+", phrase) if w]
+    if len(words) < 3 or not all(w[:1].isupper() for w in words):
+        return ""
+    return "".join(w[0] for w in words).lower()
