@@ -115,12 +115,13 @@ def test_the_retriever_reads_outlets_from_the_index(karvel):
 @pytest.mark.slow
 def test_when_no_report_meets_the_question_the_answer_says_so(karvel):
     ans = _ask(karvel, "How many civilians were killed in Karvel on 18 May 2022 according to the Karvel Post?")
-    assert ans.statements[0].kind == "note" and "from the outlet" in ans.statements[0].text, ans.answer
+    assert ans.statements[0].kind == "note", ans.answer
+    assert ans.statements[0].text.startswith("No report from Karvel Post among those found says this"), ans.answer
     assert ans.direct_answer is None  # another outlet's count is not the asked one's
     assert ans.citations and all(c.source != "Karvel Post" for c in ans.citations[:1])
     # no report of the day at all: the reports don't say
     day = _ask(karvel, "How many civilians were killed in Karvel on 1 June 2022?")
-    assert day.abstained or "of the day" in day.statements[0].text, day.answer
+    assert day.abstained or "No report of" in day.statements[0].text, day.answer
     assert day.direct_answer is None
 
 
@@ -156,7 +157,7 @@ def test_a_report_day_needs_its_year_or_an_anchor():
 @pytest.mark.slow
 def test_a_day_the_archive_has_nothing_of_is_an_event_not_a_report(karvel):
     ans = _ask(karvel, "How many civilians were killed in Karvel on 4 July 1826?")
-    assert all(s.kind != "note" or "the day" not in s.text for s in ans.statements), ans.answer
+    assert all(not s.text.startswith("No report") for s in ans.statements), ans.answer
 
 
 def _p(i: int, **scores: float):

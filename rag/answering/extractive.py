@@ -21,7 +21,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..models import Answer, Passage, Statement
+from ..models import Answer, Passage, Statement, day_label
 from ..retrieval.asked import meets_asked
 from ..retrieval.outlets import outlet_key
 from ..sentences import quote_aware_spans
@@ -255,9 +255,11 @@ class ExtractiveAnswerer:
         comp = Composer()
         quote = self._quote(best, q)
         direct = None
-        unmet = _unmet(best.passage)
+        unmet = _unmet(best.passage, passages)
         if unmet:  # not the report asked for: say so, and lead with no direct answer
-            comp.statements.append(Statement(f"No report found {unmet} says this; the nearest:", [], 0.0, "note"))
+            comp.statements.append(
+                Statement(f"No report {unmet} among those found says this; the nearest:", [], 0.0, "note")
+            )
         elif best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
             s, e = best.start + best.span.start, best.start + best.span.end
             if quote.start <= s and e <= quote.end:
@@ -366,15 +368,17 @@ def _by_metadata(q: dict[str, float], p: Passage, credits: AbstractSet[str] = fr
     return q
 
 
-def _unmet(p: Passage) -> str:
-    """What of the question's own day and outlet (marked by retrieval) this report does not meet,
-    in words ("from the outlet and of the day the question names"), or ""."""
-    day = "asked_day" in p.scores and "window" not in p.scores
-    outlet = "asked_outlet" in p.scores and "outlet" not in p.scores
-    if not (day or outlet):
-        return ""
-    what = " and ".join(w for w, miss in (("from the outlet", outlet), ("of the day", day)) if miss)
-    return f"{what} the question names"
+def _unmet(p: Passage, passages: Sequence[Passage]) -> str:
+    """The question's own outlet and day (marked by retrieval) that this report does not meet, named
+    as the reports that do meet them credit and date them ("from SANA of 5 Jul 2016"), or ""."""
+    missing = []
+    if "asked_outlet" in p.scores and "outlet" not in p.scores:
+        names = sorted({q.source for q in passages if "outlet" in q.scores})
+        missing.append("from " + " or ".join(names[:2]))
+    if "asked_day" in p.scores and "window" not in p.scores:
+        days = sorted({q.date for q in passages if "window" in q.scores and q.date})
+        missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
+    return " ".join(missing)
 
 
 def _asked_report(p: Passage) -> int:

@@ -351,7 +351,7 @@ def score_day_count(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMe
         "contains": not abstained and bool(counts & numbers_in(answer.get("answer", ""))),
         "first_cites_report": bool(reports & {cites.get(n) for n in first.get("citations", [])}),
         "cites_report": bool(reports & set(cites.values())),
-        "no_report_note": str(answer.get("answer", "")).startswith("No report found"),
+        "no_report_note": str(answer.get("answer", "")).startswith("No report "),
     }
 
 
