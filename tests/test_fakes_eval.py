@@ -23,7 +23,7 @@ def _answer(first: str, rest: str = "", cites: tuple[str, ...] = ("1",), direct:
     return {
         "answer": f"{first} [1] {rest}",
         "abstained": False,
-        "statements": [{"text": first, "citations": [1]}],
+        "statements": [{"text": first, "citations": [1]}, *([{"text": rest, "citations": [2]}] if rest else [])],
         "citations": [{"n": i + 1, "article_id": a} for i, a in enumerate(cites)],
         "direct_answer": {"text": direct, "citation": 1} if direct else None,
     }
@@ -71,3 +71,22 @@ def test_day_count_questions_take_any_count_of_the_day():
     assert rec["first"] and rec["direct"] and rec["first_cites_report"] and not rec["no_report_note"]
     note = F.score_day_count(qs[0], _answer("No report of 5 Jul 2016 among those found says this; the nearest:"), {})
     assert note["no_report_note"] and not note["first"]
+
+
+def test_a_leading_note_holds_no_count():
+    q = F.casualty_questions(ANNOTATIONS)[0]  # count 16
+    note = {
+        "answer": "No report from nna of 16 Jul 2016 among those found says this; the nearest:\n“8 died.” [1]",
+        "abstained": False,
+        "statements": [
+            {
+                "text": "No report from nna of 16 Jul 2016 among those found says this; the nearest:",
+                "citations": [],
+                "kind": "note",
+            },
+            {"text": "“8 died.”", "citations": [1], "kind": "quote"},
+        ],
+        "citations": [{"n": 1, "article_id": "2"}],
+    }
+    rec = F.score_casualty(q, note, {})
+    assert not rec["first"] and not rec["contains"]  # the 16 of the note's date is no count

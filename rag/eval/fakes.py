@@ -315,11 +315,22 @@ def disagreement_summary(records: Sequence[dict]) -> dict:
 # --- scoring: casualty counts --------------------------------------------------------------------
 
 
-def score_casualty(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
-    """Where the report's count appears: the direct answer, the first statement, anywhere; and
-    whether the report itself is cited (first statement / anywhere)."""
+def _claimed(answer: dict) -> tuple[dict, str]:
+    """The first statement and the text of all but our own notes (a note's "of 5 Jul 2016" is no count)."""
     statements = answer.get("statements") or []
-    first: dict = statements[0] if statements else {"text": "", "citations": []}
+    first: dict = statements[0] if statements else {"text": "", "citations": [], "kind": "note"}
+    if first.get("kind") == "note":
+        first = {"text": "", "citations": []}
+    if not statements:
+        return first, answer.get("answer", "")
+    return first, "\n".join(st["text"] for st in statements if st.get("kind") != "note")
+
+
+def score_casualty(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
+    """Where the report's count appears: the direct answer, the first statement (a note leading the
+    answer holds nothing), anywhere but in notes; and whether the report itself is cited (first
+    statement / anywhere)."""
+    first, text = _claimed(answer)
     cites = {c["n"]: c["article_id"] for c in answer.get("citations", [])}
     direct = (answer.get("direct_answer") or {}).get("text") or ""
     abstained = bool(answer.get("abstained"))
@@ -329,7 +340,7 @@ def score_casualty(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMet
         "abstained": abstained,
         "direct": not abstained and q.count in numbers_in(direct),
         "first": not abstained and q.count in numbers_in(first["text"]),
-        "contains": not abstained and q.count in numbers_in(answer.get("answer", "")),
+        "contains": not abstained and q.count in numbers_in(text),
         "first_cites_report": q.report_id in {cites.get(n) for n in first.get("citations", [])},
         "cites_report": q.report_id in cites.values(),
     }
@@ -337,8 +348,7 @@ def score_casualty(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMet
 
 def score_day_count(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
     """``score_casualty`` with any of the day's counts and reports as the key."""
-    statements = answer.get("statements") or []
-    first: dict = statements[0] if statements else {"text": "", "citations": []}
+    first, text = _claimed(answer)
     cites = {c["n"]: c["article_id"] for c in answer.get("citations", [])}
     counts, reports = set(q.count.split(",")), set(q.report_id.split(","))
     abstained = bool(answer.get("abstained"))
@@ -348,7 +358,7 @@ def score_day_count(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMe
         "abstained": abstained,
         "direct": not abstained and bool(counts & numbers_in((answer.get("direct_answer") or {}).get("text") or "")),
         "first": not abstained and bool(counts & numbers_in(first["text"])),
-        "contains": not abstained and bool(counts & numbers_in(answer.get("answer", ""))),
+        "contains": not abstained and bool(counts & numbers_in(text)),
         "first_cites_report": bool(reports & {cites.get(n) for n in first.get("citations", [])}),
         "cites_report": bool(reports & set(cites.values())),
         "no_report_note": str(answer.get("answer", "")).startswith("No report "),
