@@ -211,6 +211,13 @@ CIVILIANS = "How many civilians were reported killed in Idlib on 15 August 2016?
         ("Shelling killed 21 children in the town.", "21 children"),
         # still the asked noun first
         ("At least 36 civilians including 11 children were killed in raids.", "At least 36 civilians"),
+        # compound number words are one number; a part after "including" is not the count
+        ("Seventy-six people including 28 children were killed on Sunday.", "Seventy-six people"),
+        ("Sixteen civilians died in the raid.", "Sixteen civilians"),
+        ("Over 1 000 civilians have been killed in the assault.", "Over 1 000 civilians"),
+        # the count of those killed, not of those injured
+        ("Eight civilians were killed and 30 others were injured.", "Eight civilians"),
+        ("Three killed including 2 women, 29 injured in rocket attacks on the city.", "Three killed"),
     ],
 )
 def test_a_count_of_people_answers_a_count_of_civilians(sentence, span):
@@ -222,6 +229,8 @@ def test_no_span_of_the_asked_type():
     # a span of time counts no civilians
     assert best_span(QType.COUNT, "The blast came four days after an attack on a convoy.", CIVILIANS) is None
     assert best_span(QType.COUNT, "The siege lasted 40 days.", "How many days did the siege last?") is not None
+    # those injured are no count of those killed
+    assert best_span(QType.COUNT, "Six more civilians were injured when shells hit the market.", CIVILIANS) is None
     # a distance, and fighters, are no count of civilians; fighters are a count of people
     assert best_span(QType.COUNT, "The town lies some 50 kilometres east of Raqqa.", CIVILIANS) is None
     fighters = "A drone hit a position near the town, killing eight fighters."
@@ -505,3 +514,27 @@ def test_a_bare_outlet_name_refills_the_source_when_the_index_holds_that_outlet(
     assert rewrite("What about Idlib?", CASUALTY, outlets) == (
         "How many civilians were killed in Idlib on 16 July 2015 according to SANA?"
     )
+
+
+def test_a_running_total_is_not_the_count_of_one_event():
+    from rag.answering.event_dates import RUNNING_TOTAL
+
+    for total in (
+        "300 civilians have been killed in Aleppo since April.",
+        "killed since the assault began on Sunday",
+        "The toll so far this year is 40.",
+    ):
+        assert RUNNING_TOTAL.search(total), total
+    for one in ("Convoys have been held up since crossing the border.", "killed since Tuesday's strike"):
+        assert not RUNNING_TOTAL.search(one), one
+
+
+def test_the_count_of_the_event_leads_over_a_running_total():
+    total = _passage("More than 300 civilians have been killed in Aleppo since April, monitors said.", 1)
+    event = _passage("Air strikes killed 12 civilians in the east of the city, monitors said.", 2, title="Aleppo raids")
+    q = "How many civilians were killed in Aleppo?"
+    ans = ExtractiveAnswerer().answer(q, [total, event])
+    assert ans.direct_answer is not None and ans.direct_answer.text == "12 civilians", ans.answer
+    # unless the question asks for the total
+    so_far = ExtractiveAnswerer().answer("How many civilians have been killed in Aleppo since April?", [event, total])
+    assert "300" in so_far.answer.splitlines()[0], so_far.answer

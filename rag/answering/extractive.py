@@ -28,6 +28,7 @@ from ..sentences import quote_aware_spans
 from ..text_terms import content_terms, is_date_word, question_terms, stem, text_stems
 from .abstain import abstention, reason
 from .compose import Composer, Quote
+from .event_dates import RUNNING_TOTAL
 from .question_type import QType, question_type
 from .spans import Span, best_span, counts_asked_noun, focus
 
@@ -216,13 +217,16 @@ class ExtractiveAnswerer:
         strict = qtype in TYPED and qtype is not QType.ENTITY
         agree = _agreement(pool)
         counted = qtype is QType.COUNT  # "how many rebels": a sentence that counts rebels beats one counting groups
+        per_event = counted and RUNNING_TOTAL.search(question) is None  # unless it asks "… so far this year"
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
             asked = _asked_report(c.passage)
+            total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
                 strict and c.span is not None,
                 asked,
+                not total,
                 counts,
                 not _CAPTION.search(c.text),
                 c.score + agree.get(id(c), 0.0),

@@ -27,9 +27,10 @@ _QUAL = (
     r"approximately|well over|an estimated|only|just"
 )
 _NUMBER = (
-    rf"(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:million|billion|trillion|thousand|hundred|[mbk]n?)\b)?"
+    rf"\d{{1,3}}(?:\s\d{{3}})+(?![\d.,])"  # "1 000": thousands set off by a space
+    rf"|(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:million|billion|trillion|thousand|hundred|[mbk]n?)\b)?"
     rf"|(?:half|a quarter|a third) (?:of )?a (?:million|billion)"
-    rf"|(?:{_NUM_WORD})(?:[\s-](?:{_NUM_WORD}|and))*(?:\s(?:million|billion))?"
+    rf"|(?:{_NUM_WORD})\b(?:[\s-](?:{_NUM_WORD}|and)\b)*(?:\s(?:million|billion))?"  # \b: "Seventy", not "Seven"
 )
 _COUNT = re.compile(rf"\b(?:(?:{_QUAL})\s+)?(?:{_NUMBER})(?:\s?(?:%|percent|per cent))?", re.I)
 _UNIT = r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
@@ -184,6 +185,28 @@ _ONE = re.compile(r"(?:(?:only|just|at least)\s+)?(?:one|1|a single)", re.I)
 
 
 _PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+$", re.I)
+
+
+_FATES = {
+    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths lives".split()),
+    "injured": frozenset(stem(w) for w in "injured injuring injuries wounded wounding hurt".split()),
+}
+
+
+def _fates(question: str) -> set[str]:
+    """What the question says befell those it counts: killed, injured (or neither)."""
+    words = text_stems(question)
+    return {kind for kind, stems in _FATES.items() if words & stems}
+
+
+def _other_fate(fates: AbstractSet[str], after: str) -> bool:
+    """Does the clause right after a count say another fate befell them than the one asked
+    ("… were injured" for "how many were killed")?"""
+    if len(fates) != 1:
+        return False
+    clause = re.split(r"[,;:.]|\band\b", after, maxsplit=1)[0]
+    told = {kind for kind, stems in _FATES.items() if text_stems(clause) & stems}
+    return bool(told) and not told & fates
 
 
 def _names_fate(span_text: str, qstems: AbstractSet[str]) -> bool:
@@ -384,6 +407,11 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         (m.start() for m in re.finditer(r"[\w'’-]+", sentence) if stem(m.group(0).lower()) in qstems), default=0
     )
     money = qtype is QType.COUNT and not heads
+    if qtype is QType.COUNT:  # "six civilians were injured" counts no one killed
+        fates = _fates(question)
+        spans = [sp for sp in spans if not _other_fate(fates, sp.text + sentence[sp.end : sp.end + 50])]
+        if not spans:
+            return None
     asks_speaker = bool(_REPORTING.search(question))
 
     def rank(sp: Span) -> tuple[float, int]:
@@ -406,7 +434,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
         elif _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
-            bonus -= 0.3  # "… including 2 women": a part of the count before it
+            bonus -= 0.6  # "… including 2 women": a part of the count before it
         return (sp.score + near + has_head + bonus, -len(sp.text))
 
     top = max(spans, key=rank)
