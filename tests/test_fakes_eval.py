@@ -69,8 +69,11 @@ def test_day_count_questions_take_any_count_of_the_day():
     assert qs[0].count == "16,18" and qs[0].report_id == "1,2"
     rec = F.score_day_count(qs[0], _answer("“18 civilians were killed.”", cites=("2",), direct="18 civilians"), {})
     assert rec["first"] and rec["direct"] and rec["first_cites_report"] and not rec["no_report_note"]
-    note = F.score_day_count(qs[0], _answer("No report of 5 Jul 2016 among those found says this; the nearest:"), {})
-    assert note["no_report_note"] and not note["first"]
+    why = "The reports don't answer this: no report of 5 Jul 2016 among those found says it."
+    note = F.score_day_count(
+        qs[0], {"answer": why, "abstained": True, "statements": [{"text": why, "kind": "note"}]}, {}
+    )
+    assert note["no_report_note"] and not note["first"] and note["abstained"]
 
 
 def test_a_leading_note_holds_no_count():

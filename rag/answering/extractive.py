@@ -21,7 +21,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..models import Answer, Passage, Statement, day_label
+from ..models import Answer, Passage, day_label
 from ..retrieval.asked import meets_asked
 from ..retrieval.outlets import outlet_key
 from ..sentences import quote_aware_spans
@@ -237,7 +237,7 @@ class ExtractiveAnswerer:
 
     def _why(self, question: str, qtype: QType, passages: Sequence[Passage], found: bool) -> str:
         """The one-line reason: the question's rarest words no passage mentions, else the type not found."""
-        q = self.term_weights(question)
+        q = _without_credits(self.term_weights(question), _credits(passages))  # an outlet is no missing word
         seen: set[str] = set()
         for p in passages[: self.config.passages_considered]:
             seen |= text_stems(p.title) | text_stems(p.text)
@@ -260,11 +260,11 @@ class ExtractiveAnswerer:
         quote = self._quote(best, q)
         direct = None
         unmet = _unmet(best.passage, passages)
-        if unmet:  # not the report asked for: say so, and lead with no direct answer
-            comp.statements.append(
-                Statement(f"No report {unmet} among those found says this; the nearest:", [], 0.0, "note")
-            )
-        elif best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
+        if unmet:  # the best is not the report asked for: the reports don't say what that one did
+            nearest = [best.passage, *(p for p in passages if p is not best.passage)]
+            why = f"The reports don't answer this: no report {unmet} among those found says it."
+            return abstention(nearest, why)
+        if best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
             s, e = best.start + best.span.start, best.start + best.span.end
             if quote.start <= s and e <= quote.end:
                 direct = comp.add_direct(quote, s, e)
@@ -367,9 +367,11 @@ def _by_metadata(q: dict[str, float], p: Passage, credits: AbstractSet[str] = fr
     question names as its source ("according to SANA") is answered by a credit line, not by any text."""
     if "window" in p.scores:
         q = {t: w for t, w in q.items() if not is_date_word(t)}
-    if credits:
-        q = {t: w for t, w in q.items() if t not in credits and outlet_key(t) not in credits}
-    return q
+    return _without_credits(q, credits)
+
+
+def _without_credits(q: dict[str, float], credits: AbstractSet[str]) -> dict[str, float]:
+    return {t: w for t, w in q.items() if t not in credits and outlet_key(t) not in credits} if credits else q
 
 
 def _unmet(p: Passage, passages: Sequence[Passage]) -> str:

@@ -346,6 +346,9 @@ def score_casualty(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMet
     }
 
 
+_NO_REPORT = re.compile(r"The reports don't answer this: no report (?:of|from) ")  # the asked report is not there
+
+
 def score_day_count(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
     """``score_casualty`` with any of the day's counts and reports as the key."""
     first, text = _claimed(answer)
@@ -361,7 +364,9 @@ def score_day_count(q: CasualtyQuestion, answer: dict, meta: dict[str, ArticleMe
         "contains": not abstained and bool(counts & numbers_in(text)),
         "first_cites_report": bool(reports & {cites.get(n) for n in first.get("citations", [])}),
         "cites_report": bool(reports & set(cites.values())),
-        "no_report_note": str(answer.get("answer", "")).startswith("No report "),
+        "no_report_note": bool(
+            re.match(r"The reports don't answer this: no report (?:of|from) ", answer.get("answer", ""))
+        ),
     }
 
 
