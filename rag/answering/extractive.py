@@ -255,15 +255,15 @@ class ExtractiveAnswerer:
     def _factoid(
         self, question: str, qtype: QType, best: Candidate, ok: list[Candidate], passages: Sequence[Passage]
     ) -> Answer:
-        q = self.term_weights(question)
-        comp = Composer()
-        quote = self._quote(best, q)
-        direct = None
         unmet = _unmet(best.passage, passages)
         if unmet:  # the best is not the report asked for: the reports don't say what that one did
             nearest = [best.passage, *(p for p in passages if p is not best.passage)]
             why = f"The reports don't answer this: no report {unmet} among those found says it."
             return abstention(nearest, why)
+        q = self.term_weights(question)
+        comp = Composer()
+        quote = self._quote(best, q)
+        direct = None
         if best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
             s, e = best.start + best.span.start, best.start + best.span.end
             if quote.start <= s and e <= quote.end:
