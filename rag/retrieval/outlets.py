@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _WORD = re.compile(r"[\w'’&.-]+")
 # A reporting phrase right before the name…
@@ -44,14 +45,21 @@ def outlet_key(name: str) -> str:
     return key
 
 
-def named_outlets(question: str, outlets: Iterable[str]) -> list[str]:
-    """The index's outlets (as stored) that the question names in a reporting phrase, in order."""
+@lru_cache(maxsize=8)
+def _keys(outlets: tuple[str, ...]) -> dict[str, str]:
+    """Each outlet's match keys → its name as stored (built once per index's outlet list)."""
     keys: dict[str, str] = {}
     for credit in outlets:  # a combined credit line "Reuters/SANA" names each part
         for o in [credit, *credit.split("/")]:
             for name in (o, _GENERIC_TAIL.sub("", o)):  # "Al Jazeera News" is also "Al Jazeera"
                 if name.strip() and outlet_key(name):
                     keys.setdefault(outlet_key(name), o.strip())
+    return keys
+
+
+def named_outlets(question: str, outlets: Iterable[str]) -> list[str]:
+    """The index's outlets (as stored) that the question names in a reporting phrase, in order."""
+    keys = _keys(tuple(outlets))
     if not keys:
         return []
     words = list(_WORD.finditer(question))
