@@ -535,6 +535,7 @@ def test_the_count_of_the_event_leads_over_a_running_total():
     q = "How many civilians were killed in Aleppo?"
     ans = ExtractiveAnswerer().answer(q, [total, event])
     assert ans.direct_answer is not None and ans.direct_answer.text == "12 civilians", ans.answer
+    assert "300" not in ans.answer  # nor is the running total quoted beside it
     # unless the question asks for the total
     so_far = ExtractiveAnswerer().answer("How many civilians have been killed in Aleppo since April?", [event, total])
     assert "300" in so_far.answer.splitlines()[0], so_far.answer

@@ -278,7 +278,8 @@ class ExtractiveAnswerer:
                 comp.add_quote(self._quote(other, q))
             return comp.answer(passages, None)
         comp.add_quote(quote, "quote" if direct else "direct")
-        for c in self._extras(best, ok, qtype):
+        totals = qtype is QType.COUNT and RUNNING_TOTAL.search(question) is None  # a count of one event
+        for c in self._extras(best, ok, qtype, no_totals=totals):
             if len(comp.citations) >= self.config.max_sentences:
                 break
             extra = self._quote(c, q, self.config.extra_quote_chars)
@@ -289,15 +290,17 @@ class ExtractiveAnswerer:
                 break
         return comp.answer(passages, direct)
 
-    def _extras(self, best: Candidate, ok: list[Candidate], qtype: QType) -> list[Candidate]:
+    def _extras(self, best: Candidate, ok: list[Candidate], qtype: QType, no_totals: bool = False) -> list[Candidate]:
         """Further quotes that hold the answer too: a span of the asked type nearly as good as the
         direct answer's (an untyped question: a sentence nearly as good), not repeating, other
-        reports first."""
+        reports first; for a count of one event (``no_totals``), no running total ("since April")."""
         typed = qtype in TYPED
         floor = best.score * (self.config.keep_ratio if typed else self.config.keep_ratio_untyped)
         out: list[Candidate] = []
         for c in sorted(ok, key=lambda c: (c.passage.article_id == best.passage.article_id, -c.score)):
             if c is best or c.score < floor or _CAPTION.search(c.text):
+                continue
+            if no_totals and RUNNING_TOTAL.search(c.text):
                 continue
             if typed and (c.span is None or (best.span and c.span.score < self.config.span_ratio * best.span.score)):
                 continue
