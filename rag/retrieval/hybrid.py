@@ -100,6 +100,11 @@ class RetrievalResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+def _until(date_to: str | None, as_of: str | None) -> str | None:
+    """The last report date a search may return: ``date_to``, or ``as_of`` when earlier."""
+    return as_of if as_of and (date_to is None or as_of < date_to) else date_to
+
+
 class Retriever:
     def __init__(
         self,
@@ -185,10 +190,11 @@ class Retriever:
         outlets = self.named_outlets(question)
         mode = mode or self.config.mode
         filters = filters or Filters()
-        focus = self._focus(filters, window, outlets, anchored=as_of is not None)
+        day = is_report_day(window, as_of is not None, self.config.focus_days)
+        focus = self._focus(filters, window if day else None, outlets)
         out, qvec = self._search(question, top_k, filters, as_of, mode, query_vector, timings, focus)
         t = time.perf_counter()
-        day = focus is not None and focus.date_from != filters.date_from
+        day = day and focus is not None
         self._date_bonuses(out, window, as_of, self.config.day_boost if day else self.config.window_boost)
         self._outlet_bonuses(out, outlets)
         if focus is not None:
@@ -231,9 +237,7 @@ class Retriever:
         scored by both (a keyword-only hit gets its cosine from its stored vector), fused. With
         ``focus``, both searches run again inside it and their hits join the pool."""
         t0 = time.perf_counter()
-        date_to = filters.date_to
-        if as_of and (date_to is None or as_of < date_to):
-            date_to = as_of
+        date_to = _until(filters.date_to, as_of)
         allowed = self.snapshot.allowed(filters.date_from, date_to, filters.sources)
         timings["filters"] = (time.perf_counter() - t0) * 1000
         n = max(self.config.candidates, top_k)  # the same pool whatever top_k: what the ranker learned on
@@ -279,17 +283,15 @@ class Retriever:
         """The index's outlets the question names as its source (``outlets.py``)."""
         return named_outlets(question, self.outlets())
 
-    def _focus(self, filters: Filters, window: DateWindow | None, outlets: list[str], anchored: bool) -> Filters | None:
-        """The narrower filters to search again within: the question's day (and the days after
+    def _focus(self, filters: Filters, day: DateWindow | None, outlets: list[str]) -> Filters | None:
+        """The narrower filters to search again within: the question's ``day`` (and the days after
         it), its named outlets, both inside the caller's filters; None when it names neither."""
-        cfg = self.config
-        day = is_report_day(window, anchored, cfg.focus_days)
         if not (day or outlets):
             return None
         date_from, date_to = filters.date_from, filters.date_to
-        if day and window is not None:
-            end = (dt.date.fromisoformat(window.end) + dt.timedelta(days=cfg.focus_after_days)).isoformat()
-            date_from = max(d for d in (window.start, date_from) if d)
+        if day is not None:
+            end = (dt.date.fromisoformat(day.end) + dt.timedelta(days=self.config.focus_after_days)).isoformat()
+            date_from = max(d for d in (day.start, date_from) if d)
             date_to = min(d for d in (end, date_to) if d)
             if date_from > date_to:
                 return None
@@ -309,7 +311,7 @@ class Retriever:
         """Both hit lists with the best hits inside ``focus`` merged in, each re-sorted by score
         (cosines and BM25 do not depend on the filter, so the ranks read as one deeper search's)."""
         n = self.config.focus_candidates
-        date_to = min(d for d in (focus.date_to, as_of) if d) if (focus.date_to or as_of) else None
+        date_to = _until(focus.date_to, as_of)
         more_kw: dict[int, float] = {}
         if mode in ("hybrid", "keyword"):
             more_kw = dict(self.snapshot.store.keyword_search(match, n, focus.date_from, date_to, focus.sources))
