@@ -80,6 +80,17 @@ def test_count_slot_reads_the_counted_noun_and_the_verb():
         ("15 Medics Killed in Strikes on Hospital", []),  # medics, in a headline
         ("Six civilians including a child were among at least 22 people killed in air strikes", [6, 22]),
         ("Six civilians were wounded in the shelling of the town that later killed 3 people", [3]),
+        # the verb after the people has a count of its own: the verb before tells their fate
+        ("Rocket attacks on the neighborhood kill 10 civilians injure 16", [10]),
+        ("Three people killed five injured in rocket attack", [3]),  # five were injured
+        ("A child killed 7 people injured in attacks", []),
+        # after "killed …", a participle or infinitive describes the people, it is not their fate
+        ("Jets killed at least 60 civilians trying to flee the fighting", [60]),
+        ("The raid killed 5 people fleeing the town", [5]),
+        ("Shelling wounded 20 civilians fleeing the town", []),
+        ("Gunmen executed at least 24 civilians after seizing the village", [24]),  # other verbs of death
+        ("At least 16 civilians including women and children were killed Friday", [16]),
+        ("The death toll from a bomb attack on a crowded bus convoy outside the city has risen to 126", [126]),
     ],
 )
 def test_counts_of_the_asked_slot(sentence, values):
@@ -369,3 +380,71 @@ def test_a_month_or_a_past_period_in_a_sentence_is_not_the_reports_day():
         "2021-03-09"
     )
     assert event_day("A bomb killed 44 people.", "2016-07-27") == event_day("", "2016-07-27")
+
+
+def _article(cid: int, aid: str, date: str, title: str, text: str, source: str) -> Passage:
+    return Passage(cid, aid, title, source, date, False, None, None, text, 0, len(text), 1.0, {})
+
+
+def test_a_reports_own_count_is_the_one_its_title_or_lead_gives():
+    """A report that gives several counts stands for the one its title repeats, or its lead gives;
+    not one in a related headline further down, nor one told as an addition ("nine other")."""
+    finder = DisagreementFinder()
+    slot = count_slot(Q)
+    body = (
+        "A fire at the Millbrook paper mill on Wednesday killed 3 people. "
+        + "The mill employs 400 workers. " * 12
+        + "Related: A fire in Millbrook killed 12 people in 2019, the council said."
+    )
+    titled = _article(71, "a1", "2021-03-03", "Millbrook mill fire kills 3", body, "Post")
+    assert finder.mentions(slot, [titled])[0].value == 3
+    untitled = _article(72, "a2", "2021-03-03", "Fire at the mill", body, "Post")
+    assert finder.mentions(slot, [untitled])[0].value == 3  # the lead's count
+    late = "The mill employs 400 workers. " * 14 + "A fire in Millbrook killed 12 people on Wednesday."
+    no_lead = _article(73, "a3", "2021-03-03", "Fire at the mill", late, "Post")
+    assert finder.mentions(slot, [no_lead])[0].value == 12  # nothing else: the count it gives
+    added = _article(
+        74,
+        "a4",
+        "2021-03-03",
+        "Fire at the mill",
+        "Nine other people were killed in Eastport. The fire in Millbrook killed 45 people on Wednesday.",
+        "Post",
+    )
+    assert finder.mentions(slot, [added])[0].value == 45
+
+
+def test_a_town_every_report_names_is_still_where_the_asked_place_event_happened():
+    """Five reports of a bombing in Ashford, one saying Ashford is in Riverside: Ashford is named by
+    most reports, yet it links each of them to Riverside (it is no common word like the country)."""
+    texts = [
+        ("A bombing in Ashford, in Riverside county, on Wednesday killed 44 people.", "Post"),
+        ("A bombing in Ashford on Wednesday killed 31 people.", "Gazette"),
+        ("A twin bombing in Ashford on Wednesday killed 22 people.", "Courier"),
+        ("A bombing in Ashford on Wednesday killed 48 people.", "Times"),
+        ("The bombing in Ashford on Wednesday killed 44 people, officials said.", "Herald"),
+        ("Ashford mourned its dead on Wednesday.", "Mail"),
+    ]
+    passages = [_p(80 + i, f"b{i}", "2021-03-03", t, src) for i, (t, src) in enumerate(texts)]
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, passages, DAY)
+    assert {m.value for m in listed} == {22, 31, 44, 48}
+
+
+def test_a_count_of_an_earlier_time_without_its_day_is_not_a_count_of_the_asked_day():
+    earlier = _p(91, "e1", "2021-03-03", "In February a bus crash in Ashford in Riverside killed 16 people.", "Post")
+    _, listed = DisagreementFinder().find_with_day_counts(RQ, [earlier, ASHFORD, BENTON], DAY)
+    assert 16 not in {m.value for m in listed}
+
+
+def test_the_event_pool_adds_the_lead_of_a_report_top_k_holds_only_a_later_paragraph_of():
+    from rag.retrieval.hybrid import RetrievalResult
+    from rag.retrieval.period import _add_to_pool
+
+    later = _p(101, "z1", "2021-03-03", "The mill had been inspected in January.", "Post")
+    lead = _p(100, "z1", "2021-03-03", "A fire in Millbrook on Wednesday killed 12 people.", "Post")
+    other = _p(102, "z2", "2021-03-03", "The Millbrook fire on Wednesday killed 15 people.", "Courier")
+    result = RetrievalResult([later], DAY)
+    have = {later.chunk_id}
+    _add_to_pool(result, [later, lead, other], have)
+    assert [p.chunk_id for p in result.passages] == [101, 100, 102]  # no chunk twice, the lead added
+    assert POOL in lead.scores and POOL not in later.scores

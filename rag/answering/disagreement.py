@@ -33,7 +33,8 @@ from .places import names_place, place_key, placed_in, places_in, question_place
 PREDICATES: dict[str, frozenset[str]] = {
     "killed": frozenset(
         "kill killed killing kills dead die died dies dying death deaths toll lives fatalities perished "
-        "massacred slain".split()
+        "massacred slain execute executed executes executing murder murdered murders beheaded beheads "
+        "martyred assassinated slaughtered".split()
     ),
     "injured": frozenset(
         "injure injured injuring injuries injury wound wounded wounding hurt harm harmed affected casualties".split()
@@ -59,14 +60,16 @@ _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[^\w\s]",
 _CUMULATIVE = re.compile(
     r"\bsince\s+(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|dawn|morning|"
     r"early|last night|the morning)\b)|\bso far\b|\bto date\b|\btotal of\b|"
-    r"\bover the (?:past|last)\b|\bthis year\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks|months|years)\b",
+    r"\bover the (?:past|last)\b|\bthis year\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks?|months?|years?)\b",
     re.I,
 )
 _TOLL = re.compile(
-    r"\btoll\b[^.;]{0,60}?\b(?:to|at|of|reached|is|was|hit)\s+(?:at least |more than |over |nearly |about |"
+    r"\btoll\b[^.;]{0,90}?\b(?:to|at|of|reached|is|was|hit)\s+(?:at least |more than |over |nearly |about |"
     r"around |some |almost )?(\d[\d,]*)\b",
     re.I,
 )
+# a count told as an addition to another: "Nine other civilians", "another 27 people", "were also killed"
+_ADDED = re.compile(r"\b(?:other|others|another|also|more(?!\s+than))\b", re.I)
 _ADJ_SKIP = frozenset("more other local innocent unarmed civilian of the were was had been".split())
 # words that may follow a bare count without it counting something else ("killed 15 including …")
 _FOLLOWERS = frozenset("including among mostly most many mainly among others overnight".split())
@@ -94,6 +97,7 @@ class Mention:
     cut_after: bool = False
 
 
+_WEEK = 7  # a weekday named in a report ("on Saturday") is at most this many days before its date
 _MAX_RATIO = 50  # counts further apart than this are not two estimates of one toll
 
 
@@ -102,6 +106,10 @@ class DisagreementConfig:
     max_reports: int = 8
     max_quote_chars: int = 180
     event_slack_days: int = 1
+    headline_bonus: float = 0.3  # a count the report's title gives too is the report's own count
+    lead_bonus: float = 0.1  # so is a count in the report's first lines …
+    lead_chars: int = 400
+    added_penalty: float = 0.1  # … and not one told as an addition ("nine other civilians", "also killed")
 
 
 _AUX = frozenset("were was have has had been be being are is did do does got get will would reportedly".split())
@@ -225,18 +233,38 @@ def _verb_kind(slot: Slot, low: list[str], after: int, number_at: int) -> str | 
     """The kind of the verb that tells what happened to the counted people: the first one after
     them, up to a clause break ("5 others injured", "58 people were killed", "six civilians
     including a child were among at least 22 people killed"), else the last one before the number
-    ("killed at least 85 civilians", "the death toll at 70")."""
+    ("killed at least 85 civilians", "the death toll at 70"). After a verb right before the number,
+    a participle or infinitive after the people describes them ("killed at least 60 civilians trying
+    to flee", "killing 5 people fleeing"); "Three people killed five injured" still counts the
+    injured five."""
+    k = number_at - 1
+    while k >= 0 and low[k] in _QUALIFIER_WORDS:
+        k -= 1
+    verb_right_before = k >= 0 and _kind_of(slot, low[k]) is not None
+    including = False
     for k in range(after + 1, min(len(low), after + 13)):
-        if low[k] in (",", ";", "and", "."):
-            break
+        including = including or low[k] in ("including", "among")
+        if low[k] in (",", ";", ".") or (low[k] == "and" and not including):
+            break  # "and" inside "including women and children" ends no clause
+        if verb_right_before and (low[k].endswith("ing") or low[k - 1] == "to"):
+            continue
         kind = _kind_of(slot, low[k])
-        if kind is not None:
+        if kind is not None and not (verb_right_before and _own_count(low, k + 1)):
             return kind
+        if kind is not None:
+            break  # "kill 10 civilians injure 16": the verb after has a count of its own
     for k in range(number_at - 1, max(-1, number_at - 7), -1):
         kind = _kind_of(slot, low[k])
         if kind is not None:
             return kind
     return None
+
+
+def _own_count(low: list[str], k: int) -> bool:
+    """Does a number follow at ``low[k]`` (after "at least", "some" …)?"""
+    while k < len(low) and low[k] in _QUALIFIER_WORDS:
+        k += 1
+    return k < len(low) and (low[k][:1].isdigit() or (low[k] in _WORDNUM and low[k] != "zero"))
 
 
 def _verb_before(slot: Slot, low: list[str], i: int) -> bool:
@@ -275,12 +303,14 @@ class DisagreementFinder:
         best: dict[tuple[str, int], Mention] = {}
         for rank, p in enumerate(passages):
             sims = {e: c for _, e, c in p.sentences}
+            headline = {v for v, *_ in find_mentions(slot, p.title)} if p.title else set()
             for s, e in sentence_spans(p.text):
                 sentence = p.text[s:e]
                 if _CUMULATIVE.search(sentence):
                     continue
                 for value, vs, ve, exact in find_mentions(slot, sentence):
                     score = (1.0 if exact else 0.0) + sims.get(p.start + e, 0.0) - 0.01 * rank
+                    score += self._prominence(value in headline, p.start + s, sentence[max(0, vs - 12) : ve + 40])
                     at = (p.article_id, p.start + s + vs)
                     old = best.get(at)
                     if old is not None and old.score >= score:
@@ -301,28 +331,40 @@ class DisagreementFinder:
                     )
         return sorted(best.values(), key=lambda m: -m.score)
 
+    def _prominence(self, in_headline: bool, sentence_at: int, around: str) -> float:
+        """How much a count is the report's own: given by its title too, told in its lead, not told
+        as an addition to another count."""
+        cfg = self.config
+        score = cfg.headline_bonus if in_headline else 0.0
+        score += cfg.lead_bonus if sentence_at < cfg.lead_chars else 0.0
+        return score - (cfg.added_penalty if _ADDED.search(around) else 0.0)
+
     def _scope(self, question: str, passages: Sequence[Passage], window: DateWindow | None) -> _Scope | None:
         slot = count_slot(question)
         if slot is None:
             return None
         found = everything = [m for m in self.all_mentions(slot, passages) if m.day.day]
-        if window is not None:
-            # a report's best count stands for it; another of its counts only when it names an asked day
-            # (the best may tell of a day after them; the rest are often background: "a mid-August attack")
-            best = {m.passage.article_id: m for m in reversed(everything)}
-            found = [
-                m
-                for m in found
-                if _of_window(m, window, self.config.event_slack_days)
-                and (m is best[m.passage.article_id] or _names_asked_day(m, window))
-            ]
         places = question_places(question)
         asked = {k for p in places for k in places_in(f"in {p}")}
         texts = article_texts(passages)
         keys, common = _place_keys(everything, passages, asked)
         if places:
             linked = placed_in(" ".join(texts.values()), places)
-            found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], common | asked, linked)]
+            # a town the reports put in the asked place is no common word, however many name it: it is
+            # where the event happened ("Qamishli" in five reports of a Hasakeh bombing)
+            wide = (common - linked) | asked
+            found = [m for m in found if _of_place(m, places, texts[m.passage.article_id], wide, linked)]
+        if window is not None:
+            # a report's best count (of the asked place) stands for it; another of its counts only when
+            # it names an asked day (the best may tell of a day after them; the rest are often
+            # background: "a mid-August attack")
+            best = {m.passage.article_id: m for m in reversed(found)}
+            found = [
+                m
+                for m in found
+                if _of_window(m, window, self.config.event_slack_days, self.config.lead_chars)
+                and (m is best[m.passage.article_id] or _names_asked_day(m, window))
+            ]
         return _Scope(slot, _one_per_article(found), places, asked, texts, keys)
 
     def find(
@@ -504,13 +546,19 @@ def _names_asked_day(m: Mention, window: DateWindow) -> bool:
     return m.day.from_text and window.start <= m.day.day <= window.end
 
 
-def _of_window(m: Mention, window: DateWindow, slack: int) -> bool:
+def _of_window(m: Mention, window: DateWindow, slack: int, lead_chars: int = 400) -> bool:
     """A report of the question's days: its sentence names a day inside them, or the report is
     dated inside them (or up to ``slack`` days after; what day it tells is checked later). A
-    sentence that names a day after them tells of that later day, whatever the report's date."""
+    sentence that names a day after them tells of that later day, whatever the report's date; one
+    that names an earlier time without its day ("in July", "last week"), or a day more than a week
+    before them, tells of that time."""
     if m.day.from_text and window.start <= m.day.day <= window.end:
         return True
-    if m.day.from_text and m.day.day > window.end:
+    if m.day.from_text and (m.day.day > window.end or m.day.vague):
+        return False  # a later day, or an earlier time ("In July a bomb killed 16") than the asked day
+    if m.day.from_text and days_between(m.day.day, window.start) > _WEEK and m.start >= lead_chars:
+        # a dated event of weeks or years before ("the massacre in Houla on May 25 2012"); in the
+        # report's lead that date is its dateline, and the archive's date for it stands
         return False
     d = m.passage.date
     if not d:

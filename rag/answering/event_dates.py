@@ -53,6 +53,7 @@ def dateline_end(sentence: str) -> int:
 class EventDay:
     day: str  # ISO
     from_text: bool  # read off the sentence (True) or the report's own date (False)
+    vague: bool = False  # a time before the report's day whose exact day is unknown ("in July", "last week")
 
 
 def event_day(sentence: str, report_date: str | None) -> EventDay | None:
@@ -84,7 +85,7 @@ def event_day(sentence: str, report_date: str | None) -> EventDay | None:
         return EventDay((base - dt.timedelta(days=back)).isoformat(), True)
     earlier = _EARLIER.search(sentence)
     if earlier:  # "In July a suicide bomb killed 16", "last month": a time before the report's day
-        return EventDay(_earlier_day(earlier, base).isoformat(), True)
+        return EventDay(_earlier_day(earlier, base).isoformat(), True, vague=True)
     return EventDay(report_date, False)
 
 
@@ -92,7 +93,7 @@ def event_day(sentence: str, report_date: str | None) -> EventDay | None:
 RUNNING_TOTAL = re.compile(
     r"\bsince\s+(?:(?:early|late|mid-?)\s*)?(?:the\s+(?:start|beginning|outbreak|war|conflict|uprising|crisis)\b|"
     r"(?:19|20)\d\d\b|(?:" + "|".join(_MONTHS) + r")\b)|\bso far\b|\bto date\b|\btotal of\b|\bthis year\b|"
-    r"\bover the (?:past|last)\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks|months|years)\b|"
+    r"\bover the (?:past|last)\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks?|months?|years?)\b|"
     r"\bsince\s+(?:[\w'’-]+\s+){0,4}?(?:was\s+|were\s+)?(?:began|begun|started|launched|erupted|broke out)\b",
     re.I,
 )

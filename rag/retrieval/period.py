@@ -284,7 +284,7 @@ def add_event_pool(
     day_after = (dt.date.fromisoformat(window.end) + dt.timedelta(days=1)).isoformat()
     around = DateWindow((dt.date.fromisoformat(window.start) - dt.timedelta(days=1)).isoformat(), day_after, "")
     t = time.perf_counter()
-    have = {p.article_id for p in result.passages}
+    have = {p.chunk_id for p in result.passages}
     cfg = PeriodConfig(max_articles=max_articles, per_article=3)
     pool = gather_period(retriever, question, around, filters, as_of, cfg, query_vector)
     _add_to_pool(result, pool.passages, have)
@@ -294,12 +294,14 @@ def add_event_pool(
     result.timings_ms["pool"] = (time.perf_counter() - t) * 1000
 
 
-def _add_to_pool(result: RetrievalResult, passages: Sequence[Passage], have: set[str]) -> None:
+def _add_to_pool(result: RetrievalResult, passages: Sequence[Passage], have: set[int]) -> None:
+    """Add the passages not there yet, also of reports top-k holds already: top-k may hold a
+    report's later paragraph, and its lead (which gives the report's own count) comes from here."""
     for p in passages:
-        if p.article_id not in have:
+        if p.chunk_id not in have:
             p.scores[POOL] = 1.0
             result.passages.append(p)
-    have.update(p.article_id for p in passages)
+    have.update(p.chunk_id for p in passages)
 
 
 def town_questions(question: str, passages: Sequence[Passage], max_towns: int = 1) -> list[str]:
