@@ -2,7 +2,8 @@
 ``RagService.ask`` (the ``/ask`` path), scored as defined in eval/README.md.
 
     python eval/fakes.py [--index /work/cache/index-fakes] [--data ../shared/data/fa-kes]
-                         [--part tune|report] [--kind timeline|disagreement|casualty|day_count|all] [--limit N]
+                         [--part tune|report] [--limit N]
+                         [--kind timeline|disagreement|casualty|day_count|day_reports|all]
                          [--out eval/out/fakes] [--json]
 
 Needs an index of ``fa-kes-articles.jsonl`` (``rag ingest … --index DIR``; ids are the corpus rows).
@@ -56,7 +57,7 @@ def _median(xs: list[float]) -> float | None:
 
 def _report(results: dict) -> str:
     lines = ["# FA-KES: timelines and disagreements", "", f"part: {results['part'] or 'all'}", ""]
-    for kind in ("timeline", "disagreement", "casualty", "day_count"):
+    for kind in ("timeline", "disagreement", "casualty", "day_count", "day_reports"):
         if kind in results:
             lines += [f"## {kind}", "", "| metric | value |", "|---|---:|"]
             lines += [f"| {k} | {v} |" for k, v in results[kind]["summary"].items()]
@@ -78,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, default=Path("/work/cache/index-fakes"))
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--part", choices=["tune", "report"], help="only that half (rag/eval/splits.py)")
-    ap.add_argument("--kind", choices=["timeline", "disagreement", "casualty", "day_count", "all"], default="all")
+    ap.add_argument(
+        "--kind", choices=["timeline", "disagreement", "casualty", "day_count", "day_reports", "all"], default="all"
+    )
     ap.add_argument("--limit", type=int)
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "fakes")
     ap.add_argument("--json", action="store_true", help="print the summaries as one JSON object")
@@ -102,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "disagreement": (F.disagreement_questions, F.score_disagreement, F.disagreement_summary),
         "casualty": (F.casualty_questions, F.score_casualty, F.casualty_summary),
         "day_count": (F.day_count_questions, F.score_day_count, F.casualty_summary),
+        "day_reports": (F.day_report_questions, F.score_day_reports, F.day_reports_summary),
     }
     for kind, (build, score, summarise) in kinds.items():
         if args.kind not in (kind, "all"):

@@ -93,3 +93,20 @@ def test_a_leading_note_holds_no_count():
     }
     rec = F.score_casualty(q, note, {})
     assert not rec["first"] and not rec["contains"]  # the 16 of the note's date is no count
+
+
+def test_day_reports_count_a_report_shown_only_when_its_own_quote_gives_its_count():
+    qs = F.day_report_questions(ANNOTATIONS)
+    assert [q.id for q in qs] == ["fakes-dis-deir-ezzor-2016-07-05"]  # the disagreement question's id (same part)
+    q = qs[0]
+    assert q.question.endswith("Do the reports agree?") and q.values == {"1": "16", "2": "18"} and q.disagree
+    both = {
+        "answer": "“16 civilians were killed.” [1]\n“18 civilians were killed.” [2]",
+        "citations": [{"n": 1, "article_id": "1"}, {"n": 2, "article_id": "2"}],
+    }
+    rec = F.score_day_reports(q, both, {})
+    assert rec["reports_shown"] == 2 and rec["all_shown"]
+    swapped = {**both, "citations": [{"n": 1, "article_id": "2"}, {"n": 2, "article_id": "1"}]}
+    assert F.score_day_reports(q, swapped, {})["reports_shown"] == 0  # each quote cites the other report
+    summary = F.day_reports_summary([rec, F.score_day_reports(q, {**both, "abstained": True}, {})])
+    assert summary["reports_shown"] == 0.5 and summary["days_2plus_all_shown"] == 0.5 and summary["abstained"] == 1

@@ -160,6 +160,26 @@ def day_count_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
     return out
 
 
+def day_report_questions(annotations: Sequence[dict]) -> list[DisagreementQuestion]:
+    """One question per (place, day) whose reports give a count, in the disagreement form ("How many
+    civilians were killed in {Place} on {D Month YYYY}? Do the reports agree?"), agreeing or not: is
+    each report's own count shown, quoted from it? ``values`` holds the reports that give a count."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for a in annotations:
+        if a.get("location") and a.get("date") and a.get("nb_civilians") not in (None, "", "0"):
+            groups.setdefault((a["location"], a["date"]), []).append(a)
+    out = []
+    for (place, day), rows in sorted(groups.items()):
+        when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
+        q = f"How many civilians were killed in {_place_name(place)} on {when}? Do the reports agree?"
+        values = {str(r["row"]): str(int(r["nb_civilians"])) for r in rows}
+        sources = {str(r["row"]): r["source"] for r in rows}
+        disagree = len(set(values.values())) > 1
+        # the id of the disagreement question of that day: a day in both sets falls in the same part
+        out.append(DisagreementQuestion(f"fakes-dis-{_slug(place)}-{day}", q, place, day, values, sources, disagree))
+    return out
+
+
 # --- scoring: timelines ---------------------------------------------------------------------------------
 
 
@@ -308,6 +328,38 @@ def disagreement_summary(records: Sequence[dict]) -> dict:
         "claimed_on_agreeing": sum(r["claimed"] for r in neg),
         "false_disagreement_pairs": sum(r["false_pairs"] for r in records),
         "answers_with_false_pairs": sum(1 for r in records if r["false_pairs"]),
+        "abstained": sum(r["abstained"] for r in records),
+    }
+
+
+def score_day_reports(q: DisagreementQuestion, answer: dict, meta: dict[str, ArticleMeta]) -> dict:
+    """Which of the day's reports have their own count shown: a claim citing the report quotes it."""
+    cites = {c["n"]: c["article_id"] for c in answer.get("citations", [])}
+    shown: set[str] = set()
+    if not answer.get("abstained"):
+        for claim in split_claims(answer.get("answer", "")):
+            numbers = set().union(*(numbers_in(p) for p in quoted_pieces(claim.text)))
+            shown |= {cites.get(n, "") for n in claim.markers if q.values.get(cites.get(n, "")) in numbers}
+    return {
+        "id": q.id,
+        "reports": len(q.values),
+        "reports_shown": len(shown),
+        "all_shown": shown >= set(q.values),
+        "differ": q.disagree,
+        "abstained": bool(answer.get("abstained")),
+    }
+
+
+def day_reports_summary(records: Sequence[dict]) -> dict:
+    reports = sum(r["reports"] for r in records)
+    many = [r for r in records if r["reports"] > 1]
+    return {
+        "days": len(records),
+        "reports": reports,
+        "reports_shown": round(sum(r["reports_shown"] for r in records) / reports, 4) if reports else None,
+        "days_all_shown": rate(r["all_shown"] for r in records),
+        "days_with_2plus_reports": len(many),
+        "days_2plus_all_shown": rate(r["all_shown"] for r in many),
         "abstained": sum(r["abstained"] for r in records),
     }
 
