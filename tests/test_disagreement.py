@@ -63,6 +63,12 @@ def test_count_slot_reads_the_counted_noun_and_the_verb():
     assert count_slot("What was the death toll?").kind == "killed"
     assert count_slot("Who owns the mill?") is None
     assert count_slot("When did the fire start?") is None
+    # a reporting verb tells who says so, not what happened: the fate comes after it
+    reported = count_slot("How many civilians were reported killed in Aleppo on 5 July 2016 according to sana?")
+    assert reported and reported.kind == "killed" and reported.label == "civilians killed"
+    assert count_slot("How many people were said to have died in the fire?").kind == "killed"
+    assert count_slot("How many people were reported missing?").label == "people missing"
+    assert count_slot("How many cases were reported?").label == "cases reported"  # nothing after it
 
 
 @pytest.mark.parametrize(
@@ -448,3 +454,18 @@ def test_the_event_pool_adds_the_lead_of_a_report_top_k_holds_only_a_later_parag
     _add_to_pool(result, [later, lead, other], have)
     assert [p.chunk_id for p in result.passages] == [101, 100, 102]  # no chunk twice, the lead added
     assert POOL in lead.scores and POOL not in later.scores
+
+
+def test_an_abstention_on_the_named_outlet_is_not_replaced_by_other_outlets_counts():
+    """ "According to the Post" and the Post's report gives no count: the counts of the Gazette and
+    the Courier are listed for a question that names no outlet, never instead of that abstention."""
+    q = "How many people were killed in the fire in Millbrook on 3 March 2021 according to the Post?"
+    post = _p(111, "p1", "2021-03-03", "Firefighters in Millbrook worked through Wednesday night.", "Post")
+    pool = _p(7, "c2", "2021-03-04", COURIER.text, "Courier", **{POOL: 1.0})
+    for p in (post, GAZETTE, HERALD_SAME, pool):
+        p.scores["asked_outlet"] = 1.0
+    post.scores["outlet"] = 0.15
+    assert RoutingAnswerer(_Abstains()).answer(q, [post, GAZETTE, HERALD_SAME, pool]).abstained
+    for p in (post, GAZETTE, HERALD_SAME, pool):
+        p.scores.pop("asked_outlet"), p.scores.pop("outlet", None)
+    assert not RoutingAnswerer(_Abstains()).answer(Q, [post, GAZETTE, HERALD_SAME, pool]).abstained

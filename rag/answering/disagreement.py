@@ -114,6 +114,8 @@ class DisagreementConfig:
 
 _AUX = frozenset("were was have has had been be being are is did do does got get will would reportedly".split())
 _STOP_NOUN = frozenset("in on at during from by according after when since near across of to".split())
+# verbs that tell who says so, not what happened ("were reported killed", "were said to have died")
+_REPORTING = frozenset("reported said believed thought feared confirmed estimated alleged understood known".split())
 _IRREGULAR = frozenset("left fled lost died fell took went came ran won made".split())
 
 
@@ -129,17 +131,24 @@ def count_slot(question: str) -> Slot | None:
             return Slot("killed", PREDICATES["killed"], frozenset(), "people killed")
         return None
     noun_words: list[str] = []
-    verb = ""
+    verb = reporting = ""
     for w in words[start : start + 8]:
+        if w in _REPORTING and noun_words and not reporting:
+            reporting = w  # "were reported killed", "were said to have died": the fate comes next
+            continue
         if _kind_word(w) is not None or (noun_words and (w.endswith("ed") or w in _IRREGULAR)):
             verb = w
             break
-        if w in _AUX:
+        if w in _AUX or (reporting and w == "to"):
             continue
+        if reporting:  # "were reported missing": the word after the reporting verb is the fate
+            verb = reporting if w in _STOP_NOUN or w in STOPWORDS else w
+            break
         if w in _STOP_NOUN or len(noun_words) == 3:
             break
         if w not in STOPWORDS:
             noun_words.append(w)
+    verb = verb or reporting  # "How many cases were reported?": the reporting is what is counted
     kind = _kind_word(verb) or next((_kind_word(w) for w in noun_words if _kind_word(w)), None)
     if kind is None and not verb:
         return None

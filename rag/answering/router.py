@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from ..models import Answer, Citation, Passage, Statement, render_statements
+from ..retrieval.asked import names_outlet
 from ..retrieval.period import POOL, topic_terms
 from ..retrieval.query_dates import DateWindow, question_window
 from .compose import grounding
@@ -62,6 +63,8 @@ class RoutingAnswerer:
         answer = self.single.answer(question, base)
         if not wants_values(question):
             return answer
+        if answer.abstained and names_outlet(base):
+            return answer  # "according to X" and X's report does not say: other outlets' counts are no answer
         if answer.abstained:  # no one sentence answers, yet the reports of the day may give their counts
             counts = self._add_disagreement(question, Answer("", False, [], list(answer.passages)), base, passages)
             if not counts.statements:

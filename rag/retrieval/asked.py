@@ -24,6 +24,11 @@ def mark_asked(passages: list[Passage], day: bool) -> None:
         p.scores.update(asked)
 
 
+def names_outlet(passages: list[Passage]) -> bool:
+    """Did the question name an outlet as its source, one the index holds reports of (``mark_asked``)?"""
+    return any("asked_outlet" in p.scores for p in passages)
+
+
 def meets_asked(p: Passage) -> bool:
     """Is this the report the question asked for: of its day and of its outlet, whichever it named
     (``mark_asked``)?"""
