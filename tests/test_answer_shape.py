@@ -539,3 +539,17 @@ def test_the_count_of_the_event_leads_over_a_running_total():
     # unless the question asks for the total
     so_far = ExtractiveAnswerer().answer("How many civilians have been killed in Aleppo since April?", [event, total])
     assert "300" in so_far.answer.splitlines()[0], so_far.answer
+
+
+def test_a_count_question_leads_with_the_count_the_reports_title_repeats():
+    """A report gives two counts; the sentence closer to the question holds the one told as an
+    addition, its title repeats the other: the title's count is the report's own and leads."""
+    text = (
+        "Officials said nine other people were killed in the Millbrook fire on Wednesday at a second site. "
+        "The warehouse fire killed 45 people, officials said."
+    )
+    p = _passage(text, title="Millbrook warehouse fire kills 45", date="2021-03-03")
+    first = text.index("The warehouse")
+    p.sentences = [(0, first - 1, 0.7), (first, len(text), 0.5)]
+    ans = ExtractiveAnswerer().answer("How many people were killed in the Millbrook fire?", [p])
+    assert not ans.abstained and ans.direct_answer is not None and "45" in ans.direct_answer.text

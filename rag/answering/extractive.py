@@ -28,6 +28,7 @@ from ..sentences import quote_aware_spans
 from ..text_terms import content_terms, is_date_word, question_terms, stem, text_stems
 from .abstain import abstention, reason
 from .compose import Composer, Quote
+from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL
 from .question_type import QType, question_type
 from .spans import Span, best_span, counts_asked_noun, focus
@@ -218,6 +219,9 @@ class ExtractiveAnswerer:
         agree = _agreement(pool)
         counted = qtype is QType.COUNT  # "how many rebels": a sentence that counts rebels beats one counting groups
         per_event = counted and RUNNING_TOTAL.search(question) is None  # unless it asks "… so far this year"
+        # each report's own count (the one its title repeats, or its lead gives) before its others;
+        # not for a running total, which the finder leaves out
+        own = _own_counts(question, [c.passage for c in ok]) if per_event else {}
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
@@ -227,6 +231,7 @@ class ExtractiveAnswerer:
                 strict and c.span is not None,
                 asked,
                 not total,
+                _holds(c, own),
                 counts,
                 not _CAPTION.search(c.text),
                 c.score + agree.get(id(c), 0.0),
@@ -388,6 +393,21 @@ def _unmet(p: Passage, passages: Sequence[Passage]) -> str:
         days = sorted({q.date for q in passages if "window" in q.scores and q.date})
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
     return " ".join(missing)
+
+
+def _own_counts(question: str, passages: Sequence[Passage]) -> dict[str, tuple[int, ...]]:
+    """Where each report gives its own count of what the question asks (the one its title repeats,
+    or its lead gives; ``DisagreementFinder.mentions``): article id → body offsets of that count."""
+    slot = count_slot(question)
+    if slot is None:
+        return {}
+    unique = list({p.chunk_id: p for p in passages}.values())
+    return {m.passage.article_id: (m.start,) for m in DisagreementFinder().mentions(slot, unique)}
+
+
+def _holds(c: Candidate, own: dict[str, tuple[int, ...]]) -> bool:
+    """Does the sentence hold its report's own count (``_own_counts``)?"""
+    return any(c.start <= at < c.end for at in own.get(c.passage.article_id, ()))
 
 
 def _asked_report(p: Passage) -> int:
