@@ -142,16 +142,21 @@ def casualty_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
     return out
 
 
-def day_count_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
-    """One question per (place, day) whose reports give a count, naming no outlet: "How many
-    civilians were reported killed in {Place} on {D Month YYYY}?". Any of that day's annotated
-    counts answers it (``count`` holds them, comma-separated; ``report_id`` the reports)."""
+def _days_with_counts(annotations: Sequence[dict]) -> list[tuple[tuple[str, str], list[dict]]]:
+    """The annotations that give a civilian count, grouped by (place, day), in order."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for a in annotations:
         if a.get("location") and a.get("date") and a.get("nb_civilians") not in (None, "", "0"):
             groups.setdefault((a["location"], a["date"]), []).append(a)
+    return sorted(groups.items())
+
+
+def day_count_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
+    """One question per (place, day) whose reports give a count, naming no outlet: "How many
+    civilians were reported killed in {Place} on {D Month YYYY}?". Any of that day's annotated
+    counts answers it (``count`` holds them, comma-separated; ``report_id`` the reports)."""
     out = []
-    for (place, day), rows in sorted(groups.items()):
+    for (place, day), rows in _days_with_counts(annotations):
         when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
         q = f"How many civilians were reported killed in {_place_name(place)} on {when}?"
         counts = ",".join(sorted({str(int(r["nb_civilians"])) for r in rows}, key=int))
@@ -164,12 +169,8 @@ def day_report_questions(annotations: Sequence[dict]) -> list[DisagreementQuesti
     """One question per (place, day) whose reports give a count, in the disagreement form ("How many
     civilians were killed in {Place} on {D Month YYYY}? Do the reports agree?"), agreeing or not: is
     each report's own count shown, quoted from it? ``values`` holds the reports that give a count."""
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for a in annotations:
-        if a.get("location") and a.get("date") and a.get("nb_civilians") not in (None, "", "0"):
-            groups.setdefault((a["location"], a["date"]), []).append(a)
     out = []
-    for (place, day), rows in sorted(groups.items()):
+    for (place, day), rows in _days_with_counts(annotations):
         when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
         q = f"How many civilians were killed in {_place_name(place)} on {when}? Do the reports agree?"
         values = {str(r["row"]): str(int(r["nb_civilians"])) for r in rows}
