@@ -555,7 +555,7 @@ def _names_asked_day(m: Mention, window: DateWindow) -> bool:
     return m.day.from_text and window.start <= m.day.day <= window.end
 
 
-def _of_window(m: Mention, window: DateWindow, slack: int, lead_chars: int = 400) -> bool:
+def _of_window(m: Mention, window: DateWindow, slack: int, lead_chars: int) -> bool:
     """A report of the question's days: its sentence names a day inside them, or the report is
     dated inside them (or up to ``slack`` days after; what day it tells is checked later). A
     sentence that names a day after them tells of that later day, whatever the report's date; one

@@ -395,19 +395,20 @@ def _unmet(p: Passage, passages: Sequence[Passage]) -> str:
     return " ".join(missing)
 
 
-def _own_counts(question: str, passages: Sequence[Passage]) -> dict[str, tuple[int, ...]]:
+def _own_counts(question: str, passages: Sequence[Passage]) -> dict[str, int]:
     """Where each report gives its own count of what the question asks (the one its title repeats,
-    or its lead gives; ``DisagreementFinder.mentions``): article id → body offsets of that count."""
+    or its lead gives; ``DisagreementFinder.mentions``): article id → body offset of that count."""
     slot = count_slot(question)
     if slot is None:
         return {}
     unique = list({p.chunk_id: p for p in passages}.values())
-    return {m.passage.article_id: (m.start,) for m in DisagreementFinder().mentions(slot, unique)}
+    return {m.passage.article_id: m.start for m in DisagreementFinder().mentions(slot, unique)}
 
 
-def _holds(c: Candidate, own: dict[str, tuple[int, ...]]) -> bool:
+def _holds(c: Candidate, own: dict[str, int]) -> bool:
     """Does the sentence hold its report's own count (``_own_counts``)?"""
-    return any(c.start <= at < c.end for at in own.get(c.passage.article_id, ()))
+    at = own.get(c.passage.article_id)
+    return at is not None and c.start <= at < c.end
 
 
 def _asked_report(p: Passage) -> int:
