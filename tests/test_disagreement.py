@@ -135,6 +135,13 @@ def test_no_disagreement_between_different_events_or_equal_counts(others):
     assert DisagreementFinder().find(Q, [GAZETTE, *others], DAY) is None
 
 
+def test_a_count_over_several_days_is_not_the_count_of_one_days_event():
+    week = _p(7, "k", "2021-03-04", "Seven days of fires in Millbrook had left more than 75 people dead.", "Post")
+    assert DisagreementFinder().find(Q, [GAZETTE, week], DAY) is None
+    one_day = _p(8, "d", "2021-03-04", "Wednesday's fire in Millbrook left more than 75 people dead.", "Post")
+    assert DisagreementFinder().find(Q, [GAZETTE, one_day], DAY) is not None  # the same words, one day
+
+
 def test_without_a_place_in_the_question_different_places_are_still_different_events():
     q = "How many people were killed in the fires on 3 March 2021?"
     assert DisagreementFinder().find(q, [GAZETTE, EASTPORT], DAY) is None
@@ -386,6 +393,10 @@ def test_a_month_or_a_past_period_in_a_sentence_is_not_the_reports_day():
         "2021-03-09"
     )
     assert event_day("A bomb killed 44 people.", "2016-07-27") == event_day("", "2016-07-27")
+    # "a mid-August attack" in an October report: August, not the report's day
+    mid = event_day("The group claimed a mid-August suicide attack that killed at least 32.", "2016-10-06")
+    assert mid.vague and mid.day < "2016-09-01"
+    assert event_day("In mid August a bomb killed 3 people.", "2016-10-06").vague
 
 
 def _article(cid: int, aid: str, date: str, title: str, text: str, source: str) -> Passage:

@@ -110,3 +110,23 @@ def test_day_reports_count_a_report_shown_only_when_its_own_quote_gives_its_coun
     assert F.score_day_reports(q, swapped, {})["reports_shown"] == 0  # each quote cites the other report
     summary = F.day_reports_summary([rec, F.score_day_reports(q, {**both, "abstained": True}, {})])
     assert summary["reports_shown"] == 0.5 and summary["days_2plus_all_shown"] == 0.5 and summary["abstained"] == 1
+
+
+def test_day_reports_count_claimed_disagreements_where_counts_agree_or_events_differ():
+    q = F.day_report_questions(ANNOTATIONS)[0]
+    meta = {
+        "1": F.ArticleMeta("deir ezzor", "2016-07-05"),
+        "2": F.ArticleMeta("deir ezzor", "2016-07-06"),
+        "9": F.ArticleMeta("aleppo", "2016-07-05"),
+    }
+    cites = [{"n": 1, "article_id": "1"}, {"n": 2, "article_id": "2"}, {"n": 3, "article_id": "9"}]
+    claim = {"slot": "civilians killed", "values": [{"value": "16", "citations": [1]}, {"value": "18", "citations": [2]}]}
+    same_event = F.score_day_reports(q, {"answer": "", "citations": cites, "disagreements": [claim]}, meta)
+    assert same_event["claimed"] and same_event["false_pairs"] == 0
+    other = {**claim, "values": [claim["values"][0], {"value": "40", "citations": [3]}]}
+    elsewhere = F.score_day_reports(q, {"answer": "", "citations": cites, "disagreements": [other]}, meta)
+    assert elsewhere["false_pairs"] == 1  # Aleppo's count is not a second side of Deir Ezzor's toll
+    agreeing = {**elsewhere, "differ": False}
+    summary = F.day_reports_summary([same_event, agreeing])
+    assert summary["claimed_on_agreeing"] == 1 and summary["false_disagreement_pairs"] == 1
+    assert summary["answers_with_false_pairs"] == 1

@@ -60,7 +60,8 @@ _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[^\w\s]",
 _CUMULATIVE = re.compile(
     r"\bsince\s+(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|dawn|morning|"
     r"early|last night|the morning)\b)|\bso far\b|\bto date\b|\btotal of\b|"
-    r"\bover the (?:past|last)\b|\bthis year\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks?|months?|years?)\b",
+    r"\bover the (?:past|last)\b|\bthis year\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks?|months?|years?)\b|"
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many) (?:days|weeks|months|years) of\b",
     re.I,
 )
 _TOLL = re.compile(

@@ -100,7 +100,7 @@ RUNNING_TOTAL = re.compile(
 
 # A month named without a day, or a past period: what the sentence tells happened before the report's day.
 _EARLIER = re.compile(
-    r"\b(?:(?:in|since|during|earlier in|early|late|mid-?)\s+(" + "|".join(_MONTHS) + r")\b(?!\s+\d)"
+    r"\b(?:(?:(?:in|since|during|earlier in|early|late)\s+|mid-?\s*)(" + "|".join(_MONTHS) + r")\b(?!\s+\d)"
     r"|(last|past|previous)\s+(week|month|year)\b(?!['’])|earlier\s+this\s+(week|month|year)\b)",
     re.I,
 )

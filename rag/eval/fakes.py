@@ -348,6 +348,9 @@ def score_day_reports(q: DisagreementQuestion, answer: dict, meta: dict[str, Art
         "all_shown": shown >= set(q.values),
         "differ": q.disagree,
         "abstained": bool(answer.get("abstained")),
+        "claimed": bool(answer.get("disagreements")),
+        "claimed_values": [[v["value"] for v in d["values"]] for d in answer.get("disagreements") or []],
+        "false_pairs": false_disagreements(answer, meta),
     }
 
 
@@ -362,6 +365,10 @@ def day_reports_summary(records: Sequence[dict]) -> dict:
         "days_with_2plus_reports": len(many),
         "days_2plus_all_shown": rate(r["all_shown"] for r in many),
         "abstained": sum(r["abstained"] for r in records),
+        # a disagreement claimed where the annotated counts agree, or between reports of different events
+        "claimed_on_agreeing": sum(r.get("claimed", False) and not r["differ"] for r in records),
+        "false_disagreement_pairs": sum(r.get("false_pairs", 0) for r in records),
+        "answers_with_false_pairs": sum(1 for r in records if r.get("false_pairs")),
     }
 
 
