@@ -120,7 +120,10 @@ def test_day_reports_count_claimed_disagreements_where_counts_agree_or_events_di
         "9": F.ArticleMeta("aleppo", "2016-07-05"),
     }
     cites = [{"n": 1, "article_id": "1"}, {"n": 2, "article_id": "2"}, {"n": 3, "article_id": "9"}]
-    claim = {"slot": "civilians killed", "values": [{"value": "16", "citations": [1]}, {"value": "18", "citations": [2]}]}
+    claim = {
+        "slot": "civilians killed",
+        "values": [{"value": "16", "citations": [1]}, {"value": "18", "citations": [2]}],
+    }
     same_event = F.score_day_reports(q, {"answer": "", "citations": cites, "disagreements": [claim]}, meta)
     assert same_event["claimed"] and same_event["false_pairs"] == 0
     other = {**claim, "values": [claim["values"][0], {"value": "40", "citations": [3]}]}
