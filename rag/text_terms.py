@@ -44,7 +44,14 @@ def is_date_word(term: str) -> bool:
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
+# "U.N." is one word ("un"), not the letters "u" and "n"; the plain search first: it is ~5x cheaper
+_ACRONYM = re.compile(r"[A-Z]\.[A-Z]\.")
+_ACRONYMS = re.compile(r"(?:[A-Z]\.){2,}")
+
+
 def tokens(text: str) -> list[str]:
+    if _ACRONYM.search(text):
+        text = _ACRONYMS.sub(lambda m: m.group(0).replace(".", ""), text)
     return _TOKEN.findall(text.lower().replace("’", "'"))  # the whole text at once: ~2x faster than per token
 
 

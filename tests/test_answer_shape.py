@@ -225,6 +225,15 @@ def test_a_count_of_people_answers_a_count_of_civilians(sentence, span):
     assert found is not None and found.text == span
 
 
+def test_none_of_the_counted_noun_is_a_count_of_zero():
+    deaths = "How many deaths from fighting did the monitor report in the first 48 hours?"
+    sentence = "The monitor said no deaths from fighting had been reported in the first 48 hours of the truce."
+    assert best_span(QType.COUNT, sentence, deaths).text == "no deaths"
+    assert best_span(QType.COUNT, "No civilian casualties were reported.", CIVILIANS).text == "No civilian casualties"
+    # "no" before another noun counts nothing
+    assert best_span(QType.COUNT, "There was no sign of the civilians in the town.", CIVILIANS) is None
+
+
 def test_no_span_of_the_asked_type():
     # a span of time counts no civilians
     assert best_span(QType.COUNT, "The blast came four days after an attack on a convoy.", CIVILIANS) is None

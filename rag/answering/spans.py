@@ -152,6 +152,23 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
             continue  # a bare number counts nothing we can name
         text = sentence[m.start() : end]
         out.append(Span(m.start(), end, text, 0.5 + bonus))
+    return out + _zero_spans(sentence, heads)
+
+
+# "no deaths had been reported": a count of zero, when the noun is the one the question counts
+_ZERO = re.compile(r"\b(?:no|zero|not a single)\s+([a-z]+)(?:\s+([a-z]+))?", re.I)
+
+
+def _zero_spans(sentence: str, heads: AbstractSet[str]) -> list[Span]:
+    out = []
+    for m in _ZERO.finditer(sentence):
+        for g in (1, 2):  # "no deaths", "no civilian deaths"
+            if m.group(g) and stem(m.group(g).lower()) in heads:
+                end = m.end(g)
+                if g == 1 and m.group(2) and stem(m.group(2).lower()) in _PERSON_STEMS | {"death"}:
+                    end = m.end(2)  # "no civilian casualties"
+                out.append(Span(m.start(), end, sentence[m.start() : end], 1.5))
+                break
     return out
 
 
