@@ -347,6 +347,15 @@ def test_abstains_when_no_span_of_the_type_is_supported():
     assert not ok.abstained and ok.direct_answer is not None and ok.direct_answer.text == "About 800 rebels"
 
 
+def test_an_irregular_past_form_covers_its_verb():
+    drone = "The most specific evidence remains a Russian drone that flew over the hospital treating the injured."
+    ps = [_with_cosine(_passage(drone), 0.45)]
+    ans = ExtractiveAnswerer().answer("What did it fly over?", ps)
+    assert not ans.abstained and "flew over the hospital" in ans.answer
+    crashed = [_with_cosine(_passage(drone.replace("flew over", "crashed near")), 0.45)]
+    assert ExtractiveAnswerer().answer("What did it fly over?", crashed).abstained  # no flying in it
+
+
 def test_abstention_names_missing_words_and_excluded_reports():
     assert "“Patel”" in reason(QType.PERSON, ["Patel"], True)
     assert "a number" in reason(QType.COUNT, [], True)

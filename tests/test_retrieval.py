@@ -237,3 +237,11 @@ def test_a_dotted_acronym_is_one_word():
     assert "un" in content_terms("The U.N. special envoy said so.")  # matches a question's "UN"
     assert tokens("A.B.C. news") == ["abc", "news"]
     assert tokens("It rose 1.5 points, i.e. a lot.") == ["it", "rose", "1.5", "points", "i", "e", "a", "lot"]
+
+
+def test_an_irregular_past_form_has_its_verbs_stem():
+    from rag.text_terms import stem
+
+    assert stem("flew") == stem("fly") == stem("flown")
+    assert stem("withstood") == stem("withstand") and stem("fought") == stem("fight")
+    assert stem("left") == "left"  # left out: as often a side as the past of "leave"
