@@ -225,6 +225,15 @@ def test_a_count_of_people_answers_a_count_of_civilians(sentence, span):
     assert found is not None and found.text == span
 
 
+def test_a_place_is_no_answer_to_who():
+    who = "Who brokered the truce?"
+    assert best_span(QType.PERSON, "The United States is aiming for a truce.", who) is None
+    found = best_span(QType.PERSON, "The truce was brokered by Secretary of State John Kerry.", who)
+    assert found is not None and found.text == "John Kerry"
+    # an organisation may still answer "who"
+    assert best_span(QType.PERSON, "The World Food Programme won the prize.", "Who won the prize?") is not None
+
+
 def test_none_of_the_counted_noun_is_a_count_of_zero():
     deaths = "How many deaths from fighting did the monitor report in the first 48 hours?"
     sentence = "The monitor said no deaths from fighting had been reported in the first 48 hours of the truce."

@@ -341,6 +341,8 @@ def _name_spans(
         if not person and len(words) > 2 and words[1] == "of" and _is_role(words[0], heads):
             continue  # "CEO of Godfather's" (for "which candidate"): a role, not the thing's name
         score = 0.6 + (0.2 if " " in text else 0.0)
+        if person and words[-1].lower() in _NOT_A_PERSON:
+            score -= 0.5  # "United States", "Mazzeh Airbase": a place, no person (an organisation may answer "who")
         if s == 0 and sum(w[:1].isupper() for w in words) == 1 and not _proper_elsewhere(words[0], context):
             score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite", "Nearly 4")
         after = sentence[s + len(text) : s + len(text) + 20]
@@ -349,6 +351,12 @@ def _name_spans(
         if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
             out.append(Span(s, s + len(text), text, score))
     return out
+
+
+_NOT_A_PERSON = frozenset(
+    """states kingdom republic emirates city province county island islands sea ocean river airport
+    airbase street square hospital school church mosque embassy""".split()
+)
 
 
 def _proper_elsewhere(word: str, context: str) -> bool:
