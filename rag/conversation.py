@@ -120,6 +120,9 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
     slotted = _refill_slot(frag, previous)
     if slotted is not None:
         return slotted
+    again = _ask_again(frag, previous)
+    if again is not None:
+        return again
     if (
         not frag
         or len(frag.split()) > 4
@@ -138,6 +141,22 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
     if head is None:
         return None
     return re.sub(rf"\b{re.escape(head)}\b", frag, previous, count=1)
+
+
+_BARE_WH = re.compile(r"(?:when|where|why|who|how(?:\s+(?:many|much|long|often))?)(?:\s+(?:exactly|then|so))?", re.I)
+_LEADING_WH = re.compile(r"^\s*(?:how\s+(?:many|much|long|often)|who|whom|what|which|when|where|why|how)\b\s*", re.I)
+
+
+def _ask_again(frag: str, previous: str) -> str | None:
+    """A bare question word ("When?", "Why?", "How many?") asks the previous question again with it:
+    "Who announced the deal?" then "When?" is "When announced the deal?" (a word list to search
+    and to type the answer by, not a sentence)."""
+    if not _BARE_WH.fullmatch(frag):
+        return None
+    rest = _LEADING_WH.sub("", previous, count=1)
+    if rest == previous:
+        return None
+    return f"{frag[:1].upper()}{frag[1:]} {rest}"
 
 
 def _is_outlet(frag: str, outlets: Sequence[str]) -> bool:

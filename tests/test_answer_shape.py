@@ -225,6 +225,11 @@ def test_a_count_of_people_answers_a_count_of_civilians(sentence, span):
     assert found is not None and found.text == span
 
 
+def test_a_plural_demonym_is_a_name_not_an_adjective():
+    found = best_span(QType.PERSON, "We know the Russians have chemical expertise in-country.", "Who has expertise?")
+    assert found is not None and found.text == "Russians"
+
+
 def test_a_place_is_no_answer_to_who():
     who = "Who brokered the truce?"
     assert best_span(QType.PERSON, "The United States is aiming for a truce.", who) is None
@@ -345,6 +350,40 @@ def _with_cosine(p: Passage, cos: float) -> Passage:
     return p
 
 
+def test_a_long_clause_is_quoted_around_the_question_word_it_holds():
+    from rag.answering.extractive import _trim
+
+    text = (
+        "As the agency reports from the city the agreement involves applying a truce system as of 5pm on Sunday "
+        "and evacuating the wounded and transporting them to hospitals in the north of the province, in addition "
+        "to restoring the situation in the city to how it was before and beginning new dialogue on Monday."
+    )
+    question = "And what about the wounded?"
+    answerer = ExtractiveAnswerer()
+    (c,) = answerer.candidates(question, [_with_cosine(_passage(text), 0.5)])
+    s, e, _, _ = _trim(c, answerer.term_weights(question), 160)  # the first clause alone is longer than 160
+    assert "the wounded" in text[s:e] and e - s <= 160
+
+
+def test_what_someone_said_is_quoted_with_what_they_said():
+    said = (
+        "The group, formerly known as the Front for the Victory of the People of the Levant, said in an online "
+        "statement: “Fighters from outside the city met their brother fighters from inside the city and work is "
+        "under way to establish control over remaining positions to break the siege.”"
+    )
+    ps = [_with_cosine(_passage(said), 0.6)]
+    ans = ExtractiveAnswerer().answer("What did the group say in its online statement?", ps)
+    assert "break the siege" in ans.answer
+
+
+def test_a_caption_may_lead_when_it_answers_best():
+    caption = "Secretary John Kerry and Minister Sergei Lavrov at a joint press conference in Geneva [10/9/2016]"
+    other = "State Department spokesman Mark Toner said Kerry and Lavrov had spoken by telephone earlier on Wednesday."
+    ps = [_with_cosine(_passage(other, 1), 0.53), _with_cosine(_passage(caption, 2, article_id="a2"), 0.69)]
+    ans = ExtractiveAnswerer().answer("Where did Kerry and Lavrov hold a joint press conference?", ps)
+    assert "Geneva" in ans.statements[0].text
+
+
 def test_abstains_when_no_span_of_the_type_is_supported():
     ps = [_with_cosine(_passage("Rebels left the town under a deal with the government after a long siege."), 0.45)]
     ans = ExtractiveAnswerer().answer("How many rebels left the town?", ps)
@@ -401,6 +440,14 @@ HISTORY = [
 def test_ellipsis_takes_the_previous_question_frame():
     assert rewrite("And the civilians?", HISTORY) == "How many civilians would be evacuated from Darayya?"
     assert rewrite("What about Aleppo?", HISTORY) == "How many rebels would be evacuated from Aleppo?"
+
+
+def test_a_bare_question_word_asks_the_previous_question_again():
+    history = [{"role": "user", "content": "Who announced the deal to evacuate Darayya?"}]
+    assert rewrite("When?", history) == "When announced the deal to evacuate Darayya?"
+    assert rewrite("And why?", history) == "Why announced the deal to evacuate Darayya?"
+    assert rewrite("How many?", HISTORY) == "How many rebels would be evacuated from Darayya?"  # its own frame
+    assert rewrite("When did it start?", history) != "When announced the deal to evacuate Darayya?"  # no fragment
 
 
 def test_pronouns_resolve_to_what_the_conversation_was_about():

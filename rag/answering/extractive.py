@@ -100,8 +100,9 @@ SCORE_WEIGHTS = {
 AGREEMENT_PER_VOTE = 0.04
 
 
-# A photo or map caption ("Situation map of Darayya … [26/8/2016, map via …]") names a place but
-# states nothing: fine as date evidence, poor as an answer.
+# A photo or map caption ("Situation map of Darayya … [26/8/2016, map via …]") most often names a place
+# but states nothing: it scores less and is never an extra quote. It may still lead when it scores best
+# ("Kerry and Lavrov at a joint press conference in Geneva [10/9/2016]" is where they met).
 _CAPTION = re.compile(r"\[[^\]]*\d[^\]]*\]\s*$|^(situation\s+)?maps?\b|^(file\s+)?photo\b", re.I)
 _BULLETS = "•·▪‣◦*-–—>"
 
@@ -233,7 +234,6 @@ class ExtractiveAnswerer:
                 not total,
                 _holds(c, own),
                 counts,
-                not _CAPTION.search(c.text),
                 c.score + agree.get(id(c), 0.0),
             )
 
@@ -267,7 +267,9 @@ class ExtractiveAnswerer:
             return abstention(nearest, why)
         q = self.term_weights(question)
         comp = Composer()
-        quote = self._quote(best, q)
+        # "What did it say?": what was said is the answer, and it follows the words the question shares
+        speech = _ASKS_SPEECH.search(question) is not None
+        quote = self._quote(best, q, int(self.config.max_quote_chars * (1.5 if speech else 1.0)))
         direct = None
         if best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
             s, e = best.start + best.span.start, best.start + best.span.end
@@ -336,6 +338,9 @@ class ExtractiveAnswerer:
         return comp.answer(passages, None)
 
 
+_ASKS_SPEECH = re.compile(
+    r"\bwhat\b.*\b(?:say|said|says|tell|told|announce|announced|claim|claimed|write|wrote|state|stated)\b", re.I
+)
 _NEGATION = re.compile(r"\b(not|no|never|denied|denies|deny|untrue|false|rejected|refuted)\b|n[’']t\b", re.I)
 _DENIAL = re.compile(r"\b(denied|denies|deny|rejected|refuted|disputed)\b", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b", re.I)
@@ -504,12 +509,24 @@ def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool
             if cov > best:
                 best, best_span = cov, (s, e)
     s, e = best_span
-    if best < 0:  # no clause window fits: a word-bounded window around the span (or the start)
+    if best <= 0 and c.span is None:  # no clause window that fits holds a question word: a window around
+        s, e = _window(c.text, _heaviest_word(c.text, q), limit)  # the weightiest one the sentence has
+    elif best < 0:  # no clause window fits: a word-bounded window around the span (or the start)
         s, e = _window(c.text, c.span, limit)
     seg = c.text[s:e]
     s += len(seg) - len(seg.lstrip())
     e -= len(seg) - len(seg.rstrip(" ,;:—–"))
     return c.start + s, c.start + e, s > 0, e < len(c.text)
+
+
+def _heaviest_word(text: str, q: dict[str, float]) -> Span | None:
+    """The sentence's word with the most question weight, as a span (None when it has none)."""
+    best: tuple[float, Span] | None = None
+    for m in re.finditer(r"[\w'’-]+", text):
+        w = q.get(stem(m.group(0).lower()), 0.0)
+        if w > 0 and (best is None or w > best[0]):
+            best = (w, Span(m.start(), m.end(), m.group(0), 0.0))
+    return best[1] if best else None
 
 
 def _window(text: str, span: Span | None, limit: int) -> tuple[int, int]:

@@ -346,8 +346,8 @@ def _name_spans(
         if s == 0 and sum(w[:1].isupper() for w in words) == 1 and not _proper_elsewhere(words[0], context):
             score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite", "Nearly 4")
         after = sentence[s + len(text) : s + len(text) + 20]
-        if _DEMONYM.search(text) and re.match(r"\s+[a-z]", after):
-            score -= 0.4  # "Puerto Rican singer", "American adults": an adjective, not the thing
+        if _DEMONYM.search(text) and not text.endswith("s") and re.match(r"\s+[a-z]", after):
+            score -= 0.4  # "Puerto Rican singer", "American adults": an adjective ("the Russians have": a noun)
         if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
             out.append(Span(s, s + len(text), text, score))
     return out
