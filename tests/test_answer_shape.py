@@ -239,6 +239,21 @@ def test_a_place_is_no_answer_to_who():
     assert best_span(QType.PERSON, "The World Food Programme won the prize.", "Who won the prize?") is not None
 
 
+def test_evacuated_or_a_population_is_no_count_of_the_killed():
+    killed = "How many civilians were killed in the town during the siege?"
+    sentence = (
+        "Around 8,000 civilians and 800 rebels would be evacuated from the suburb, "
+        "which before the war was home to a quarter of a million people."
+    )
+    assert best_span(QType.COUNT, sentence, killed) is None
+    evacuated = "How many civilians were to be evacuated from the town?"
+    assert best_span(QType.COUNT, sentence, evacuated).text == "Around 8,000 civilians"
+    lived = "How many people lived in the town before the war?"
+    assert best_span(QType.COUNT, sentence, lived).text == "a quarter of a million people"
+    both = "At least 12 civilians and 3 rebels were killed in the raid."
+    assert best_span(QType.COUNT, both, killed).text == "At least 12 civilians"
+
+
 def test_none_of_the_counted_noun_is_a_count_of_zero():
     deaths = "How many deaths from fighting did the monitor report in the first 48 hours?"
     sentence = "The monitor said no deaths from fighting had been reported in the first 48 hours of the truce."

@@ -207,7 +207,16 @@ _PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+
 _FATES = {
     "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths lives".split()),
     "injured": frozenset(stem(w) for w in "injured injuring injuries wounded wounding hurt".split()),
+    # not "fled" ("killed 60 civilians trying to flee"), "captured" or "released" (an airstrike released gas)
+    "moved": frozenset(stem(w) for w in "evacuated evacuation evacuate displaced relocated".split()),
 }
+# another count joined to this one ("8,000 civilians and 800 rebels would be evacuated"): its verb is theirs
+_JOINED_COUNT = re.compile(r"^\s*(?:and|or)\s+(?:(?:about|around|some|nearly|over)\s+)?\d[\d,]*\s+[\w'’-]+", re.I)
+
+
+_POPULATION = re.compile(
+    r"\b(?:home to|population of|populated by|inhabited by)\s+(?:(?:some|about|around|over)\s+)?$", re.I
+)
 
 
 def _fates(question: str) -> set[str]:
@@ -221,9 +230,15 @@ def _other_fate(fates: AbstractSet[str], after: str) -> bool:
     ("… were injured" for "how many were killed")?"""
     if len(fates) != 1:
         return False
-    clause = re.split(r"[,;:.]|\band\b", after, maxsplit=1)[0]
+    clause = re.split(r"[,;:.](?!\d)|\band\b", after, maxsplit=1)[0]  # "8,000" is one number
     told = {kind for kind, stems in _FATES.items() if text_stems(clause) & stems}
     return bool(told) and not told & fates
+
+
+def _after_count(sentence: str, end: int, width: int = 50) -> str:
+    """What the sentence says right after a count, past another count joined to it by "and"."""
+    after = sentence[end : end + 2 * width]
+    return _JOINED_COUNT.sub("", after, count=1)[:width]
 
 
 def _names_fate(span_text: str, qstems: AbstractSet[str]) -> bool:
@@ -434,7 +449,9 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     money = qtype is QType.COUNT and not heads
     if qtype is QType.COUNT:  # "six civilians were injured" counts no one killed
         fates = _fates(question)
-        spans = [sp for sp in spans if not _other_fate(fates, sp.text + sentence[sp.end : sp.end + 50])]
+        spans = [sp for sp in spans if not _other_fate(fates, sp.text + _after_count(sentence, sp.end))]
+        if fates:  # "home to a quarter of a million people" is a population: no one killed or injured
+            spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
         if not spans:
             return None
     asks_speaker = bool(_REPORTING.search(question))
