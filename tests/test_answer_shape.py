@@ -51,6 +51,9 @@ def _passage(text: str, n: int = 1, **kw) -> Passage:
         ("Was the siege of Aleppo broken?", QType.YESNO),
         ("What percentage of voters backed the plan?", QType.COUNT),
         ("What did the Observatory say about the siege?", QType.GENERAL),
+        ("What were the aid convoys carrying?", QType.GENERAL),  # no "what happened" question
+        ("What were the main developments in Aleppo?", QType.EVENTS),
+        ("What happened in Idlib in April?", QType.EVENTS),
     ],
 )
 def test_question_types_are_general_english(question, qtype):
@@ -317,6 +320,18 @@ def test_answer_leads_with_the_direct_answer_and_attributes_once():
     assert ans.answer.count("(Al Jazeera et al., 26 Aug 2016, date inferred)") == 1
     assert ans.answer == render_statements(ans.statements) and ans.grounding == 1.0
     assert len(ans.answer.split()) <= 60
+
+
+def test_a_quotation_whose_speaker_is_named_needs_no_sentence_before_it():
+    from rag.answering.compose import Quote, context_before
+
+    text = "The withdrawal is a boost for the president. “We are being forced to leave,” Hussam Ayash told the AP."
+    p = _passage(text)
+    named = Quote(p, text.index("“We"), len(text))
+    assert context_before(named) is None
+    pronoun = text.replace("Hussam Ayash told the AP", "he told the AP")
+    p2 = _passage(pronoun)
+    assert context_before(Quote(p2, pronoun.index("“We"), len(pronoun))) is not None  # who is "he"?
 
 
 def test_pronoun_led_quote_carries_its_antecedent():

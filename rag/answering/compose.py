@@ -20,6 +20,8 @@ from .display import display_quote
 
 _ELLIPSIS = "…"
 _PRONOUN_LEAD = re.compile(r"^[“\"‘']?(he|she|they|it|his|her|their|its|this|these|those|we|i)\b", re.I)
+# "“We are being forced to leave,” Hussam Ayash told …": the quotation's "we" is its speaker, named after it
+_SPEAKER_NAMED = re.compile(r"^[“\"][^”\"]{3,}[”\"]\s*,?\s*(?!(?:he|she|they|it|we|i)\b)[\w‘’'-]+", re.I)
 
 
 @dataclass(slots=True)
@@ -62,7 +64,7 @@ def context_before(q: Quote) -> Quote | None:
     """The sentence before a pronoun-led quote, from the same passage, or None."""
     from ..sentences import quote_aware_spans
 
-    if q.cut_before or not _PRONOUN_LEAD.match(q.text):
+    if q.cut_before or not _PRONOUN_LEAD.match(q.text) or _SPEAKER_NAMED.match(q.text):
         return None
     p = q.passage
     prev = None

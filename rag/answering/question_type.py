@@ -55,7 +55,8 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (
         QType.EVENTS,
         re.compile(
-            r"\bwhat (happened|has happened|is happening|were the|are the latest)\b|"
+            # "what were the main events", not "what were the convoys carrying?"
+            r"\bwhat (happened|has happened|is happening|(?:were|are) the (?:latest|main|key|major|biggest))\b|"
             r"\b(latest|developments|timeline|summar(y|ise|ize)|overview|news)\b",
             re.I,
         ),
