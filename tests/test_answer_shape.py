@@ -233,6 +233,11 @@ def test_a_plural_demonym_is_a_name_not_an_adjective():
     assert found is not None and found.text == "Russians"
 
 
+def test_a_date_is_no_answer_to_who():
+    caption = "Situation map of the city, as of August 20, 2016 [map by a volunteer]"
+    assert best_span(QType.PERSON, caption, "Who is the governor of the city?") is None
+
+
 def test_a_place_is_no_answer_to_who():
     who = "Who brokered the truce?"
     assert best_span(QType.PERSON, "The United States is aiming for a truce.", who) is None

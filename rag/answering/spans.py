@@ -315,7 +315,8 @@ def _clean_name(text: str, start: int, person: bool) -> tuple[int, str] | None:
             keep_title = words[last].lower() in _HONORIFICS
             drop = max(drop, last if keep_title else last + 1)
     words = words[drop:]
-    if not words or all(w.lower().strip(".,") in _MONTHS_WEEKDAYS for w in words):
+    calendar = _MONTHS_WEEKDAYS | ({""} if person else set())  # "August 20" is no person
+    if not words or all(w.lower().strip(".,0123456789") in calendar for w in words):
         return None
     kept = " ".join(words)
     offset = text.find(kept)
