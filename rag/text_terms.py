@@ -144,7 +144,10 @@ def stem(word: str) -> str:
         if len(w) > len(suf) + 3 and w.endswith(suf):
             if suf in ("ies", "ied"):
                 return w[: -len(suf)] + "y"
-            return w[: -len(suf)]
+            w = w[: -len(suf)]
+            break
+    if w.endswith("ian") and len(w) > 5:
+        return w[:-1]  # "Syrian" is of "Syria", "Russians" of "Russia" (and "civilian" stems as "civilia")
     return w
 
 

@@ -245,3 +245,11 @@ def test_an_irregular_past_form_has_its_verbs_stem():
     assert stem("flew") == stem("fly") == stem("flown")
     assert stem("withstood") == stem("withstand") and stem("fought") == stem("fight")
     assert stem("left") == "left"  # left out: as often a side as the past of "leave"
+
+
+def test_a_demonym_in_ian_has_its_countrys_stem():
+    from rag.text_terms import stem
+
+    assert stem("Syrian".lower()) == stem("syria") and stem("russians") == stem("russia")
+    assert stem("civilians") == stem("civilian")  # still one stem, whatever it is
+    assert stem("iran") != stem("irish")
