@@ -38,6 +38,10 @@ _PRONOUN = re.compile(rf"\b({_PRONOUNS})\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w'’-]+(?:[\s-](?:(?:al|de|of|bin|van|von)[\s-])?[A-Z][\w'’-]+)*")
 _WH_HEAD = re.compile(r"\b(?:how (?:many|much)|which|what|whose)\s+([a-z][\w'’-]*)", re.I)
 _DEFINITE = re.compile(r"\bthe\s+([a-z][\w'’-]*)", re.I)
+# the plural subject after an auxiliary: "Where would civilians from Darayya be taken?"
+_AUX_SUBJECT = re.compile(
+    r"\b(?:would|will|were|was|are|is|did|do|does|could|can|should|had|have|has)\s+([a-z][\w'’-]*s)\b"
+)
 _VERBISH = re.compile(r"\b(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|\w+ed)\b", re.I)
 
 
@@ -73,6 +77,7 @@ class State:
     """What the conversation so far was about."""
 
     question: str = ""  # the previous user question, as resolved
+    earlier: list[str] = field(default_factory=list)  # the user questions before it, as resolved
     names: list[str] = field(default_factory=list)  # most recent last
     person: str | None = None  # the person the previous answer named
     named: str | None = None  # the name the last reply led with (what "it" is after "which group…?")
@@ -104,7 +109,7 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
 
 def _head(question: str) -> str | None:
     """The noun the question asks about: after "how many/which/what", else its first "the X"."""
-    for rx in (_WH_HEAD, _DEFINITE):
+    for rx in (_WH_HEAD, _DEFINITE, _AUX_SUBJECT):
         for m in rx.finditer(question):
             word = m.group(1)
             if word.lower() not in STOPWORDS and not _VERBISH.fullmatch(word):
@@ -239,6 +244,10 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
     rest = question[lead.end() :] if lead else question
     fragment = lead or len(question.split()) <= 4 or _SOURCE_SLOT.fullmatch(rest.strip(" ?.!"))
     query = _ellipsis(rest, state.question, outlets) if fragment else None
+    for earlier in reversed(state.earlier[-2:] if fragment and query is None else []):
+        query = _ellipsis(rest, earlier, outlets)  # "And the rebels?" after a question it cannot refill
+        if query is not None:
+            break
     if query is None:
         query = _substitute_pronouns(question, state)
         have = query.lower()
@@ -275,6 +284,8 @@ def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = 
         content = turn.get("content") or ""
         if turn.get("role") == "user":
             res = resolve_one(content, state, outlets)
+            if state.question:
+                state.earlier.append(state.question)
             state.question = res.query
             state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
         elif turn.get("role") == "assistant":

@@ -485,6 +485,16 @@ def test_a_bare_question_word_asks_the_previous_question_again():
     assert rewrite("When did it start?", history) != "When announced the deal to evacuate Darayya?"  # no fragment
 
 
+def test_a_fragment_refills_an_earlier_question_when_the_last_one_has_no_slot_for_it():
+    history = [
+        {"role": "user", "content": "Where would civilians from Darayya be evacuated to?"},
+        {"role": "assistant", "content": "Sahnaya [1]"},
+        {"role": "user", "content": "Who controls that town?"},
+        {"role": "assistant", "content": "“…under regime control.” [1]"},
+    ]
+    assert rewrite("And the rebels?", history) == "Where would rebels from Darayya be evacuated to?"
+
+
 def test_pronouns_resolve_to_what_the_conversation_was_about():
     assert rewrite("Where were they taken?", HISTORY) == "Where were the rebels taken? (Darayya)"
     envoy = [
