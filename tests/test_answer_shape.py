@@ -262,6 +262,18 @@ def test_evacuated_or_a_population_is_no_count_of_the_killed():
     assert best_span(QType.COUNT, both, killed).text == "At least 12 civilians"
 
 
+def test_things_are_no_count_of_people_killed():
+    killed = "How many civilians were killed in the town?"
+    assert best_span(QType.COUNT, "A total of three rockets fell on the town, causing no injuries.", killed) is None
+    assert best_span(QType.COUNT, "The monitor also reported the two attacks.", killed) is None
+    # people under another name still count
+    assert best_span(QType.COUNT, "2 Syrians killed 5 injured in a rocket attack.", killed).text == "2 Syrians"
+    assert best_span(QType.COUNT, "It said 98 evacuees were killed.", killed).text == "98 evacuees"
+    assert best_span(QType.COUNT, "Five medics were killed in the strike.", killed).text == "Five medics"
+    # without a fate in the question, a count of things is still a count
+    assert best_span(QType.COUNT, "The monitor reported two attacks.", "How many attacks were there?") is not None
+
+
 def test_none_of_the_counted_noun_is_a_count_of_zero():
     deaths = "How many deaths from fighting did the monitor report in the first 48 hours?"
     sentence = "The monitor said no deaths from fighting had been reported in the first 48 hours of the truce."

@@ -146,6 +146,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 end, bonus = m.end() + after[0].end(), 0.7  # "15 people" for "how many civilians"
             elif heads & _PERSON_STEMS and low in _FATE and stem(low) in qstems:
                 end, bonus = m.end() + after[0].end(), 0.6  # "Three killed including 2 women"
+            elif heads & _PERSON_STEMS and _FATE_WORDS & qstems and _is_plural(word) and not _a_people(low):
+                continue  # "three rockets", "two attacks": nothing that is killed or injured
             elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
                 end, bonus = m.end() + after[0].end(), 0.4
         if not bonus and not re.search(r"[$£€%]|million|billion", num, re.I):
@@ -177,7 +179,9 @@ _PERSON_STEMS = frozenset(
     stem(w)
     for w in """people persons person civilians civilian children child men man women woman residents villagers
     soldiers fighters troops militants rebels policemen officers members workers students patients victims
-    casualties dead bodies refugees migrants passengers""".split()
+    casualties dead bodies refugees migrants passengers medics doctors nurses journalists teachers farmers
+    worshippers pilgrims volunteers employees guards prisoners detainees hostages inhabitants youths boys girls
+    babies infants relatives families tourists fans voters citizens""".split()
 )
 _COMBATANT_STEMS = frozenset(
     stem(w) for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers".split()
@@ -186,6 +190,15 @@ _MEASURE = re.compile(
     r"kilomet(?:er|re)s?|km|miles?|met(?:er|re)s?|feet|foot|yards?|tonnes?|tons?|kilo(?:gram)?s?|kg|litres?|"
     r"liters?|acres?|hectares?|dollars?|euros?|pounds?|percent|%"
 )
+
+
+# what befalls people, not things: a count of people asked with one of these counts people
+_FATE_WORDS = frozenset(stem(w) for w in "killed kill dead died die injured wounded hurt executed".split())
+
+
+def _a_people(plural: str) -> bool:
+    """A plural that names people by where they are from or what befell them ("Syrians", "evacuees")."""
+    return bool(_DEMONYM.search(plural[:-1])) or plural.endswith("ees") or plural in ("protesters", "survivors")
 
 
 def _counts_people(word: str, heads: AbstractSet[str]) -> bool:
