@@ -211,6 +211,15 @@ def _topic(question: str) -> str | None:
     return None
 
 
+_PLACE_WORDS = r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb"
+_ASKED_PLACE = re.compile(rf"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[a-z]+\s+)?(?:{_PLACE_WORDS})\b", re.I)
+_THAT_PLACE = re.compile(
+    rf"\b(?:that|this|the same)\s+(?:{_PLACE_WORDS})\b|"
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were|has|have|had)\b)",
+    re.I,
+)
+
+
 def _substitute_pronouns(question: str, state: State) -> str:
     """he/she → the person the previous answer named; they/them → the previous question's plural noun;
     it → the name the last reply gave to a "which X" question, else the previous question's topic."""
@@ -218,6 +227,11 @@ def _substitute_pronouns(question: str, state: State) -> str:
     plural = f"the {head}" if head and head.lower().endswith("s") else None
     asked_name = re.search(r"\b(?:which|what)\s+[a-z]", state.question, re.I)  # "which group…?": it = the answer
     thing = state.named if asked_name and state.named else _topic(state.question)
+
+    if state.named and _ASKED_PLACE.search(state.question):  # "Where were they taken?" → "Sahnaya": then
+        # "Who controls that town?" → "… Sahnaya", "Who lives there?" → "… in Sahnaya" ("Is there …?" stays)
+        named = state.named
+        question = _THAT_PLACE.sub(lambda m: f"in {named}" if m.group(0).lower() == "there" else named, question)
 
     def sub(m: re.Match) -> str:
         w = m.group(0)

@@ -507,6 +507,21 @@ def test_a_fragment_refills_an_earlier_question_when_the_last_one_has_no_slot_fo
     assert rewrite("And the rebels?", history) == "Where would rebels from Darayya be evacuated to?"
 
 
+def test_that_town_and_there_are_the_place_the_last_reply_named():
+    history = [
+        {"role": "user", "content": "Where would civilians from Darayya be evacuated to?"},
+        {"role": "assistant", "content": "Sahnaya [1]\n“…to Sahnaya – a town under regime control.” [1]"},
+    ]
+    assert rewrite("Who controls that town?", history).startswith("Who controls Sahnaya?")
+    assert rewrite("How many people live there?", history).startswith("How many people live in Sahnaya?")
+    assert rewrite("Is there a hospital?", history).startswith("Is there a hospital?")  # no place: "there is"
+    which = [
+        {"role": "user", "content": "Which group took the town?"},
+        {"role": "assistant", "content": "Ajnad al-Sham [1]"},
+    ]
+    assert "Ajnad" not in rewrite("Who controls that town?", which)  # the reply named a group, not a place
+
+
 def test_pronouns_resolve_to_what_the_conversation_was_about():
     assert rewrite("Where were they taken?", HISTORY) == "Where were the rebels taken? (Darayya)"
     envoy = [
