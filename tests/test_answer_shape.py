@@ -54,6 +54,8 @@ def _passage(text: str, n: int = 1, **kw) -> Passage:
         ("What were the aid convoys carrying?", QType.GENERAL),  # no "what happened" question
         ("What were the main developments in Aleppo?", QType.EVENTS),
         ("What happened in Idlib in April?", QType.EVENTS),
+        ("Which news network reported the intercepts?", QType.ENTITY),  # "news" here names no timeline
+        ("Any news from Aleppo?", QType.EVENTS),
     ],
 )
 def test_question_types_are_general_english(question, qtype):
@@ -231,6 +233,20 @@ def test_a_count_of_people_answers_a_count_of_civilians(sentence, span):
 def test_a_plural_demonym_is_a_name_not_an_adjective():
     found = best_span(QType.PERSON, "We know the Russians have chemical expertise in-country.", "Who has expertise?")
     assert found is not None and found.text == "Russians"
+
+
+def test_who_reported_it_is_answered_by_the_source_that_reports():
+    sentence = (
+        "The US military and intelligence community has intercepted communications featuring Syrian military and "
+        "chemical experts talking about preparations for the alleged chemical weapons attack in Khan Sheikhoun on "
+        "April 5, CNN reports citing an unidentified ‘senior US official’."
+    )
+    found = best_span(QType.ENTITY, sentence, "Which news network reported the intercepted communications?")
+    assert found is not None and found.text == "CNN"
+    # a source is no answer to a question about what happened
+    took = best_span(QType.ENTITY, "Rebels took Atareb, SANA reports.", "Which group's report said rebels took it?")
+    assert took is not None and took.text == "SANA"
+    assert best_span(QType.ENTITY, "Rebels took Atareb, SANA reports.", "Which town did rebels take?").text == "Atareb"
 
 
 def test_a_date_is_no_answer_to_who():

@@ -57,7 +57,9 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
         re.compile(
             # "what were the main events", not "what were the convoys carrying?"
             r"\bwhat (happened|has happened|is happening|(?:were|are) the (?:latest|main|key|major|biggest))\b|"
-            r"\b(latest|developments|timeline|summar(y|ise|ize)|overview|news)\b",
+            # "news" asks what happened only as the news ("any news from Aleppo?"), not "which news network"
+            r"\b(latest|developments|timeline|summar(y|ise|ize)|overview)\b|"
+            r"\b(?:any|the|latest)\s+news\b|\bnews\s+(?:about|on|from|of)\b",
             re.I,
         ),
     ),

@@ -486,7 +486,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
             bonus += 0.5 if heads and heads & _appositive(sentence, sp.end) else 0.0
             bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
             bonus += 0.15 if sp.end <= first_q else 0.0
-            bonus -= 0.6 if not asks_speaker and _attributes(sentence, sp) else 0.0
+            if _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
+                bonus += 0.5 if asks_speaker else -0.6
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
         elif _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
