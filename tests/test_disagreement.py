@@ -143,6 +143,17 @@ def test_a_count_over_several_days_is_not_the_count_of_one_days_event():
     assert DisagreementFinder().find(Q, [GAZETTE, one_day], DAY) is not None  # the same words, one day
 
 
+def test_a_count_told_as_an_addition_is_not_a_second_side():
+    more = _p(9, "m", "2021-03-03", "Another 40 people were killed in Millbrook on Wednesday, police said.", "Post")
+    assert DisagreementFinder().find(Q, [GAZETTE, more], DAY) is None
+    other = _p(10, "o", "2021-03-03", "The fire in Millbrook on Wednesday killed 40 people, police said.", "Post")
+    assert DisagreementFinder().find(Q, [GAZETTE, other], DAY) is not None  # the same words, its own toll
+    injured = _p(
+        11, "i", "2021-03-03", "The fire in Millbrook on Wednesday killed 40 people and others were hurt.", "Post"
+    )
+    assert DisagreementFinder().find(Q, [GAZETTE, injured], DAY) is not None  # "others" were hurt: no addition
+
+
 def test_without_a_place_in_the_question_different_places_are_still_different_events():
     q = "How many people were killed in the fires on 3 March 2021?"
     assert DisagreementFinder().find(q, [GAZETTE, EASTPORT], DAY) is None

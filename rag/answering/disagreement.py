@@ -96,6 +96,7 @@ class Mention:
     score: float
     cut_before: bool = False  # the quote is part of a longer sentence
     cut_after: bool = False
+    added: bool = False  # told as an addition to another count ("another 27", "nine other civilians")
 
 
 _WEEK = 7  # a weekday named in a report ("on Saturday") is at most this many days before its date
@@ -320,7 +321,8 @@ class DisagreementFinder:
                     continue
                 for value, vs, ve, exact in find_mentions(slot, sentence):
                     score = (1.0 if exact else 0.0) + sims.get(p.start + e, 0.0) - 0.01 * rank
-                    score += self._prominence(value in headline, p.start + s, sentence[max(0, vs - 12) : ve + 40])
+                    around = sentence[max(0, vs - 12) : ve + 40]
+                    score += self._prominence(value in headline, p.start + s, around)
                     at = (p.article_id, p.start + s + vs)
                     old = best.get(at)
                     if old is not None and old.score >= score:
@@ -338,6 +340,7 @@ class DisagreementFinder:
                         score,
                         qs > 0,
                         qe < len(sentence.rstrip()),
+                        _is_added(sentence, vs, ve),
                     )
         return sorted(best.values(), key=lambda m: -m.score)
 
@@ -410,7 +413,9 @@ class DisagreementFinder:
         others = [
             m
             for m in found
-            if m is not anchor and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked, scope.texts)
+            if m is not anchor
+            and _same_count(anchor, m, keys[id(anchor)], keys[id(m)], asked, scope.texts)
+            and not m.added  # "another 327 civilians", "also killed": more victims, not this toll
         ]
         return _one_per_article([anchor, *_day_reports_first(others, window)])[: self.config.max_reports]
 
@@ -426,6 +431,15 @@ class _Scope:
     asked: set[str]  # place words of the question
     texts: dict[str, str]  # article id → its title and retrieved text
     keys: dict[int, set[str]]  # id(mention) → place words around its count
+
+
+_ADDED_AFTER = re.compile(r"^\s*(?:[\w-]+\s+)?(?:other|others|more)\b|^[^.;,]{0,25}?\balso\b", re.I)
+
+
+def _is_added(sentence: str, vs: int, ve: int) -> bool:
+    """A count told as an addition to another: "another 27", "also killed 27" before it, "nine other
+    civilians", "27 more", "… were also killed" right after it (not "… and others were injured")."""
+    return bool(_ADDED.search(sentence[max(0, vs - 12) : vs]) or _ADDED_AFTER.match(sentence, ve))
 
 
 def _day_reports_first(found: list[Mention], window: DateWindow | None) -> list[Mention]:
@@ -448,12 +462,14 @@ def _same_day(a: EventDay, b: EventDay, slack: int) -> bool:
 
 
 def _anchor_rank(m: Mention, window: DateWindow | None, places: Sequence[str]) -> tuple:
-    """Which count defines the event: one whose sentence names a day inside the question's, else
+    """Which count defines the event: its report's own, not one told as an addition; then one whose
+    sentence names a day inside the question's, else
     one from a report dated inside it; then one naming the question's place next to the count;
     then the best scored (the asked noun, closest to the question)."""
     text_day = window is not None and m.day.from_text and window.start <= m.day.day <= window.end
     dated_in = window is not None and bool(m.passage.date) and window.start <= (m.passage.date or "") <= window.end
-    return (text_day, dated_in, bool(places) and names_place(_near(m, 80), places), m.score)
+    near = bool(places) and names_place(_near(m, 80), places)
+    return (not m.added, text_day, dated_in, near, m.score)
 
 
 def _of_place(m: Mention, places: Sequence[str], text: str, wide: set[str], linked: set[str]) -> bool:
