@@ -19,7 +19,7 @@ what's who's which one ones many much did does according reportedly reported rep
 
 # Words that frame a question rather than name what it is about ("how long", "how many").
 QUESTION_WORDS = frozenset(
-    "long many much kind sort type exactly approximately roughly happen happened "
+    "long many much kind sort type exactly approximately roughly happen happened name "
     "happening latest recent recently news update updates development developments "
     "summary summarise summarize timeline".split()
 )

@@ -249,6 +249,13 @@ def test_who_reported_it_is_answered_by_the_source_that_reports():
     assert best_span(QType.ENTITY, "Rebels took Atareb, SANA reports.", "Which town did rebels take?").text == "Atareb"
 
 
+def test_since_when_is_answered_by_a_time_or_an_event():
+    q = "Since when have the trucks been held up?"
+    sentence = "Two aid convoys have been held up since crossing the Turkish border, according to officials."
+    assert best_span(QType.DATE, sentence, q).text == "since crossing the Turkish border"
+    assert best_span(QType.DATE, sentence, "When were the trucks held up?") is None  # no date in it
+
+
 def test_a_date_is_no_answer_to_who():
     caption = "Situation map of the city, as of August 20, 2016 [map by a volunteer]"
     assert best_span(QType.PERSON, caption, "Who is the governor of the city?") is None

@@ -292,6 +292,11 @@ def _is_date_number(sentence: str, s: int, e: int) -> bool:
     return bool(re.match(r"\s?(?:am|pm|a\.m\.|p\.m\.|:\d\d)\b", after, re.I))
 
 
+# "Since when …?" is answered by a time or by an event: "held up since crossing the Turkish border"
+_SINCE_WHEN = re.compile(r"\bsince when\b", re.I)
+_SINCE = re.compile(r"\bsince\s+[^,.;:]{3,60}?(?=[,.;:]|\s+(?:and|but|according)\b|$)", re.I)
+
+
 def _regex_spans(rx: re.Pattern, sentence: str, qstems: AbstractSet[str], base: float) -> list[Span]:
     return [Span(m.start(), m.end(), m.group(0), base) for m in rx.finditer(sentence) if _new_words(m.group(0), qstems)]
 
@@ -420,7 +425,8 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
     if qtype is QType.DURATION:
         return _regex_spans(_DURATION, sentence, qstems, 1.0)
     if qtype is QType.DATE:
-        return _regex_spans(_DATE, sentence, qstems, 1.0)
+        since = _regex_spans(_SINCE, sentence, qstems, 1.0) if _SINCE_WHEN.search(question) else []
+        return _regex_spans(_DATE, sentence, qstems, 1.0) + since
     if qtype is QType.PERSON:
         return _name_spans(sentence, qstems, True, context=context)
     if qtype is QType.PLACE:  # "President Daniel Noboa" is no place
