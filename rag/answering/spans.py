@@ -119,6 +119,7 @@ def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
 
 def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list[Span]:
     heads = head_words(question)
+    fated = bool(_fates(question) & {"killed", "injured"})  # what befalls people, not things
     out = []
     for m in _COUNT.finditer(sentence):
         num = m.group(0)
@@ -146,7 +147,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 end, bonus = m.end() + after[0].end(), 0.7  # "15 people" for "how many civilians"
             elif heads & _PERSON_STEMS and low in _FATE and stem(low) in qstems:
                 end, bonus = m.end() + after[0].end(), 0.6  # "Three killed including 2 women"
-            elif heads & _PERSON_STEMS and _FATE_WORDS & qstems and _is_plural(word) and not _a_people(low):
+            elif heads & _PERSON_STEMS and fated and _is_plural(word) and not _a_people(low):
                 continue  # "three rockets", "two attacks": nothing that is killed or injured
             elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
                 end, bonus = m.end() + after[0].end(), 0.4
@@ -192,10 +193,6 @@ _MEASURE = re.compile(
 )
 
 
-# what befalls people, not things: a count of people asked with one of these counts people
-_FATE_WORDS = frozenset(stem(w) for w in "killed kill dead died die injured wounded hurt executed".split())
-
-
 def _a_people(plural: str) -> bool:
     """A plural that names people by where they are from or what befell them ("Syrians", "evacuees")."""
     return bool(_DEMONYM.search(plural[:-1])) or plural.endswith("ees") or plural in ("protesters", "survivors")
@@ -218,7 +215,7 @@ _PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+
 
 
 _FATES = {
-    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths lives".split()),
+    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths lives executed".split()),
     "injured": frozenset(stem(w) for w in "injured injuring injuries wounded wounding hurt".split()),
     # not "fled" ("killed 60 civilians trying to flee"), "captured" or "released" (an airstrike released gas)
     "moved": frozenset(stem(w) for w in "evacuated evacuation evacuate displaced relocated".split()),
