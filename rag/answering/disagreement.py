@@ -321,8 +321,8 @@ class DisagreementFinder:
                     continue
                 for value, vs, ve, exact in find_mentions(slot, sentence):
                     score = (1.0 if exact else 0.0) + sims.get(p.start + e, 0.0) - 0.01 * rank
-                    around = sentence[max(0, vs - 12) : ve + 40]
-                    score += self._prominence(value in headline, p.start + s, around)
+                    added = _is_added(sentence, vs, ve)
+                    score += self._prominence(value in headline, p.start + s, added)
                     at = (p.article_id, p.start + s + vs)
                     old = best.get(at)
                     if old is not None and old.score >= score:
@@ -340,17 +340,17 @@ class DisagreementFinder:
                         score,
                         qs > 0,
                         qe < len(sentence.rstrip()),
-                        _is_added(sentence, vs, ve),
+                        added,
                     )
         return sorted(best.values(), key=lambda m: -m.score)
 
-    def _prominence(self, in_headline: bool, sentence_at: int, around: str) -> float:
+    def _prominence(self, in_headline: bool, sentence_at: int, added: bool) -> float:
         """How much a count is the report's own: given by its title too, told in its lead, not told
         as an addition to another count."""
         cfg = self.config
         score = cfg.headline_bonus if in_headline else 0.0
         score += cfg.lead_bonus if sentence_at < cfg.lead_chars else 0.0
-        return score - (cfg.added_penalty if _ADDED.search(around) else 0.0)
+        return score - (cfg.added_penalty if added else 0.0)
 
     def _scope(self, question: str, passages: Sequence[Passage], window: DateWindow | None) -> _Scope | None:
         slot = count_slot(question)
@@ -433,13 +433,15 @@ class _Scope:
     keys: dict[int, set[str]]  # id(mention) → place words around its count
 
 
-_ADDED_AFTER = re.compile(r"^\s*(?:[\w-]+\s+)?(?:other|others|more)\b|^[^.;,]{0,25}?\balso\b", re.I)
+# matched at the end of the count (``match(sentence, ve)``: no "^", which would only match at 0)
+_ADDED_AFTER = re.compile(r"\s*(?:[\w-]+\s+)?(?:other|others|more)\b|[^.;,]{0,25}?\balso\b", re.I)
 
 
 def _is_added(sentence: str, vs: int, ve: int) -> bool:
-    """A count told as an addition to another: "another 27", "also killed 27" before it, "nine other
-    civilians", "27 more", "… were also killed" right after it (not "… and others were injured")."""
-    return bool(_ADDED.search(sentence[max(0, vs - 12) : vs]) or _ADDED_AFTER.match(sentence, ve))
+    """A count (``sentence[vs:ve]``) told as an addition to another: "another 27", "also killed 27"
+    before it, "nine other civilians" in it, "27 more", "… were also killed" right after it (not "…
+    and others were injured")."""
+    return bool(_ADDED.search(sentence[max(0, vs - 12) : ve]) or _ADDED_AFTER.match(sentence, ve))
 
 
 def _day_reports_first(found: list[Mention], window: DateWindow | None) -> list[Mention]:
