@@ -26,7 +26,7 @@ from ..retrieval.names import name_keys_in
 from ..retrieval.query_dates import DateWindow
 from ..sentences import sentence_spans
 from ..text_terms import STOPWORDS, stem
-from .event_dates import EventDay, days_between, event_day, fmt_day, same_day
+from .event_dates import MULTI_DAY, EventDay, days_between, event_day, fmt_day, same_day
 from .places import names_place, place_key, placed_in, places_in, question_places
 
 # Verbs and nouns that say the same thing about a count, by kind (general English, any topic).
@@ -61,7 +61,7 @@ _CUMULATIVE = re.compile(
     r"\bsince\s+(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|dawn|morning|"
     r"early|last night|the morning)\b)|\bso far\b|\bto date\b|\btotal of\b|"
     r"\bover the (?:past|last)\b|\bthis year\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks?|months?|years?)\b|"
-    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many) (?:days|weeks|months|years) of\b",
+    + MULTI_DAY,
     re.I,
 )
 _TOLL = re.compile(

@@ -89,12 +89,15 @@ def event_day(sentence: str, report_date: str | None) -> EventDay | None:
     return EventDay(report_date, False)
 
 
+# A total over several days: "seven days of airstrikes had left 75 dead" (shared with the disagreement finder).
+MULTI_DAY = r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many) (?:days|weeks|months|years) of\b"
 # A running total: a count since a time ("killed since 2011", "since the war began"), so far, this year.
 RUNNING_TOTAL = re.compile(
     r"\bsince\s+(?:(?:early|late|mid-?)\s*)?(?:the\s+(?:start|beginning|outbreak|war|conflict|uprising|crisis)\b|"
     r"(?:19|20)\d\d\b|(?:" + "|".join(_MONTHS) + r")\b)|\bso far\b|\bto date\b|\btotal of\b|\bthis year\b|"
     r"\bover the (?:past|last)\b|\bin (?:the )?(?:past|last) (?:\w+ )?(?:days|weeks?|months?|years?)\b|"
-    r"\bsince\s+(?:[\w'’-]+\s+){0,4}?(?:was\s+|were\s+)?(?:began|begun|started|launched|erupted|broke out)\b",
+    r"\bsince\s+(?:[\w'’-]+\s+){0,4}?(?:was\s+|were\s+)?(?:began|begun|started|launched|erupted|broke out)\b|"
+    + MULTI_DAY,
     re.I,
 )
 
