@@ -104,6 +104,8 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
         previous = {stem(t) for t in content_terms(state.question)}
         if any(stem(m.group(1).lower()) in previous for m in _DEFINITE.finditer(question)):
             return True  # "the truce", "the town": a thing the previous question named
+        if _THE_PLACE.search(question):
+            return True  # "Why does the town matter?" after a question about Darayya
     return len(question_terms(question)) <= 2 and not own_names
 
 
@@ -152,16 +154,24 @@ _BARE_WH = re.compile(r"(?:when|where|why|who|how(?:\s+(?:many|much|long|often))
 _LEADING_WH = re.compile(r"^\s*(?:how\s+(?:many|much|long|often)|who|whom|what|which|when|where|why|how)\b\s*", re.I)
 
 
+_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?:the\s+)?([^,?]+),\s*", re.I)
+
+
 def _ask_again(frag: str, previous: str) -> str | None:
     """A bare question word ("When?", "Why?", "How many?") asks the previous question again with it:
     "Who announced the deal?" then "When?" is "When announced the deal?" (a word list to search
     and to type the answer by, not a sentence)."""
     if not _BARE_WH.fullmatch(frag):
         return None
-    rest = _LEADING_WH.sub("", previous, count=1)
-    if rest == previous:
+    about = _WHAT_ABOUT.match(previous)  # "What about the Peshmerga, how many villages did they free?"
+    asked = previous[about.end() :] if about else previous
+    rest = _LEADING_WH.sub("", asked, count=1)
+    if rest == asked:
         return None
-    return f"{frag[:1].upper()}{frag[1:]} {rest}"
+    again = f"{frag[:1].upper()}{frag[1:]} {rest.rstrip()}"
+    if about:  # keep what it was about, beside the names carried already: "(Daesh, Rai, Peshmerga)"
+        again = f"{again[:-1]}, {about.group(1)})" if again.endswith(")") else f"{again} ({about.group(1)})"
+    return again
 
 
 def _is_outlet(frag: str, outlets: Sequence[str]) -> bool:
@@ -213,6 +223,7 @@ def _topic(question: str) -> str | None:
 
 _PLACE_WORDS = r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb"
 _ASKED_PLACE = re.compile(rf"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[a-z]+\s+)?(?:{_PLACE_WORDS})\b", re.I)
+_THE_PLACE = re.compile(rf"\bthe\s+(?:{_PLACE_WORDS})\b", re.I)
 _THAT_PLACE = re.compile(
     rf"\b(?:that|this|the same)\s+(?:{_PLACE_WORDS})\b|"
     r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were|has|have|had)\b)",

@@ -297,6 +297,32 @@ def test_things_are_no_count_of_people_killed():
     assert best_span(QType.COUNT, "The monitor reported two attacks.", "How many attacks were there?") is not None
 
 
+def test_a_count_of_another_thing_answers_no_count_question():
+    killed = "How many fighters were killed in the battle?"
+    groups = "Two rebel groups said on Saturday they had broken the siege."
+    assert best_span(QType.COUNT, groups, killed) is None  # "two rebel groups" counts groups
+    ambulances = "How many ambulances entered the town?"
+    assert best_span(QType.COUNT, "The town lies just a few kilometres from the capital.", ambulances) is None
+    assert best_span(QType.COUNT, "Around 8,000 civilians and 800 rebels would leave.", ambulances) is None
+    assert best_span(QType.COUNT, "A convoy of 12 ambulances entered the town.", ambulances).text == "12 ambulances"
+    # a question that counts no named thing still takes any plural
+    assert best_span(QType.COUNT, "A convoy of 12 ambulances entered.", "How many entered the town?") is not None
+
+
+def test_a_where_to_question_prefers_the_place_after_to():
+    moved = "To which town were the civilians moved?"
+    sentence = "Civilians would be evacuated from the Damascus suburb of Darayya to Sahnaya, under regime control."
+    assert best_span(QType.PLACE, sentence, moved).text == "Sahnaya"
+    came = "Where did the civilians come from?"
+    assert best_span(QType.PLACE, "Civilians from Darayya reached Sahnaya.", came).text == "Darayya"
+
+
+def test_a_speaker_answers_who_briefed():
+    sentence = "State Department spokesman Mark Toner said Kerry and Lavrov had spoken by telephone."
+    assert best_span(QType.PERSON, sentence, "Who briefed reporters for the State Department?").text == "Mark Toner"
+    assert best_span(QType.PERSON, sentence, "Who had Lavrov agreed with?").text != "Mark Toner"
+
+
 def test_none_of_the_counted_noun_is_a_count_of_zero():
     deaths = "How many deaths from fighting did the monitor report in the first 48 hours?"
     sentence = "The monitor said no deaths from fighting had been reported in the first 48 hours of the truce."
@@ -518,6 +544,28 @@ def test_a_bare_question_word_asks_the_previous_question_again():
     assert rewrite("And why?", history) == "Why announced the deal to evacuate Darayya?"
     assert rewrite("How many?", HISTORY) == "How many rebels would be evacuated from Darayya?"  # its own frame
     assert rewrite("When did it start?", history) != "When announced the deal to evacuate Darayya?"  # no fragment
+
+
+def test_a_bare_question_word_after_what_about_asks_its_inner_question():
+    history = [
+        {"role": "user", "content": "Which group tried to take al-Rai?"},
+        {"role": "assistant", "content": "Levant Front [1]"},
+        {"role": "user", "content": "What about the Peshmerga, how many villages did they free?"},
+        {"role": "assistant", "content": "12 villages [1]"},
+    ]
+    again = rewrite("Where?", history)
+    assert again.startswith("Where villages did they free?") and "Peshmerga" in again
+
+
+def test_the_town_in_a_follow_up_is_the_place_the_conversation_was_about():
+    history = [
+        {"role": "user", "content": "How many people lived in Darayya before the war?"},
+        {"role": "assistant", "content": "a quarter of a million people [1]"},
+    ]
+    assert rewrite("Why does the town matter strategically?", history) == (
+        "Why does the town matter strategically? (Darayya)"
+    )
+    assert rewrite("Why does Aleppo matter?", history) == "Why does Aleppo matter?"  # names its own place
 
 
 def test_a_fragment_refills_an_earlier_question_when_the_last_one_has_no_slot_for_it():

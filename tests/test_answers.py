@@ -301,3 +301,13 @@ def test_a_count_question_leads_with_the_count_of_its_noun(seed_service, questio
     ans = seed_service.ask(AskRequest(question))
     assert_invariants(ans, seed_service)
     assert ans.direct_answer is not None and ans.direct_answer.text == direct
+
+
+def test_a_quote_that_goes_on_from_the_sentence_before_keeps_its_speaker():
+    from rag.answering.extractive import _speaker
+
+    before = "“We are being forced to leave,” Hussam Ayash, an activist in the town, told the agency."
+    assert "activist" in _speaker(before, "“We withstood for four years but we couldn’t any longer.”")
+    assert _speaker(before, "The convoy left at noon.") == ""  # no quote: its own words only
+    assert _speaker(before, "“We stayed,” he said.") == ""  # a quote with its own attribution
+    assert _speaker("The convoy left at noon.", "“We withstood for four years.”") == ""  # no speaker before

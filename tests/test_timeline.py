@@ -212,3 +212,16 @@ def test_single_fact_questions_are_not_timelines(reports_service):
 
     ans = reports_service.ask(AskRequest("Who was elected mayor of Millbrook?"))
     assert not ans.timeline and "Ortiz" in ans.answer
+
+
+def test_which_outlet_reported_undated_reports_is_answered_from_their_text():
+    from rag.answering.extractive import ExtractiveAnswerer
+    from rag.answering.router import RoutingAnswerer
+
+    undated = _p(
+        6, "f", None, "Officials intercepted calls about the Millbrook mill fire days before it, the Herald reports."
+    )
+    answer = RoutingAnswerer(ExtractiveAnswerer()).answer("Which outlet reported the Millbrook fire calls?", [undated])
+    assert not answer.abstained and "the Herald reports" in answer.answer  # a quote, not "undated: left out"
+    dated = RoutingAnswerer(ExtractiveAnswerer()).answer("Which outlets reported the mill fire?", [FIRE_A, FIRE_B])
+    assert "outlet" in dated.answer.split("\n")[0]  # dated reports are still listed by outlet

@@ -107,6 +107,21 @@ _CAPTION = re.compile(r"\[[^\]]*\d[^\]]*\]\s*$|^(situation\s+)?maps?\b|^(file\s+
 _BULLETS = "•·▪‣◦*-–—>"
 
 
+_OPENS_QUOTE = re.compile(r"^\s*[“\"]")
+_SAID = re.compile(r"\b(?:said|says|told|tells|added|adds|explained|stated|according to)\b", re.I)
+_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+
+
+def _speaker(before: str, text: str) -> str:
+    """Who speaks a quotation that goes on from the sentence before ("“We are being forced to leave,”
+    Hussam Ayash, an activist in the town, told AP. “We withstood for four years…”"): that sentence's
+    words outside its quotes, when ``text`` is a quote with no attribution of its own."""
+    if not before or not _OPENS_QUOTE.match(text) or _SAID.search(_QUOTED.sub(" ", text)):
+        return ""
+    outside = _QUOTED.sub(" ", before)
+    return outside if _SAID.search(outside) else ""
+
+
 def _coverage(q: dict[str, float], words: AbstractSet[str]) -> float:
     total = sum(q.values())
     return sum(w for t, w in q.items() if t in words) / total if total else 0.0
@@ -142,7 +157,9 @@ class ExtractiveAnswerer:
             key = _coverage(_key_terms(qp), ctx_words) if qp else 1.0
             rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
             sims = {e: c for _, e, c in p.sentences}  # by end offset: a stripped bullet moves only the start
+            prev = ""
             for s, e in quote_aware_spans(p.text):
+                prev, before = p.text[s:e], prev
                 while s < e and (p.text[s] in _BULLETS or p.text[s].isspace()):
                     s += 1  # quote a list item without its bullet
                 key_ = (p.article_id, p.start + s)
@@ -152,12 +169,17 @@ class ExtractiveAnswerer:
                 text = p.text[s:e]
                 if len(text) < 20 or not re.search(r"[^\W\d_]{3}", text):
                     continue  # captions' fragments, bullets, bare numbers
-                out.append(self._candidate(question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank))
+                speaker = _speaker(before, text)
+                out.append(
+                    self._candidate(question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker)
+                )
         out.sort(key=lambda c: -c.score)
         return out
 
-    def _candidate(self, question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank) -> Candidate:
-        words = text_stems(text)
+    def _candidate(
+        self, question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker=""
+    ) -> Candidate:
+        words = text_stems(text) | text_stems(speaker)  # a quote's words and who said it
         cov = _coverage(qp, words) if qp else 1.0
         # the best cosine of the sentence's parts to the question if retrieval stored them, else the lexical share
         parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]

@@ -59,7 +59,10 @@ class RoutingAnswerer:
         if form in (Form.TIMELINE, Form.LIST):
             # the period was a hard filter already: the reports' own dates say what it covers
             topic = topic_terms(question)
-            return self.timeline.answer(question, passages, topic, None, form is Form.LIST, budget=len(base))
+            listed = self.timeline.answer(question, passages, topic, None, form is Form.LIST, budget=len(base))
+            if form is Form.LIST and listed.abstained:
+                return self.single.answer(question, base)  # "which outlet reported …" of undated reports: a quote
+            return listed
         answer = self.single.answer(question, base)
         if not wants_values(question):
             return answer

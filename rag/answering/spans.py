@@ -137,20 +137,25 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 if w.group(0).lower().endswith("s"):
                     break  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
         if not bonus and after:
-            word = after[0].group(0)
+            j = 1 if _modifies_next(after[0].group(0), after[1:2], heads) else 0  # "two rebel groups": groups
+            word = after[j].group(0)
             low = word.lower()
             if _UNIT_WORD.fullmatch(low) and not heads & _UNIT_STEMS:
                 continue  # "four days after …" counts no civilians
+            if heads and _MEASURE.fullmatch(low) and not heads & _MEASURE_STEMS:
+                continue  # "a few kilometres" is no count of ambulances
             if heads & _PERSON_STEMS and not _counts_people(low, heads):
                 continue  # "some 50 kilometres", "eight fighters": no count of civilians
             if heads & _PERSON_STEMS and stem(low) in _PERSON_STEMS:
-                end, bonus = m.end() + after[0].end(), 0.7  # "15 people" for "how many civilians"
+                end, bonus = m.end() + after[j].end(), 0.7  # "15 people" for "how many civilians"
             elif heads & _PERSON_STEMS and low in _FATE and stem(low) in qstems:
-                end, bonus = m.end() + after[0].end(), 0.6  # "Three killed including 2 women"
+                end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women"
             elif heads & _PERSON_STEMS and fated and _is_plural(word) and not _a_people(low):
                 continue  # "three rockets", "two attacks": nothing that is killed or injured
+            elif _is_plural(word) and _counts_other_thing(question, low):
+                continue  # "800 rebels" is no count of ambulances
             elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
-                end, bonus = m.end() + after[0].end(), 0.4
+                end, bonus = m.end() + after[j].end(), 0.4
         if not bonus and not re.search(r"[$£€%]|million|billion", num, re.I):
             continue  # a bare number counts nothing we can name
         text = sentence[m.start() : end]
@@ -193,6 +198,22 @@ _MEASURE = re.compile(
 )
 
 
+_MEASURE_STEMS = frozenset(
+    stem(w)
+    for w in "kilometres kilometers miles metres meters feet yards tonnes tons dollars euros pounds percent".split()
+)
+
+
+def _counts_other_thing(question: str, plural: str) -> bool:
+    """Does the question count a named kind of thing ("how many ambulances") other than ``plural``?
+    People are left to the person rules (they go by many names)."""
+    m = re.search(r"\bhow many\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", question, re.I)
+    nouns = [w for w in m.group(1).split() if _is_plural(w)] if m else []
+    if not nouns or stem(nouns[0].lower()) in _PERSON_STEMS or _a_people(nouns[0].lower()):
+        return False
+    return stem(plural) != stem(nouns[0].lower())
+
+
 def _a_people(plural: str) -> bool:
     """A plural that names people by where they are from or what befell them ("Syrians", "evacuees")."""
     return bool(_DEMONYM.search(plural[:-1])) or plural.endswith("ees") or plural in ("protesters", "survivors")
@@ -215,7 +236,7 @@ _PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+
 
 
 _FATES = {
-    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths lives executed".split()),
+    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths executed".split()),
     "injured": frozenset(stem(w) for w in "injured injuring injuries wounded wounding hurt".split()),
     # not "fled" ("killed 60 civilians trying to flee"), "captured" or "released" (an airstrike released gas)
     "moved": frozenset(stem(w) for w in "evacuated evacuation evacuate displaced relocated".split()),
@@ -232,7 +253,8 @@ _POPULATION = re.compile(
 def _fates(question: str) -> set[str]:
     """What the question says befell those it counts: killed, injured (or neither)."""
     words = text_stems(question)
-    return {kind for kind, stems in _FATES.items() if words & stems}
+    kinds = {kind for kind, stems in _FATES.items() if words & stems}
+    return kinds | {"killed"} if re.search(r"\blives\b", question, re.I) else kinds  # "lives" stems as "lived"
 
 
 def _other_fate(fates: AbstractSet[str], after: str) -> bool:
@@ -471,7 +493,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
             spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
         if not spans:
             return None
-    asks_speaker = bool(_REPORTING.search(question))
+    asks_speaker = bool(_REPORTING.search(question) or _SPEECH.search(question))
+    direction = _direction(question) if qtype is QType.PLACE else None
 
     def rank(sp: Span) -> tuple[float, int]:
         # a count that carries the asked noun itself ("800 rebels" for "how many rebels") is as near as can be
@@ -491,6 +514,9 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
             bonus += 0.15 if sp.end <= first_q else 0.0
             if _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
                 bonus += 0.5 if asks_speaker else -0.6
+            if direction:  # "to which town were they moved?": the place after "to", not after "from"
+                told = _PREPOSITION.search(sentence[max(0, sp.start - 12) : sp.start])
+                bonus += 0.0 if not told else 0.6 if told.group(1).lower() in direction else -0.4
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
         elif _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
@@ -504,6 +530,25 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     return Span(top.start, top.end, top.text, score)
 
 
+# Where-to and where-from questions ("To which town were they moved?", "Where did they flee from?")
+_TO = re.compile(
+    r"^\s*(?:to|into|towards?) (?:which|what|where)\b|\bwhere\b.*\b(?:taken|moved|sent|evacuated|headed|heading|"
+    r"going|bound|transferred|relocated|deported|flee|fled|fleeing|go|end up|ended up)\b|\bto\s*\?\s*$",
+    re.I,
+)
+_FROM = re.compile(r"^\s*from (?:which|what|where)\b|\bwhere\b.*\bfrom\s*\?\s*$", re.I)
+_PREPOSITION = re.compile(r"\b(to|into|towards?|from|in|at|near)\s+(?:the\s+)?$", re.I)
+
+
+def _direction(question: str) -> frozenset[str] | None:
+    """The prepositions that introduce the asked place, when the question asks where to or where from."""
+    if _FROM.search(question):
+        return frozenset({"from"})
+    if _TO.search(question):
+        return frozenset({"to", "into", "toward", "towards"})
+    return None
+
+
 _APPOSITIVE = re.compile(r"\s*(?:,|—|–| - )\s*(?:a|an|the)\s+([^,—–.;]{1,60})")
 
 
@@ -515,6 +560,12 @@ def _appositive(sentence: str, end: int) -> frozenset[str]:
 
 
 _REPORTING = re.compile(r"\b(?:says?|said|report(?:s|ed)?|told|tells?|announced?|claim(?:s|ed)?|according)\b", re.I)
+# other ways a question asks who spoke ("Who briefed reporters?", "Who was the spokesman?")
+_SPEECH = re.compile(
+    r"\b(?:brief(?:s|ed)?|spok(?:e|en)|speak(?:s|ing)?|spokes(?:man|woman|person)|explain(?:s|ed)?|"
+    r"comment(?:s|ed)?|warn(?:s|ed)?|stat(?:es|ed)|quoted)\b",
+    re.I,
+)
 _AFTER_SOURCE = re.compile(r"\s+(?:says?|said|reports?|reported|told|quoted|cited|claims?|claimed)\b", re.I)
 _BEFORE_SOURCE = re.compile(r"\baccording to\s+(?:the\s+)?$", re.I)  # not a bare "as": "such as France"
 
