@@ -100,6 +100,8 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
         return True
     if _PRONOUN.search(question) and not own_names:
         return True
+    if state is not None and _THIS_PLACE.search(question):
+        return True  # "Where in Syria is that town?": a place the conversation named
     if state is not None and not own_names:
         previous = {stem(t) for t in content_terms(state.question)}
         if any(stem(m.group(1).lower()) in previous for m in _DEFINITE.finditer(question)):
@@ -224,6 +226,7 @@ def _topic(question: str) -> str | None:
 _PLACE_WORDS = r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb"
 _ASKED_PLACE = re.compile(rf"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[a-z]+\s+)?(?:{_PLACE_WORDS})\b", re.I)
 _THE_PLACE = re.compile(rf"\bthe\s+(?:{_PLACE_WORDS})\b", re.I)
+_THIS_PLACE = re.compile(rf"\b(?:that|this)\s+(?:{_PLACE_WORDS})\b", re.I)
 _THAT_PLACE = re.compile(
     rf"\b(?:that|this|the same)\s+(?:{_PLACE_WORDS})\b|"
     r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were|has|have|had)\b)",

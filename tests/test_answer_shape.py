@@ -56,6 +56,10 @@ def _passage(text: str, n: int = 1, **kw) -> Passage:
         ("What happened in Idlib in April?", QType.EVENTS),
         ("Which news network reported the intercepts?", QType.ENTITY),  # "news" here names no timeline
         ("Any news from Aleppo?", QType.EVENTS),
+        ("Which State Department official briefed reporters?", QType.PERSON),  # not the place "State"
+        ("Which state has the most people?", QType.PLACE),
+        ("What was the death toll from the attack?", QType.COUNT),
+        ("What is the capital of Australia?", QType.GENERAL),
     ],
 )
 def test_question_types_are_general_english(question, qtype):
@@ -309,10 +313,44 @@ def test_a_count_of_another_thing_answers_no_count_question():
     assert best_span(QType.COUNT, "A convoy of 12 ambulances entered.", "How many entered the town?") is not None
 
 
+def test_counts_read_as_the_question_means_them():
+    bombers = "How many bombers took part?"
+    assert best_span(QType.COUNT, "Russian Tu-22M3 bombers and F-16s struck.", bombers) is None  # model names
+    assert best_span(QType.COUNT, "Six Tu-22M3 bombers attacked.", bombers).text == "Six Tu-22M3 bombers"
+    days = "The workers were rescued after how many days?"
+    assert best_span(QType.COUNT, "They were rescued after a 17-day ordeal.", days).text == "17-day"
+    share = "What percentage of British voters think so?"
+    assert best_span(QType.COUNT, "In a survey of 4,592 British voters, many said so.", share) is None
+    assert best_span(QType.COUNT, "In a survey of 4,592 British voters, 32% said so.", share).text == "32%"
+    money = "How much money has the US committed?"
+    assert "$3.4 billion" in best_span(QType.COUNT, "The US committed $3.4 billion dollars in aid.", money).text
+    assert best_span(QType.COUNT, "A 3-year-old and 5 adults were killed.", "How many people were killed?").text == (
+        "5 adults"
+    )
+
+
+def test_a_count_question_is_never_answered_without_a_number():
+    p = _passage("A convoy of Red Crescent ambulances reached Darayya early on Friday.")
+    answer = ExtractiveAnswerer().answer("How many Red Crescent ambulances reached Darayya on Friday?", [p])
+    assert answer.abstained and "number" in answer.answer
+
+
+def test_a_date_is_no_place_and_a_speaker_first_is_a_name():
+    where = "Where was the attack?"
+    assert best_span(QType.PLACE, "It happened in Khan Sheikhoun on April 5.", where).text == "Khan Sheikhoun"
+    assert best_span(QType.PLACE, "It happened on April 5, officials said.", where) is None
+    which = "Which country announced it is dropping quarantine rules?"
+    assert best_span(QType.PLACE, "China said it will drop quarantine rules in January.", which).text == "China"
+    assert best_span(QType.PLACE, "Despite that, rules will drop in January.", which) is None
+
+
 def test_a_where_to_question_prefers_the_place_after_to():
     moved = "To which town were the civilians moved?"
     sentence = "Civilians would be evacuated from the Damascus suburb of Darayya to Sahnaya, under regime control."
     assert best_span(QType.PLACE, sentence, moved).text == "Sahnaya"
+    from rag.answering.spans import _PREPOSITION
+
+    assert _PREPOSITION.search("were moved to ") and not _PREPOSITION.search("given its proximity to ")
     came = "Where did the civilians come from?"
     assert best_span(QType.PLACE, "Civilians from Darayya reached Sahnaya.", came).text == "Darayya"
 
@@ -566,6 +604,7 @@ def test_the_town_in_a_follow_up_is_the_place_the_conversation_was_about():
         "Why does the town matter strategically? (Darayya)"
     )
     assert rewrite("Why does Aleppo matter?", history) == "Why does Aleppo matter?"  # names its own place
+    assert "Darayya" in rewrite("Where in Syria is that town?", history)  # "that town", even beside a name
 
 
 def test_a_fragment_refills_an_earlier_question_when_the_last_one_has_no_slot_for_it():

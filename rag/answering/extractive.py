@@ -216,6 +216,8 @@ class ExtractiveAnswerer:
             return self.support(c) - self.config.untyped_margin
         if c.span is not None:
             return self.support(c)
+        if qtype is QType.COUNT:
+            return 0.0  # a sentence with no number never answers "how many"
         margin = self.config.untyped_margin if qtype is QType.ENTITY else self.config.no_span_margin
         return self.support(c) - margin
 

@@ -42,11 +42,18 @@ _AUX = r"(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should
 
 _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (QType.DURATION, re.compile(r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b", re.I)),
-    (QType.COUNT, re.compile(rf"\bhow (many|much)\b|\b(what|which) (\w+ )?({_NUMBER_NOUNS})\b", re.I)),
+    (
+        QType.COUNT,  # "how many", "what was the death toll"
+        re.compile(
+            rf"\bhow (many|much)\b|\b(what|which) (?:(?:is|was|are|were) the )?(\w+ )?({_NUMBER_NOUNS})\b", re.I
+        ),
+    ),
     (QType.DATE, re.compile(rf"{_ASKING}when\b|\bwhen {_AUX}\b|\b(what|which) ({_TIME_NOUNS})\b", re.I)),
     (
         QType.PERSON,
-        re.compile(rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) ({_PERSON_NOUNS})\b", re.I),
+        re.compile(
+            rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b", re.I
+        ),
     ),
     (
         QType.PLACE,

@@ -32,7 +32,10 @@ _NUMBER = (
     rf"|(?:half|a quarter|a third) (?:of )?a (?:million|billion)"
     rf"|(?:{_NUM_WORD})\b(?:[\s-](?:{_NUM_WORD}|and)\b)*(?:\s(?:million|billion))?"  # \b: "Seventy", not "Seven"
 )
-_COUNT = re.compile(rf"\b(?:(?:{_QUAL})\s+)?(?:{_NUMBER})(?:\s?(?:%|percent|per cent))?", re.I)
+# a word boundary, or a currency sign after a space ("committed $3.4 billion")
+_COUNT = re.compile(
+    rf"(?:\b|(?<![\w$£€])(?=[$£€]))(?:(?:{_QUAL})\s+)?(?:{_NUMBER})(?:\s?(?:%|percent|per cent))?", re.I
+)
 _UNIT = r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
 _DURATION = re.compile(
     rf"\b(?:(?:{_QUAL})\s+)?(?:{_NUMBER}|an?)[\s-]+(?:(?:consecutive|more|full|straight|additional)\s+)?(?:{_UNIT})\b",
@@ -125,11 +128,14 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
         num = m.group(0)
         if re.fullmatch(r"(?:19|20)\d\d", num.strip()) or _is_date_number(sentence, m.start(), m.end()):
             continue
-        after = list(re.finditer(r"[\w%'’-]+", sentence[m.end() : m.end() + 60]))[:4]  # 3 and one to look at
+        if _MODEL_NUMBER.search(sentence[max(0, m.start() - 3) : m.start()]) or _MODEL_NUMBER.match(sentence, m.end()):
+            continue  # "Tu-22M3", "F-16s", "MiG-29": a model's name, no count
+        rest = re.sub(r"^-(?=[a-z])", " ", sentence[m.end() : m.end() + 60])  # "a 17-day ordeal" counts days
+        after = list(re.finditer(r"[\w%'’-]+", rest))[:4]  # the three words after it, and one to look at
         end, bonus = m.end(), 0.0
         for i, w in enumerate(after[:3]):  # the counted noun: the last of the next three words the question names
             ws = stem(w.group(0).lower())
-            if ws in heads or (i == 0 and ws in qstems and not heads):
+            if ws in heads or ws + "s" in heads or (i == 0 and ws in qstems and not heads):  # "17-day": days
                 if _modifies_next(w.group(0), after[i + 1 : i + 2], heads):
                     end, bonus = m.end() + after[i + 1].end(), 0.4  # "two rebel groups" counts groups
                     break
@@ -142,8 +148,10 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
             low = word.lower()
             if _UNIT_WORD.fullmatch(low) and not heads & _UNIT_STEMS:
                 continue  # "four days after …" counts no civilians
-            if heads and _MEASURE.fullmatch(low) and not heads & _MEASURE_STEMS:
-                continue  # "a few kilometres" is no count of ambulances
+            if heads and _DISTANCE.fullmatch(low) and not heads & _MEASURE_STEMS:
+                continue  # "a few kilometres" is no count of ambulances ("$3 billion dollars" is money)
+            if heads & _SHARE_STEMS and not re.search(r"%|percent|per cent", m.group(0) + " " + low, re.I):
+                continue  # "what percentage": "4,592 voters" is no share
             if heads & _PERSON_STEMS and not _counts_people(low, heads):
                 continue  # "some 50 kilometres", "eight fighters": no count of civilians
             if heads & _PERSON_STEMS and stem(low) in _PERSON_STEMS:
@@ -187,7 +195,7 @@ _PERSON_STEMS = frozenset(
     soldiers fighters troops militants rebels policemen officers members workers students patients victims
     casualties dead bodies refugees migrants passengers medics doctors nurses journalists teachers farmers
     worshippers pilgrims volunteers employees guards prisoners detainees hostages inhabitants youths boys girls
-    babies infants relatives families tourists fans voters citizens""".split()
+    babies infants relatives families tourists fans voters citizens adults""".split()
 )
 _COMBATANT_STEMS = frozenset(
     stem(w) for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers".split()
@@ -198,6 +206,11 @@ _MEASURE = re.compile(
 )
 
 
+_DISTANCE = re.compile(
+    r"kilomet(?:er|re)s?|km|miles?|met(?:er|re)s?|feet|foot|yards?|tonnes?|tons?|kilo(?:gram)?s?|kg|litres?|liters?|"
+    r"acres?|hectares?"
+)
+_SHARE_STEMS = frozenset(stem(w) for w in "percentage percent proportion share".split())
 _MEASURE_STEMS = frozenset(
     stem(w)
     for w in "kilometres kilometers miles metres meters feet yards tonnes tons dollars euros pounds percent".split()
@@ -232,6 +245,7 @@ _UNIT_STEMS = frozenset(stem(u) for u in "second minute hour day night week mont
 _ONE = re.compile(r"(?:(?:only|just|at least)\s+)?(?:one|1|a single)", re.I)
 
 
+_MODEL_NUMBER = re.compile(r"[A-Za-z]-$|[A-Z]\d")
 _PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+$", re.I)
 
 
@@ -396,9 +410,10 @@ def _name_spans(
         score = 0.6 + (0.2 if " " in text else 0.0)
         if person and words[-1].lower() in _NOT_A_PERSON:
             score -= 0.5  # "United States", "Mazzeh Airbase": a place, no person (an organisation may answer "who")
-        if s == 0 and sum(w[:1].isupper() for w in words) == 1 and not _proper_elsewhere(words[0], context):
-            score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite", "Nearly 4")
         after = sentence[s + len(text) : s + len(text) + 20]
+        lone_first = s == 0 and sum(w[:1].isupper() for w in words) == 1
+        if lone_first and not _proper_elsewhere(words[0], context) and not _AFTER_SOURCE.match(after):
+            score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite"), unless it speaks
         if _DEMONYM.search(text) and not text.endswith("s") and re.match(r"\s+[a-z]", after):
             score -= 0.4  # "Puerto Rican singer", "American adults": an adjective ("the Russians have": a noun)
         if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
@@ -451,7 +466,8 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
     if qtype is QType.PLACE:  # "President Daniel Noboa" is no place
         names = _name_spans(sentence, qstems, False, context=context)
         names = [sp for sp in names if not _is_role(sp.text.split()[0], frozenset())]
-        return _place_spans(sentence, qstems) + names
+        spans = _place_spans(sentence, qstems) + names
+        return [sp for sp in spans if not (_DATE.fullmatch(sp.text) or sp.text.lower() in _MONTHS_WEEKDAYS)]
     if qtype is QType.ENTITY:
         heads = head_words(question)
         quoted = [
@@ -515,7 +531,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
             if _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
                 bonus += 0.5 if asks_speaker else -0.6
             if direction:  # "to which town were they moved?": the place after "to", not after "from"
-                told = _PREPOSITION.search(sentence[max(0, sp.start - 12) : sp.start])
+                told = _PREPOSITION.search(sentence[max(0, sp.start - 24) : sp.start])
                 bonus += 0.0 if not told else 0.6 if told.group(1).lower() in direction else -0.4
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
@@ -537,7 +553,12 @@ _TO = re.compile(
     re.I,
 )
 _FROM = re.compile(r"^\s*from (?:which|what|where)\b|\bwhere\b.*\bfrom\s*\?\s*$", re.I)
-_PREPOSITION = re.compile(r"\b(to|into|towards?|from|in|at|near)\s+(?:the\s+)?$", re.I)
+# the preposition right before a place ("proximity to", "next to", "close to" say where, not where to)
+_PREPOSITION = re.compile(
+    r"(?<!proximity )(?<!next )(?<!close )(?<!closer )(?<!near )(?<!adjacent )(?<!due )(?<!according )"
+    r"\b(to|into|towards?|from|in|at|near)\s+(?:the\s+)?$",
+    re.I,
+)
 
 
 def _direction(question: str) -> frozenset[str] | None:
