@@ -344,6 +344,27 @@ def test_a_date_is_no_place_and_a_speaker_first_is_a_name():
     assert best_span(QType.PLACE, "Despite that, rules will drop in January.", which) is None
 
 
+def test_a_capitalised_first_word_is_a_name_when_the_reports_say_so():
+    which = "Which country slapped retaliatory tariffs on American imports?"
+    lead = "China hit back with retaliatory tariffs on some American imports this week."
+    assert best_span(QType.PLACE, lead, which) is None  # alone, "China" could be a common first word
+    assert best_span(QType.PLACE, lead, which, lead + " Tariffs on China took effect.").text == "China"
+    owned = "Brazil’s rate of 50% is the highest of any country."
+    assert best_span(QType.PLACE, owned, "Which country was hit hardest?").text == "Brazil"  # a possessive
+
+
+def test_the_names_of_all_reports_found_count_for_a_sentence_start():
+    p1 = _passage("China hit back with retaliatory tariffs on some American imports this week.", 1)
+    p2 = _passage("Markets fell after the tariffs on China took effect on Tuesday.", 2)
+    q = "Which country slapped retaliatory tariffs on American imports?"
+
+    def lead_span(passages):
+        lead = next(c for c in ExtractiveAnswerer().candidates(q, passages) if c.text.startswith("China hit"))
+        return lead.span.text if lead.span else None
+
+    assert lead_span([p1]) is None and lead_span([p1, p2]) == "China"
+
+
 def test_a_where_to_question_prefers_the_place_after_to():
     moved = "To which town were the civilians moved?"
     sentence = "Civilians would be evacuated from the Damascus suburb of Darayya to Sahnaya, under regime control."

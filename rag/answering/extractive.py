@@ -150,6 +150,8 @@ class ExtractiveAnswerer:
         focus_stems = {stem(t) for t in content_terms(focus(question))}
         qfocus = {t: w for t, w in q.items() if t in focus_stems}
         credits = _credits(passages)
+        # a word capitalised mid-sentence in any report found is a name where it starts a sentence ("China hit back")
+        names_seen = "\n".join(p.text for p in top)
         for rank, p in enumerate(top):
             qp = _by_metadata(q, p, credits)
             ctx_words = text_stems(p.title) | text_stems(p.text)
@@ -171,20 +173,22 @@ class ExtractiveAnswerer:
                     continue  # captions' fragments, bullets, bare numbers
                 speaker = _speaker(before, text)
                 out.append(
-                    self._candidate(question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker)
+                    self._candidate(
+                        question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker, names_seen
+                    )
                 )
         out.sort(key=lambda c: -c.score)
         return out
 
     def _candidate(
-        self, question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker=""
+        self, question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker="", names_seen=""
     ) -> Candidate:
         words = text_stems(text) | text_stems(speaker)  # a quote's words and who said it
         cov = _coverage(qp, words) if qp else 1.0
         # the best cosine of the sentence's parts to the question if retrieval stored them, else the lexical share
         parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]
         sem = max(parts) if parts else cov
-        span = best_span(qtype, text, question, p.text) if qtype in TYPED else None
+        span = best_span(qtype, text, question, names_seen or p.text) if qtype in TYPED else None
         typed = span is not None or qtype not in TYPED
         focus_cov = _coverage(qfocus, words) if qfocus else cov
         w = SCORE_WEIGHTS

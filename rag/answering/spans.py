@@ -412,8 +412,9 @@ def _name_spans(
             score -= 0.5  # "United States", "Mazzeh Airbase": a place, no person (an organisation may answer "who")
         after = sentence[s + len(text) : s + len(text) + 20]
         lone_first = s == 0 and sum(w[:1].isupper() for w in words) == 1
-        if lone_first and not _proper_elsewhere(words[0], context) and not _AFTER_SOURCE.match(after):
-            score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite"), unless it speaks
+        speaks_or_owns = _AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)  # "China said", "Brazil’s rate"
+        if lone_first and not _proper_elsewhere(words[0], context) and not speaks_or_owns:
+            score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite")
         if _DEMONYM.search(text) and not text.endswith("s") and re.match(r"\s+[a-z]", after):
             score -= 0.4  # "Puerto Rican singer", "American adults": an adjective ("the Russians have": a noun)
         if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
