@@ -351,6 +351,8 @@ def test_a_capitalised_first_word_is_a_name_when_the_reports_say_so():
     assert best_span(QType.PLACE, lead, which, lead + " Tariffs on China took effect.").text == "China"
     owned = "Brazil’s rate of 50% is the highest of any country."
     assert best_span(QType.PLACE, owned, "Which country was hit hardest?").text == "Brazil"  # a possessive
+    said = "Officials said the talks failed."
+    assert best_span(QType.PERSON, said, "Who said so?", said + " Other officials disagreed.") is None  # common
 
 
 def test_the_names_of_all_reports_found_count_for_a_sentence_start():

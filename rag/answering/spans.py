@@ -412,7 +412,10 @@ def _name_spans(
             score -= 0.5  # "United States", "Mazzeh Airbase": a place, no person (an organisation may answer "who")
         after = sentence[s + len(text) : s + len(text) + 20]
         lone_first = s == 0 and sum(w[:1].isupper() for w in words) == 1
-        speaks_or_owns = _AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)  # "China said", "Brazil’s rate"
+        # "China said", "Brazil’s rate" (not "Officials said" where the reports also say "officials")
+        speaks_or_owns = (_AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)) and not re.search(
+            rf"\b{re.escape(words[0].lower())}\b", context
+        )
         if lone_first and not _proper_elsewhere(words[0], context) and not speaks_or_owns:
             score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite")
         if _DEMONYM.search(text) and not text.endswith("s") and re.match(r"\s+[a-z]", after):
