@@ -329,6 +329,15 @@ def test_counts_read_as_the_question_means_them():
     )
 
 
+def test_a_count_of_the_killed_reads_parts_and_other_fates():
+    killed = "How many civilians were reported killed in Aleppo?"
+    assert best_span(QType.COUNT, "Artillery fire destroyed one tank in northern Aleppo.", killed) is None
+    assert best_span(QType.COUNT, "One civilian was killed.", killed).text == "One civilian"
+    among = "Ten children were among at least 48 people killed in the village."
+    assert best_span(QType.COUNT, among, killed).text == "at least 48 people"  # the children are part of it
+    assert best_span(QType.COUNT, "At least eight died including two children.", killed).text == "At least eight died"
+
+
 def test_a_count_question_is_never_answered_without_a_number():
     p = _passage("A convoy of Red Crescent ambulances reached Darayya early on Friday.")
     answer = ExtractiveAnswerer().answer("How many Red Crescent ambulances reached Darayya on Friday?", [p])

@@ -156,10 +156,15 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 continue  # "some 50 kilometres", "eight fighters": no count of civilians
             if heads & _PERSON_STEMS and stem(low) in _PERSON_STEMS:
                 end, bonus = m.end() + after[j].end(), 0.7  # "15 people" for "how many civilians"
-            elif heads & _PERSON_STEMS and low in _FATE and stem(low) in qstems:
-                end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women"
-            elif heads & _PERSON_STEMS and fated and _is_plural(word) and not _a_people(low):
-                continue  # "three rockets", "two attacks": nothing that is killed or injured
+            elif heads & _PERSON_STEMS and low in _FATE and (stem(low) in qstems or _fates(low) & _fates(question)):
+                end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women", "eight died"
+            elif (
+                heads & _PERSON_STEMS
+                and fated
+                and (_is_plural(word) or _ONE.fullmatch(num.strip()))
+                and not (_a_people(low) or stem(low) in _PERSON_STEMS)
+            ):
+                continue  # "three rockets", "two attacks", "one tank": nothing that is killed or injured
             elif _is_plural(word) and _counts_other_thing(question, low):
                 continue  # "800 rebels" is no count of ambulances
             elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
@@ -245,6 +250,7 @@ _UNIT_STEMS = frozenset(stem(u) for u in "second minute hour day night week mont
 _ONE = re.compile(r"(?:(?:only|just|at least)\s+)?(?:one|1|a single)", re.I)
 
 
+_AMONG = re.compile(r"\s+(?:were|are|was|is)\s+among\b", re.I)
 _MODEL_NUMBER = re.compile(r"[A-Za-z]-$|[A-Z]\d")
 _PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+$", re.I)
 
@@ -539,8 +545,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
                 bonus += 0.0 if not told else 0.6 if told.group(1).lower() in direction else -0.4
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
-        elif _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
-            bonus -= 0.6  # "… including 2 women": a part of the count before it
+        elif _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]) or _AMONG.match(sentence, sp.end):
+            bonus -= 0.6  # "… including 2 women", "Ten children were among 48 killed": a part of another count
         return (sp.score + near + has_head + bonus, -len(sp.text))
 
     top = max(spans, key=rank)
