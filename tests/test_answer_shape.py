@@ -336,6 +336,8 @@ def test_a_count_of_the_killed_reads_parts_and_other_fates():
     among = "Ten children were among at least 48 people killed in the village."
     assert best_span(QType.COUNT, among, killed).text == "at least 48 people"  # the children are part of it
     assert best_span(QType.COUNT, "At least eight died including two children.", killed).text == "At least eight died"
+    assert best_span(QType.COUNT, "A rocket attack injures three civilians in Lattakia.", killed) is None  # verb before
+    assert best_span(QType.COUNT, "A shell wounded two and killed five civilians.", killed).text == "five civilians"
 
 
 def test_a_count_question_is_never_answered_without_a_number():

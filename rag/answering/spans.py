@@ -252,7 +252,7 @@ _ONE = re.compile(r"(?:(?:only|just|at least)\s+)?(?:one|1|a single)", re.I)
 
 _AMONG = re.compile(r"\s+(?:were|are|was|is)\s+among\b", re.I)
 _MODEL_NUMBER = re.compile(r"[A-Za-z]-$|[A-Z]\d")
-_PART_OF = re.compile(r"\b(?:including|among them|among whom|of them|of whom)\s+$", re.I)
+_PART_OF = re.compile(r"\b(?:including|included|include|among them|among whom|of them|of whom)\s+$", re.I)
 
 
 _FATES = {
@@ -285,6 +285,14 @@ def _other_fate(fates: AbstractSet[str], after: str) -> bool:
     clause = re.split(r"[,;:.](?!\d)|\band\b", after, maxsplit=1)[0]  # "8,000" is one number
     told = {kind for kind, stems in _FATES.items() if text_stems(clause) & stems}
     return bool(told) and not told & fates
+
+
+def _done_to(fates: AbstractSet[str], sentence: str, sp: Span) -> bool:
+    """Does the verb right before a count say another fate befell them ("attack injures three
+    civilians" for "how many were killed")?"""
+    before = re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 25) : sp.start])[-2:]
+    told = {kind for kind, stems in _FATES.items() for w in before if stem(w.lower()) in stems}
+    return len(fates) == 1 and bool(told) and not told & fates
 
 
 def _after_count(sentence: str, end: int, width: int = 50) -> str:
@@ -514,7 +522,11 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     money = qtype is QType.COUNT and not heads
     if qtype is QType.COUNT:  # "six civilians were injured" counts no one killed
         fates = _fates(question)
-        spans = [sp for sp in spans if not _other_fate(fates, sp.text + _after_count(sentence, sp.end))]
+        spans = [
+            sp
+            for sp in spans
+            if not _other_fate(fates, sp.text + _after_count(sentence, sp.end)) and not _done_to(fates, sentence, sp)
+        ]
         if fates:  # "home to a quarter of a million people" is a population: no one killed or injured
             spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
         if not spans:
