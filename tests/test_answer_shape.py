@@ -340,6 +340,15 @@ def test_a_count_of_the_killed_reads_parts_and_other_fates():
     assert best_span(QType.COUNT, "A shell wounded two and killed five civilians.", killed).text == "five civilians"
 
 
+def test_a_number_leads_before_a_vague_quantity():
+    vague = _passage("Hundreds of rebel fighters prepared to leave Darayya as the deal took hold on Friday.", 1)
+    exact = _passage("Under the deal 800 rebels would leave Darayya for Idlib, sources said.", 2)
+    answer = ExtractiveAnswerer().answer(
+        "Roughly how many rebel fighters were expected to leave Darayya?", [vague, exact]
+    )
+    assert answer.statements[0].text.startswith("800 rebels")
+
+
 def test_a_count_question_is_never_answered_without_a_number():
     p = _passage("A convoy of Red Crescent ambulances reached Darayya early on Friday.")
     answer = ExtractiveAnswerer().answer("How many Red Crescent ambulances reached Darayya on Friday?", [p])

@@ -107,6 +107,12 @@ _CAPTION = re.compile(r"\[[^\]]*\d[^\]]*\]\s*$|^(situation\s+)?maps?\b|^(file\s+
 _BULLETS = "•·▪‣◦*-–—>"
 
 
+# a quantity without a number: "hundreds of rebel fighters", "dozens killed", "several civilians"
+_VAGUE = re.compile(
+    r"^(?:(?:some|about|around|nearly|over|more than|at least|up to)\s+)?(?:dozens|hundreds|thousands|millions|"
+    r"scores|several|many|a few|few|numerous|a number)\b",
+    re.I,
+)
 _OPENS_QUOTE = re.compile(r"^\s*[“\"]")
 _SAID = re.compile(r"\b(?:said|says|told|tells|added|adds|explained|stated|according to)\b", re.I)
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
@@ -254,6 +260,7 @@ class ExtractiveAnswerer:
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
+            precise = counted and c.span is not None and not _VAGUE.match(c.span.text)  # "800" before "hundreds"
             asked = _asked_report(c.passage)
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
@@ -262,6 +269,7 @@ class ExtractiveAnswerer:
                 not total,
                 _holds(c, own),
                 counts,
+                precise,
                 c.score + agree.get(id(c), 0.0),
             )
 
