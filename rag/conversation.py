@@ -210,17 +210,19 @@ def _refill_slot(frag: str, previous: str) -> str | None:
 
 
 def _topic(question: str) -> str | None:
-    """The thing a question is about: its first "a/an/the X [Y]" phrase ("a truce" → "the truce",
-    "the chemical attack"), stopping at a function word."""
-    for m in re.finditer(r"\b(?:a|an|the)\s+((?:[a-z][\w'’-]*\s*){1,2})", question):
+    """The thing a question is about: its first "a/an X [Y]" phrase ("Who did the government reach a
+    truce with?" is about "the truce"), else its first "the X [Y]" ("the chemical attack"), stopping at
+    a function word."""
+    found: dict[bool, str] = {}
+    for m in re.finditer(r"\b(a|an|the)\s+((?:[a-z][\w'’-]*\s*){1,2})", question):
         words = []
-        for w in m.group(1).split():
+        for w in m.group(2).split():
             if w.lower() in STOPWORDS or _VERBISH.fullmatch(w):
                 break
             words.append(w)
         if words:
-            return "the " + " ".join(words)
-    return None
+            found.setdefault(m.group(1).lower() != "the", "the " + " ".join(words))
+    return found.get(True) or found.get(False)
 
 
 _PLACE_WORDS = r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb"
@@ -260,7 +262,26 @@ def _substitute_pronouns(question: str, state: State) -> str:
             return f"{thing}’s"
         return w
 
-    return re.sub(r"\b(he|she|him|her|they|them|it|its)\b", sub, question, flags=re.I)
+    question = re.sub(r"\b(he|she|him|her|they|them|it|its)\b", sub, question, flags=re.I)
+    clause = _what_was_asked(state.question)
+    if clause and _THAT_END.search(question):  # "Who announced that?": what the last question asked about
+        question = _THAT_END.sub(f" {clause}?", question)
+    return question
+
+
+_THAT_END = re.compile(r"\s+(?:that|this)\s*\?\s*$", re.I)
+_LEADING_AUX = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+", re.I)
+
+
+def _what_was_asked(previous: str) -> str:
+    """The previous question without its question word, auxiliary and carried names: "How long did
+    Washington and Moscow agree to extend the truce?" → "Washington and Moscow agree to extend the truce"."""
+    bare = re.sub(r"\s*\([^)]*\)\s*$", "", previous)  # without the names carried
+    rest = _LEADING_WH.sub(
+        "", re.sub(r"^\s*(?:by|for|in|on|at|to|from|with|since|until)\s+", "", bare, flags=re.I), count=1
+    )
+    rest = re.sub(r"^(?:[a-z]+\s+)?(?=(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b)", "", rest)
+    return _LEADING_AUX.sub("", rest).strip(" ?.!")
 
 
 def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Resolution:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 STOPWORDS = frozenset(
@@ -125,3 +126,48 @@ def fts_query(text: str, max_terms: int = 32) -> str:
         if t and t not in seen:
             seen.append(t)
     return " OR ".join(f'"{t}"' for t in seen[:max_terms])
+
+
+# Words news uses for one another, in general English: a capital for its country's government
+# ("Moscow" for Russia), and a few near-synonyms. A question's word counts as said where a report
+# says one of its aliases; the keyword search also looks for them. Groups, not a thesaurus: each
+# line is one meaning.
+_ALIAS_GROUPS = (
+    "ceasefire truce armistice cessation",
+    "negotiated brokered mediated",
+    "prolong extend",
+    "rebuild re-establish restore",
+    "aware know knew",
+    "help assistance",
+    "washington us america american",
+    "moscow russia russian kremlin",
+    "damascus syria syrian",
+    "beijing china chinese",
+    "tehran iran iranian",
+    "ankara turkey turkish",
+    "kyiv kiev ukraine ukrainian",
+    "london britain british uk",
+    "paris france french",
+    "berlin germany german",
+    "baghdad iraq iraqi",
+    "riyadh saudi",
+    "jerusalem israel israeli",
+    "cairo egypt egyptian",
+    "kabul afghanistan afghan",
+    "pyongyang korea",
+    "tokyo japan japanese",
+    "brussels eu",
+)
+ALIASES: dict[str, frozenset[str]] = {}
+ALIAS_WORDS: dict[str, tuple[str, ...]] = {}
+for _group in _ALIAS_GROUPS:
+    _words = _group.split()
+    for _w in _words:
+        _others = [o for o in _words if o != _w]
+        ALIASES[stem(_w)] = ALIASES.get(stem(_w), frozenset()) | {stem(o) for o in _others}
+        ALIAS_WORDS[_w] = tuple(_others)
+
+
+def covered(term: str, words: AbstractSet[str]) -> bool:
+    """Is the stemmed question term said in ``words`` (stems), itself or by an alias?"""
+    return term in words or bool(ALIASES.get(term, frozenset()) & words)

@@ -650,6 +650,22 @@ def test_the_town_in_a_follow_up_is_the_place_the_conversation_was_about():
     assert "Darayya" in rewrite("Where in Syria is that town?", history)  # "that town", even beside a name
 
 
+def test_it_is_what_the_question_introduced_and_that_is_what_it_asked():
+    truce = [
+        {"role": "user", "content": "Who did the government reach a truce with in Hasakah?"},
+        {"role": "assistant", "content": "“…the Asayish…” [1]"},
+    ]
+    assert rewrite("When was it supposed to take effect?", truce).startswith("When was the truce supposed")
+    extend = [
+        {"role": "user", "content": "By how long did Washington and Moscow agree to extend the ceasefire?"},
+        {"role": "assistant", "content": "48 hours [1]"},
+    ]
+    assert (
+        rewrite("Who announced that?", extend) == "Who announced Washington and Moscow agree to extend the ceasefire?"
+    )
+    assert rewrite("Is that true?", extend).startswith("Is that true?")  # "that" before a word is no clause
+
+
 def test_a_fragment_refills_an_earlier_question_when_the_last_one_has_no_slot_for_it():
     history = [
         {"role": "user", "content": "Where would civilians from Darayya be evacuated to?"},

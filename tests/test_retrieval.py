@@ -247,6 +247,17 @@ def test_an_irregular_past_form_has_its_verbs_stem():
     assert stem("left") == "left"  # left out: as often a side as the past of "leave"
 
 
+def test_a_capital_and_a_near_synonym_count_as_said():
+    from rag.retrieval.query import parse_query
+    from rag.text_terms import covered, stem, text_stems
+
+    words = text_stems("The US and Russia agreed to extend the truce.")
+    assert covered(stem("moscow"), words) and covered(stem("ceasefire"), words) and covered(stem("washington"), words)
+    assert not covered(stem("beijing"), words) and not covered(stem("strike"), words)
+    query = parse_query("Did Moscow agree to the ceasefire?").fts_query()
+    assert '"russia"' in query and '"truce"' in query and query.index('"moscow"') < query.index('"russia"')
+
+
 def test_a_demonym_in_ian_has_its_countrys_stem():
     from rag.text_terms import stem
 

@@ -25,7 +25,7 @@ from ..models import Answer, Passage, day_label
 from ..retrieval.asked import meets_asked
 from ..retrieval.outlets import outlet_key
 from ..sentences import quote_aware_spans
-from ..text_terms import content_terms, is_date_word, question_terms, stem, text_stems
+from ..text_terms import content_terms, covered, is_date_word, question_terms, stem, text_stems
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
@@ -130,7 +130,7 @@ def _speaker(before: str, text: str) -> str:
 
 def _coverage(q: dict[str, float], words: AbstractSet[str]) -> float:
     total = sum(q.values())
-    return sum(w for t, w in q.items() if t in words) / total if total else 0.0
+    return sum(w for t, w in q.items() if covered(t, words)) / total if total else 0.0
 
 
 def _key_terms(q: dict[str, float], n: int = 2) -> dict[str, float]:
@@ -286,7 +286,7 @@ class ExtractiveAnswerer:
         for w in re.findall(r"[\w'’-]+", question):
             originals.setdefault(stem(w.lower()), w)
         ranked = sorted(q.items(), key=lambda kv: -kv[1])
-        missing = [originals.get(t, t) for t, _ in ranked if t not in seen and not is_date_word(t)]
+        missing = [originals.get(t, t) for t, _ in ranked if not covered(t, seen) and not is_date_word(t)]
         return reason(qtype, missing, found)
 
     def _quote(self, c: Candidate, q: dict[str, float], limit: int | None = None) -> Quote:

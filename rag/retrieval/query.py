@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text_terms import QUESTION_WORDS, STOPWORDS, is_date_word, stem, tokens
+from ..text_terms import ALIAS_WORDS, QUESTION_WORDS, STOPWORDS, is_date_word, stem, tokens
 
 NAME_WEIGHT = 2.0
 NUMBER_WEIGHT = 2.0
@@ -56,8 +56,11 @@ class ParsedQuery:
     keywords: tuple[str, ...]  # raw words for the keyword search, most telling first
 
     def fts_query(self, max_terms: int = 32) -> str:
-        """An FTS5 OR-query of the keywords, each quoted so no word is read as syntax."""
-        return " OR ".join(f'"{t}"' for t in self.keywords[:max_terms])
+        """An FTS5 OR-query of the keywords and then their aliases ("Moscow": "russia"), each quoted
+        so no word is read as syntax."""
+        words = list(self.keywords[:max_terms])
+        words += [a for t in words for a in ALIAS_WORDS.get(t.lower(), ()) if a not in words]
+        return " OR ".join(f'"{t}"' for t in dict.fromkeys(words))
 
 
 def _names(question: str) -> set[str]:
