@@ -134,7 +134,12 @@ def fts_query(text: str, max_terms: int = 32) -> str:
 # line is one meaning.
 _ALIAS_GROUPS = (
     "ceasefire truce armistice cessation",
-    "negotiated brokered mediated",
+    "negotiate negotiated negotiations brokered mediated",
+    "killed died dead deaths",
+    "wounded injured",
+    "agreement deal accord pact",
+    "soldiers troops",
+    "evacuate evacuated evacuation",
     "prolong extend",
     "rebuild re-establish restore",
     "aware know knew",
