@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .answering.display import canonical
+from .answering.question_type import QType, question_type
+from .answering.spans import best_span
 from .models import Answer, Passage, Statement, render_statements
 from .retrieval.outlets import named_outlets, outlet_key
 from .text_terms import MONTH_PATTERN, MONTHS, STOPWORDS, WEEKDAYS, content_terms, question_terms, stem
@@ -326,6 +328,19 @@ def _person_in(answer: str) -> str | None:
     return None
 
 
+def _place_in_quote(question: str, reply: str) -> str | None:
+    """The place a reply's first quote gives for a where-question that got no direct answer ("Where
+    was the fighting heaviest?" → "…very intense in the Ramousah area…": "Ramousah"), for "there"."""
+    quote = re.search(r"“(.+?)”", reply)
+    if question_type(question) is not QType.PLACE or quote is None:
+        return None
+    span = best_span(QType.PLACE, quote.group(1).strip("…"), question)
+    return span.text if span is not None and span.score >= _NAMED_MIN else None
+
+
+_NAMED_MIN = 1.5  # a span this good (type, closeness to the question's words) is what "there" is
+
+
 def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> State:
     """Replay the history's user turns, each resolved with the turns before it."""
     state = State()
@@ -341,6 +356,7 @@ def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = 
             state.answer = content
             state.named = _person_in(content)
             state.person = state.named or state.person
+            state.named = state.named or _place_in_quote(state.question, content)
             state.article_ids = _turn_articles(turn) or state.article_ids
     return state
 

@@ -691,6 +691,21 @@ def test_that_town_and_there_are_the_place_the_last_reply_named():
     assert "Ajnad" not in rewrite("Who controls that town?", which)  # the reply named a group, not a place
 
 
+def test_there_is_the_place_a_reply_quoted_for_a_where_question():
+    history = [
+        {"role": "user", "content": "Where in Aleppo was the fighting heaviest?"},
+        {"role": "assistant", "content": "“…fighting was very intense in the Ramousah area of southwest Aleppo…” [1]"},
+    ]
+    assert rewrite("What were the rebels trying to take there?", history).startswith(
+        "What were the rebels trying to take in Ramousah?"
+    )
+    who = [
+        {"role": "user", "content": "Who announced the deal?"},
+        {"role": "assistant", "content": "“…officials in Damascus announced the deal…” [1]"},
+    ]
+    assert "in Damascus" not in rewrite("What happened there?", who)  # a who-question's quote names no "there"
+
+
 def test_pronouns_resolve_to_what_the_conversation_was_about():
     assert rewrite("Where were they taken?", HISTORY) == "Where were the rebels taken? (Darayya)"
     envoy = [
