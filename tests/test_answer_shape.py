@@ -387,6 +387,18 @@ def test_the_names_of_all_reports_found_count_for_a_sentence_start():
     assert lead_span([p1]) is None and lead_span([p1, p2]) == "China"
 
 
+def test_who_leads_with_a_sentence_that_names_a_person_when_it_scores_near_the_best():
+    q = "Which State Department official announced the truce extension?"
+    place = _passage("The State Department in Washington announced the truce extension.", 1)
+    person = _passage("State Department spokesman Mark Toner announced the truce extension after talks.", 2)
+
+    def lead(**config) -> str:
+        return ExtractiveAnswerer(config=AnswerConfig(**config)).answer(q, [place, person]).statements[0].text
+
+    assert "Mark Toner" in lead(good_name_score=2.5)  # "Mark Toner" 2.57, "Washington" 2.37: a tie otherwise
+    assert "Washington" in lead(good_name_score=2.5, good_name_margin=-1.0)  # the rule off
+
+
 def test_a_where_to_question_prefers_the_place_after_to():
     moved = "To which town were the civilians moved?"
     sentence = "Civilians would be evacuated from the Damascus suburb of Darayya to Sahnaya, under regime control."

@@ -65,6 +65,8 @@ class AnswerConfig:
     # and keeps the best-placed names; counts, dates and durations always lead. Re-chosen on tune after the
     # name-reading rules of spans.py: 2.2 / 2.4 / 2.6 / 2.8 / 3.1 give 0.496 / 0.499 / 0.505 / 0.505 / 0.506, and
     # the names that lead are right 67% / 70% / 73% / 71% / 72% of the time; 2.6 keeps most of them.
+    good_name_score: float = 2.0  # a "who" answer's name this good leads before a sentence with a weaker one…
+    good_name_margin: float = 0.1  # … that scores at most this much better
     direct_min_score: dict[str, float] = field(default_factory=lambda: {"entity": 2.6, "place": 2.6, "person": 2.6})
 
 
@@ -258,14 +260,23 @@ class ExtractiveAnswerer:
         # not for a running total, which the finder leaves out
         own = _own_counts(question, [c.passage for c in ok]) if per_event else {}
 
+        top = max(c.score for c in ok)
+
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
             precise = counted and c.span is not None and not _VAGUE.match(c.span.text)  # "800" before "hundreds"
+            named = (  # among the sentences that score near the best, one with a good name for "who"
+                qtype is QType.PERSON
+                and c.span is not None
+                and c.span.score >= self.config.good_name_score
+                and c.score >= top - self.config.good_name_margin
+            )
             asked = _asked_report(c.passage)
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
                 strict and c.span is not None,
                 asked,
+                named,
                 not total,
                 _holds(c, own),
                 counts,
