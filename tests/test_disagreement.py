@@ -492,3 +492,16 @@ def test_an_abstention_on_the_named_outlet_is_not_replaced_by_other_outlets_coun
     for p in (post, GAZETTE, HERALD_SAME, pool):
         p.scores.pop("asked_outlet"), p.scores.pop("outlet", None)
     assert not RoutingAnswerer(_Abstains()).answer(Q, [post, GAZETTE, HERALD_SAME, pool]).abstained
+
+
+def test_a_tally_over_many_places_is_not_a_side_of_one_places_toll():
+    tally = _p(
+        11,
+        "r",
+        "2021-03-03",
+        "Fires on Wednesday killed 30 people in Millbrook, Eastport, Westbury and Northam, officials said.",
+        "Post",
+    )
+    assert DisagreementFinder().find(Q, [GAZETTE, tally], DAY) is None
+    one = _p(12, "n", "2021-03-03", "Fires on Wednesday killed 30 people in Millbrook, officials said.", "Post")
+    assert DisagreementFinder().find(Q, [GAZETTE, one], DAY) is not None  # the same words, one place

@@ -522,6 +522,8 @@ def _same_count(
     """Could ``m`` count what ``anchor`` counts? Not when the words around the two counts name
     different places (or different towns of the asked place), nor when the counts are orders of
     magnitude apart (a running total, another count)."""
+    if _roundup(anchor) != _roundup(m):
+        return False  # "… killed in attacks in Damascus, its countryside, Aleppo, Homs and Quneitra": a tally
     town_a, town_b = here - asked, there - asked
     if town_a and town_b and not town_a & town_b and not _names_other(anchor, m, town_a, town_b, texts):
         return False
@@ -529,6 +531,16 @@ def _same_count(
         return False
     lo, hi = sorted((max(anchor.value, 1), max(m.value, 1)))
     return hi <= _MAX_RATIO * lo
+
+
+# four or more names in a row, the last after "and" ("Damascus its countryside Aleppo Homs Quneitra and Hasaka")
+_LISTED = re.compile(r"\b[A-Z][a-z]+(?:(?:[\s,]+its countryside)?[\s,]+[A-Z][a-z]+){2,}[\s,]+and\s+[A-Z][a-z]+")
+
+
+def _roundup(m: Mention) -> bool:
+    """Is the count a tally over many places, named in a row ("in Damascus its countryside Aleppo Homs
+    Quneitra and Hasaka")? It is no estimate of one incident's toll."""
+    return _LISTED.search(m.quote) is not None
 
 
 def _unplaced(anchor: Mention, here: set[str]) -> set[str]:
