@@ -399,6 +399,13 @@ def test_who_leads_with_a_sentence_that_names_a_person_when_it_scores_near_the_b
     assert "Washington" in lead(good_name_score=2.5, good_name_margin=-1.0)  # the rule off
 
 
+def test_an_organisations_name_keeps_its_for():
+    sentence = "The British-based Syrian Observatory for Human Rights said the siege had not been broken."
+    assert best_span(QType.ENTITY, sentence, "Which group denied the claim?").text == (
+        "Syrian Observatory for Human Rights"
+    )
+
+
 def test_a_where_to_question_prefers_the_place_after_to():
     moved = "To which town were the civilians moved?"
     sentence = "Civilians would be evacuated from the Damascus suburb of Darayya to Sahnaya, under regime control."

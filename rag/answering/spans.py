@@ -58,7 +58,7 @@ _DATE = re.compile(
 # A run of capitalised words, with the lower-case particles of names ("Staffan de Mistura", "al-Bab").
 _NAME = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’.&-]*|al-[A-Z][\w'’-]*)"
-    r"(?:\s+(?:(?:al|el|de|da|di|du|van|von|der|bin|ibn|la|le|del|of the|of)\s+)?"
+    r"(?:\s+(?:(?:al|el|de|da|di|du|van|von|der|bin|ibn|la|le|del|of the|of|for the|for)\s+)?"
     r"(?:[A-Z][\w'’.&-]*|al-[A-Z][\w'’-]*|\d+))*"
 )
 # A quoted title ("‘The Life of a Showgirl’"): quote marks that are not a word's apostrophes ("Egypt's … pharaoh's")
