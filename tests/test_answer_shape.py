@@ -349,6 +349,17 @@ def test_a_number_leads_before_a_vague_quantity():
     assert answer.statements[0].text.startswith("800 rebels")
 
 
+def test_people_counted_are_the_people_asked_about():
+    refugees = "How many Syrian refugees were living in Jordan?"
+    assert best_span(QType.COUNT, "Iraqi parliament approves appointment of 5 new Ministers", refugees) is None
+    assert best_span(QType.COUNT, "About 650,000 Syrians live in Jordan.", refugees).text == "About 650,000 Syrians"
+    fighters = "How many rebel fighters left Darayya?"
+    assert best_span(QType.COUNT, "The rebels belonged to two rebel groups: Ajnad al-Sham and Liwa.", fighters) is None
+    assert best_span(QType.COUNT, "Two rebel commanders were killed.", "How many rebels were killed?") is not None
+    assert question_type("Khan Sheikhoun death toll?") is QType.COUNT  # no question word, still a count
+    assert question_type("Why did the death toll rise?") is QType.GENERAL
+
+
 def test_a_count_question_is_never_answered_without_a_number():
     p = _passage("A convoy of Red Crescent ambulances reached Darayya early on Friday.")
     answer = ExtractiveAnswerer().answer("How many Red Crescent ambulances reached Darayya on Friday?", [p])

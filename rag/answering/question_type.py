@@ -45,7 +45,9 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (
         QType.COUNT,  # "how many", "what was the death toll"
         re.compile(
-            rf"\bhow (many|much)\b|\b(what|which) (?:(?:is|was|are|were) the )?(\w+ )?({_NUMBER_NOUNS})\b", re.I
+            rf"\bhow (many|much)\b|\b(what|which) (?:(?:is|was|are|were) the )?(\w+ )?({_NUMBER_NOUNS})\b|"
+            r"^(?!.*\b(?:who|what|when|where|why|which|how)\b).*\b(?:toll|number of)\b",  # "Khan Sheikhoun death toll?"
+            re.I,
         ),
     ),
     (QType.DATE, re.compile(rf"{_ASKING}when\b|\bwhen {_AUX}\b|\b(what|which) ({_TIME_NOUNS})\b", re.I)),

@@ -136,14 +136,16 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
         for i, w in enumerate(after[:3]):  # the counted noun: the last of the next three words the question names
             ws = stem(w.group(0).lower())
             if ws in heads or ws + "s" in heads or (i == 0 and ws in qstems and not heads):  # "17-day": days
-                if _modifies_next(w.group(0), after[i + 1 : i + 2], heads):
+                if _modifies_next(w, after[i + 1 : i + 2], heads, rest):
+                    if heads & _PERSON_STEMS and not _counts_people_word(after[i + 1].group(0)):
+                        break  # "two rebel groups" counts no rebel fighters
                     end, bonus = m.end() + after[i + 1].end(), 0.4  # "two rebel groups" counts groups
                     break
                 end, bonus = m.end() + w.end(), 1.0 - 0.1 * i
                 if w.group(0).lower().endswith("s"):
                     break  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
         if not bonus and after:
-            j = 1 if _modifies_next(after[0].group(0), after[1:2], heads) else 0  # "two rebel groups": groups
+            j = 1 if _modifies_next(after[0], after[1:2], heads, rest) else 0  # "two rebel groups": groups
             word = after[j].group(0)
             low = word.lower()
             if _UNIT_WORD.fullmatch(low) and not heads & _UNIT_STEMS:
@@ -165,6 +167,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 and not (_a_people(low) or stem(low) in _PERSON_STEMS)
             ):
                 continue  # "three rockets", "two attacks", "one tank": nothing that is killed or injured
+            elif heads & _PERSON_STEMS and _is_plural(word) and not (_a_people(low) or stem(low) in heads):
+                continue  # "5 new Ministers" is no count of refugees
             elif _is_plural(word) and _counts_other_thing(question, low):
                 continue  # "800 rebels" is no count of ambulances
             elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
@@ -200,10 +204,11 @@ _PERSON_STEMS = frozenset(
     soldiers fighters troops militants rebels policemen officers members workers students patients victims
     casualties dead bodies refugees migrants passengers medics doctors nurses journalists teachers farmers
     worshippers pilgrims volunteers employees guards prisoners detainees hostages inhabitants youths boys girls
-    babies infants relatives families tourists fans voters citizens adults""".split()
+    babies infants relatives families tourists fans voters citizens adults commanders""".split()
 )
 _COMBATANT_STEMS = frozenset(
-    stem(w) for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers".split()
+    stem(w)
+    for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers commanders".split()
 )
 _MEASURE = re.compile(
     r"kilomet(?:er|re)s?|km|miles?|met(?:er|re)s?|feet|foot|yards?|tonnes?|tons?|kilo(?:gram)?s?|kg|litres?|"
@@ -230,6 +235,11 @@ def _counts_other_thing(question: str, plural: str) -> bool:
     if not nouns or stem(nouns[0].lower()) in _PERSON_STEMS or _a_people(nouns[0].lower()):
         return False
     return stem(plural) != stem(nouns[0].lower())
+
+
+def _counts_people_word(word: str) -> bool:
+    low = word.lower()
+    return stem(low) in _PERSON_STEMS or _a_people(low)
 
 
 def _a_people(plural: str) -> bool:
@@ -323,9 +333,10 @@ def counts_asked_noun(span_text: str, question: str) -> bool:
     return bool(last) and stem(last[0].lower()) in head_words(question)
 
 
-def _modifies_next(word: str, nxt: list[re.Match], heads: AbstractSet[str]) -> bool:
-    """A singular word followed by another plural noun modifies it: "rebel groups", "army units"."""
-    if word.lower().endswith("s") or not nxt:
+def _modifies_next(m: re.Match, nxt: list[re.Match], heads: AbstractSet[str], text: str) -> bool:
+    """A singular word right before another plural noun modifies it: "rebel groups", "army units" (not
+    "45 people, officials said")."""
+    if m.group(0).lower().endswith("s") or not nxt or not text[m.end() : nxt[0].start()].isspace():
         return False
     w = nxt[0].group(0)
     return w.isalpha() and w.lower().endswith("s") and w.lower() not in STOPWORDS and stem(w.lower()) not in heads
