@@ -360,6 +360,24 @@ def test_people_counted_are_the_people_asked_about():
     assert question_type("Why did the death toll rise?") is QType.GENERAL
 
 
+def test_the_asking_part_of_a_framed_question_is_enough_support():
+    from rag.answering.spans import focus
+
+    framed = "Residents were startled by a loud sound over the city this week. Which jets caused the boom?"
+    assert focus(framed) == "Which jets caused the boom?"
+    assert (
+        focus("Given the rising costs of rebuilding, what did the council approve?") == "what did the council approve?"
+    )
+    assert (
+        focus("Which coalition holds Idlib, where the fighters went?")
+        == "Which coalition holds Idlib, where the fighters went?"
+    )
+    p = _passage("F-16 jets from Andrews caused the boom, officials said.")
+    c = ExtractiveAnswerer().candidates(framed, [p])[0]
+    assert c.focus > c.coverage  # the framing sentence's words are not asked of the answer
+    assert ExtractiveAnswerer().support(c) > 0.4 * c.semantic + 0.35 * c.context + 0.25 * c.coverage
+
+
 def test_a_count_question_is_never_answered_without_a_number():
     p = _passage("A convoy of Red Crescent ambulances reached Darayya early on Friday.")
     answer = ExtractiveAnswerer().answer("How many Red Crescent ambulances reached Darayya on Friday?", [p])

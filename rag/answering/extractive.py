@@ -84,6 +84,7 @@ class Candidate:
     semantic: float = 0.0
     span: Span | None = None  # the direct-answer span (offsets into ``text``)
     key: float = 0.0  # share of the question's two rarest words found in the passage
+    focus: float = -1.0  # coverage of the asking part, when the question has a framing part before it
 
 
 # How a sentence's features add up to its score (hand-set; a conditional-logit fit on the tune part of
@@ -211,14 +212,29 @@ class ExtractiveAnswerer:
             + (w["span"] + w["span_score"] * span.score if span is not None else 0.0)
             - (0.15 if _CAPTION.search(text) else 0.0)
         )
-        return Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem, span, key)
+        framed = bool(qfocus) and len(qfocus) < len(qp)  # "X happened this week. Which country …?"
+        return Candidate(
+            p,
+            p.start + s,
+            p.start + e,
+            text,
+            cov,
+            context,
+            typed,
+            score,
+            rank,
+            sem,
+            span,
+            key,
+            focus_cov if framed else -1.0,
+        )
 
     @staticmethod
     def support(c: Candidate) -> float:
         """How well the question is supported by this sentence in its passage: meaning (cosine of
         the sentence to the question) and words (the passage must cover the question's key words,
-        the sentence a fair share of them). In [0, 1]."""
-        return 0.4 * c.semantic + 0.35 * c.context + 0.25 * c.coverage
+        the sentence a fair share of them, or of its asking part when a framing part leads). In [0, 1]."""
+        return 0.4 * c.semantic + 0.35 * c.context + 0.25 * max(c.coverage, c.focus)  # the asking part may do
 
     def decision_score(self, c: Candidate, qtype: QType) -> float:
         """What is compared with ``abstain_below``: the support of a sentence holding a span of the

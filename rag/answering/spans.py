@@ -509,13 +509,22 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
     return []
 
 
+_WH = r"who|whom|whose|what|which|when|where|why|how"
+_ASKS_FIRST = re.compile(
+    rf"\s*(?:(?:and|so|but)\s+)?(?:{_WH}|is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b", re.I
+)
+
+
 def focus(question: str) -> str:
     """The part of a question that asks: its last sentence with a question word or mark (news quizzes
-    lead with context: "NASA had to reschedule its launch. Where is the launchpad?")."""
+    lead with context: "NASA had to reschedule its launch. Where is the launchpad?"), from the question
+    word after a leading framing clause ("From a policy standpoint, …, what is …?")."""
     parts = [p for p in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if p]
     for p in reversed(parts):
         if "?" in p or re.search(r"\b(who|whom|whose|what|which|when|where|why|how)\b", p, re.I):
-            return p
+            # "Given that …, what is …?" asks after the comma; "Which coalition …, where …?" asks first
+            asked = None if _ASKS_FIRST.match(p) else re.search(rf",\s+(?:{_WH})\b", p, re.I)
+            return p[asked.start() + 1 :].strip() if asked else p
     return question
 
 
