@@ -590,6 +590,20 @@ def test_a_long_clause_is_quoted_around_the_question_word_it_holds():
     assert "the wounded" in text[s:e] and e - s <= 160
 
 
+def test_a_long_sentence_is_quoted_with_what_it_adds_not_only_its_attribution():
+    from rag.answering.extractive import _trim
+
+    text = (
+        "The U.N. special envoy for Syria, Staffan de Mistura, said on Tuesday the United Nations was waiting for "
+        "Damascus to issue letters authorizing the aid deliveries, and that the trucks could not move until then."
+    )
+    question = "Why were they stuck, according to the UN envoy?"
+    answerer = ExtractiveAnswerer()
+    (c,) = answerer.candidates(question, [_with_cosine(_passage(text), 0.5)])
+    s, e, _, _ = _trim(c, answerer.term_weights(question), 170)  # the whole sentence is 209 characters
+    assert "letters" in text[s:e] and e - s <= 170  # not just "The U.N. special envoy for Syria,"
+
+
 def test_what_someone_said_is_quoted_with_what_they_said():
     said = (
         "The group, formerly known as the Front for the Victory of the People of the Levant, said in an online "

@@ -552,6 +552,9 @@ def _redundant(a: str, b: str) -> bool:
 _CLAUSE = re.compile(r"(?<=[,;:—–])\s+|\s+(?=[—–]\s)")
 
 
+_NEW_WORDS_WEIGHT = 0.2
+
+
 def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool, bool]:
     """Body offsets of the part of a long sentence to quote: the clause window that holds the direct
     answer and covers most of the question within ``limit`` characters. Returns (start, end,
@@ -560,7 +563,7 @@ def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool
         return c.start, c.end, False, False
     cuts = [0] + [m.end() for m in _CLAUSE.finditer(c.text)] + [len(c.text)]
     pieces = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
-    best, best_span = -1.0, (0, min(len(c.text), limit))
+    best, best_span, best_cov = -1.0, (0, min(len(c.text), limit)), -1.0
     for i in range(len(pieces)):
         for j in range(i, len(pieces)):
             s, e = pieces[i][0], pieces[j][1]
@@ -568,11 +571,14 @@ def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool
                 break
             if c.span is not None and not (s <= c.span.start and c.span.end <= e):
                 continue
-            cov = _coverage(q, {stem(t) for t in content_terms(c.text[s:e])})
-            if cov > best:
-                best, best_span = cov, (s, e)
+            words = {stem(t) for t in content_terms(c.text[s:e])}
+            # the question's words, and something it does not say: not just "The U.N. special envoy for Syria,"
+            cov = _coverage(q, words)
+            score = cov + _NEW_WORDS_WEIGHT * min(1.0, len(words - q.keys()) / 8)
+            if score > best:
+                best, best_span, best_cov = score, (s, e), cov
     s, e = best_span
-    if best <= 0 and c.span is None:  # no clause window that fits holds a question word: a window around
+    if best_cov <= 0 and c.span is None:  # no clause window that fits holds a question word: a window around
         s, e = _window(c.text, _heaviest_word(c.text, q), limit)  # the weightiest one the sentence has
     elif best < 0:  # no clause window fits: a word-bounded window around the span (or the start)
         s, e = _window(c.text, c.span, limit)
