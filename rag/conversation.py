@@ -158,6 +158,9 @@ _BARE_WH = re.compile(r"(?:when|where|why|who|how(?:\s+(?:many|much|long|often))
 _LEADING_WH = re.compile(r"^\s*(?:how\s+(?:many|much|long|often)|who|whom|what|which|when|where|why|how)\b\s*", re.I)
 
 
+_COUNT_FRAGMENT = re.compile(
+    r"(?:and\s+)?(?:the\s+)?(?:(?:death|casualty)\s+)?(?:toll|casualties|deaths|number|figure|count)", re.I
+)
 _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?:the\s+)?([^,?]+),\s*", re.I)
 
 
@@ -165,13 +168,18 @@ def _ask_again(frag: str, previous: str) -> str | None:
     """A bare question word ("When?", "Why?", "How many?") asks the previous question again with it:
     "Who announced the deal?" then "When?" is "When announced the deal?" (a word list to search
     and to type the answer by, not a sentence)."""
-    if not _BARE_WH.fullmatch(frag):
+    counted = _COUNT_FRAGMENT.fullmatch(frag)  # "Death toll?" after "When was the attack?"
+    if counted:
+        frag = "How many were killed in" if re.search(r"toll|casualt|deaths", frag, re.I) else "How many in"
+    elif not _BARE_WH.fullmatch(frag):
         return None
     about = _WHAT_ABOUT.match(previous)  # "What about the Peshmerga, how many villages did they free?"
     asked = previous[about.end() :] if about else previous
     rest = _LEADING_WH.sub("", asked, count=1)
     if rest == asked:
         return None
+    if counted:
+        rest = _LEADING_AUX.sub("", rest)  # "How many were killed in the attack?", not "… in was the attack?"
     again = f"{frag[:1].upper()}{frag[1:]} {rest.rstrip()}"
     if about:  # keep what it was about, beside the names carried already: "(Daesh, Rai, Peshmerga)"
         again = f"{again[:-1]}, {about.group(1)})" if again.endswith(")") else f"{again} ({about.group(1)})"
@@ -222,11 +230,12 @@ def _topic(question: str) -> str | None:
             if w.lower() in STOPWORDS or _VERBISH.fullmatch(w):
                 break
             words.append(w)
-        if words:
+        if words and words[-1].lower() not in _TIME_WORDS:  # "the next day" is when, not what "it" is
             found.setdefault(m.group(1).lower() != "the", "the " + " ".join(words))
     return found.get(True) or found.get(False)
 
 
+_TIME_WORDS = frozenset("day days week weeks month months year years time morning night evening weekend".split())
 _PLACE_WORDS = r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb"
 _ASKED_PLACE = re.compile(rf"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[a-z]+\s+)?(?:{_PLACE_WORDS})\b", re.I)
 _THE_PLACE = re.compile(rf"\bthe\s+(?:{_PLACE_WORDS})\b", re.I)
@@ -344,15 +353,27 @@ _NAMED_MIN = 1.5  # a span this good (type, closeness to the question's words) i
 def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> State:
     """Replay the history's user turns, each resolved with the turns before it."""
     state = State()
+    typed_lower = False
     for turn in history or []:
         content = turn.get("content") or ""
         if turn.get("role") == "user":
+            typed_lower = not re.search(r"[A-Z]", content[1:])  # no capital but perhaps the first letter
             res = resolve_one(content, state, outlets)
             if state.question:
                 state.earlier.append(state.question)
             state.question = res.query
             state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
         elif turn.get("role") == "assistant":
+            if typed_lower:  # "leave darayya": what the reply writes as a name ("Darayya") is one
+                bare = re.sub(r"\s*\([^)]*\)\s*$", "", state.question)  # as resolved, less the names carried
+                asked = " " + re.sub(r"[^\w'’-]+", " ", bare.lower()) + " "
+                state.names += [
+                    n
+                    for n in _names(content)
+                    if f" {n.lower()} " in asked
+                    and n not in state.names
+                    and re.search(rf"[a-z,;] {re.escape(n)}\b", content)
+                ]  # a name inside a sentence, not a quote's capitalised first word ("“Aid convoys …")
             state.answer = content
             state.named = _person_in(content)
             state.person = state.named or state.person

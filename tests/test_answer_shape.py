@@ -728,6 +728,36 @@ def test_it_is_what_the_question_introduced_and_that_is_what_it_asked():
     assert rewrite("Is that true?", extend).startswith("Is that true?")  # "that" before a word is no clause
 
 
+def test_a_count_fragment_asks_the_last_question_as_a_count():
+    history = [
+        {"role": "user", "content": "When was the Khan Sheikhoun chemical attack?"},
+        {"role": "assistant", "content": "April 5 [1]"},
+    ]
+    assert rewrite("Death toll?", history) == "How many were killed in the Khan Sheikhoun chemical attack?"
+    assert rewrite("And the number?", history) == "How many in the Khan Sheikhoun chemical attack?"
+
+
+def test_a_time_is_not_what_it_refers_to():
+    history = [
+        {"role": "user", "content": "How many villages did they free the next day?"},
+        {"role": "assistant", "content": "12 villages [1]"},
+    ]
+    assert "the next day" not in rewrite("Who was trying to take it?", history)
+
+
+def test_a_lower_case_chat_carries_the_names_the_replies_write():
+    history = [
+        {"role": "user", "content": "how many fighters were to leave darayya?"},
+        {"role": "assistant", "content": "800 rebels [1]\n“…800 rebels would be evacuated from Darayya…” [1]"},
+    ]
+    assert rewrite("where are they being sent?", history).endswith("(Darayya)")
+    capitalised = [
+        {"role": "user", "content": "Who organised the aid convoys?"},
+        {"role": "assistant", "content": "“Aid convoys arranged by the Red Crescent…” [1]"},
+    ]
+    assert "Aid" not in rewrite("When did they arrive?", capitalised)  # only for a question typed in lower case
+
+
 def test_a_fragment_refills_an_earlier_question_when_the_last_one_has_no_slot_for_it():
     history = [
         {"role": "user", "content": "Where would civilians from Darayya be evacuated to?"},
