@@ -137,7 +137,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
             ws = stem(w.group(0).lower())
             if ws in heads or ws + "s" in heads or (i == 0 and ws in qstems and not heads):  # "17-day": days
                 if _modifies_next(w, after[i + 1 : i + 2], heads, rest):
-                    if heads & _PERSON_STEMS and not _counts_people_word(after[i + 1].group(0)):
+                    if heads & _PERSON_STEMS and not _names_people(after[i + 1].group(0)):
                         break  # "two rebel groups" counts no rebel fighters
                     end, bonus = m.end() + after[i + 1].end(), 0.4  # "two rebel groups" counts groups
                     break
@@ -237,7 +237,8 @@ def _counts_other_thing(question: str, plural: str) -> bool:
     return stem(plural) != stem(nouns[0].lower())
 
 
-def _counts_people_word(word: str) -> bool:
+def _names_people(word: str) -> bool:
+    """Does the word name people ("rebels", "Syrians", "evacuees") rather than a thing ("groups")?"""
     low = word.lower()
     return stem(low) in _PERSON_STEMS or _a_people(low)
 
