@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..text_terms import STOPWORDS, stem, text_stems
 from .question_type import QType
@@ -439,8 +440,8 @@ def _name_spans(
         after = sentence[s + len(text) : s + len(text) + 20]
         lone_first = s == 0 and sum(w[:1].isupper() for w in words) == 1
         # "China said", "Brazil’s rate" (not "Officials said" where the reports also say "officials")
-        speaks_or_owns = (_AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)) and not re.search(
-            rf"\b{re.escape(words[0].lower())}\b", context
+        speaks_or_owns = (_AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)) and (
+            words[0].lower() not in _context_words(context)[1]
         )
         if lone_first and not _proper_elsewhere(words[0], context) and not speaks_or_owns:
             score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite")
@@ -460,7 +461,22 @@ _NOT_A_PERSON = frozenset(
 def _proper_elsewhere(word: str, context: str) -> bool:
     """The word is capitalised in the middle of a sentence of the passage: a name ("China hit back" in a
     passage that also says "tariffs on China"), not a capitalised first word ("Despite")."""
-    return bool(context) and re.search(rf"[a-z,;:(] {re.escape(word)}\b", context) is not None
+    return bool(context) and word in _context_words(context)[0]
+
+
+@lru_cache(maxsize=32)
+def _context_words(context: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words written capitalised mid-sentence, and the words written in lower case, in the reports
+    an answer considers: read once per answer, not once per candidate name."""
+    capitalised: set[str] = set()
+    for token in re.findall(r"(?<=[a-z,;:(] )[A-Z][\w'’.&-]*", context):
+        # every prefix that ends a word: "China’s" is also "China", "Al-Bab" also "Al"
+        capitalised.update(token[: m.start()] for m in re.finditer(r"\b", token) if m.start() > 0)
+        capitalised.add(token)
+    lower: set[str] = set()
+    for token in re.findall(r"(?<![\w'’-])[a-z][\w'’-]*", context):
+        lower.update(token[: m.start()] for m in re.finditer(r"\b", token) if m.start() > 0)
+    return frozenset(capitalised), frozenset(lower)
 
 
 def _is_role(word: str, heads: AbstractSet[str]) -> bool:
