@@ -284,13 +284,16 @@ _THAT_END = re.compile(r"\s+(?:that|this)\s*\?\s*$", re.I)
 _LEADING_AUX = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+", re.I)
 
 
+def _without_carried(question: str) -> str:
+    """A resolved question without the names carried after it ("… taken? (Darayya)")."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", question)
+
+
 def _what_was_asked(previous: str) -> str:
     """The previous question without its question word, auxiliary and carried names: "How long did
     Washington and Moscow agree to extend the truce?" → "Washington and Moscow agree to extend the truce"."""
-    bare = re.sub(r"\s*\([^)]*\)\s*$", "", previous)  # without the names carried
-    rest = _LEADING_WH.sub(
-        "", re.sub(r"^\s*(?:by|for|in|on|at|to|from|with|since|until)\s+", "", bare, flags=re.I), count=1
-    )
+    bare = re.sub(r"^\s*(?:by|for|in|on|at|to|from|with|since|until)\s+", "", _without_carried(previous), flags=re.I)
+    rest = _LEADING_WH.sub("", bare, count=1)
     rest = re.sub(r"^(?:[a-z]+\s+)?(?=(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b)", "", rest)
     return _LEADING_AUX.sub("", rest).strip(" ?.!")
 
@@ -365,8 +368,7 @@ def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = 
             state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
         elif turn.get("role") == "assistant":
             if typed_lower:  # "leave darayya": what the reply writes as a name ("Darayya") is one
-                bare = re.sub(r"\s*\([^)]*\)\s*$", "", state.question)  # as resolved, less the names carried
-                asked = " " + re.sub(r"[^\w'’-]+", " ", bare.lower()) + " "
+                asked = " " + re.sub(r"[^\w'’-]+", " ", _without_carried(state.question).lower()) + " "
                 state.names += [
                     n
                     for n in _names(content)

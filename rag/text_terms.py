@@ -141,7 +141,7 @@ _ALIAS_GROUPS = (
     "soldiers troops",
     "evacuate evacuated evacuation",
     "prolong extend",
-    "rebuild re-establish restore",
+    "rebuild restore",
     "aware know knew",
     "help assistance",
     "washington us america american",

@@ -213,21 +213,9 @@ class ExtractiveAnswerer:
             - (0.15 if _CAPTION.search(text) else 0.0)
         )
         framed = bool(qfocus) and len(qfocus) < len(qp)  # "X happened this week. Which country …?"
-        return Candidate(
-            p,
-            p.start + s,
-            p.start + e,
-            text,
-            cov,
-            context,
-            typed,
-            score,
-            rank,
-            sem,
-            span,
-            key,
-            focus_cov if framed else -1.0,
-        )
+        c = Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem, span, key)
+        c.focus = focus_cov if framed else -1.0
+        return c
 
     @staticmethod
     def support(c: Candidate) -> float:

@@ -211,16 +211,15 @@ _COMBATANT_STEMS = frozenset(
     stem(w)
     for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers commanders".split()
 )
-_MEASURE = re.compile(
+# units of length, weight, volume and area; a measure is one of them, money or a share
+_UNITS = (
     r"kilomet(?:er|re)s?|km|miles?|met(?:er|re)s?|feet|foot|yards?|tonnes?|tons?|kilo(?:gram)?s?|kg|litres?|"
-    r"liters?|acres?|hectares?|dollars?|euros?|pounds?|percent|%"
+    r"liters?|acres?|hectares?"
 )
+_DISTANCE = re.compile(_UNITS)
+_MEASURE = re.compile(rf"{_UNITS}|dollars?|euros?|pounds?|percent|%")
 
 
-_DISTANCE = re.compile(
-    r"kilomet(?:er|re)s?|km|miles?|met(?:er|re)s?|feet|foot|yards?|tonnes?|tons?|kilo(?:gram)?s?|kg|litres?|liters?|"
-    r"acres?|hectares?"
-)
 _SHARE_STEMS = frozenset(stem(w) for w in "percentage percent proportion share".split())
 _MEASURE_STEMS = frozenset(
     stem(w)
@@ -268,7 +267,7 @@ _PART_OF = re.compile(r"\b(?:including|included|include|among them|among whom|of
 
 
 _FATES = {
-    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths executed".split()),
+    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths lives executed".split()),
     "injured": frozenset(stem(w) for w in "injured injuring injuries wounded wounding hurt".split()),
     # not "fled" ("killed 60 civilians trying to flee"), "captured" or "released" (an airstrike released gas)
     "moved": frozenset(stem(w) for w in "evacuated evacuation evacuate displaced relocated".split()),
@@ -285,8 +284,7 @@ _POPULATION = re.compile(
 def _fates(question: str) -> set[str]:
     """What the question says befell those it counts: killed, injured (or neither)."""
     words = text_stems(question)
-    kinds = {kind for kind, stems in _FATES.items() if words & stems}
-    return kinds | {"killed"} if re.search(r"\blives\b", question, re.I) else kinds  # "lives" stems as "lived"
+    return {kind for kind, stems in _FATES.items() if words & stems}
 
 
 def _other_fate(fates: AbstractSet[str], after: str) -> bool:

@@ -59,7 +59,7 @@ class ParsedQuery:
         """An FTS5 OR-query of the keywords and then their aliases ("Moscow": "russia"), each quoted
         so no word is read as syntax."""
         words = list(self.keywords[:max_terms])
-        words += [a for t in words for a in ALIAS_WORDS.get(t.lower(), ()) if a not in words]
+        words += [a for t in words for a in ALIAS_WORDS.get(t.lower(), ())]
         return " OR ".join(f'"{t}"' for t in dict.fromkeys(words))
 
 
