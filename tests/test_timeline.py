@@ -46,6 +46,7 @@ MARKER = re.compile(r"\[(\d+)\]")
         ("Who won the election in Millbrook?", Form.SINGLE),
         ("NASA revealed a timeline this week for which future project?", Form.SINGLE),
         ("What is the timeline for the flood barrier works?", Form.SINGLE),
+        ("Who was the mill manager who reported the fire to the police?", Form.SINGLE),
         ("List the events in Eastport in chronological order", Form.TIMELINE),
     ],
 )

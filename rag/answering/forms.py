@@ -45,7 +45,8 @@ _COMPARISON = re.compile(
 )
 _LIST = re.compile(
     rf"\b(which|what) {_SOURCES} (reported|covered|said|mentioned|wrote|published|claimed|described)\b|"
-    rf"\bwho (reported|covered|wrote about)\b|\blist (all |the )?{_SOURCES}\b|"
+    rf"(?:^\W*|[.,;:?!]\s+)who (reported|covered|wrote about)\b|"  # not "the director who reported the toll"
+    rf"\blist (all |the )?{_SOURCES}\b|"
     rf"\bhow many {_SOURCES} (reported|covered|mentioned|said)\b",
     re.I,
 )

@@ -54,7 +54,9 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (
         QType.PERSON,
         re.compile(
-            rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b", re.I
+            rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b|"
+            r"^(?!.*\b(?:what|when|where|which|how|why)\b).*\bwho\b",  # "health minister who warned …"
+            re.I,
         ),
     ),
     (

@@ -90,15 +90,31 @@ class Span:
     score: float
 
 
+# "how many of them were children": the part counted is the noun after the verb
+_PART_ASKED = re.compile(
+    r"\bhow many of (?:them|those|these|the(?:se)? [\w'’-]+(?: [\w'’-]+)?) (?:were|are|was|is)\s+"
+    r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)",
+    re.I,
+)
+
+
+_HOW_MANY_LAST = re.compile(r"^\W*((?:[\w'’-]+\s+){0,2}[\w'’-]+)\b.*\bhow (?:many|much)\W*$", re.I)
+
+
 def head_words(question: str) -> AbstractSet[str]:
     """Stems of the words the question asks about: the words after "how many", "which", "what", up
     to the first function word ("how many new ministers did…" → new, minist)."""
-    m = re.search(r"\b(?:how (?:many|much)|which|what|whose)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I)
+    m = _PART_ASKED.search(question) or re.search(
+        r"\b(?:how (?:many|much)|which|what|whose)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I
+    )
+    trailing = _HOW_MANY_LAST.match(question)  # "rebel fighters killed near X how many"
+    if trailing:
+        m = trailing
     if not m:
         return set()
     words = []
     for w in m.group(1).split():
-        if w.lower() in STOPWORDS:
+        if w.lower() in STOPWORDS or (trailing and w.lower().endswith("ed")):
             break
         words.append(w)
     return text_stems(" ".join(words))
@@ -368,12 +384,26 @@ _HONORIFICS = frozenset(
 _DEMONYM = re.compile(r"(?:ians?|eans?|cans?|ese|ish|ic)$")
 
 
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def _before_a_date(words: list[str]) -> list[str]:
+    """A run of capitalised words up to a date in it: "AFP Monday 3 Oct 2016" and "Hama Tuesday" (a
+    dateline run into a name) end before the weekday, "Published October 4 2016" before the month."""
+    for i, w in enumerate(words[1:], 1):
+        low = w.lower().strip(".,")
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if low in _WEEKDAYS or (low in _MONTHS_WEEKDAYS and nxt[:1].isdigit()):
+            return words[:i]
+    return words
+
+
 def _clean_name(text: str, start: int, person: bool) -> tuple[int, str] | None:
     """Drop leading function words ("The"), a possessive's tail ("Pence’s Indiana" → "Pence"), and
     for a person the role words before the name, keeping an honorific ("Russian Foreign Minister
     Sergei Lavrov" → "Sergei Lavrov", "Justice Clarence Thomas" stays). None if nothing name-like is
     left (a month, a weekday)."""
-    words = text.split()
+    words = _before_a_date(text.split())
     for i, w in enumerate(words):
         if re.search(r"[’']s$", w):
             words = words[: i + 1]
@@ -530,10 +560,15 @@ _ASKS_FIRST = re.compile(
 )
 
 
+_CARRIED = re.compile(r"\s*\([^()]*\)\s*$")
+
+
 def focus(question: str) -> str:
     """The part of a question that asks: its last sentence with a question word or mark (news quizzes
     lead with context: "NASA had to reschedule its launch. Where is the launchpad?"), from the question
-    word after a leading framing clause ("From a policy standpoint, …, what is …?")."""
+    word after a leading framing clause ("From a policy standpoint, …, what is …?"), without the names
+    a follow-up carries from the conversation ("what dropped the bomb (MSF, Hama)")."""
+    question = _CARRIED.sub("", question) or question
     parts = [p for p in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if p]
     for p in reversed(parts):
         if "?" in p or re.search(r"\b(who|whom|whose|what|which|when|where|why|how)\b", p, re.I):
