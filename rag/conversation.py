@@ -110,7 +110,12 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
             return True  # "the truce", "the town": a thing the previous question named
         if _THE_PLACE.search(question):
             return True  # "Why does the town matter?" after a question about Darayya
-    return len(question_terms(question)) <= 2 and not own_names
+    # "Which town was hit hardest?": a short question that names nothing is about what came before
+    short = _SHORT_IN_CONVERSATION if state is not None and state.question else 2
+    return len(question_terms(question)) <= short and not own_names and not _YEAR.search(question)
+
+
+_SHORT_IN_CONVERSATION = 4
 
 
 def _head(question: str) -> str | None:
@@ -134,6 +139,9 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
     again = _ask_again(frag, previous)
     if again is not None:
         return again
+    fate = _other_participle(frag, previous)
+    if fate is not None:
+        return fate
     if (
         not frag
         or len(frag.split()) > 4
@@ -145,8 +153,13 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
     source = _SOURCE_SLOT.search(previous)
     names = [n for n in _names(previous) if not (source and n in source.group(0))]  # a place, not the source
     if frag[:1].isupper() and names:
-        last = names[-1]
-        i = previous.rfind(last)
+        # "And Idlib?" replaces the last name; "And the SDF?" after a question that names the SDF
+        # beside another (who lost how many) asks it of the SDF: the other name gives way
+        others = [n for n in names if n.lower() != frag.lower()]
+        if not others:
+            return None
+        last = others[0] if len(others) < len(names) else names[-1]
+        i = previous.find(last) if len(others) < len(names) else previous.rfind(last)
         return previous[:i] + frag + previous[i + len(last) :]
     head = _head(previous)
     if head is None:
@@ -184,6 +197,24 @@ def _ask_again(frag: str, previous: str) -> str | None:
     if about:  # keep what it was about, beside the names carried already: "(Daesh, Rai, Peshmerga)"
         again = f"{again[:-1]}, {about.group(1)})" if again.endswith(")") else f"{again} ({about.group(1)})"
     return again
+
+
+_PARTICIPLE = re.compile(r"^(?:the\s+)?([a-z]+ed)$", re.I)
+_ASKED_PARTICIPLE = re.compile(r"\b(?:were|was|been|are|is|got|get|left)\s+(?:\w+ly\s+)?([a-z]+ed)\b|\b(died)\b", re.I)
+
+
+def _other_participle(frag: str, previous: str) -> str | None:
+    """ "And wounded?" after "How many were killed in …?" asks the same of the wounded: the fragment's
+    participle replaces the previous question's ("killed" → "wounded")."""
+    m = _PARTICIPLE.match(frag)
+    old = _ASKED_PARTICIPLE.search(previous) if m else None
+    if m is None or old is None or old.group(0).lower() == m.group(1).lower():
+        return None
+    g = 1 if old.group(1) else 2
+    verb = m.group(1).lower()
+    if g == 2:  # "How many died?" → "How many were wounded?"
+        verb = f"were {verb}"
+    return previous[: old.start(g)] + verb + previous[old.end(g) :]
 
 
 def _is_outlet(frag: str, outlets: Sequence[str]) -> bool:

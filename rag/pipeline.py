@@ -286,10 +286,20 @@ class RagService:
         if wants_period(query):  # a timeline: every report of the period (a hard filter), not top-k
             window = question_window(query, req.as_of)
             return gather_period(retriever, query, window, req.filters, req.as_of, top_k=req.top_k)
+        # a follow-up also searches the chunks of the reports the conversation cited
+        cited = resolve(req.question, req.history, retriever.outlets()).prefer_articles if req.history else []
         if wants_values(query):  # a count: also the other reports of its event, to show where they differ
-            return retrieve_with_event_pool(retriever, query, req.top_k, req.filters, req.as_of, req.mode, req.rerank)
+            return retrieve_with_event_pool(
+                retriever, query, req.top_k, req.filters, req.as_of, req.mode, req.rerank, articles=cited
+            )
         return retriever.retrieve(
-            query, top_k=req.top_k, filters=req.filters, as_of=req.as_of, mode=req.mode, rerank=req.rerank
+            query,
+            top_k=req.top_k,
+            filters=req.filters,
+            as_of=req.as_of,
+            mode=req.mode,
+            rerank=req.rerank,
+            articles=cited,
         )
 
     def _answer(

@@ -139,6 +139,7 @@ _ALIAS_GROUPS = (
     "wounded injured",
     "agreement deal accord pact",
     "soldiers troops",
+    "children kids",
     "evacuate evacuated evacuation",
     "prolong extend",
     "rebuild restore",

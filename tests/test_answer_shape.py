@@ -11,7 +11,7 @@ from rag.answering.compose import attribution
 from rag.answering.display import canonical, display_quote, shows
 from rag.answering.extractive import AnswerConfig, ExtractiveAnswerer, _polarity
 from rag.answering.question_type import QType, has_answer_type, question_type
-from rag.answering.spans import best_span
+from rag.answering.spans import best_span, focus
 from rag.conversation import avoid_repeat, conversation_state, is_follow_up, prefer_articles, resolve, rewrite
 from rag.models import Passage, Statement, render_statements
 from rag.sentences import quote_aware_spans, sentence_spans
@@ -60,6 +60,8 @@ def _passage(text: str, n: int = 1, **kw) -> Passage:
         ("Which state has the most people?", QType.PLACE),
         ("What was the death toll from the attack?", QType.COUNT),
         ("What is the capital of Australia?", QType.GENERAL),
+        ("health minister who warned the hospitals were out of service", QType.PERSON),  # terse "who"
+        ("What did the man who shot the mayor say?", QType.GENERAL),
     ],
 )
 def test_question_types_are_general_english(question, qtype):
@@ -327,6 +329,15 @@ def test_counts_read_as_the_question_means_them():
     assert best_span(QType.COUNT, "A 3-year-old and 5 adults were killed.", "How many people were killed?").text == (
         "5 adults"
     )
+
+
+def test_the_counted_noun_of_a_part_or_a_terse_question():
+    part = "how many of the civilians were children"
+    sentence = "Air strikes on the town killed 25 civilians six of them children, a monitor said."
+    assert best_span(QType.COUNT, sentence, part).text == "six of them children"
+    terse = "rebel fighters killed in the battles north of the city how many"
+    both = "The monitor said 30 regime soldiers and 39 rebel fighters had been killed in the battles."
+    assert best_span(QType.COUNT, both, terse).text == "39 rebel fighters"
 
 
 def test_a_count_of_the_killed_reads_parts_and_other_fates():
@@ -679,6 +690,33 @@ HISTORY = [
 def test_ellipsis_takes_the_previous_question_frame():
     assert rewrite("And the civilians?", HISTORY) == "How many civilians would be evacuated from Darayya?"
     assert rewrite("What about Aleppo?", HISTORY) == "How many rebels would be evacuated from Aleppo?"
+
+
+def test_a_fate_or_a_name_already_asked_about_refills_the_previous_question():
+    killed = [{"role": "user", "content": "How many people were killed by the bomb in Millbrook on Monday?"}]
+    assert rewrite("and wounded", killed) == "How many people were wounded by the bomb in Millbrook on Monday?"
+    assert rewrite("And the injured?", [{"role": "user", "content": "How many died in the fire?"}]) == (
+        "How many were injured in the fire?"
+    )
+    lost = [{"role": "user", "content": "How many fighters had the Blues lost in the Reds offensive on Eastport?"}]
+    # "the Reds" was named beside "the Blues": it is now asked of them, and Eastport stays
+    assert rewrite("and the Reds", lost) == "How many fighters had the Reds lost in the Reds offensive on Eastport?"
+    assert rewrite("And Westport?", lost) == "How many fighters had the Blues lost in the Reds offensive on Westport?"
+
+
+def test_a_short_question_that_names_nothing_carries_the_conversation():
+    history = [
+        {"role": "user", "content": "How many civilians did the air strikes near Millbrook kill on Monday?"},
+        {"role": "assistant", "content": "At least 22 civilians [1]", "article_ids": ["a1"]},
+    ]
+    assert rewrite("Which town was hit hardest?", history) == "Which town was hit hardest? (Millbrook)"
+    assert rewrite("Which town voted in the 2016 referendum?", history) == "Which town voted in the 2016 referendum?"
+    assert rewrite("Which town was hit hardest?", None) == "Which town was hit hardest?"
+
+
+def test_the_asking_part_leaves_out_the_names_a_follow_up_carries():
+    assert focus("what dropped the bomb (MSF, Hama)") == "what dropped the bomb"
+    assert focus("(MSF)") == "(MSF)"
 
 
 def test_a_bare_question_word_asks_the_previous_question_again():

@@ -142,6 +142,24 @@ def test_recency_prefers_newer_reports(seed_backend):
     assert bonus == sorted(bonus) and bonus[-1] > bonus[0], "a newer report gets a larger boost"
 
 
+@pytest.mark.slow
+def test_a_conversations_cited_reports_join_the_candidates(seed_backend):
+    _, service = seed_backend
+    articles = read_path(CORPUS).articles
+    cited = next(a.id for a in articles if "hasakah" in a.id)
+    store = service.retriever.snapshot.store
+    ids = store.article_chunk_ids([cited])
+    assert ids and set(store.passages(ids)) == set(ids)
+    assert all(p.article_id == cited for p in store.passages(ids).values())
+    # a question whose words point elsewhere still sees the cited report's chunks, marked
+    res = service.retriever.retrieve("Where were the rebels taken from Darayya?", top_k=50, articles=[cited])
+    mine = [p for p in res.passages if p.article_id == cited]
+    assert mine and all(p.scores.get("cited") for p in mine)
+    # ...inside the filters
+    later = service.retriever.retrieve("Darayya rebels", top_k=50, articles=[cited], as_of="2016-08-01")
+    assert all(p.article_id != cited for p in later.passages)
+
+
 # --- writes: incremental upsert, delete, model check (fast: a hashing embedder) --------------------------------
 def _article(i: int, body: str, **kw) -> Article:
     return Article(

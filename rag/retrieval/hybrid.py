@@ -81,6 +81,8 @@ class RetrievalConfig:
     window_boost: float = 0.15  # report inside the question's date window
     outlet_boost: float = 0.15  # report from an outlet the question names as its source
     day_boost: float = 0.25  # report of the one day the question names ("on 16 July 2015"): more than a month's
+    cited_articles: int = 6  # a follow-up searches the chunks of at most this many cited reports…
+    cited_chunks: int = 60  # …and at most this many of their chunks
     focus_days: int = 3  # a date window this narrow (a day) is also searched on its own…
     focus_after_days: int = 2  # … with this many days after it
     focus_candidates: int = 20  # hits each search adds from inside the day / the outlets
@@ -151,11 +153,13 @@ class Retriever:
         rerank: bool | None = None,
         query_vector: np.ndarray | None = None,
         reranker: str | None = None,
+        articles: Sequence[str] = (),
     ) -> RetrievalResult:
         """Candidates from both searches (filters inside them), fused, dated, then re-ranked.
 
         ``reranker`` picks the re-ranking stage for this call ("learned" | "sentence"; default
-        from the config), ``rerank=False`` leaves the fused order."""
+        from the config), ``rerank=False`` leaves the fused order. ``articles`` (a conversation's
+        cited reports) join the candidates whatever the searches found, ranked like the rest."""
         cfg = self.config
         do_rerank = cfg.rerank if rerank is None else rerank
         stage = self._reranker(reranker or cfg.reranker) if do_rerank else None
@@ -163,7 +167,7 @@ class Retriever:
             depth = max(cfg.rerank_depth, top_k)
         else:
             depth = max(top_k * 2, 16)
-        out, window, timings = self.candidates(question, top_k, filters, as_of, mode, query_vector, depth)
+        out, window, timings = self.candidates(question, top_k, filters, as_of, mode, query_vector, depth, articles)
         if stage is not None and out:
             t = time.perf_counter()
             head = stage.rerank(question, out[:depth])
@@ -182,6 +186,7 @@ class Retriever:
         mode: str | None = None,
         query_vector: np.ndarray | None = None,
         depth: int = 16,
+        articles: Sequence[str] = (),
     ) -> tuple[list[Passage], DateWindow | None, dict[str, float]]:
         """Every candidate in fused + date order, before re-ranking; the first ``depth`` carry their
         sentences' cosines. (What a re-ranker sees: ``eval/train_ranker.py`` learns from it.)"""
@@ -192,7 +197,7 @@ class Retriever:
         filters = filters or Filters()
         day = is_report_day(window, as_of is not None, self.config.focus_days)
         focus = self._focus(filters, window if day else None, outlets)
-        out, qvec = self._search(question, top_k, filters, as_of, mode, query_vector, timings, focus)
+        out, qvec = self._search(question, top_k, filters, as_of, mode, query_vector, timings, focus, articles)
         t = time.perf_counter()
         day = day and focus is not None
         self._date_bonuses(out, window, as_of, self.config.day_boost if day else self.config.window_boost)
@@ -202,6 +207,8 @@ class Retriever:
         out.sort(key=lambda p: -p.score)
         if focus is not None:
             out = asked_within(out, depth)
+        if articles:
+            out = _cited_within(out, depth)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         if qvec is not None and out:
             t = time.perf_counter()
@@ -232,6 +239,7 @@ class Retriever:
         query_vector: np.ndarray | None,
         timings: dict[str, float],
         focus: Filters | None = None,
+        articles: Sequence[str] = (),
     ) -> tuple[list[Passage], np.ndarray | None]:
         """Both searches under the filters (``as_of`` is an upper date bound), every candidate
         scored by both (a keyword-only hit gets its cosine from its stored vector), fused. With
@@ -268,10 +276,31 @@ class Retriever:
             t = time.perf_counter()
             dense, keyword = self._focused(match, focus, as_of, mode, qvec, dense, keyword)
             timings["focus"] = (time.perf_counter() - t) * 1000
+        cited: set[int] = set()
+        if articles and qvec is not None:
+            dense, cited = self._with_articles(articles, filters, as_of, qvec, dense)
         t = time.perf_counter()
         out = self._scored(dense, keyword, qvec, mode, early)
+        for p in out:
+            if p.chunk_id in cited:
+                p.scores[CITED] = 1.0
         timings["candidates"] = (time.perf_counter() - t) * 1000
         return out, qvec
+
+    def _with_articles(
+        self, articles: Sequence[str], filters: Filters, as_of: str | None, qvec: np.ndarray, dense: dict[int, float]
+    ) -> tuple[dict[int, float], set[int]]:
+        """The dense hits with every chunk of ``articles`` (inside the filters) added by its stored
+        vector's cosine, re-sorted; and those chunks' ids."""
+        store = self.snapshot.store
+        ids = store.article_chunk_ids(list(articles)[: self.config.cited_articles], self.config.cited_chunks)
+        date_to = _until(filters.date_to, as_of)
+        if ids and (filters.date_from or date_to or filters.sources):  # the filters hold for them too
+            rows = store.passages(ids)
+            ids = [i for i in ids if i in rows and _passes(rows[i], filters.date_from, date_to, filters.sources)]
+        vectors = store.chunk_vectors(ids, self.snapshot.manifest.dim)
+        more = {cid: float(v @ qvec) for cid, v in vectors.items()}
+        return dict(sorted({**dense, **more}.items(), key=lambda kv: -kv[1])), set(more)
 
     def outlets(self) -> list[str]:
         """The outlets this index holds (as credited), read once per snapshot."""
@@ -421,3 +450,29 @@ class Retriever:
             k = keyword.get(i, 0.0) / ktop
             out.append((i, a * d + (1 - a) * k))
         return sorted(out, key=lambda x: -x[1])
+
+
+CITED = "cited"  # scores key: a chunk of a report the conversation cited
+
+
+def _cited_within(out: list[Passage], depth: int) -> list[Passage]:
+    """The conversation's cited reports' best chunks moved into the first ``depth`` (what the
+    re-ranker sees), at most half of it: a follow-up is most likely about them."""
+    late = [p for p in out[depth:] if CITED in p.scores][: depth // 2]
+    if not late:
+        return out
+    moved = {id(p) for p in late}
+    rest = [p for p in out if id(p) not in moved]
+    keep = depth - len(late)
+    return rest[:keep] + late + rest[keep:]
+
+
+def _passes(p: Passage, date_from: str | None, date_to: str | None, sources: Sequence[str] | None) -> bool:
+    """The store's filter semantics for one passage: an undated report fails any date bound."""
+    if (date_from or date_to) and not p.date:
+        return False
+    if date_from and p.date < date_from:  # type: ignore[operator]
+        return False
+    if date_to and p.date > date_to:  # type: ignore[operator]
+        return False
+    return not sources or source_matches(p.source, sources)

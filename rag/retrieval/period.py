@@ -248,12 +248,15 @@ def retrieve_with_event_pool(
     as_of: str | None = None,
     mode: str | None = None,
     rerank: bool | None = None,
+    articles: Sequence[str] = (),
 ) -> RetrievalResult:
     """Top-k retrieval, plus the other reports of the event (``add_event_pool``), one embedding for both."""
     t = time.perf_counter()
     qvec = retriever.embedder.embed([question])[0] if (mode or retriever.config.mode) != "keyword" else None
     embed_ms = (time.perf_counter() - t) * 1000
-    result = retriever.retrieve(question, top_k, filters, as_of, mode=mode, rerank=rerank, query_vector=qvec)
+    result = retriever.retrieve(
+        question, top_k, filters, as_of, mode=mode, rerank=rerank, query_vector=qvec, articles=articles
+    )
     result.timings_ms["embed"] = embed_ms
     add_event_pool(retriever, result, question, filters, as_of, query_vector=qvec)
     return result

@@ -167,6 +167,16 @@ class QdrantStore:
         got = self.client.retrieve(self.chunks, ids=ids, with_payload=False, with_vectors=[schema.DENSE])
         return {int(pt.id): np.asarray(pt.vector[schema.DENSE], dtype=np.float32) for pt in got}  # type: ignore[call-overload,index]
 
+    def article_chunk_ids(self, article_ids: Sequence[str], limit: int = 200) -> list[int]:
+        """The chunk ids of these articles, in article then reading order (at most ``limit``)."""
+        ids = [str(a) for a in article_ids]
+        if not ids:
+            return []
+        flt = qm.Filter(must=[qm.FieldCondition(key="article_id", match=qm.MatchAny(any=ids))])
+        points = self._scroll(flt, ["article_id", "start"])
+        points.sort(key=lambda pt: ((pt.payload or {}).get("article_id", ""), (pt.payload or {}).get("start", 0)))
+        return [int(pt.id) for pt in points][:limit]
+
     def sentence_vectors(
         self, spans: Sequence[tuple[str, int, int]]
     ) -> dict[tuple[str, int, int], list[tuple[int, int, np.ndarray]]]:
