@@ -719,6 +719,23 @@ def test_the_asking_part_leaves_out_the_names_a_follow_up_carries():
     assert focus("(MSF)") == "(MSF)"
 
 
+def test_names_a_follow_up_carries_choose_the_report_and_the_users_words_the_sentence():
+    text = (
+        "Doctors Without Borders said the Millbrook hospital in Eastshire was hit on Monday. "
+        "The bomb was dropped by a helicopter at the entrance."
+    )
+    other = _passage("A car bomb went off in Westshire on Monday, officials said.", 2)
+    idf = {"dropp": 1.0, "bomb": 1.0, "millbrook": 4.0, "eastshire": 4.0}  # names are rare
+    weigh = ExtractiveAnswerer(term_weights=lambda q: {t: w for t, w in idf.items() if t in q.lower()})
+    cut = text.index("The bomb")
+    mine = _passage(text)
+    mine.sentences = [(0, cut - 1, 0.3), (cut, len(text), 0.5)]  # the cosines retrieval stores
+    answer = weigh.answer("what dropped the bomb (Millbrook, Eastshire)", [mine, other])
+    assert "helicopter" in answer.statements[0].text, answer.answer
+    a = ExtractiveAnswerer()
+    assert a.weights("what dropped the bomb (Millbrook)")["millbrook"] < a.weights("what hit Millbrook")["millbrook"]
+
+
 def test_a_bare_question_word_asks_the_previous_question_again():
     history = [{"role": "user", "content": "Who announced the deal to evacuate Darayya?"}]
     assert rewrite("When?", history) == "When announced the deal to evacuate Darayya?"

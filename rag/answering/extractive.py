@@ -31,7 +31,7 @@ from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL
 from .question_type import QType, question_type
-from .spans import Span, best_span, counts_asked_noun, focus
+from .spans import Span, best_span, carried_stems, counts_asked_noun, focus
 
 TermWeights = Callable[[str], dict[str, float]]
 TYPED = (QType.COUNT, QType.DURATION, QType.DATE, QType.PERSON, QType.PLACE, QType.ENTITY)
@@ -101,6 +101,7 @@ SCORE_WEIGHTS = {
     "span_score": 0.05,
 }
 AGREEMENT_PER_VOTE = 0.04
+CARRIED_WEIGHT = 0.5  # a name carried from the conversation weighs this share of a word typed now
 
 
 # A photo or map caption ("Situation map of Darayya … [26/8/2016, map via …]") most often names a place
@@ -145,9 +146,17 @@ class ExtractiveAnswerer:
         self.term_weights = term_weights or (lambda qs: {stem(t): 1.0 for t in question_terms(qs)})
         self.config = config or AnswerConfig()
 
+    def weights(self, question: str) -> dict[str, float]:
+        """The question's term weights, the names a follow-up carries (``carried_stems``) at
+        ``CARRIED_WEIGHT``: they point at the conversation's reports, the user's own words at the answer."""
+        q = self.term_weights(question)
+        carried = carried_stems(question)
+        return {t: w * CARRIED_WEIGHT if t in carried else w for t, w in q.items()} if carried else q
+
     # --- scoring ------------------------------------------------------------------------------
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
-        q = self.term_weights(question)
+        q = self.weights(question)
+        whole = self.term_weights(question)  # a carried name weighs fully for the report it is in
         qtype = question_type(question)
         top = _considered(passages, self.config.passages_considered)
         if not top:
@@ -163,9 +172,10 @@ class ExtractiveAnswerer:
         names_seen = "\n".join(p.text for p in top)
         for rank, p in enumerate(top):
             qp = _by_metadata(q, p, credits)
+            qw = _by_metadata(whole, p, credits) if whole is not q else qp
             ctx_words = text_stems(p.title) | text_stems(p.text)
-            context = _coverage(qp, ctx_words) if qp else 1.0
-            key = _coverage(_key_terms(qp), ctx_words) if qp else 1.0
+            context = _coverage(qw, ctx_words) if qw else 1.0
+            key = _coverage(_key_terms(qw), ctx_words) if qw else 1.0
             rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
             sims = {e: c for _, e, c in p.sentences}  # by end offset: a stripped bullet moves only the start
             prev = ""
@@ -293,7 +303,7 @@ class ExtractiveAnswerer:
 
     def _why(self, question: str, qtype: QType, passages: Sequence[Passage], found: bool) -> str:
         """The one-line reason: the question's rarest words no passage mentions, else the type not found."""
-        q = _without_credits(self.term_weights(question), _credits(passages))  # an outlet is no missing word
+        q = _without_credits(self.weights(question), _credits(passages))  # an outlet is no missing word
         seen: set[str] = set()
         for p in passages[: self.config.passages_considered]:
             seen |= text_stems(p.title) | text_stems(p.text)
@@ -301,7 +311,10 @@ class ExtractiveAnswerer:
         for w in re.findall(r"[\w'’-]+", question):
             originals.setdefault(stem(w.lower()), w)
         ranked = sorted(q.items(), key=lambda kv: -kv[1])
-        missing = [originals.get(t, t) for t, _ in ranked if not covered(t, seen) and not is_date_word(t)]
+        carried = carried_stems(question)  # a name the conversation carried is no word the user asked for
+        missing = [
+            originals.get(t, t) for t, _ in ranked if not covered(t, seen) and not is_date_word(t) and t not in carried
+        ]
         return reason(qtype, missing, found)
 
     def _quote(self, c: Candidate, q: dict[str, float], limit: int | None = None) -> Quote:
@@ -316,7 +329,7 @@ class ExtractiveAnswerer:
             nearest = [best.passage, *(p for p in passages if p is not best.passage)]
             why = f"The reports don't answer this: no report {unmet} among those found says it."
             return abstention(nearest, why)
-        q = self.term_weights(question)
+        q = self.weights(question)
         comp = Composer()
         # "What did it say?": what was said is the answer, and it follows the words the question shares
         speech = _ASKS_SPEECH.search(question) is not None
@@ -371,7 +384,7 @@ class ExtractiveAnswerer:
         self, question: str, ok: list[Candidate], cands: list[Candidate], passages: Sequence[Passage]
     ) -> Answer:
         """ "What happened" questions: quotes from different reports, ordered by report date."""
-        q = self.term_weights(question)
+        q = self.weights(question)
         best = max(ok, key=lambda c: c.score)
         floor = best.score * 0.6
         chosen = [best]

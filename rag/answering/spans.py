@@ -563,6 +563,15 @@ _ASKS_FIRST = re.compile(
 _CARRIED = re.compile(r"\s*\([^()]*\)\s*$")
 
 
+def carried_stems(question: str) -> frozenset[str]:
+    """Stems only a trailing bracket holds ("what dropped the bomb (MSF, Hama)"): the names a
+    follow-up carries from the conversation (``rag.conversation``), not words the user typed now."""
+    m = _CARRIED.search(question)
+    if m is None or m.start() == 0:
+        return frozenset()
+    return frozenset(text_stems(m.group(0)) - text_stems(question[: m.start()]))
+
+
 def focus(question: str) -> str:
     """The part of a question that asks: its last sentence with a question word or mark (news quizzes
     lead with context: "NASA had to reschedule its launch. Where is the launchpad?"), from the question
