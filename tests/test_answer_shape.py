@@ -736,6 +736,28 @@ def test_names_a_follow_up_carries_choose_the_report_and_the_users_words_the_sen
     assert a.weights("what dropped the bomb (Millbrook)")["millbrook"] < a.weights("what hit Millbrook")["millbrook"]
 
 
+def test_what_time_asks_for_a_time_of_day():
+    q = "what time did the strikes hit the school"
+    assert best_span(QType.DATE, "The strikes hit at about 1130 am (0830 GMT) on Wednesday.", q).text == (
+        "about 1130 am (0830 GMT)"
+    )
+    assert best_span(QType.DATE, "The truce took effect as of 5pm on Sunday.", q).text == "5pm"
+    assert best_span(QType.DATE, "The strikes hit the school on Wednesday 26 October.", "When were they?").text == (
+        "Wednesday 26 October"
+    )
+
+
+def test_the_day_a_report_was_filed_answers_no_when():
+    filed = "Saturday 03 December 2016 17:53 The onslaught on Aleppo has gone on since November 15, the group said."
+    p = _passage(filed, date="2016-12-03")
+    ans = ExtractiveAnswerer().answer("On what date did the onslaught on Aleppo begin?", [p])
+    assert ans.direct_answer is not None and ans.direct_answer.text == "November 15", ans.answer
+    # a body that opens with an event's date long before the report keeps it
+    event = _passage("June 1, 1980 was the day the network first went on air in Atlanta.", date="2026-05-08")
+    ans = ExtractiveAnswerer().answer("On what date did the network first go on air?", [event])
+    assert ans.direct_answer is not None and "1980" in ans.direct_answer.text, ans.answer
+
+
 def test_a_bare_question_word_asks_the_previous_question_again():
     history = [{"role": "user", "content": "Who announced the deal to evacuate Darayya?"}]
     assert rewrite("When?", history) == "When announced the deal to evacuate Darayya?"

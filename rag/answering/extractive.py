@@ -24,6 +24,7 @@ from typing import Protocol
 from ..models import Answer, Passage, day_label
 from ..retrieval.asked import meets_asked
 from ..retrieval.outlets import outlet_key
+from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
 from ..text_terms import content_terms, covered, is_date_word, question_terms, stem, text_stems
 from .abstain import abstention, reason
@@ -207,7 +208,8 @@ class ExtractiveAnswerer:
         # the best cosine of the sentence's parts to the question if retrieval stored them, else the lexical share
         parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]
         sem = max(parts) if parts else cov
-        span = best_span(qtype, text, question, names_seen or p.text) if qtype in TYPED else None
+        typed_text = _without_dateline(text, p, s) if qtype is QType.DATE else text
+        span = best_span(qtype, typed_text, question, names_seen or p.text) if qtype in TYPED else None
         typed = span is not None or qtype not in TYPED
         focus_cov = _coverage(qfocus, words) if qfocus else cov
         w = SCORE_WEIGHTS
@@ -408,6 +410,20 @@ _ASKS_SPEECH = re.compile(
 _NEGATION = re.compile(r"\b(not|no|never|denied|denies|deny|untrue|false|rejected|refuted)\b|n[’']t\b", re.I)
 _DENIAL = re.compile(r"\b(denied|denies|deny|rejected|refuted|disputed)\b", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b", re.I)
+
+
+def _without_dateline(text: str, p: Passage, s: int) -> str:
+    """The sentence with the report's own dateline ("Saturday 03 December 2016 17:53 …") blanked: the
+    day a report was filed answers no "when" about what it reports (offsets kept)."""
+    if p.start != 0:
+        return text
+    line = dateline(p.text, head=80)
+    if line is None or not p.date or days_apart(line[0], p.date) > 3:
+        return text  # "Ted Turner launched CNN on June 1, 1980 …" opens with an event's date, not the report's
+    at = p.text.find(line[1])
+    end = re.match(r"\s*(?:\d{1,2}[:.]\d{2}\b)?", p.text[at + len(line[1]) :])
+    cut = at + len(line[1]) + (end.end() if end else 0) - s
+    return text if cut <= 0 else " " * min(cut, len(text)) + text[cut:]
 
 
 def _pool(cands: list[Candidate], size: int = 12, asked: int = 6) -> list[Candidate]:

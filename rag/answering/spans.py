@@ -49,12 +49,20 @@ _MONTH = (
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day(?:\s+(?:night|morning|evening|afternoon))?"
 _DATE = re.compile(
     rf"(?:\b\d{{1,2}}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)\s+(?:on\s+)?)?"
-    rf"(?:\b{_WEEKDAY}(?:,?\s+(?:{_MONTH})\s+\d{{1,2}}(?:,\s+\d{{4}})?)?"
+    rf"(?:\b{_WEEKDAY}(?:,?\s+(?:{_MONTH})\s+\d{{1,2}}(?:,\s+\d{{4}})?"
+    rf"|,?\s+\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})(?:,?\s+\d{{4}})?)?"
     rf"|\b(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})(?:,?\s+\d{{4}})?"
     rf"|\b(?:{_MONTH})\s+(?:of\s+)?\d{{4}}"
     rf"|\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
     rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|earlier this (?:week|month|year)))",
+)
+_ASKS_TIME = re.compile(r"\b(?:what|which|at what) (?:time|hour)\b", re.I)
+_TIME_OF_DAY = re.compile(
+    r"\b(?:around |about |at )?(?:\d{1,2}[:.]?\d{2}\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.)"
+    r"|\d{3,4}\s?(?:GMT|UTC)|\d{1,2}[:.]\d{2}\s?(?:GMT|UTC|local time)|noon|midday|midnight|dawn|dusk)\b"
+    r"(?:\s+\((?:\d{1,4}[:.]?\d{0,2}\s?(?:GMT|UTC|am|pm))\))?",
+    re.I,
 )
 # A run of capitalised words, with the lower-case particles of names ("Staffan de Mistura", "al-Bab").
 _NAME = re.compile(
@@ -534,6 +542,8 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         return _regex_spans(_DURATION, sentence, qstems, 1.0)
     if qtype is QType.DATE:
         since = _regex_spans(_SINCE, sentence, qstems, 1.0) if _SINCE_WHEN.search(question) else []
+        if _ASKS_TIME.search(question):  # "what time did …": a time of day, a date only at a pinch
+            return _regex_spans(_TIME_OF_DAY, sentence, qstems, 1.5) + _regex_spans(_DATE, sentence, qstems, 0.5)
         return _regex_spans(_DATE, sentence, qstems, 1.0) + since
     if qtype is QType.PERSON:
         return _name_spans(sentence, qstems, True, context=context)
