@@ -758,6 +758,23 @@ def test_the_day_a_report_was_filed_answers_no_when():
     assert ans.direct_answer is not None and "1980" in ans.direct_answer.text, ans.answer
 
 
+def test_a_count_of_things_is_no_count_of_people_and_keeps_all_its_words():
+    q = "How many fighter-bomber sorties did the air force fly over the city?"
+    assert best_span(QType.COUNT, "In the city 70 Militants were killed in clashes with the army.", q) is None
+    both = "The air force carried out 39 fighter-bomber sorties and 35 helicopter sorties over the city."
+    assert best_span(QType.COUNT, both, q).text == "39 fighter-bomber sorties"
+
+
+def test_the_place_every_report_names_is_the_setting_not_the_answer():
+    reports = "\n".join(f"Report {i} from Eastland: fighting went on near the border." for i in range(5))
+    q = "Which town near the border was hit by air raids?"
+    sentence = "Air raids hit Millbrook near the border in Eastland on Saturday."
+    assert best_span(QType.PLACE, sentence, q, reports).text == "Millbrook"
+    only = "Air raids on Saturday near the border in Eastland killed 10."
+    assert best_span(QType.PLACE, only, q, "").text == "Eastland"  # alone, it is the place the sentence gives
+    assert best_span(QType.PLACE, only, q, reports).score < best_span(QType.PLACE, only, q, "").score
+
+
 def test_a_bare_question_word_asks_the_previous_question_again():
     history = [{"role": "user", "content": "Who announced the deal to evacuate Darayya?"}]
     assert rewrite("When?", history) == "When announced the deal to evacuate Darayya?"

@@ -147,6 +147,7 @@ def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
 
 def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list[Span]:
     heads = head_words(question)
+    people = bool(heads & _PERSON_STEMS) and not _counts_a_thing(question)  # not "fighter-bomber sorties"
     fated = bool(_fates(question) & {"killed", "injured"})  # what befalls people, not things
     out = []
     for m in _COUNT.finditer(sentence):
@@ -162,7 +163,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
             ws = stem(w.group(0).lower())
             if ws in heads or ws + "s" in heads or (i == 0 and ws in qstems and not heads):  # "17-day": days
                 if _modifies_next(w, after[i + 1 : i + 2], heads, rest):
-                    if heads & _PERSON_STEMS and not _names_people(after[i + 1].group(0)):
+                    if people and not _names_people(after[i + 1].group(0)):
                         break  # "two rebel groups" counts no rebel fighters
                     end, bonus = m.end() + after[i + 1].end(), 0.4  # "two rebel groups" counts groups
                     break
@@ -179,20 +180,20 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 continue  # "a few kilometres" is no count of ambulances ("$3 billion dollars" is money)
             if heads & _SHARE_STEMS and not re.search(r"%|percent|per cent", m.group(0) + " " + low, re.I):
                 continue  # "what percentage": "4,592 voters" is no share
-            if heads & _PERSON_STEMS and not _counts_people(low, heads):
+            if people and not _counts_people(low, heads):
                 continue  # "some 50 kilometres", "eight fighters": no count of civilians
-            if heads & _PERSON_STEMS and stem(low) in _PERSON_STEMS:
+            if people and stem(low) in _PERSON_STEMS:
                 end, bonus = m.end() + after[j].end(), 0.7  # "15 people" for "how many civilians"
-            elif heads & _PERSON_STEMS and low in _FATE and (stem(low) in qstems or _fates(low) & _fates(question)):
+            elif people and low in _FATE and (stem(low) in qstems or _fates(low) & _fates(question)):
                 end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women", "eight died"
             elif (
-                heads & _PERSON_STEMS
+                people
                 and fated
                 and (_is_plural(word) or _ONE.fullmatch(num.strip()))
                 and not (_a_people(low) or stem(low) in _PERSON_STEMS)
             ):
                 continue  # "three rockets", "two attacks", "one tank": nothing that is killed or injured
-            elif heads & _PERSON_STEMS and _is_plural(word) and not (_a_people(low) or stem(low) in heads):
+            elif people and _is_plural(word) and not (_a_people(low) or stem(low) in heads):
                 continue  # "5 new Ministers" is no count of refugees
             elif _is_plural(word) and _counts_other_thing(question, low):
                 continue  # "800 rebels" is no count of ambulances
@@ -259,6 +260,13 @@ def _counts_other_thing(question: str, plural: str) -> bool:
     if not nouns or stem(nouns[0].lower()) in _PERSON_STEMS or _a_people(nouns[0].lower()):
         return False
     return stem(plural) != stem(nouns[0].lower())
+
+
+def _counts_a_thing(question: str) -> bool:
+    """Does "how many" count a plural that names no people ("how many fighter-bomber sorties")?"""
+    m = re.search(r"\bhow many\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", question, re.I)
+    nouns = [w for w in m.group(1).split() if _is_plural(w)] if m else []
+    return bool(nouns) and not (stem(nouns[0].lower()) in _PERSON_STEMS or _a_people(nouns[0].lower()))
 
 
 def _names_people(word: str) -> bool:
@@ -597,6 +605,20 @@ def focus(question: str) -> str:
     return question
 
 
+@lru_cache(maxsize=64)
+def _reports(context: str) -> tuple[str, ...]:
+    return tuple(line for line in context.split("\n") if line.strip())
+
+
+def _setting(name: str, context: str, share: float = 0.6, least: int = 4) -> bool:
+    """Is ``name`` said in most of the reports found (``context``, one a line)? Then it is where
+    they all are (a country, a region), not the one place a question asks for."""
+    lines = _reports(context)
+    if len(lines) < least:
+        return False
+    return sum(name in line for line in lines) >= share * len(lines)
+
+
 def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> Span | None:
     """The span that best answers the question: the type's own preference, then closeness to the
     asking part's words, then shortness."""
@@ -628,6 +650,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         counts_it = qtype is QType.COUNT and (counts_asked_noun(sp.text, question) or _names_fate(sp.text, qstems))
         near = 1.0 if counts_it else _proximity(sentence, sp.start, sp.end, qstems)
         has_head = 0.6 if heads & text_stems(sp.text) and qtype is QType.ENTITY else 0.0
+        if qtype is QType.COUNT:  # "39 fighter-bomber sorties" before "35 helicopter sorties"
+            has_head = 0.1 * len(heads & text_stems(sp.text))
         nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
         prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
         bonus = 0.0
@@ -641,6 +665,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
             bonus += 0.15 if sp.end <= first_q else 0.0
             if _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
                 bonus += 0.5 if asks_speaker else -0.6
+            if qtype is QType.PLACE and _setting(sp.text, context):
+                bonus -= 0.6  # "in northwestern Syria" in a pile of Syria reports: the setting, not the answer
             if direction:  # "to which town were they moved?": the place after "to", not after "from"
                 told = _PREPOSITION.search(sentence[max(0, sp.start - 24) : sp.start])
                 bonus += 0.0 if not told else 0.6 if told.group(1).lower() in direction else -0.4
