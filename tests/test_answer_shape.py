@@ -11,7 +11,7 @@ from rag.answering.compose import attribution
 from rag.answering.display import canonical, display_quote, shows
 from rag.answering.extractive import AnswerConfig, ExtractiveAnswerer, _polarity
 from rag.answering.question_type import QType, has_answer_type, question_type
-from rag.answering.spans import best_span, focus
+from rag.answering.spans import Span, best_span, focus
 from rag.conversation import avoid_repeat, conversation_state, is_follow_up, prefer_articles, resolve, rewrite
 from rag.models import Passage, Statement, render_statements
 from rag.sentences import quote_aware_spans, sentence_spans
@@ -773,6 +773,19 @@ def test_the_place_every_report_names_is_the_setting_not_the_answer():
     only = "Air raids on Saturday near the border in Eastland killed 10."
     assert best_span(QType.PLACE, only, q, "").text == "Eastland"  # alone, it is the place the sentence gives
     assert best_span(QType.PLACE, only, q, reports).score < best_span(QType.PLACE, only, q, "").score
+
+
+def test_a_headline_tells_no_name_apart():
+    q = "Which group attacked the hospital?"
+    title = "Dozens Killed Injured in Terrorist Missile Attack on Eastland Hospital"
+    told = "The Red Brigade attacked the hospital on Tuesday, officials said."
+    assert best_span(QType.ENTITY, told, q).score > (best_span(QType.ENTITY, title, q) or Span(0, 0, "", 0)).score + 0.4
+    from rag.answering.spans import _headline_case
+
+    assert _headline_case(title)
+    assert not _headline_case(
+        "The Seattle Seahawks secured a 29-13 victory over the New England Patriots in the final."
+    )
 
 
 def test_a_bare_question_word_asks_the_previous_question_again():

@@ -461,10 +461,17 @@ def _without_compounds(s: int, text: str) -> tuple[int, str] | None:
     return s + text.find(kept), kept
 
 
+def _headline_case(sentence: str, share: float = 0.9) -> bool:
+    """Is the sentence a title in headline case (most of its longer words capitalised)?"""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", sentence) if len(w) > 3]
+    return len(words) >= 5 and sum(w[0].isupper() for w in words) >= share * len(words)
+
+
 def _name_spans(
     sentence: str, qstems: AbstractSet[str], person: bool, heads: AbstractSet[str] = frozenset(), context: str = ""
 ) -> list[Span]:
     out = []
+    headline = _headline_case(sentence)
     for m in _NAME.finditer(sentence):
         cleaned = _clean_name(m.group(0).rstrip(".,'’"), m.start(), person)
         cleaned = _without_compounds(*cleaned) if cleaned is not None else None
@@ -491,6 +498,8 @@ def _name_spans(
             score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite")
         if _DEMONYM.search(text) and not text.endswith("s") and re.match(r"\s+[a-z]", after):
             score -= 0.4  # "Puerto Rican singer", "American adults": an adjective ("the Russians have": a noun)
+        if headline:
+            score -= 0.4  # "Dozens Killed in Terrorist Missile Attack": every word capitalised, no name told apart
         if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
             out.append(Span(s, s + len(text), text, score))
     return out
