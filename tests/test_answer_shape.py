@@ -788,6 +788,22 @@ def test_a_headline_tells_no_name_apart():
     )
 
 
+def test_who_was_the_role_needs_a_sentence_that_says_the_role():
+    from rag.answering.extractive import asked_role
+
+    assert asked_role("Who was the director of the Millbrook hospital when rockets hit it?") == "director"
+    assert asked_role("Who was the Red Brigade commander killed in the strike?") == "commander"
+    assert asked_role("Who was the first American in space?") is None  # no lower-case role
+    assert asked_role("Who was the other half of the duo?") is None
+    assert asked_role("What is the name of the organization he founded?") is None  # a thing's kind
+    hit = _passage("Rockets hit the Millbrook hospital on Monday, killing ten visitors, Jane Smith said.")
+    ans = ExtractiveAnswerer().answer("Who was the director of the Millbrook hospital?", [hit])
+    assert ans.abstained and "director" in ans.answer, ans.answer
+    named = _passage("Rockets hit the Millbrook hospital on Monday, its director Jane Smith said.")
+    ans = ExtractiveAnswerer().answer("Who was the director of the Millbrook hospital?", [named])
+    assert not ans.abstained and "Jane Smith" in ans.answer, ans.answer
+
+
 def test_a_bare_question_word_asks_the_previous_question_again():
     history = [{"role": "user", "content": "Who announced the deal to evacuate Darayya?"}]
     assert rewrite("When?", history) == "When announced the deal to evacuate Darayya?"

@@ -26,7 +26,7 @@ from ..retrieval.asked import meets_asked
 from ..retrieval.outlets import outlet_key
 from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
-from ..text_terms import content_terms, covered, is_date_word, question_terms, stem, text_stems
+from ..text_terms import STOPWORDS, content_terms, covered, is_date_word, question_terms, stem, text_stems
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
@@ -254,15 +254,19 @@ class ExtractiveAnswerer:
         ``abstain_below`` (the eval sweeps thresholds over it)."""
         qtype = question_type(question)
         cands = self.candidates(question, passages)
-        return max((self.decision_score(c, qtype) for c in _pool(cands)), default=0.0)
+        return max((self.decision_score(c, qtype) for c in _with_role(question, _pool(cands))), default=0.0)
 
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         qtype = question_type(question)
         cands = self.candidates(question, passages)
         pool = _pool(cands)
-        ok = [c for c in pool if self.decision_score(c, qtype) >= self.config.abstain_below]
+        ok = [c for c in _with_role(question, pool) if self.decision_score(c, qtype) >= self.config.abstain_below]
         if not ok:
+            role = asked_role(question)
+            if role and any(self.decision_score(c, qtype) >= self.config.abstain_below for c in pool):
+                why = f"The reports don't answer this: none of the sentences found names the {role}."
+                return abstention(passages, why)
             return abstention(passages, self._why(question, qtype, passages, bool(pool)))
         if qtype is QType.EVENTS:
             return self._events(question, ok, cands, passages)
@@ -424,6 +428,37 @@ def _without_dateline(text: str, p: Passage, s: int) -> str:
     end = re.match(r"\s*(?:\d{1,2}[:.]\d{2}\b)?", p.text[at + len(line[1]) :])
     cut = at + len(line[1]) + (end.end() if end else 0) - s
     return text if cut <= 0 else " " * min(cut, len(text)) + text[cut:]
+
+
+# "Who was the director of …": the role the answer must hold
+_ROLE = re.compile(
+    r"\b(?i:who)\s+(?:was|is|were|are|will be|has been)\s+the\s+"
+    r"(?:(?!(?:of|at|in|for|on|to|by|with|from|who|that)\b)[\w'’-]+\s+){0,3}?"
+    r"([a-z]+)(?=\s+(?:of|at|in|for|who|that|whose|killed|when|during)\b|\s*\??\s*$)"
+)
+
+
+def asked_role(question: str) -> str | None:
+    """The role a who-question asks to fill ("Who was the director of the hospital?" → "director"),
+    or None. Only a lower-case noun: "Who was the first American?" names no role."""
+    if question_type(question) is not QType.PERSON:
+        return None  # "What is the name of the organization …?": a thing's name seldom repeats its kind
+    m = _ROLE.search(question)
+    return m.group(1) if m and m.group(1) not in STOPWORDS | _NO_ROLE else None
+
+
+# words that fill the slot of a role without naming one ("the other half", "the man who …")
+_NO_ROLE = frozenset("half other one first last latest next former new only same man woman person people".split())
+
+
+def _with_role(question: str, pool: list[Candidate]) -> list[Candidate]:
+    """The candidates whose sentence says the asked role (itself or an alias): a sentence about the
+    hospital that never says "director" does not tell who its director was."""
+    role = asked_role(question)
+    if role is None:
+        return pool
+    r = stem(role)
+    return [c for c in pool if covered(r, text_stems(c.text))]
 
 
 def _pool(cands: list[Candidate], size: int = 12, asked: int = 6) -> list[Candidate]:

@@ -420,6 +420,8 @@ def _clean_name(text: str, start: int, person: bool) -> tuple[int, str] | None:
     Sergei Lavrov" → "Sergei Lavrov", "Justice Clarence Thomas" stays). None if nothing name-like is
     left (a month, a weekday)."""
     words = _before_a_date(text.split())
+    if words and words[0].lower().strip(".,") in _WEEKDAYS:
+        words = words[1:]  # "Wednesday 03", "Monday Assad …": a dateline's day, no part of a name
     for i, w in enumerate(words):
         if re.search(r"[’']s$", w):
             words = words[: i + 1]
@@ -461,6 +463,9 @@ def _without_compounds(s: int, text: str) -> tuple[int, str] | None:
     return s + text.find(kept), kept
 
 
+_COMPASS = re.compile(r"(?:north|south|east|west|central|upper|lower)(?:ern|east|west|eastern|western)?$", re.I)
+
+
 def _headline_case(sentence: str, share: float = 0.9) -> bool:
     """Is the sentence a title in headline case (most of its longer words capitalised)?"""
     words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", sentence) if len(w) > 3]
@@ -486,10 +491,11 @@ def _name_spans(
         if not person and len(words) > 2 and words[1] == "of" and _is_role(words[0], heads):
             continue  # "CEO of Godfather's" (for "which candidate"): a role, not the thing's name
         score = 0.6 + (0.2 if " " in text else 0.0)
-        if person and words[-1].lower() in _NOT_A_PERSON:
+        if person and (words[-1].lower() in _NOT_A_PERSON or _COMPASS.match(words[0])):
             score -= 0.5  # "United States", "Mazzeh Airbase": a place, no person (an organisation may answer "who")
         after = sentence[s + len(text) : s + len(text) + 20]
-        lone_first = s == 0 and sum(w[:1].isupper() for w in words) == 1
+        first = not sentence[:s].strip(" \"“‘'(")  # the sentence's, or its quotation's, first word
+        lone_first = first and sum(w[:1].isupper() for w in words) == 1
         # "China said", "Brazil’s rate" (not "Officials said" where the reports also say "officials")
         speaks_or_owns = (_AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)) and (
             words[0].lower() not in _context_words(context)[1]
