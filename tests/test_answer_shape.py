@@ -61,6 +61,8 @@ def _passage(text: str, n: int = 1, **kw) -> Passage:
         ("What was the death toll from the attack?", QType.COUNT),
         ("What is the capital of Australia?", QType.GENERAL),
         ("health minister who warned the hospitals were out of service", QType.PERSON),  # terse "who"
+        ("What was the final death toll from the strikes?", QType.COUNT),
+        ("What is the name of the age group?", QType.ENTITY),
         ("What did the man who shot the mayor say?", QType.GENERAL),
     ],
 )
