@@ -11,7 +11,7 @@ from rag.answering.compose import attribution
 from rag.answering.display import canonical, display_quote, shows
 from rag.answering.extractive import AnswerConfig, ExtractiveAnswerer, _polarity
 from rag.answering.question_type import QType, has_answer_type, question_type
-from rag.answering.spans import Span, best_span, focus
+from rag.answering.spans import Span, answer_spans, best_span, focus
 from rag.conversation import avoid_repeat, conversation_state, is_follow_up, prefer_articles, resolve, rewrite
 from rag.models import Passage, Statement, render_statements
 from rag.sentences import quote_aware_spans, sentence_spans
@@ -804,6 +804,20 @@ def test_who_was_the_role_needs_a_sentence_that_says_the_role():
     named = _passage("Rockets hit the Millbrook hospital on Monday, its director Jane Smith said.")
     ans = ExtractiveAnswerer().answer("Who was the director of the Millbrook hospital?", [named])
     assert not ans.abstained and "Jane Smith" in ans.answer, ans.answer
+
+
+def test_a_count_ends_at_its_digits_and_a_sum_answers_how_much_money():
+    wounded = best_span(QType.COUNT, "The shelling killed five and wounded 12, medics said.", "How many were wounded?")
+    assert wounded.text == "12"  # not "12, medics": a comma ends the count
+    money = "How much money did the donors commit?"
+    assert (
+        best_span(QType.COUNT, "Donors committed $3.4 billion in aid, and 1,200 troops.", money).text == "$3.4 billion"
+    )
+    assert best_span(QType.COUNT, "Some 50 civilians were killed in the strikes.", money) is None
+    lost = "Blue has lost 463 fighters in the battle and Red has lost at least 89."
+    assert any(sp.text == "at least 89" for sp in answer_spans(QType.COUNT, lost, "How many had Red lost?"))
+    shared = "The army killed 28 and wounded 30 militants in the city."
+    assert best_span(QType.COUNT, shared, "How many civilians were killed?") is None
 
 
 def test_a_bare_question_word_asks_the_previous_question_again():

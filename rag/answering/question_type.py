@@ -45,7 +45,10 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (
         QType.COUNT,  # "how many", "what was the death toll"
         re.compile(
-            rf"\bhow (many|much)\b|\b(what|which) (?:(?:is|was|are|were) the )?(?:(?!(?:of|the|a|an|in|for|to)\b)\w+ ){{0,3}}({_NUMBER_NOUNS})\b|"
+            rf"\bhow (many|much)\b|"
+            # "what was the final death toll": up to three words, none a function word, before the noun
+            rf"\b(what|which) (?:(?:is|was|are|were) the )?(?:(?!(?:of|the|a|an|in|for|to)\b)\w+ ){{0,3}}"
+            rf"({_NUMBER_NOUNS})\b|"
             r"^(?!.*\b(?:who|what|when|where|why|which|how)\b).*\b(?:toll|number of)\b",  # "Khan Sheikhoun death toll?"
             re.I,
         ),

@@ -29,7 +29,7 @@ _QUAL = (
 )
 _NUMBER = (
     rf"\d{{1,3}}(?:\s\d{{3}})+(?![\d.,])"  # "1 000": thousands set off by a space
-    rf"|(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:million|billion|trillion|thousand|hundred|[mbk]n?)\b)?"
+    rf"|(?:[$£€]\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|trillion|thousand|hundred|[mbk]n?)\b)?"  # not "12,"
     rf"|(?:half|a quarter|a third) (?:of )?a (?:million|billion)"
     rf"|(?:{_NUM_WORD})\b(?:[\s-](?:{_NUM_WORD}|and)\b)*(?:\s(?:million|billion))?"  # \b: "Seventy", not "Seven"
 )
@@ -157,7 +157,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
         if _MODEL_NUMBER.search(sentence[max(0, m.start() - 3) : m.start()]) or _MODEL_NUMBER.match(sentence, m.end()):
             continue  # "Tu-22M3", "F-16s", "MiG-29": a model's name, no count
         rest = re.sub(r"^-(?=[a-z])", " ", sentence[m.end() : m.end() + 60])  # "a 17-day ordeal" counts days
-        after = list(re.finditer(r"[\w%'’-]+", rest))[:4]  # the three words after it, and one to look at
+        after = list(re.finditer(r"[\w%'’-]+", re.split(r"[,;:()]", rest, maxsplit=1)[0]))[:4]  # the next three
+        # words (not past a comma: "wounded 12, medics said" counts no medics), and one to look at
         end, bonus = m.end(), 0.0
         for i, w in enumerate(after[:3]):  # the counted noun: the last of the next three words the question names
             ws = stem(w.group(0).lower())
@@ -199,11 +200,33 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 continue  # "800 rebels" is no count of ambulances
             elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
                 end, bonus = m.end() + after[j].end(), 0.4
+        if not bonus and _after_asked_verb(sentence, m.start(), qstems) and _ENDS_CLAUSE.match(sentence, m.end()):
+            bonus = 0.3  # "… and the SDF has lost at least 89": the question's verb says what it counts
         if not bonus and not re.search(r"[$£€%]|million|billion", num, re.I):
             continue  # a bare number counts nothing we can name
+        if heads & _MONEY_STEMS and not _AMOUNT.search(sentence[m.start() : end + 12]):
+            continue  # "how much money": "1,200 troops" is no sum
         text = sentence[m.start() : end]
         out.append(Span(m.start(), end, text, 0.5 + bonus))
     return out + _zero_spans(sentence, heads)
+
+
+_MONEY_STEMS = frozenset(
+    stem(w) for w in "money cash funding funds budget cost costs price ransom compensation investment spending".split()
+)
+_AMOUNT = re.compile(r"[$£€]|\b(?:dollars?|euros?|pounds?|riyals?|lira|rubles?|yuan|yen|USD|EUR)\b", re.I)
+
+
+_ENDS_CLAUSE = re.compile(r"\s*(?:[.,;:)]|$)")  # "lost at least 89." (not "killed 28 and wounded 30 militants")
+
+
+def _after_asked_verb(sentence: str, start: int, qstems: AbstractSet[str]) -> bool:
+    """Is the number the object of a verb the question asks with ("has lost at least 89" for "how
+    many had the SDF lost")?"""
+    before = re.findall(r"[\w'’-]+", sentence[max(0, start - 30) : start])
+    if not before or not re.search(r"(?:ed|ing|lost|killed|died)$", before[-1].lower()):
+        return False
+    return stem(before[-1].lower()) in qstems
 
 
 # "no deaths had been reported": a count of zero, when the noun is the one the question counts
@@ -645,7 +668,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     first_q = min(
         (m.start() for m in re.finditer(r"[\w'’-]+", sentence) if stem(m.group(0).lower()) in qstems), default=0
     )
-    money = qtype is QType.COUNT and not heads
+    money = qtype is QType.COUNT and (not heads or bool(heads & _MONEY_STEMS))
     if qtype is QType.COUNT:  # "six civilians were injured" counts no one killed
         fates = _fates(question)
         spans = [
