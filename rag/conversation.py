@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .answering.display import canonical
+from .answering.places import question_places
 from .answering.question_type import QType, question_type
 from .answering.spans import best_span
 from .models import Answer, Passage, Statement, render_statements
@@ -345,11 +346,21 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
     if query is None:
         query = _substitute_pronouns(question, state)
         have = query.lower()
-        carry = [n for n in reversed(state.names) if n.lower() not in have]
+        gone = _replaced_places(question, state)
+        carry = [n for n in reversed(state.names) if n.lower() not in have and n not in gone]
         carry = list(dict.fromkeys(carry))[:3]
         if carry:
             query = f"{query.rstrip()} ({', '.join(carry)})"
     return Resolution(query, True, list(state.article_ids))
+
+
+def _replaced_places(question: str, state: State) -> set[str]:
+    """ "What about Aleppo, which neighborhood got hit?" after a question about a village in the Homs
+    countryside moves to Aleppo: the places the earlier questions named are not carried along."""
+    about = _WHAT_ABOUT.match(question)
+    if about is None or not about.group(1)[:1].isupper():
+        return set()
+    return {p for q in [*state.earlier, state.question] for p in question_places(_without_carried(q))}
 
 
 def _turn_articles(turn: dict) -> list[str]:

@@ -22,7 +22,7 @@ what's who's which one ones many much did does according reportedly reported rep
 QUESTION_WORDS = frozenset(
     "long many much kind sort type exactly approximately roughly happen happened name "
     "happening latest recent recently news update updates development developments "
-    "summary summarise summarize timeline".split()
+    "summary summarise summarize timeline get gets got getting gotten".split()
 )
 
 # The one list of calendar words (month numbers are 1 + the index in MONTHS).

@@ -820,6 +820,17 @@ def test_a_count_ends_at_its_digits_and_a_sum_answers_how_much_money():
     assert best_span(QType.COUNT, shared, "How many civilians were killed?") is None
 
 
+def test_what_about_another_place_leaves_the_earlier_place_behind():
+    history = [
+        {"role": "user", "content": "Which village in the Eastshire countryside was hit by Red Brigade shells?"},
+        {"role": "assistant", "content": "Millbrook [1]"},
+    ]
+    moved = rewrite("What about Westport, which neighborhood got hit?", history)
+    assert "Eastshire" not in moved and "Red Brigade" in moved, moved
+    kept = rewrite("Which neighborhood got hit?", history)
+    assert "Eastshire" in kept, kept
+
+
 def test_a_bare_question_word_asks_the_previous_question_again():
     history = [{"role": "user", "content": "Who announced the deal to evacuate Darayya?"}]
     assert rewrite("When?", history) == "When announced the deal to evacuate Darayya?"

@@ -152,25 +152,13 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
     out = []
     for m in _COUNT.finditer(sentence):
         num = m.group(0)
-        if re.fullmatch(r"(?:19|20)\d\d", num.strip()) or _is_date_number(sentence, m.start(), m.end()):
+        if _no_count(sentence, m):
             continue
-        if _MODEL_NUMBER.search(sentence[max(0, m.start() - 3) : m.start()]) or _MODEL_NUMBER.match(sentence, m.end()):
-            continue  # "Tu-22M3", "F-16s", "MiG-29": a model's name, no count
         rest = re.sub(r"^-(?=[a-z])", " ", sentence[m.end() : m.end() + 60])  # "a 17-day ordeal" counts days
         after = list(re.finditer(r"[\w%'’-]+", re.split(r"[,;:()]", rest, maxsplit=1)[0]))[:4]  # the next three
         # words (not past a comma: "wounded 12, medics said" counts no medics), and one to look at
-        end, bonus = m.end(), 0.0
-        for i, w in enumerate(after[:3]):  # the counted noun: the last of the next three words the question names
-            ws = stem(w.group(0).lower())
-            if ws in heads or ws + "s" in heads or (i == 0 and ws in qstems and not heads):  # "17-day": days
-                if _modifies_next(w, after[i + 1 : i + 2], heads, rest):
-                    if people and not _names_people(after[i + 1].group(0)):
-                        break  # "two rebel groups" counts no rebel fighters
-                    end, bonus = m.end() + after[i + 1].end(), 0.4  # "two rebel groups" counts groups
-                    break
-                end, bonus = m.end() + w.end(), 1.0 - 0.1 * i
-                if w.group(0).lower().endswith("s"):
-                    break  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
+        found = _asked_noun(after, rest, heads, qstems, people)
+        end, bonus = (m.end() + found[0], found[1]) if found else (m.end(), 0.0)
         if not bonus and after:
             j = 1 if _modifies_next(after[0], after[1:2], heads, rest) else 0  # "two rebel groups": groups
             word = after[j].group(0)
@@ -227,6 +215,33 @@ def _after_asked_verb(sentence: str, start: int, qstems: AbstractSet[str]) -> bo
     if not before or not re.search(r"(?:ed|ing|lost|killed|died)$", before[-1].lower()):
         return False
     return stem(before[-1].lower()) in qstems
+
+
+def _no_count(sentence: str, m: re.Match) -> bool:
+    """A year, a date's day, or a model's number ("Tu-22M3", "F-16s", "MiG-29"): no count."""
+    if re.fullmatch(r"(?:19|20)\d\d", m.group(0).strip()) or _is_date_number(sentence, m.start(), m.end()):
+        return True
+    before = sentence[max(0, m.start() - 3) : m.start()]
+    return bool(_MODEL_NUMBER.search(before) or _MODEL_NUMBER.match(sentence, m.end()))
+
+
+def _asked_noun(
+    after: list[re.Match], rest: str, heads: AbstractSet[str], qstems: AbstractSet[str], people: bool
+) -> tuple[int, float] | None:
+    """The counted noun among the next three words, one the question names: (its end in ``rest``,
+    bonus), or None. "800 rebels" for "how many rebels"; "a 17-day ordeal" for days."""
+    found = None
+    for i, w in enumerate(after[:3]):
+        ws = stem(w.group(0).lower())
+        if ws in heads or ws + "s" in heads or (i == 0 and ws in qstems and not heads):
+            if _modifies_next(w, after[i + 1 : i + 2], heads, rest):
+                if people and not _names_people(after[i + 1].group(0)):
+                    return found  # "two rebel groups" counts no rebel fighters
+                return after[i + 1].end(), 0.4  # "two rebel groups" counts groups
+            found = w.end(), 1.0 - 0.1 * i
+            if w.group(0).lower().endswith("s"):
+                return found  # the counted plural noun ends the span ("800 rebels", not "800 rebels left")
+    return found
 
 
 # "no deaths had been reported": a count of zero, when the noun is the one the question counts
@@ -657,6 +672,20 @@ def _setting(name: str, context: str, share: float = 0.6, least: int = 4) -> boo
     return sum(name in line for line in lines) >= share * len(lines)
 
 
+def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[Span]:
+    """The counts of what befell people as the question asks: "six civilians were injured" counts
+    no one killed, "home to a quarter of a million people" is a population."""
+    fates = _fates(question)
+    spans = [
+        sp
+        for sp in spans
+        if not _other_fate(fates, sp.text + _after_count(sentence, sp.end)) and not _done_to(fates, sentence, sp)
+    ]
+    if fates:
+        spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
+    return spans
+
+
 def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> Span | None:
     """The span that best answers the question: the type's own preference, then closeness to the
     asking part's words, then shortness."""
@@ -669,15 +698,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         (m.start() for m in re.finditer(r"[\w'’-]+", sentence) if stem(m.group(0).lower()) in qstems), default=0
     )
     money = qtype is QType.COUNT and (not heads or bool(heads & _MONEY_STEMS))
-    if qtype is QType.COUNT:  # "six civilians were injured" counts no one killed
-        fates = _fates(question)
-        spans = [
-            sp
-            for sp in spans
-            if not _other_fate(fates, sp.text + _after_count(sentence, sp.end)) and not _done_to(fates, sentence, sp)
-        ]
-        if fates:  # "home to a quarter of a million people" is a population: no one killed or injured
-            spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
+    if qtype is QType.COUNT:
+        spans = _of_the_asked_fate(spans, sentence, question)
         if not spans:
             return None
     asks_speaker = bool(_REPORTING.search(question) or _SPEECH.search(question))
