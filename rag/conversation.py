@@ -38,7 +38,9 @@ _LEAD = re.compile(
 )
 _PRONOUNS = r"it|its|they|them|their|theirs|he|him|his|she|her|hers|there|those|these|this|that"
 _PRONOUN = re.compile(rf"\b({_PRONOUNS})\b", re.I)
-_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:[\s-](?:(?:al|de|of|bin|van|von)[\s-])?[A-Z][\w'’-]+)*")
+_NAME = re.compile(
+    r"\b[A-Z][\w'’-]+(?:[\s-](?:(?:al|el|ez|az|as|ash|ad|ar|an|de|of|bin|ibn|van|von)[\s-])?[A-Z][\w'’-]+)*"
+)  # "Deir ez-Zor", "Ras al-Ain": one name
 _WH_HEAD = re.compile(r"\b(?:how (?:many|much)|which|what|whose)\s+([a-z][\w'’-]*)", re.I)
 _DEFINITE = re.compile(r"\bthe\s+([a-z][\w'’-]*)", re.I)
 # the plural subject after an auxiliary: "Where would civilians from Darayya be taken?"

@@ -820,6 +820,11 @@ def test_a_count_ends_at_its_digits_and_a_sum_answers_how_much_money():
     assert best_span(QType.COUNT, shared, "How many civilians were killed?") is None
 
 
+def test_a_name_with_a_lower_case_particle_is_carried_whole():
+    history = [{"role": "user", "content": "How many children were killed in the strikes on Deir ez-Zor in June?"}]
+    assert rewrite("What did one of the attacks hit?", history).endswith("(Deir ez-Zor)")
+
+
 def test_what_about_another_place_leaves_the_earlier_place_behind():
     history = [
         {"role": "user", "content": "Which village in the Eastshire countryside was hit by Red Brigade shells?"},
