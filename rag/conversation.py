@@ -145,11 +145,14 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
     fate = _other_participle(frag, previous)
     if fate is not None:
         return fate
+    if _PREP_WH.fullmatch(frag):  # "Against whom?", "To ensure what?": the previous question, asked further
+        bare = _without_carried(previous)
+        return f"{bare.rstrip(' ?.!')}, {frag[:1].lower()}{frag[1:]}?{previous[len(bare) :]}"
     if (
         not frag
         or len(frag.split()) > 4
         or _VERBISH.search(frag)
-        or re.search(r"\b(?:who|what|when|where|why|how|which)\b", frag, re.I)
+        or re.search(r"\b(?:who|whom|whose|what|when|where|why|how|which)\b", frag, re.I)
     ):
         return None
     frag = re.sub(r"^the\s+", "", frag, flags=re.I)
@@ -204,6 +207,13 @@ def _ask_again(frag: str, previous: str) -> str | None:
 
 _PARTICIPLE = re.compile(r"^(?:the\s+)?([a-z]+ed)$", re.I)
 _ASKED_PARTICIPLE = re.compile(r"\b(?:were|was|been|are|is|got|get|left)\s+(?:\w+ly\s+)?([a-z]+ed)\b|\b(died)\b", re.I)
+
+
+_PREP_WH = re.compile(
+    r"(?:(?:and|but)\s+)?(?:against|between|with|for|from|by|on|in|into|at|about|towards?|over|under|after|before|"
+    r"since|until|to(?:\s+[a-z]+)?)\s+(?:whom|who|what|which(?:\s+[a-z]+)?|where|when)",
+    re.I,
+)
 
 
 def _other_participle(frag: str, previous: str) -> str | None:

@@ -820,6 +820,15 @@ def test_a_count_ends_at_its_digits_and_a_sum_answers_how_much_money():
     assert best_span(QType.COUNT, shared, "How many civilians were killed?") is None
 
 
+def test_a_prepositional_fragment_asks_the_previous_question_further():
+    history = [
+        {"role": "user", "content": "What is the next stage of the truce deal?"},
+        {"role": "assistant", "content": "“… coordinating strikes …” (Reuters) [1]"},
+    ]
+    assert rewrite("Against whom?", history) == "What is the next stage of the truce deal, against whom?"
+    assert rewrite("To ensure what?", history) == "What is the next stage of the truce deal, to ensure what?"
+
+
 def test_a_name_with_a_lower_case_particle_is_carried_whole():
     history = [{"role": "user", "content": "How many children were killed in the strikes on Deir ez-Zor in June?"}]
     assert rewrite("What did one of the attacks hit?", history).endswith("(Deir ez-Zor)")
