@@ -140,6 +140,7 @@ _ALIAS_GROUPS = (
     "agreement deal accord pact",
     "soldiers troops",
     "children kids",
+    "envoy representative ambassador emissary",
     "evacuate evacuated evacuation",
     "prolong extend",
     "rebuild restore",
