@@ -109,7 +109,8 @@ _PART_ASKED = re.compile(
 _HOW_MANY_LAST = re.compile(r"^\W*((?:[\w'’-]+\s+){0,2}[\w'’-]+)\b.*\bhow (?:many|much)\W*$", re.I)
 
 
-def head_words(question: str) -> AbstractSet[str]:
+@lru_cache(maxsize=512)  # one question, every candidate sentence
+def head_words(question: str) -> frozenset[str]:
     """Stems of the words the question asks about: the words after "how many", "which", "what", up
     to the first function word ("how many new ministers did…" → new, minist)."""
     m = _PART_ASKED.search(question) or re.search(
@@ -119,7 +120,7 @@ def head_words(question: str) -> AbstractSet[str]:
     if trailing:
         m = trailing
     if not m:
-        return set()
+        return frozenset()
     words = []
     for w in m.group(1).split():
         if w.lower() in STOPWORDS or (trailing and w.lower().endswith("ed")):
@@ -300,6 +301,7 @@ def _counts_other_thing(question: str, plural: str) -> bool:
     return stem(plural) != stem(nouns[0].lower())
 
 
+@lru_cache(maxsize=512)  # one question, every candidate sentence
 def _counts_a_thing(question: str) -> bool:
     """Does "how many" count a plural that names no people ("how many fighter-bomber sorties")?"""
     m = re.search(r"\bhow many\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", question, re.I)
@@ -351,10 +353,11 @@ _POPULATION = re.compile(
 )
 
 
-def _fates(question: str) -> set[str]:
+@lru_cache(maxsize=512)
+def _fates(question: str) -> frozenset[str]:
     """What the question says befell those it counts: killed, injured (or neither)."""
     words = text_stems(question)
-    return {kind for kind, stems in _FATES.items() if words & stems}
+    return frozenset(kind for kind, stems in _FATES.items() if words & stems)
 
 
 def _other_fate(fates: AbstractSet[str], after: str) -> bool:
@@ -634,6 +637,7 @@ _ASKS_FIRST = re.compile(
 _CARRIED = re.compile(r"\s*\([^()]*\)\s*$")
 
 
+@lru_cache(maxsize=512)  # one question, every candidate sentence
 def carried_stems(question: str) -> frozenset[str]:
     """Stems only a trailing bracket holds ("what dropped the bomb (MSF, Hama)"): the names a
     follow-up carries from the conversation (``rag.conversation``), not words the user typed now."""
@@ -643,6 +647,7 @@ def carried_stems(question: str) -> frozenset[str]:
     return frozenset(text_stems(m.group(0)) - text_stems(question[: m.start()]))
 
 
+@lru_cache(maxsize=512)  # one question, every candidate sentence
 def focus(question: str) -> str:
     """The part of a question that asks: its last sentence with a question word or mark (news quizzes
     lead with context: "NASA had to reschedule its launch. Where is the launchpad?"), from the question
@@ -758,6 +763,7 @@ _PREPOSITION = re.compile(
 )
 
 
+@lru_cache(maxsize=512)  # one question, every candidate sentence
 def _direction(question: str) -> frozenset[str] | None:
     """The prepositions that introduce the asked place, when the question asks where to or where from."""
     if _FROM.search(question):
