@@ -255,7 +255,9 @@ def test_a_capital_and_a_near_synonym_count_as_said():
     assert covered(stem("moscow"), words) and covered(stem("ceasefire"), words) and covered(stem("washington"), words)
     assert not covered(stem("beijing"), words) and not covered(stem("strike"), words)
     assert covered(stem("died"), text_stems("Five people were killed."))
-    assert covered(stem("envoy"), text_stems("the UN representative spoke")) and covered(stem("kids"), text_stems("two children"))
+    assert covered(stem("envoy"), text_stems("the UN representative spoke")) and covered(
+        stem("kids"), text_stems("two children")
+    )
     query = parse_query("Did Moscow agree to the ceasefire?").fts_query()
     assert '"russia"' in query and '"truce"' in query and query.index('"moscow"') < query.index('"russia"')
 
