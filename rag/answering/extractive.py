@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from ..models import Answer, Passage, day_label
@@ -150,14 +151,12 @@ class ExtractiveAnswerer:
     def weights(self, question: str) -> dict[str, float]:
         """The question's term weights, the names a follow-up carries (``carried_stems``) at
         ``CARRIED_WEIGHT``: they point at the conversation's reports, the user's own words at the answer."""
-        q = self.term_weights(question)
-        carried = carried_stems(question)
-        return {t: w * CARRIED_WEIGHT if t in carried else w for t, w in q.items()} if carried else q
+        return _carried_down(self.term_weights(question), question)
 
     # --- scoring ------------------------------------------------------------------------------
     def candidates(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
-        q = self.weights(question)
         whole = self.term_weights(question)  # a carried name weighs fully for the report it is in
+        q = _carried_down(whole, question)
         qtype = question_type(question)
         top = _considered(passages, self.config.passages_considered)
         if not top:
@@ -430,6 +429,12 @@ def _without_dateline(text: str, p: Passage, s: int) -> str:
     return text if cut <= 0 else " " * min(cut, len(text)) + text[cut:]
 
 
+def _carried_down(q: dict[str, float], question: str) -> dict[str, float]:
+    """``q`` with the names a follow-up carries (``carried_stems``) at ``CARRIED_WEIGHT``."""
+    carried = carried_stems(question)
+    return {t: w * CARRIED_WEIGHT if t in carried else w for t, w in q.items()} if carried else q
+
+
 # "Who was the director of …": the role the answer must hold
 _ROLE = re.compile(
     r"\b(?i:who)\s+(?:was|is|were|are|will be|has been)\s+the\s+"
@@ -438,6 +443,7 @@ _ROLE = re.compile(
 )
 
 
+@lru_cache(maxsize=256)
 def asked_role(question: str) -> str | None:
     """The role a who-question asks to fill ("Who was the director of the hospital?" → "director"),
     or None. Only a lower-case noun: "Who was the first American?" names no role."""
