@@ -7,6 +7,8 @@ asked reports in the re-ranker's view, and the answer says when its report is no
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..models import Passage
 
 
@@ -39,7 +41,13 @@ def meets_asked(p: Passage) -> bool:
 def asked_within(out: list[Passage], depth: int) -> list[Passage]:
     """The candidates with the reports the question asked for moved into the first ``depth`` (what
     the re-ranker sees): a report of the asked day and outlet can fuse low behind many alike."""
-    late = [p for p in out[depth:] if meets_asked(p)][: depth // 2]
+    return moved_within(out, depth, meets_asked)
+
+
+def moved_within(out: list[Passage], depth: int, wanted: Callable[[Passage], bool]) -> list[Passage]:
+    """``out`` with the ``wanted`` candidates below ``depth`` moved into its last places, at most half
+    of them, keeping every list's order."""
+    late = [p for p in out[depth:] if wanted(p)][: depth // 2]
     if not late:
         return out
     moved = {id(p) for p in late}

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..store.segments import source_matches
 from ..text_terms import question_terms
 
 DocFreq = Callable[[Sequence[str]], tuple[dict[str, int], int]]
 
 
-def _passes(date: str | None, source: str, date_from: str | None, date_to: str | None, sources) -> bool:
+def passes_filters(
+    date: str | None, source: str, date_from: str | None, date_to: str | None, sources: Sequence[str] | None
+) -> bool:
+    """The store's filter semantics for one report: an undated report fails any date bound; an outlet
+    matches as the store matches it (``source_matches``)."""
     if (date_from or date_to) and date is None:
         return False
     if date is not None and ((date_from and date < date_from) or (date_to and date > date_to)):
         return False
-    if sources:
-        src = (source or "").lower()
-        return any(s.lower() == src or s.lower() in [p.strip() for p in src.split("/")] for s in sources)
-    return True
+    return not sources or source_matches(source, sources)
 
 
 def count_excluded(
@@ -46,6 +48,6 @@ def count_excluded(
         date_to = as_of
     left_out: dict[str, bool] = {}
     for p in store.passages([cid for cid, _ in hits]).values():
-        if not _passes(p.date, p.source, filters.date_from, date_to, filters.sources):
+        if not passes_filters(p.date, p.source, filters.date_from, date_to, filters.sources):
             left_out[p.article_id] = p.date is None
     return len(left_out), sum(left_out.values())

@@ -37,7 +37,8 @@ from ..priority import set_thread_niceness, thread_niceness
 from ..store import IndexSnapshot
 from ..store.segments import source_matches
 from ..text_terms import fts_query
-from .asked import asked_within, mark_asked
+from .asked import asked_within, mark_asked, moved_within
+from .excluded import passes_filters
 from .outlets import named_outlets
 from .query import parse_query
 from .query_dates import DateWindow, is_report_day, question_window
@@ -297,7 +298,11 @@ class Retriever:
         date_to = _until(filters.date_to, as_of)
         if ids and (filters.date_from or date_to or filters.sources):  # the filters hold for them too
             rows = store.passages(ids)
-            ids = [i for i in ids if i in rows and _passes(rows[i], filters.date_from, date_to, filters.sources)]
+            ids = [
+                i
+                for i, p in rows.items()
+                if passes_filters(p.date, p.source, filters.date_from, date_to, filters.sources)
+            ]
         vectors = store.chunk_vectors(ids, self.snapshot.manifest.dim)
         more = {cid: float(v @ qvec) for cid, v in vectors.items()}
         return dict(sorted({**dense, **more}.items(), key=lambda kv: -kv[1])), set(more)
@@ -456,23 +461,6 @@ CITED = "cited"  # scores key: a chunk of a report the conversation cited
 
 
 def _cited_within(out: list[Passage], depth: int) -> list[Passage]:
-    """The conversation's cited reports' best chunks moved into the first ``depth`` (what the
-    re-ranker sees), at most half of it: a follow-up is most likely about them."""
-    late = [p for p in out[depth:] if CITED in p.scores][: depth // 2]
-    if not late:
-        return out
-    moved = {id(p) for p in late}
-    rest = [p for p in out if id(p) not in moved]
-    keep = depth - len(late)
-    return rest[:keep] + late + rest[keep:]
-
-
-def _passes(p: Passage, date_from: str | None, date_to: str | None, sources: Sequence[str] | None) -> bool:
-    """The store's filter semantics for one passage: an undated report fails any date bound."""
-    if (date_from or date_to) and not p.date:
-        return False
-    if date_from and p.date < date_from:  # type: ignore[operator]
-        return False
-    if date_to and p.date > date_to:  # type: ignore[operator]
-        return False
-    return not sources or source_matches(p.source, sources)
+    """The conversation's cited reports' best chunks moved into what the re-ranker sees: a
+    follow-up is most likely about them."""
+    return moved_within(out, depth, lambda p: CITED in p.scores)

@@ -373,11 +373,14 @@ class SqliteStore:
 
     def article_chunk_ids(self, article_ids: Sequence[str], limit: int = 200) -> list[int]:
         """The chunk ids of these articles, in article then reading order (at most ``limit``)."""
-        ids = [str(a) for a in article_ids][:limit]
+        ids = [str(a) for a in article_ids]
         if not ids:
             return []
-        q = f"SELECT id FROM chunks WHERE article_id IN ({','.join('?' * len(ids))}) ORDER BY article_id, ordinal"
-        return [r[0] for r in self.conn.execute(q, ids)][:limit]
+        q = (
+            f"SELECT id FROM chunks WHERE article_id IN ({','.join('?' * len(ids))})"
+            " ORDER BY article_id, ordinal LIMIT ?"
+        )
+        return [r[0] for r in self.conn.execute(q, [*ids, limit])]
 
     def chunk_vectors(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
         ids = [int(i) for i in chunk_ids]
