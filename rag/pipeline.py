@@ -19,7 +19,7 @@ from typing import TypeVar
 from .answering.abstain import excluded_note
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
 from .answering.router import RoutingAnswerer, wants_period, wants_values
-from .conversation import avoid_repeat, prefer_articles, resolve
+from .conversation import Resolution, avoid_repeat, prefer_articles, resolve
 from .embedding import Embedder, SerializedEmbedder, load_embedder, load_query_embedder
 from .generation import (
     Final,
@@ -226,11 +226,12 @@ class RagService:
         if self.generates(req):
             return self._ask_generative(req)
         t0 = time.perf_counter()
-        query = self._resolve(req)
+        res = self._resolve(req)
+        query = res.query
         with self._query() as (retriever, answerer):
-            result = self._retrieve(retriever, query, req)
+            result = self._retrieve(retriever, res, req)
             t = time.perf_counter()
-            answer = self._answer(retriever, answerer, query, result, req)
+            answer = self._answer(retriever, answerer, res, result, req)
             answer_ms = (time.perf_counter() - t) * 1000
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in result.timings_ms.items()},
@@ -242,10 +243,11 @@ class RagService:
             answer.note = "No language model is configured (RAG_LLM_BASE_URL): this is the extractive answer."
         return answer
 
-    def _resolve(self, req: AskRequest) -> str:
+    def _resolve(self, req: AskRequest) -> Resolution:
         """The question to search with: a follow-up is completed from the conversation (its names,
-        the noun it asked about, the person its last reply named; ``rag/conversation.py``)."""
-        return resolve(req.question, req.history, self.retriever.outlets()).query
+        the noun it asked about, the person its last reply named; ``rag/conversation.py``), with the
+        articles the conversation cited (searched and preferred for a follow-up)."""
+        return resolve(req.question, req.history, self.retriever.outlets())
 
     def _catch_up(self, wait_s: float = 5.0) -> None:
         """Read your writes across processes: when the store already holds a newer *content* version (an
@@ -282,12 +284,12 @@ class RagService:
             finally:
                 snap.release()
 
-    def _retrieve(self, retriever: Retriever, query: str, req: AskRequest) -> RetrievalResult:
+    def _retrieve(self, retriever: Retriever, res: Resolution, req: AskRequest) -> RetrievalResult:
+        query = res.query
         if wants_period(query):  # a timeline: every report of the period (a hard filter), not top-k
             window = question_window(query, req.as_of)
             return gather_period(retriever, query, window, req.filters, req.as_of, top_k=req.top_k)
-        # a follow-up also searches the chunks of the reports the conversation cited
-        cited = resolve(req.question, req.history, retriever.outlets()).prefer_articles if req.history else []
+        cited = res.prefer_articles  # a follow-up also searches the chunks of the reports the conversation cited
         if wants_values(query):  # a count: also the other reports of its event, to show where they differ
             return retrieve_with_event_pool(
                 retriever, query, req.top_k, req.filters, req.as_of, req.mode, req.rerank, articles=cited
@@ -303,13 +305,11 @@ class RagService:
         )
 
     def _answer(
-        self, retriever: Retriever, answerer: Answerer, query: str, result: RetrievalResult, req: AskRequest
+        self, retriever: Retriever, answerer: Answerer, res: Resolution, result: RetrievalResult, req: AskRequest
     ) -> Answer:
-        passages = result.passages
-        if req.history:  # a follow-up prefers the articles the conversation already cited
-            passages = prefer_articles(
-                passages, resolve(req.question, req.history, retriever.outlets()).prefer_articles
-            )
+        query = res.query
+        # a follow-up prefers the articles the conversation already cited
+        passages = prefer_articles(result.passages, res.prefer_articles)
         answer = answerer.answer(query, passages)
         f = req.filters
         if answer.abstained and (req.as_of or f.date_from or f.date_to or f.sources):
@@ -347,11 +347,12 @@ class RagService:
         Retrieval and the extractive answer (the fallback) run while the snapshot is held; the model
         is waited for after it is let go, so a slow LLM holds no index version."""
         t0 = time.perf_counter()
-        query = self._resolve(req)
+        res = self._resolve(req)
+        query = res.query
         with self._query() as (retriever, answerer):
-            result = self._retrieve(retriever, query, req)
+            result = self._retrieve(retriever, res, req)
             t = time.perf_counter()
-            fallback = self._answer(retriever, answerer, query, result, req)
+            fallback = self._answer(retriever, answerer, res, result, req)
             extractive_ms = (time.perf_counter() - t) * 1000
             generate = self._generative is not None and req.generate is not False
             units = stored_units(retriever.snapshot.store, result.passages, self.embedder.dim) if generate else None
