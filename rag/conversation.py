@@ -164,9 +164,11 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
         others = [n for n in names if n.lower() != frag.lower()]
         if not others:
             return None
-        last = others[0] if len(others) < len(names) else names[-1]
-        i = previous.find(last) if len(others) < len(names) else previous.rfind(last)
-        return previous[:i] + frag + previous[i + len(last) :]
+        if len(others) < len(names):  # the fragment was named already: the first other name gives way
+            old, i = others[0], previous.find(others[0])
+        else:
+            old, i = names[-1], previous.rfind(names[-1])
+        return previous[:i] + frag + previous[i + len(old) :]
     head = _head(previous)
     if head is None:
         return None
@@ -205,7 +207,7 @@ def _ask_again(frag: str, previous: str) -> str | None:
     return again
 
 
-_PARTICIPLE = re.compile(r"^(?:the\s+)?([a-z]+ed)$", re.I)
+_PARTICIPLE = re.compile(r"^(?:[Tt]he\s+)?([a-z]{2,}ed)$")  # lower case: "And the Red?" names, "and wounded" asks
 _ASKED_PARTICIPLE = re.compile(r"\b(?:were|was|been|are|is|got|get|left)\s+(?:\w+ly\s+)?([a-z]+ed)\b|\b(died)\b", re.I)
 
 
@@ -221,10 +223,10 @@ def _other_participle(frag: str, previous: str) -> str | None:
     participle replaces the previous question's ("killed" → "wounded")."""
     m = _PARTICIPLE.match(frag)
     old = _ASKED_PARTICIPLE.search(previous) if m else None
-    if m is None or old is None or old.group(0).lower() == m.group(1).lower():
+    g = 1 if old is not None and old.group(1) else 2
+    if m is None or old is None or old.group(g).lower() == m.group(1):
         return None
-    g = 1 if old.group(1) else 2
-    verb = m.group(1).lower()
+    verb = m.group(1)
     if g == 2:  # "How many died?" → "How many were wounded?"
         verb = f"were {verb}"
     return previous[: old.start(g)] + verb + previous[old.end(g) :]

@@ -697,6 +697,8 @@ def test_ellipsis_takes_the_previous_question_frame():
 def test_a_fate_or_a_name_already_asked_about_refills_the_previous_question():
     killed = [{"role": "user", "content": "How many people were killed by the bomb in Millbrook on Monday?"}]
     assert rewrite("and wounded", killed) == "How many people were wounded by the bomb in Millbrook on Monday?"
+    assert "were red" not in rewrite("And the Red?", killed)  # a name, not a participle
+    assert not rewrite("and killed", killed).startswith("How many people were killed")  # nothing to swap
     assert rewrite("And the injured?", [{"role": "user", "content": "How many died in the fire?"}]) == (
         "How many were injured in the fire?"
     )
