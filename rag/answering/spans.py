@@ -148,7 +148,7 @@ def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
 
 def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list[Span]:
     heads = head_words(question)
-    people = bool(heads & _PERSON_STEMS) and not _counts_a_thing(question)  # not "fighter-bomber sorties"
+    people = bool(heads & _PERSON_STEMS) and _counted_thing(question) is None  # not "fighter-bomber sorties"
     fated = bool(_fates(question) & {"killed", "injured"})  # what befalls people, not things
     out = []
     for m in _COUNT.finditer(sentence):
@@ -294,19 +294,19 @@ _MEASURE_STEMS = frozenset(
 def _counts_other_thing(question: str, plural: str) -> bool:
     """Does the question count a named kind of thing ("how many ambulances") other than ``plural``?
     People are left to the person rules (they go by many names)."""
-    m = re.search(r"\bhow many\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", question, re.I)
-    nouns = [w for w in m.group(1).split() if _is_plural(w)] if m else []
-    if not nouns or stem(nouns[0].lower()) in _PERSON_STEMS or _a_people(nouns[0].lower()):
-        return False
-    return stem(plural) != stem(nouns[0].lower())
+    thing = _counted_thing(question)
+    return thing is not None and stem(plural) != stem(thing)
 
 
 @lru_cache(maxsize=512)  # one question, every candidate sentence
-def _counts_a_thing(question: str) -> bool:
-    """Does "how many" count a plural that names no people ("how many fighter-bomber sorties")?"""
+def _counted_thing(question: str) -> str | None:
+    """The plural "how many" counts when it names no people ("how many fighter-bomber sorties" →
+    "sorties"), or None."""
     m = re.search(r"\bhow many\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", question, re.I)
-    nouns = [w for w in m.group(1).split() if _is_plural(w)] if m else []
-    return bool(nouns) and not (stem(nouns[0].lower()) in _PERSON_STEMS or _a_people(nouns[0].lower()))
+    nouns = [w.lower() for w in m.group(1).split() if _is_plural(w)] if m else []
+    if not nouns or stem(nouns[0]) in _PERSON_STEMS or _a_people(nouns[0]):
+        return None
+    return nouns[0]
 
 
 def _names_people(word: str) -> bool:
