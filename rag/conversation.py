@@ -31,7 +31,7 @@ from .answering.question_type import QType, question_type
 from .answering.spans import best_span
 from .models import Answer, Passage, Statement, render_statements
 from .retrieval.outlets import named_outlets, outlet_key
-from .text_terms import MONTH_PATTERN, MONTHS, STOPWORDS, WEEKDAYS, content_terms, question_terms, stem
+from .text_terms import MONTH_PATTERN, MONTHS, STOPWORDS, WEEKDAYS, content_terms, plain_text, question_terms, stem
 
 _LEAD = re.compile(
     r"^\s*(?:and|but|also|so|then|what about|how about|and what about|and how about|what else)\b[\s,]*", re.I
@@ -441,8 +441,8 @@ def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = 
 
 
 def resolve(question: str, history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> Resolution:
-    """The question to search with, and the articles the conversation was about."""
-    return resolve_one(question, conversation_state(history, outlets), outlets)
+    """The question to search with (as plain text), and the articles the conversation was about."""
+    return resolve_one(plain_text(question), conversation_state(history, outlets), outlets)
 
 
 def rewrite(question: str, history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> str:

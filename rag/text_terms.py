@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
@@ -40,6 +41,18 @@ def is_date_word(term: str) -> bool:
     if term in _MONTHS:
         return True
     return term.isdigit() and ((len(term) == 4 and term[:2] in ("19", "20")) or 1 <= int(term) <= 31)
+
+
+# A tag: "<" then a letter or "/" ("x < 5" and "<5 km" are text), closed before the next "<".
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
+
+
+def plain_text(text: str) -> str:
+    """A question as a person reads it: markup copied from a web page dropped ("Opponents of <a
+    href=...>UK</a>" asks about the UK, not about "href"), entities decoded; a text with neither
+    comes back unchanged."""
+    plain = html.unescape(_TAG.sub("", text)) if "<" in text or "&" in text else text
+    return plain if plain == text else " ".join(plain.split())
 
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)

@@ -92,6 +92,16 @@ def test_follow_up_rewrite_carries_the_previous_turn():
     assert rewrite("And how many rebels left?", None) == "And how many rebels left?"
 
 
+def test_a_question_pasted_from_a_web_page_is_searched_as_plain_text():
+    pasted = (
+        'Opponents of <a data-analytics-id="inline-link" href="https://x.example/uk">UK</a>-EU &quot;reset&quot; deal?'
+    )
+    assert rewrite(pasted, None) == 'Opponents of UK-EU "reset" deal?'
+    assert rewrite("Which was <em>not</em> invented by Edison?", None) == "Which was not invented by Edison?"
+    for text in ("Is x < 5 and y > 3?", "Did AT&T  buy it?"):  # no markup: unchanged, spaces and all
+        assert rewrite(text, None) == text
+
+
 def _passage(text: str, n: int = 1, **kw) -> Passage:
     return Passage(
         chunk_id=n,
