@@ -16,6 +16,9 @@ on once only or other our ours ourselves out over own same she should so some su
 them themselves then there these they this those through to too under until up very was we were what when where
 which while who whom why will with would you your yours yourself yourselves said says say according told tell
 what's who's which one ones many much did does according reportedly reported report reports s t
+i'm i've i'd i'll you're you've you'd you'll he's he'd he'll she's she'd she'll it's it'd it'll we're we've we'd
+we'll they're they've they'd they'll that's there's here's where's when's how's why's let's isn't aren't wasn't
+weren't don't doesn't didn't won't wouldn't can't couldn't shouldn't hasn't haven't hadn't
 """.split()
 )
 
@@ -23,7 +26,8 @@ what's who's which one ones many much did does according reportedly reported rep
 QUESTION_WORDS = frozenset(
     "long many much kind sort type exactly approximately roughly happen happened name "
     "happening latest recent recently news update updates development developments "
-    "summary summarise summarize timeline get gets got getting gotten".split()
+    "summary summarise summarize timeline get gets got getting gotten "
+    "ultimately eventually actually really basically roundup roundups".split()
 )
 
 # The one list of calendar words (month numbers are 1 + the index in MONTHS).
@@ -96,8 +100,9 @@ _IRREGULAR = {
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'rebels'/'rebel', 'evacuated'/'evacuating'; an
-    irregular past form is its verb's base ('flew' → 'fly')."""
+    """A light suffix stripper: enough to match 'rebels'/'rebel', 'evacuate'/'evacuated'/'evacuating',
+    'hit'/'hitting'; an irregular past form is its verb's base ('flew' → 'fly'). Query-side only:
+    the index stores words, so changing it needs no re-index."""
     if word in _IRREGULAR:
         return stem(_IRREGULAR[word])
     w = word
@@ -109,8 +114,14 @@ def stem(word: str) -> str:
                 return w[: -len(suf)] + "y"
             w = w[: -len(suf)]
             break
+    else:
+        suf = ""
     if w.endswith("ian") and len(w) > 5:
         return w[:-1]  # "Syrian" is of "Syria", "Russians" of "Russia" (and "civilian" stems as "civilia")
+    if suf in ("ing", "ed") and len(w) > 3 and w[-1] == w[-2] and w[-1] in "bdgmnprt":
+        return w[:-1]  # "hitting", "planned": "hit", "plan" (not "killed": "kill")
+    if not suf and w.endswith("e") and len(w) > 4:
+        return w[:-1]  # "struggle", "evacuate", "truce" as "struggling", "evacuated", "truces" stem
     return w
 
 
@@ -126,8 +137,18 @@ def text_stems(text: str) -> frozenset[str]:
     return frozenset(stem(t) for t in content_terms(text))
 
 
+# "the next day", "the day before": when, relative to what the conversation was about, not words to find
+_RELATIVE_DAY = re.compile(
+    r"\b(?:the\s+)?(?:next|following|previous)\s+day\b|\b(?:the|that)\s+day\s+(?:before|after|earlier|later)\b"
+    r"|\bthat\s+(?:same\s+)?day\b",
+    re.I,
+)
+
+
 def question_terms(text: str) -> list[str]:
     """Content words of a question, without the words that only frame it."""
+    if "day" in text.lower():
+        text = _RELATIVE_DAY.sub(" ", text)
     return [t for t in content_terms(text) if t not in QUESTION_WORDS]
 
 
@@ -150,6 +171,11 @@ _ALIAS_GROUPS = (
     "negotiate negotiated negotiations brokered mediated",
     "killed died dead deaths",
     "wounded injured",
+    "phone telephone",
+    "aircraft planes jets warplanes",
+    "rebels fighters insurgents",
+    "liberate liberated liberation freed",
+    "isis isil daesh",
     "agreement deal accord pact",
     "soldiers troops",
     "children kids",
