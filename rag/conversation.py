@@ -208,7 +208,11 @@ def _ask_again(frag: str, previous: str) -> str | None:
 
 
 _PARTICIPLE = re.compile(r"^(?:[Tt]he\s+)?([a-z]{2,}ed)$")  # lower case: "And the Red?" names, "and wounded" asks
-_ASKED_PARTICIPLE = re.compile(r"\b(?:were|was|been|are|is|got|get|left)\s+(?:\w+ly\s+)?([a-z]+ed)\b|\b(died)\b", re.I)
+_ASKED_PARTICIPLE = re.compile(
+    r"\b(?:were|was|been|are|is|got|get|left)\s+(?:\w+ly\s+)?([a-z]+ed)\b|\b(died)\b"
+    r"|\bhow many\s+(?:[a-z]+\s+)?([a-z]+ed)\b",  # "… how many killed", "how many people injured"
+    re.I,
+)
 
 
 _PREP_WH = re.compile(
@@ -223,11 +227,11 @@ def _other_participle(frag: str, previous: str) -> str | None:
     participle replaces the previous question's ("killed" → "wounded")."""
     m = _PARTICIPLE.match(frag)
     old = _ASKED_PARTICIPLE.search(previous) if m else None
-    g = 1 if old is not None and old.group(1) else 2
+    g = (old.lastindex or 0) if old is not None else 0
     if m is None or old is None or old.group(g).lower() == m.group(1):
         return None
     verb = m.group(1)
-    if g == 2:  # "How many died?" → "How many were wounded?"
+    if old.group(g).lower() == "died":  # "How many died?" → "How many were wounded?"
         verb = f"were {verb}"
     return previous[: old.start(g)] + verb + previous[old.end(g) :]
 
@@ -306,6 +310,10 @@ def _substitute_pronouns(question: str, state: State) -> str:
         named = state.named
         question = _THAT_PLACE.sub(lambda m: f"in {named}" if m.group(0).lower() == "there" else named, question)
 
+    role = _ROLE_PHRASE.search(_without_carried(state.question))  # "what toll did the Homs governor give?"
+    if role and not state.person and _ASKS_NAME.match(question):  # "What's his name?": who the governor is
+        return f"Who is {role.group(0)}?"
+
     def sub(m: re.Match) -> str:
         w = m.group(0)
         low = w.lower()
@@ -326,6 +334,17 @@ def _substitute_pronouns(question: str, state: State) -> str:
     return question
 
 
+# a person the question names by office ("the Homs governor", "the army's spokesman"): who "he" is next
+_ROLE_PHRASE = re.compile(
+    r"\bthe\s+(?:[\w'’-]+\s+){0,2}?(?:governor|mayor|minister|president|spokesman|spokeswoman|spokesperson|envoy|"
+    r"ambassador|commander|leader|director|chairman|chief|head|emir|official|activist|monitor|secretary)\b",
+    re.I,
+)
+_ASKS_NAME = re.compile(
+    r"^\s*(?:(?:and|so)\s+)?(?:what(?:['’]s|\s+is|\s+was)\s+(?:his|her)\s+(?:full\s+)?name|who\s+(?:is|was)\s+(?:he|she))"
+    r"\s*\??\s*$",
+    re.I,
+)
 _THAT_END = re.compile(r"\s+(?:that|this)\s*\?\s*$", re.I)
 _LEADING_AUX = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+", re.I)
 

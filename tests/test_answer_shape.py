@@ -702,6 +702,8 @@ def test_a_fate_or_a_name_already_asked_about_refills_the_previous_question():
     assert rewrite("And the injured?", [{"role": "user", "content": "How many died in the fire?"}]) == (
         "How many were injured in the fire?"
     )
+    terse = [{"role": "user", "content": "millbrook bomb 6 august 2013, how many killed"}]
+    assert rewrite("and wounded?", terse) == "millbrook bomb 6 august 2013, how many wounded"
     lost = [{"role": "user", "content": "How many fighters had the Blues lost in the Reds offensive on Eastport?"}]
     # "the Reds" was named beside "the Blues": it is now asked of them, and Eastport stays
     assert rewrite("and the Reds", lost) == "How many fighters had the Reds lost in the Reds offensive on Eastport?"
@@ -822,6 +824,27 @@ def test_a_count_ends_at_its_digits_and_a_sum_answers_how_much_money():
     assert best_span(QType.COUNT, shared, "How many civilians were killed?") is None
 
 
+def test_who_is_the_officeholder_is_the_name_beside_the_office():
+    line = "State Department spokesman Mark Toner said the truce was holding."
+    assert best_span(QType.PERSON, line, "Who is the State Department spokesman?").text == "Mark Toner"
+    dateline = "Fri 07 Apr 2017 at 0914 Millbrook governor says the attack caused deaths."
+    assert best_span(QType.PERSON, dateline, "Who is the Millbrook governor?") is None  # "Fri 07" is no name
+
+
+def test_each_count_of_a_casualty_line_has_its_own_fate():
+    injured = "How many people were injured in the shelling?"
+    line = "12 November 2016 Three civilians killed 12 others injured in attacks on Millbrook."
+    assert best_span(QType.COUNT, line, injured).text == "12 others"
+    active = "Rocket attacks on Millbrook kill 10 civilians injure 16."  # "injure" is the 16's verb
+    assert best_span(QType.COUNT, active, "How many civilians were killed in Millbrook?").text == "10 civilians"
+    martyrs = "Twenty-five people fell as martyrs and more than 107 others were wounded after the blast."
+    assert best_span(QType.COUNT, martyrs, "How many people were wounded by the blast?").text == "more than 107 others"
+    assert best_span(QType.COUNT, "The attack injured three civilians.", "How many were killed?") is None
+    extended = "By how much did they agree to extend the truce?"
+    assert best_span(QType.COUNT, "They agreed to extend it for another 48 hours.", extended).text == "48 hours"
+    assert best_span(QType.COUNT, "It happened four days after the attack.", "How many civilians were killed?") is None
+
+
 def test_a_prepositional_fragment_asks_the_previous_question_further():
     history = [
         {"role": "user", "content": "What is the next stage of the truce deal?"},
@@ -829,6 +852,12 @@ def test_a_prepositional_fragment_asks_the_previous_question_further():
     ]
     assert rewrite("Against whom?", history) == "What is the next stage of the truce deal, against whom?"
     assert rewrite("To ensure what?", history) == "What is the next stage of the truce deal, to ensure what?"
+    # and its answer is the name after that preposition, not the one the first question asked for
+    line = "• Blue Front rebels try to liberate Eastport from the Reds"
+    asked = rewrite("from whom?", [{"role": "user", "content": "which rebels are trying to liberate Eastport"}])
+    assert asked == "which rebels are trying to liberate Eastport, from whom?"
+    assert best_span(QType.ENTITY, line, asked).text == "Reds"
+    assert best_span(QType.ENTITY, line, "which rebels are trying to liberate Eastport").text == "Blue Front"
 
 
 def test_a_name_with_a_lower_case_particle_is_carried_whole():
@@ -971,6 +1000,16 @@ def test_pronouns_resolve_to_what_the_conversation_was_about():
         {"role": "assistant", "content": "Staffan de Mistura [1]\n“…” [1]"},
     ]
     assert rewrite("What did he say on Tuesday?", envoy).startswith("What did Staffan de Mistura say on Tuesday?")
+    # no name yet, but the question named him by his office: "he" is the officeholder
+    governor = [
+        {"role": "user", "content": "what toll did the millbrook governor give"},
+        {"role": "assistant", "content": "Ten people [1]"},
+    ]
+    assert rewrite("what's his name?", governor) == "Who is the millbrook governor?"
+    assert rewrite("what did he say?", governor).startswith("what did he say?")  # the reports say "he said" too
+    assert rewrite("what's his name?", [{"role": "user", "content": "what toll did the attack leave"}]).startswith(
+        "what's his name?"
+    )
 
 
 def test_turns_resolve_in_order():

@@ -88,6 +88,7 @@ _MONTHS_WEEKDAYS = frozenset(
     """january february march april may june july august september october november december jan feb mar apr
     jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split()
 )
+_CALENDAR = _MONTHS_WEEKDAYS | frozenset("mon tue tues wed thu thur thurs fri sat sun".split())
 
 
 @dataclass(slots=True, frozen=True)
@@ -111,10 +112,12 @@ _HOW_MANY_LAST = re.compile(r"^\W*((?:[\w'’-]+\s+){0,2}[\w'’-]+)\b.*\bhow (?
 
 @lru_cache(maxsize=512)  # one question, every candidate sentence
 def head_words(question: str) -> frozenset[str]:
-    """Stems of the words the question asks about: the words after "how many", "which", "what", up
-    to the first function word ("how many new ministers did…" → new, minist)."""
-    m = _PART_ASKED.search(question) or re.search(
-        r"\b(?:how (?:many|much)|which|what|whose)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I
+    """Stems of the words the question asks about: the words after "how many", "which", "what" or
+    "who is the", up to the first function word ("how many new ministers did…" → new, minist)."""
+    m = (
+        _PART_ASKED.search(question)
+        or re.search(r"\b(?:how (?:many|much)|which|what|whose)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I)
+        or re.search(r"\bwho (?:is|was|are|were) the\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I)  # a role
     )
     trailing = _HOW_MANY_LAST.match(question)  # "rebel fighters killed near X how many"
     if trailing:
@@ -164,8 +167,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
             j = 1 if _modifies_next(after[0], after[1:2], heads, rest) else 0  # "two rebel groups": groups
             word = after[j].group(0)
             low = word.lower()
-            if _UNIT_WORD.fullmatch(low) and not heads & _UNIT_STEMS:
-                continue  # "four days after …" counts no civilians
+            if _UNIT_WORD.fullmatch(low) and not heads & _UNIT_STEMS and (heads or not _BY_HOW_MUCH.search(question)):
+                continue  # "four days after …" counts no civilians ("by how much did they extend it": 48 hours)
             if heads and _DISTANCE.fullmatch(low) and not heads & _MEASURE_STEMS:
                 continue  # "a few kilometres" is no count of ambulances ("$3 billion dollars" is money)
             if heads & _SHARE_STEMS and not re.search(r"%|percent|per cent", m.group(0) + " " + low, re.I):
@@ -174,6 +177,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 continue  # "some 50 kilometres", "eight fighters": no count of civilians
             if people and stem(low) in _PERSON_STEMS:
                 end, bonus = m.end() + after[j].end(), 0.7  # "15 people" for "how many civilians"
+            elif people and low == "others" and _OTHERS_FATED.match(rest, after[j].end()):
+                end, bonus = m.end() + after[j].end(), 0.6  # "107 others were wounded" (not "250 others' fate")
             elif people and low in _FATE and (stem(low) in qstems or _fates(low) & _fates(question)):
                 end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women", "eight died"
             elif (
@@ -200,6 +205,10 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
     return out + _zero_spans(sentence, heads)
 
 
+_OTHERS_FATED = re.compile(
+    r"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+)?(?:killed|wounded|injured|hurt|dead|died)\b", re.I
+)
+_BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _MONEY_STEMS = frozenset(
     stem(w) for w in "money cash funding funds budget cost costs price ransom compensation investment spending".split()
 )
@@ -339,7 +348,9 @@ _PART_OF = re.compile(r"\b(?:including|included|include|among them|among whom|of
 
 
 _FATES = {
-    "killed": frozenset(stem(w) for w in "killed kill killing dead died die death deaths lives executed".split()),
+    "killed": frozenset(
+        stem(w) for w in "killed kill killing dead died die death deaths lives executed martyrs martyred".split()
+    ),
     "injured": frozenset(stem(w) for w in "injured injuring injuries wounded wounding hurt".split()),
     # not "fled" ("killed 60 civilians trying to flee"), "captured" or "released" (an airstrike released gas)
     "moved": frozenset(stem(w) for w in "evacuated evacuation evacuate displaced relocated".split()),
@@ -360,14 +371,25 @@ def _fates(question: str) -> frozenset[str]:
     return frozenset(kind for kind, stems in _FATES.items() if words & stems)
 
 
-def _other_fate(fates: AbstractSet[str], after: str) -> bool:
-    """Does the clause right after a count say another fate befell them than the one asked
-    ("… were injured" for "how many were killed")?"""
-    if len(fates) != 1:
-        return False
-    clause = re.split(r"[,;:.](?!\d)|\band\b", after, maxsplit=1)[0]  # "8,000" is one number
-    told = {kind for kind, stems in _FATES.items() if text_stems(clause) & stems}
-    return bool(told) and not told & fates
+def _told_after(count: str, tail: str) -> set[str]:
+    """The fates a count and the clause right after it say befell them; the clause ends at the
+    next count ("Three killed 12 others injured") as at a comma ("8,000" is one number)."""
+    ends = r"[,;:.](?!\d)|\band\b"
+    own = re.split(ends, count, maxsplit=1)
+    if len(own) > 1:
+        clause = own[0]
+    else:
+        clause = re.split(rf"{ends}|\s(?=\d)", tail, maxsplit=1)[0]
+        if re.match(r"\s+\d", tail[len(clause) :]):  # "kill 10 civilians injure 16": "injure" is the 16's verb
+            clause = re.sub(r"\b(?![a-z]+ed\b)[a-z]+\s*$", "", clause)  # ("12 killed 8 injured": not "killed")
+        clause = f"{count} {clause}"
+    return {kind for kind, stems in _FATES.items() if text_stems(clause) & stems}
+
+
+def _other_fate(fates: AbstractSet[str], told: AbstractSet[str]) -> bool:
+    """Does a count's clause say another fate befell them than the one asked ("… were injured" for
+    "how many were killed")?"""
+    return len(fates) == 1 and bool(told) and not told & fates
 
 
 def _done_to(fates: AbstractSet[str], sentence: str, sp: Span) -> bool:
@@ -529,6 +551,8 @@ def _name_spans(
         if re.search(r"\s\d[\d.,]*$", text) and re.match(r"\s+[a-z]", sentence[s + len(text) :]):
             text = text.rstrip("0123456789.,").rstrip()  # "Nearly 4 million": a quantity, not part of a name
         words = text.split()
+        if all(w.lower().rstrip(".") in _CALENDAR or w.isdigit() for w in words):
+            continue  # "Fri 07", "Sept": a dateline, no name
         if not person and len(words) > 2 and words[1] == "of" and _is_role(words[0], heads):
             continue  # "CEO of Godfather's" (for "which candidate"): a role, not the thing's name
         score = 0.6 + (0.2 if " " in text else 0.0)
@@ -629,6 +653,9 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
 
 
 _WH = r"who|whom|whose|what|which|when|where|why|how"
+_ASKED_PREP = re.compile(
+    r"\b(from|against|with|by|for|to|towards|into|over|between)\s+(?:whom|who|what|which)\W*$", re.I
+)
 _ASKS_FIRST = re.compile(
     rf"\s*(?:(?:and|so|but)\s+)?(?:{_WH}|is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b", re.I
 )
@@ -681,11 +708,15 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
     """The counts of what befell people as the question asks: "six civilians were injured" counts
     no one killed, "home to a quarter of a million people" is a population."""
     fates = _fates(question)
-    spans = [
-        sp
-        for sp in spans
-        if not _other_fate(fates, sp.text + _after_count(sentence, sp.end)) and not _done_to(fates, sentence, sp)
-    ]
+    kept = []
+    for sp in spans:
+        told = _told_after(sp.text, _after_count(sentence, sp.end))
+        if _other_fate(fates, told):
+            continue
+        if _done_to(fates, sentence, sp) and not told & fates:
+            continue  # "attack injures three civilians" (not "Three killed 12 others injured": their own verb)
+        kept.append(sp)
+    spans = kept
     if fates:
         spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
     return spans
@@ -709,6 +740,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
             return None
     asks_speaker = bool(_REPORTING.search(question) or _SPEECH.search(question))
     direction = _direction(question) if qtype is QType.PLACE else None
+    asked_prep = _ASKED_PREP.search(_CARRIED.sub("", question))  # "…, from whom?": the name after "from"
 
     def rank(sp: Span) -> tuple[float, int]:
         # a count that carries the asked noun itself ("800 rebels" for "how many rebels") is as near as can be
@@ -717,17 +749,9 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         has_head = 0.6 if heads & text_stems(sp.text) and qtype is QType.ENTITY else 0.0
         if qtype is QType.COUNT:  # "39 fighter-bomber sorties" before "35 helicopter sorties"
             has_head = 0.1 * len(heads & text_stems(sp.text))
-        nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
-        prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
         bonus = 0.0
         if qtype is not QType.COUNT:
-            # named next to the question's head noun ("Hamedan airbase", "the boyband One Direction"), or
-            # right before its other words: the subject of its verb ("Pier 1 Imports filed"); a name
-            # ahead of all of them is the subject
-            bonus += 0.5 if heads & {*nxt[:1], *prev} else 0.0
-            bonus += 0.5 if heads and heads & _appositive(sentence, sp.end) else 0.0
-            bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
-            bonus += 0.15 if sp.end <= first_q else 0.0
+            bonus += _placement(sentence, sp, heads, qstems, first_q, asked_prep)
             if _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
                 bonus += 0.5 if asks_speaker else -0.6
             if qtype is QType.PLACE and _setting(sp.text, context):
@@ -746,6 +770,28 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     if asks_several(question):
         top = _coordinated(sentence, top, spans)
     return Span(top.start, top.end, top.text, score)
+
+
+def _placement(
+    sentence: str,
+    sp: Span,
+    heads: AbstractSet[str],
+    qstems: AbstractSet[str],
+    first_q: int,
+    asked_prep: re.Match | None,
+) -> float:
+    """Where a name stands: next to the question's head noun ("Hamedan airbase", "the boyband One
+    Direction"), or right before its other words, the subject of its verb ("Pier 1 Imports filed"); a
+    name ahead of all of them is the subject. After "…, from whom?" only the name after "from" counts."""
+    if asked_prep:
+        lead = sentence[max(0, sp.start - 20) : sp.start]
+        return 1.0 if re.search(rf"\b{asked_prep.group(1)}\s+(?:the\s+|an?\s+)?$", lead, re.I) else 0.0
+    nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
+    prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
+    bonus = 0.5 if heads & {*nxt[:1], *prev} else 0.0
+    bonus += 0.5 if heads and heads & _appositive(sentence, sp.end) else 0.0
+    bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
+    return bonus + (0.15 if sp.end <= first_q else 0.0)
 
 
 # Where-to and where-from questions ("To which town were they moved?", "Where did they flee from?")
