@@ -127,6 +127,29 @@ def test_when_no_report_meets_the_question_the_answer_says_so(karvel):
     assert day.abstained and day.direct_answer is None, day.answer
 
 
+@pytest.mark.slow
+def test_a_report_of_another_month_does_not_answer_for_the_month_asked(karvel):
+    # the archive holds reports of May 2022 (Karvel's), but the Dunmore floods were reported in March
+    ans = _ask(karvel, "How many families did the Dunmore floods force from their homes in May 2022?")
+    assert ans.abstained and ans.direct_answer is None, ans.answer
+    assert "no report of the month or week the question names among those found says it" in ans.answer
+    assert "Dunmore floods" in ans.answer  # the nearest source is the report of another month
+    march = _ask(karvel, "How many families did the Dunmore floods force from their homes in March 2022?")
+    assert not march.abstained and "300 families" in march.answer, march.answer
+    # a month the archive has no report of names the event, not its reports
+    june = _ask(karvel, "How many families did the Dunmore floods force from their homes in June 2021?")
+    assert not june.abstained and "300 families" in june.answer, june.answer
+
+
+def test_a_month_or_week_named_with_its_year_is_a_period():
+    from rag.retrieval.query_dates import is_named_period, question_window
+
+    assert is_named_period(question_window("How many were killed in Aleppo in January 2017?"))
+    assert not is_named_period(question_window("How many were killed in Aleppo on 16 July 2015?"))  # a day
+    assert not is_named_period(question_window("How many were killed in Aleppo in 2015?"))  # a year
+    assert not is_named_period(question_window("How many were killed in Aleppo in January?"))  # no year
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -515,6 +515,8 @@ def _unmet(p: Passage, passages: Sequence[Passage]) -> str:
     if "asked_outlet" in p.scores and "outlet" not in p.scores:
         names = sorted({q.source for q in passages if "outlet" in q.scores})
         missing.append("from " + " or ".join(names[:2]))
+    if "asked_period" in p.scores and "period" not in p.scores:
+        missing.append("of the month or week the question names")
     if "asked_day" in p.scores and "window" not in p.scores:
         days = sorted({q.date for q in passages if "window" in q.scores and q.date})
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")

@@ -7,9 +7,11 @@ asked reports in the re-ranker's view, and the answer says when its report is no
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from ..models import Passage
+from .query_dates import DateWindow
 
 
 def mark_asked(passages: list[Passage], day: bool) -> None:
@@ -24,6 +26,26 @@ def mark_asked(passages: list[Passage], day: bool) -> None:
         asked["asked_outlet"] = 1.0
     for p in passages:
         p.scores.update(asked)
+
+
+def period_range(window: DateWindow, before: int = 3, after: int = 14) -> tuple[str, str]:
+    """The report dates that can tell of a period: from ``before`` days ahead (a date read a little
+    early) to ``after`` days past its end (a report follows its event)."""
+    start = (dt.date.fromisoformat(window.start) - dt.timedelta(days=before)).isoformat()
+    end = (dt.date.fromisoformat(window.end) + dt.timedelta(days=after)).isoformat()
+    return start, end
+
+
+def mark_period(passages: list[Passage], window: DateWindow, before: int = 3, after: int = 14) -> None:
+    """A month or week named with its year ("in January 2017") of which the archive holds reports:
+    every candidate is marked with it (``asked_period``), those dated in it (``period_range``) with
+    ``period``; the answer then says when its report is of another month."""
+    start, end = period_range(window, before, after)
+    inside = [p for p in passages if p.date and start <= p.date <= end]
+    for p in passages:
+        p.scores["asked_period"] = 1.0
+    for p in inside:
+        p.scores["period"] = 1.0
 
 
 def names_outlet(passages: list[Passage]) -> bool:

@@ -37,11 +37,11 @@ from ..priority import set_thread_niceness, thread_niceness
 from ..store import IndexSnapshot
 from ..store.segments import source_matches
 from ..text_terms import fts_query
-from .asked import asked_within, mark_asked, moved_within
+from .asked import asked_within, mark_asked, mark_period, moved_within, period_range
 from .excluded import passes_filters
 from .outlets import named_outlets
 from .query import parse_query
-from .query_dates import DateWindow, is_report_day, question_window
+from .query_dates import DateWindow, is_named_period, is_report_day, question_window
 from .ranker import LearnedRanker, load_model, weights_for
 from .rerank import Reranker, SentenceReranker, idf_weights, question_weights
 
@@ -205,6 +205,9 @@ class Retriever:
         self._outlet_bonuses(out, outlets)
         if focus is not None:
             mark_asked(out, day=day)
+        named_period = window if window is not None and not day and as_of is None and is_named_period(window) else None
+        if named_period and self._covers(question, named_period, qvec):  # "in January 2017": not another month's
+            mark_period(out, named_period)
         out.sort(key=lambda p: -p.score)
         if focus is not None:
             out = asked_within(out, depth)
@@ -216,6 +219,15 @@ class Retriever:
             self._sentence_scores(out[:depth], qvec)
             timings["sentences"] = (time.perf_counter() - t) * 1000
         return out, window, timings
+
+    def _covers(self, question: str, window: DateWindow, qvec: np.ndarray | None) -> bool:
+        """Does the archive hold reports of the period the question names? (Then a report of another
+        month is not the one asked about; with none, the month names an event, not its reports.)"""
+        start, end = period_range(window)
+        if qvec is not None:  # one filtered nearest-neighbour probe: any chunk of the period at all
+            return bool(self.snapshot.vectors.search(qvec, 1, self.snapshot.allowed(start, end, None)))
+        match = parse_query(question).fts_query() if self.config.parse_queries else fts_query(question)
+        return bool(self.snapshot.store.keyword_search(match, 1, start, end))
 
     def _reranker(self, name: str) -> Reranker:
         if self._custom_reranker is not None:

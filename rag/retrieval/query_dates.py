@@ -50,6 +50,12 @@ def is_report_day(window: DateWindow | None, anchored: bool = False, most_days: 
     return anchored and ("yesterday" in phrase or "today" in phrase)
 
 
+def is_named_period(window: DateWindow, most_days: int = 31) -> bool:
+    """A week or a month named with its year ("in January 2017", "the week of 3 March 2014")."""
+    days = (dt.date.fromisoformat(window.end) - dt.date.fromisoformat(window.start)).days
+    return 3 <= days <= most_days and bool(_HAS_YEAR.search(window.phrase))
+
+
 def parse_as_of(as_of: str | None) -> dt.date | None:
     return dt.date.fromisoformat(as_of) if as_of else None
 
