@@ -36,16 +36,15 @@ def period_range(window: DateWindow, before: int = 3, after: int = 14) -> tuple[
     return start, end
 
 
-def mark_period(passages: list[Passage], window: DateWindow, before: int = 3, after: int = 14) -> None:
+def mark_period(passages: list[Passage], window: DateWindow) -> None:
     """A month or week named with its year ("in January 2017") of which the archive holds reports:
     every candidate is marked with it (``asked_period``), those dated in it (``period_range``) with
     ``period``; the answer then says when its report is of another month."""
-    start, end = period_range(window, before, after)
-    inside = [p for p in passages if p.date and start <= p.date <= end]
+    start, end = period_range(window)
     for p in passages:
         p.scores["asked_period"] = 1.0
-    for p in inside:
-        p.scores["period"] = 1.0
+        if p.date and start <= p.date <= end:
+            p.scores["period"] = 1.0
 
 
 def names_outlet(passages: list[Passage]) -> bool:
