@@ -205,9 +205,6 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
     return out + _zero_spans(sentence, heads)
 
 
-_OTHERS_FATED = re.compile(
-    r"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+)?(?:killed|wounded|injured|hurt|dead|died)\b", re.I
-)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _MONEY_STEMS = frozenset(
     stem(w) for w in "money cash funding funds budget cost costs price ransom compensation investment spending".split()
@@ -336,6 +333,8 @@ def _counts_people(word: str, heads: AbstractSet[str]) -> bool:
 
 
 _FATE = frozenset("killed dead died wounded injured hurt executed missing kidnapped arrested detained".split())
+# "… and 107 others were wounded": "others" counts people when a fate follows
+_OTHERS_FATED = re.compile(rf"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+)?(?:{'|'.join(_FATE)})\b", re.I)
 _IRREGULAR_PLURALS = frozenset("people children men women police personnel staff troops cattle".split())
 _UNIT_WORD = re.compile(rf"(?:{_UNIT})")
 _UNIT_STEMS = frozenset(stem(u) for u in "second minute hour day night week month year decade century".split())
