@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text_terms import STOPWORDS, stem, text_stems
+from ..text_terms import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, WEEKDAYS, stem, text_stems
 from .question_type import QType
 
 _NUM_WORD = (
@@ -84,10 +84,7 @@ _TITLES = frozenset(
     dr dr. spokesman spokeswoman envoy special ambassador commander officer leader former acting deputy
     director chairman chair head u.s. us uk un eu defense defence interior home treasury""".split()
 )
-_MONTHS_WEEKDAYS = frozenset(
-    """january february march april may june july august september october november december jan feb mar apr
-    jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split()
-)
+_MONTHS_WEEKDAYS = frozenset([*MONTHS, *MONTH_ABBREVIATIONS, *WEEKDAYS])
 _CALENDAR = _MONTHS_WEEKDAYS | frozenset("mon tue tues wed thu thur thurs fri sat sun".split())
 
 
