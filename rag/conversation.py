@@ -42,6 +42,7 @@ _NAME = re.compile(
     r"\b[A-Z][\w'’-]+(?:[\s-](?:(?:al|el|ez|az|as|ash|ad|ar|an|de|of|bin|ibn|van|von)[\s-])?[A-Z][\w'’-]+)*"
 )  # "Deir ez-Zor", "Ras al-Ain": one name
 _WH_HEAD = re.compile(r"\b(?:how (?:many|much)|which|what|whose)\s+([a-z][\w'’-]*)", re.I)
+_THAT_THING = re.compile(r"\b(?:that|this)\s+([a-z][\w'’-]*)")
 _DEFINITE = re.compile(r"\bthe\s+([a-z][\w'’-]*)", re.I)
 # the plural subject after an auxiliary: "Where would civilians from Darayya be taken?"
 _AUX_SUBJECT = re.compile(
@@ -107,6 +108,10 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
         return True
     if state is not None and _THIS_PLACE.search(question):
         return True  # "Where in Syria is that town?": a place the conversation named
+    if state is not None and _THAT_THING.search(question):
+        previous = {stem(t) for t in content_terms(state.question)}
+        if any(stem(m.group(1).lower()) in previous for m in _THAT_THING.finditer(question)):
+            return True  # "How does SANA describe that force?": the force the last question asked about
     if state is not None and not own_names:
         previous = {stem(t) for t in content_terms(state.question)}
         if any(stem(m.group(1).lower()) in previous for m in _DEFINITE.finditer(question)):
@@ -175,7 +180,11 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
     return re.sub(rf"\b{re.escape(head)}\b", frag, previous, count=1)
 
 
-_BARE_WH = re.compile(r"(?:when|where|why|who|how(?:\s+(?:many|much|long|often))?)(?:\s+(?:exactly|then|so))?", re.I)
+_BARE_WH = re.compile(
+    r"(?:when|where|why|who|how(?:\s+(?:many|much|long|often))?"
+    r"|(?:(?:on|in|at|by)\s+)?(?:what|which)\s+(?:day|date|time|year|month|hour))(?:\s+(?:exactly|then|so))?",
+    re.I,
+)
 _LEADING_WH = re.compile(r"^\s*(?:how\s+(?:many|much|long|often)|who|whom|what|which|when|where|why|how)\b\s*", re.I)
 
 
@@ -222,10 +231,18 @@ _PREP_WH = re.compile(
 )
 
 
+_FATES = frozenset("killed wounded injured displaced arrested detained kidnapped executed evacuated".split())
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
+
+
 def _other_participle(frag: str, previous: str) -> str | None:
     """ "And wounded?" after "How many were killed in …?" asks the same of the wounded: the fragment's
     participle replaces the previous question's ("killed" → "wounded")."""
     m = _PARTICIPLE.match(frag)
+    if m and m.group(1) in _FATES and not _HOW_MANY.search(previous):
+        # "And the injured?" after "Which village was attacked, killing two?" asks how many were injured
+        rest = _LEADING_AUX.sub("", _LEADING_WH.sub("", previous, count=1))
+        return f"How many were {m.group(1)} in {rest.strip()}" if rest != previous else None
     old = _ASKED_PARTICIPLE.search(previous) if m else None
     g = (old.lastindex or 0) if old is not None else 0
     if m is None or old is None or old.group(g).lower() == m.group(1):
@@ -286,7 +303,10 @@ def _topic(question: str) -> str | None:
 
 
 _TIME_WORDS = frozenset("day days week weeks month months year years time morning night evening weekend".split())
-_PLACE_WORDS = r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb"
+_PLACE_WORDS = (
+    r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb|"
+    r"neighbou?rhood|hospital|school|market|mosque|prison|airport|port|bridge|street|square|site|facility|building"
+)
 _ASKED_PLACE = re.compile(rf"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[a-z]+\s+)?(?:{_PLACE_WORDS})\b", re.I)
 _THE_PLACE = re.compile(rf"\bthe\s+(?:{_PLACE_WORDS})\b", re.I)
 _THIS_PLACE = re.compile(rf"\b(?:that|this)\s+(?:{_PLACE_WORDS})\b", re.I)
@@ -309,6 +329,16 @@ def _substitute_pronouns(question: str, state: State) -> str:
         # "Who controls that town?" → "… Sahnaya", "Who lives there?" → "… in Sahnaya" ("Is there …?" stays)
         named = state.named
         question = _THAT_PLACE.sub(lambda m: f"in {named}" if m.group(0).lower() == "there" else named, question)
+
+    which = _WHICH_HEAD.search(_without_carried(state.question))
+    heads = [w for w in which.group(1).split() if w.islower() and w not in STOPWORDS] if which else []
+    said = "|".join(map(re.escape, heads))
+    that = re.search(rf"\b(?:that|this|the same)\s+(?:{said})\b", question, re.I) if heads else None
+    # "Which Kurdish force …?" → "…and the Asayish, the military wing…": "that force" is the name the
+    # reply led with, else the best of its first quote
+    answered = (state.named or _name_in_quote(state.question, state.answer, 0.0, names=True)) if that else None
+    if that and answered:
+        question = question[: that.start()] + answered + question[that.end() :]
 
     role = _ROLE_PHRASE.search(_without_carried(state.question))  # "what toll did the Homs governor give?"
     if role and not state.person and _ASKS_NAME.match(question):  # "What's his name?": who the governor is
@@ -344,6 +374,9 @@ _ASKS_NAME = re.compile(
     r"^\s*(?:(?:and|so)\s+)?(?:what(?:['’]s|\s+is|\s+was)\s+(?:his|her)\s+(?:full\s+)?name|who\s+(?:is|was)\s+(?:he|she))"
     r"\s*\??\s*$",
     re.I,
+)
+_WHICH_HEAD = re.compile(  # "which Kurdish force", "what news agency": the words that name what was asked
+    r"\b(?:[Ww]hich|[Ww]hat)\s+((?:(?!(?:did|does|do|is|are|was|were|has|have|had)\b)[\w'’-]+\s+){1,3})"
 )
 _THAT_END = re.compile(r"\s+(?:that|this)\s*\?\s*$", re.I)
 _LEADING_AUX = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\s+", re.I)
@@ -410,22 +443,25 @@ def _person_in(answer: str) -> str | None:
     first = re.sub(r"\s*\[\d+\]", "", answer.split("\n", 1)[0]).strip()
     words = first.split()
     particle = re.compile(r"^(?:al|el|de|da|di|bin|ibn|van|von)(?:-|$)")
+    if any(w.lower().strip(",.") in _CALENDAR for w in words):
+        return None  # "Thursday", "26 August": a time, not what "it" or "he" is
     if 1 <= len(words) <= 5 and all(w[:1].isupper() or particle.match(w) for w in words):
         return first
     return None
 
 
-def _place_in_quote(question: str, reply: str) -> str | None:
+def _name_in_quote(question: str, reply: str, least: float = 1.5, names: bool = False) -> str | None:
     """The place a reply's first quote gives for a where-question that got no direct answer ("Where
-    was the fighting heaviest?" → "…very intense in the Ramousah area…": "Ramousah"), for "there"."""
+    was the fighting heaviest?" → "…very intense in the Ramousah area…": "Ramousah"), for "there";
+    with ``names`` also the name for a which-question ("Which Kurdish force …?"), for "that force". A
+    span scoring ``least`` or more (its type, how close it is to the question's words)."""
     quote = re.search(r"“(.+?)”", reply)
-    if question_type(question) is not QType.PLACE or quote is None:
+    qtype = QType.PLACE if _ASKED_PLACE.search(question) else question_type(question)  # "Which hospital …?"
+    named = names and qtype is QType.ENTITY and _WHICH_HEAD.search(question) is not None
+    if quote is None or not (qtype is QType.PLACE or named):
         return None
-    span = best_span(QType.PLACE, quote.group(1).strip("…"), question)
-    return span.text if span is not None and span.score >= _NAMED_MIN else None
-
-
-_NAMED_MIN = 1.5  # a span this good (type, closeness to the question's words) is what "there" is
+    span = best_span(qtype, quote.group(1).strip("…"), question)
+    return span.text if span is not None and span.score >= least else None
 
 
 def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = ()) -> State:
@@ -454,7 +490,7 @@ def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = 
             state.answer = content
             state.named = _person_in(content)
             state.person = state.named or state.person
-            state.named = state.named or _place_in_quote(state.question, content)
+            state.named = state.named or _name_in_quote(state.question, content)
             state.article_ids = _turn_articles(turn) or state.article_ids
     return state
 

@@ -845,6 +845,70 @@ def test_each_count_of_a_casualty_line_has_its_own_fate():
     assert best_span(QType.COUNT, "It happened four days after the attack.", "How many civilians were killed?") is None
 
 
+def test_a_count_the_question_gives_is_not_its_answer():
+    line = "At least 126 people including 68 children were killed in the bombing of the buses."
+    part = "Of the at least 126 people killed in the bus bombing, how many were children?"
+    assert best_span(QType.COUNT, line, part).text == "68 children"
+    day = "How many people were killed in Millbrook on 25 May 2016?"  # a date's day is no count given
+    assert best_span(QType.COUNT, "25 people were killed in Millbrook.", day).text == "25 people"
+    years = "How much has the rate dropped over the past 20 years?"  # 20 years given, not 20%
+    assert best_span(QType.COUNT, "The rate dropped 20% over the past 20 years.", years).text == "20%"
+    hours = "How many civilians had been killed by 6 p.m. on 21-22 September?"
+    assert best_span(QType.COUNT, "At least 6 civilians were killed.", hours).text == "At least 6 civilians"
+
+
+def test_the_counted_noun_is_not_looked_for_past_a_preposition():
+    headline = "Hundreds dead as Blue Army seizes air base: monitor"
+    span = best_span(QType.COUNT, headline, "How many Blue Army fighters were killed in the battle?")
+    assert span is None or "Blue" not in span.text  # not "Hundreds dead as Blue"
+
+
+def test_a_fate_after_a_question_that_counted_nothing_asks_how_many():
+    which = [{"role": "user", "content": "Which village of Millbrook was shelled in July, killing two people?"}]
+    assert (
+        rewrite("And the injured?", which)
+        == "How many were injured in village of Millbrook was shelled in July, killing two people?"
+    )
+    assert rewrite("And the Reds?", which) != rewrite("And the injured?", which)  # a name refills, a fate counts
+
+
+def test_that_thing_is_the_name_a_which_question_got():
+    history = [
+        {"role": "user", "content": "Which Kurdish force reached a truce with the army in Eastport?"},
+        {
+            "role": "assistant",
+            "content": "“A truce was reached in Eastport between the army and the Asayish, the police.” [1]",
+        },
+    ]
+    assert rewrite("How does SANA describe that force?", history).startswith("How does SANA describe Asayish?")
+    assert rewrite("How does SANA describe that deal?", history) == "How does SANA describe that deal?"  # not asked
+
+
+def test_on_what_day_asks_the_previous_question_for_a_day():
+    history = [{"role": "user", "content": "Which news agency announced the deal to evacuate Darayya?"}]
+    asked = rewrite("on what day?", history)
+    assert asked.startswith("On what day") and "announced the deal to evacuate Darayya" in asked
+    assert question_type(asked) is QType.DATE
+    replied = [*history, {"role": "assistant", "content": "Thursday [1]\n“On Thursday SANA announced …” [1]"}]
+    assert "Thursday" not in rewrite("How many civilians were to leave under it?", replied)  # a day is no "it"
+
+
+def test_a_name_next_to_the_asked_noun_in_either_spelling():
+    line = "Rockets were fired by the Reds on Millbrook Road and on al-Athamiyeh neighborhood in Eastport on Tuesday."
+    asked = "Which Eastport neighbourhood was hit by rockets?"
+    assert best_span(QType.PLACE, line, asked).text == "al-Athamiyeh"
+    dated = "Rocket attacks on Eastport and Deir Ezzor 6 September 2016 killed ten."
+    assert best_span(QType.PLACE, dated, "Which town was hit on 6 September?").text in ("Eastport", "Deir Ezzor")
+
+
+def test_there_is_the_place_a_which_place_question_got():
+    history = [
+        {"role": "user", "content": "Which hospital in northern Eastshire was hit on 25 March?"},
+        {"role": "assistant", "content": "“MSF said the army targeted Latamneh hospital in Eastshire.” [1]"},
+    ]
+    assert rewrite("Who was killed there?", history).startswith("Who was killed in Latamneh?")
+
+
 def test_a_prepositional_fragment_asks_the_previous_question_further():
     history = [
         {"role": "user", "content": "What is the next stage of the truce deal?"},

@@ -272,6 +272,9 @@ def test_a_capital_and_a_near_synonym_count_as_said():
         stem("kids"), text_stems("two children")
     )
     assert covered(stem("phone"), text_stems("they spoke by telephone")) and covered(stem("isis"), {stem("daesh")})
+    assert covered(stem("start"), text_stems("talks will begin on Monday"))  # "when were talks set to start?"
+    assert covered(stem("talked"), text_stems("the two ministers spoke by telephone"))
+    assert not covered(stem("start"), text_stems("talks will end on Monday"))
     query = parse_query("Did Moscow agree to the ceasefire?").fts_query()
     assert '"russia"' in query and '"truce"' in query and query.index('"moscow"') < query.index('"russia"')
 

@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text_terms import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, WEEKDAYS, stem, text_stems
+from ..text_terms import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, WEEKDAYS, covered, stem, text_stems
 from .question_type import QType
 
 _NUM_WORD = (
@@ -150,11 +150,13 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
     heads = head_words(question)
     people = bool(heads & _PERSON_STEMS) and _counted_thing(question) is None  # not "fighter-bomber sorties"
     fated = bool(_fates(question) & {"killed", "injured"})  # what befalls people, not things
+    given = _given_numbers(question)
     out = []
     for m in _COUNT.finditer(sentence):
         num = m.group(0)
-        if _no_count(sentence, m):
-            continue
+        kind = _kind_after(sentence, m.end()) if "%" not in num and "percent" not in num.lower() else "share"
+        if _no_count(sentence, m) or {(n, kind) for n, _ in _numbers_of(num)} & given:
+            continue  # "Of the 126 people killed, how many were children?": 126 is no answer
         rest = re.sub(r"^-(?=[a-z])", " ", sentence[m.end() : m.end() + 60])  # "a 17-day ordeal" counts days
         after = list(re.finditer(r"[\w%'’-]+", re.split(r"[,;:()]", rest, maxsplit=1)[0]))[:4]  # the next three
         # words (not past a comma: "wounded 12, medics said" counts no medics), and one to look at
@@ -221,12 +223,53 @@ def _after_asked_verb(sentence: str, start: int, qstems: AbstractSet[str]) -> bo
     return stem(before[-1].lower()) in qstems
 
 
+_NUMERAL = re.compile(rf"\d[\d,]*|\b(?:{_NUM_WORD})\b", re.I)
+_VAGUE_NUMERALS = frozenset("dozen dozens hundreds thousands millions billions several a few".split())
+
+
+def _numbers_of(text: str) -> set[tuple[str, str]]:
+    """The exact numbers a text states, each with its kind: a share, a length of time or a count
+    ("at least 126 people" → ("126", "count"), "20 years" → ("20", "time"), "Seven" → ("seven",
+    "count")); not vague ones ("hundreds", "several") nor years."""
+    out = set()
+    for m in _NUMERAL.finditer(text):
+        n = m.group(0).replace(",", "").lower()
+        if n and n not in _VAGUE_NUMERALS and not re.fullmatch(r"(?:19|20)\d\d", n):
+            out.add((n, _kind_after(text, m.end())))
+    return out
+
+
+def _kind_after(text: str, end: int) -> str:
+    nxt = re.match(r"\s?(%|percent|per cent|[a-z]+)", text[end:], re.I)
+    word = nxt.group(1).lower() if nxt else ""
+    return "share" if word in ("%", "percent", "per cent") else "time" if _UNIT_WORD.fullmatch(word) else "count"
+
+
+_GIVEN_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s*[-–]\s*)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})(?:,?\s+(?:19|20)\d\d)?"
+    rf"|\b(?:{_MONTH})\s+(?:of\s+)?(?:19|20)\d\d\b"
+)
+
+
+@lru_cache(maxsize=256)
+def _given_numbers(question: str) -> frozenset[tuple[str, str]]:
+    """The numbers the question itself gives, not its dates' or times' ("on 21-22 September",
+    "by 6 p.m.") nor "one" ("the one that …"): what it already knows is not what it asks."""
+    q = re.sub(_GIVEN_DATE, " ", question)
+    q = re.sub(r"\b\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\b\.?", " ", q, flags=re.I)
+    q = _TIME_OF_DAY.sub(" ", _DATE.sub(" ", q))
+    return frozenset(n for n in _numbers_of(q) if n[0] != "one")
+
+
 def _no_count(sentence: str, m: re.Match) -> bool:
     """A year, a date's day, or a model's number ("Tu-22M3", "F-16s", "MiG-29"): no count."""
     if re.fullmatch(r"(?:19|20)\d\d", m.group(0).strip()) or _is_date_number(sentence, m.start(), m.end()):
         return True
     before = sentence[max(0, m.start() - 3) : m.start()]
     return bool(_MODEL_NUMBER.search(before) or _MODEL_NUMBER.match(sentence, m.end()))
+
+
+_NOT_COUNTED_PAST = frozenset("as in on at by for from to with after before when while than that who which".split())
 
 
 def _asked_noun(
@@ -236,6 +279,8 @@ def _asked_noun(
     bonus), or None. "800 rebels" for "how many rebels"; "a 17-day ordeal" for days."""
     found = None
     for i, w in enumerate(after[:3]):
+        if w.group(0).lower() in _NOT_COUNTED_PAST:
+            break  # "Hundreds dead as Islamic State seizes …": the counted noun comes before "as"
         ws = stem(w.group(0).lower())
         if ws in heads or ws + "s" in heads or (i == 0 and ws in qstems and not heads):
             if _modifies_next(w, after[i + 1 : i + 2], heads, rest):
@@ -544,7 +589,7 @@ def _name_spans(
         s, text = cleaned
         if not _new_words(text, qstems):
             continue
-        if re.search(r"\s\d[\d.,]*$", text) and re.match(r"\s+[a-z]", sentence[s + len(text) :]):
+        if re.search(r"\s\d[\d.,]*$", text) and re.match(rf"\s+(?:[a-z]|(?:{_MONTH})\b)", sentence[s + len(text) :]):
             text = text.rstrip("0123456789.,").rstrip()  # "Nearly 4 million": a quantity, not part of a name
         words = text.split()
         if all(w.lower().rstrip(".") in _CALENDAR or w.isdigit() for w in words):
@@ -784,7 +829,7 @@ def _placement(
         return 1.0 if re.search(rf"\b{asked_prep.group(1)}\s+(?:the\s+|an?\s+)?$", lead, re.I) else 0.0
     nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
     prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
-    bonus = 0.5 if heads & {*nxt[:1], *prev} else 0.0
+    bonus = 0.5 if any(covered(h, {*nxt[:1], *prev}) for h in heads) else 0.0  # "neighborhood" for "neighbourhood"
     bonus += 0.5 if heads and heads & _appositive(sentence, sp.end) else 0.0
     bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
     return bonus + (0.15 if sp.end <= first_q else 0.0)
