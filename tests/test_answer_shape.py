@@ -861,6 +861,8 @@ def test_the_counted_noun_is_not_looked_for_past_a_preposition():
     headline = "Hundreds dead as Blue Army seizes air base: monitor"
     span = best_span(QType.COUNT, headline, "How many Blue Army fighters were killed in the battle?")
     assert span is None or "Blue" not in span.text  # not "Hundreds dead as Blue"
+    among = "Shelling on Millbrook killed at least 10 civilians among them six children a monitor said."
+    assert best_span(QType.COUNT, among, "How many children among them?").text == "six children"
 
 
 def test_a_fate_after_a_question_that_counted_nothing_asks_how_many():
@@ -899,6 +901,33 @@ def test_a_name_next_to_the_asked_noun_in_either_spelling():
     assert best_span(QType.PLACE, line, asked).text == "al-Athamiyeh"
     dated = "Rocket attacks on Eastport and Deir Ezzor 6 September 2016 killed ten."
     assert best_span(QType.PLACE, dated, "Which town was hit on 6 September?").text in ("Eastport", "Deir Ezzor")
+
+
+def test_a_value_counts_as_agreed_by_other_reports_not_by_its_own_repeats():
+    from rag.answering.extractive import Candidate, _agreement
+
+    def cand(article: str, value: str) -> Candidate:
+        text = f"Rockets hit {value} on Friday."
+        return Candidate(
+            _passage(text, article_id=article),
+            0,
+            len(text),
+            text,
+            0.5,
+            0.5,
+            True,
+            0.5,
+            0,
+            span=Span(12, 12 + len(value), value, 1.0),
+        )
+
+    pool = [cand("a1", "Baron Street"), cand("a1", "al-Hader"), cand("a1", "al-Hader")]
+    assert set(_agreement(pool).values()) == {0.0}  # one report naming its town twice is no agreement
+    pool.append(cand("a2", "al-Hader"))
+    bonus = _agreement(pool)
+    assert bonus[id(pool[1])] > 0 and bonus[id(pool[0])] == 0.0
+    counts = [cand("a1", "22 people"), cand("a1", "22 people"), cand("a1", "19 people")]
+    assert _agreement(counts, per_report=False)[id(counts[0])] > 0  # a report's own count, title and lead
 
 
 def test_there_is_the_place_a_which_place_question_got():

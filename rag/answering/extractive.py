@@ -272,7 +272,7 @@ class ExtractiveAnswerer:
         # the best-scoring sentence that holds a typed span, else the best supported one (a "what X"
         # answer is often no name at all: there a span only adds to the score)
         strict = qtype in TYPED and qtype is not QType.ENTITY
-        agree = _agreement(pool)
+        agree = _agreement(pool, per_report=qtype is not QType.COUNT)
         counted = qtype is QType.COUNT  # "how many rebels": a sentence that counts rebels beats one counting groups
         per_event = counted and RUNNING_TOTAL.search(question) is None  # unless it asks "… so far this year"
         # each report's own count (the one its title repeats, or its lead gives) before its others;
@@ -588,14 +588,19 @@ def _value_key(text: str) -> str:
     return re.sub(r"[^\w]+", " ", _QUALIFIER.sub(" ", text.lower())).strip()
 
 
-def _agreement(pool: Sequence[Candidate], per_vote: float = AGREEMENT_PER_VOTE, most: int = 3) -> dict[int, float]:
-    """A bonus for each candidate whose answer value other sentences give too ("48 hours" in four
-    sentences beats "seven days" in one): ``per_vote`` per other sentence, at most ``most`` votes."""
-    votes: dict[str, int] = {}
+def _agreement(
+    pool: Sequence[Candidate], per_report: bool = True, per_vote: float = AGREEMENT_PER_VOTE, most: int = 3
+) -> dict[int, float]:
+    """A bonus for each candidate whose answer value other reports give too ("48 hours" in four
+    reports beats "seven days" in one): ``per_vote`` per other report, at most ``most`` votes. A name
+    one report repeats is its subject more often than its answer ("al-Hader" twice, "Baron Street"
+    once); a count it repeats is its own count (the title's and the lead's): ``per_report=False``
+    counts sentences."""
+    votes: dict[str, set] = {}
     for c in pool:
         if c.span is not None:
-            votes[_value_key(c.span.text)] = votes.get(_value_key(c.span.text), 0) + 1
-    return {id(c): per_vote * min(most, votes[_value_key(c.span.text)] - 1) for c in pool if c.span is not None}
+            votes.setdefault(_value_key(c.span.text), set()).add(c.passage.article_id if per_report else id(c))
+    return {id(c): per_vote * min(most, len(votes[_value_key(c.span.text)]) - 1) for c in pool if c.span is not None}
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

@@ -113,7 +113,12 @@ def head_words(question: str) -> frozenset[str]:
     "who is the", up to the first function word ("how many new ministers did…" → new, minist)."""
     m = (
         _PART_ASKED.search(question)
-        or re.search(r"\b(?:how (?:many|much)|which|what|whose)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I)
+        or re.search(
+            r"\b(?:how (?:many|much)|which|what|whose)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?"
+            r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)",  # "what kind of bombs": bombs
+            question,
+            re.I,
+        )
         or re.search(r"\bwho (?:is|was|are|were) the\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question, re.I)  # a role
     )
     trailing = _HOW_MANY_LAST.match(question)  # "rebel fighters killed near X how many"
