@@ -99,6 +99,12 @@ _IRREGULAR = {
 }
 
 
+def is_past_form(word: str) -> bool:
+    """A verb's past form or participle ("killed", "broken", "took")."""
+    w = word.lower()
+    return w in _IRREGULAR or (w.endswith("ed") and len(w) > 4)
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'rebels'/'rebel', 'evacuate'/'evacuated'/'evacuating',
@@ -117,6 +123,8 @@ def stem(word: str) -> str:
             break
     else:
         suf = ""
+    if suf == "ly" and w.endswith("ical"):
+        return w[:-2]  # "strategically", "historically": "strategic", "historic"
     if w.endswith("ian") and len(w) > 5:
         return w[:-1]  # "Syrian" is of "Syria", "Russians" of "Russia" (and "civilian" stems as "civilia")
     if suf in ("ing", "ed") and len(w) > 3 and w[-1] == w[-2] and w[-1] in "bdgmnprt":
@@ -146,10 +154,22 @@ _RELATIVE_DAY = re.compile(
 )
 
 
+# Phrasal verbs a question uses where reports write one word ("What body did the SDF set up?" against
+# "SDF establish …"): the word is searched, not "set" (general English, query side only).
+_PHRASAL = (
+    (re.compile(r"\b(?:set|sets|setting)\s+up\b", re.I), "establish"),
+    (re.compile(r"\b(?:kick|kicks|kicked|kicking)\s+in\b", re.I), "effect"),
+    (re.compile(r"\b(?:pull|pulls|pulled|pulling)\s+out\b", re.I), "withdraw"),
+    (re.compile(r"\b(?:hold|holds|held|holding)\s+out\b", re.I), "withstand"),
+)
+
+
 def question_terms(text: str) -> list[str]:
     """Content words of a question, without the words that only frame it."""
     if "day" in text.lower():
         text = _RELATIVE_DAY.sub(" ", text)
+    for rx, word in _PHRASAL:
+        text = rx.sub(word, text)
     return [t for t in content_terms(text) if t not in QUESTION_WORDS]
 
 
@@ -174,6 +194,8 @@ _ALIAS_GROUPS = (
     "wounded injured",
     "phone telephone",
     "start begin commence",
+    "push advance",
+    "think believe suspect",
     "talk speak",
     "aircraft planes jets warplanes",
     "rebels fighters insurgents",

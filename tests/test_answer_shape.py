@@ -930,6 +930,31 @@ def test_a_value_counts_as_agreed_by_other_reports_not_by_its_own_repeats():
     assert _agreement(counts, per_report=False)[id(counts[0])] > 0  # a report's own count, title and lead
 
 
+def test_a_sentence_that_denies_what_is_asked_does_not_lead():
+    from rag.answering.extractive import _negates_asked
+
+    asked = "Which group said it had broken the siege of Millbrook?"
+    assert _negates_asked("The monitor said the siege had not been broken but fighting went on.", asked)
+    rejected = "Which monitor rejected the claim that the siege had been broken?"  # the denial answers it
+    assert not _negates_asked("The monitor said the siege had not been broken.", rejected)
+    skip = "Putin avoided arrest by deciding to skip a summit in which city?"  # "not attend" is the answer
+    assert not _negates_asked("The Russian leader will not attend an economic summit in Eastport.", skip)
+    assert not _negates_asked("Two rebel groups said they had broken the siege of Millbrook.", asked)
+    assert not _negates_asked("The siege had not been broken.", "Which group said the siege was not broken?")
+    passages = [
+        _passage("The monitor said the siege of Millbrook had not been broken by any group.", 1, score=1.0),
+        _passage("The Blue Front said it had broken the siege of Millbrook on Saturday.", 2, score=0.9),
+    ]
+    ans = ExtractiveAnswerer().answer(asked, passages)
+    assert ans.answer.index("Blue Front") < ans.answer.index("monitor") if "monitor" in ans.answer else True
+    assert "Blue Front" in ans.statements[0].text
+
+
+def test_who_was_told_is_not_who_said_it():
+    line = "A Blue Front commander told Reuters the siege had been broken."
+    assert best_span(QType.ENTITY, line, "Which group said it had broken the siege?").text == "Blue Front"
+
+
 def test_there_is_the_place_a_which_place_question_got():
     history = [
         {"role": "user", "content": "Which hospital in northern Eastshire was hit on 25 March?"},

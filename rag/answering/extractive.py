@@ -27,7 +27,16 @@ from ..retrieval.asked import meets_asked
 from ..retrieval.outlets import outlet_key
 from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
-from ..text_terms import STOPWORDS, content_terms, covered, is_date_word, question_terms, stem, text_stems
+from ..text_terms import (
+    STOPWORDS,
+    content_terms,
+    covered,
+    is_date_word,
+    is_past_form,
+    question_terms,
+    stem,
+    text_stems,
+)
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
@@ -103,6 +112,7 @@ SCORE_WEIGHTS = {
     "span_score": 0.05,
 }
 AGREEMENT_PER_VOTE = 0.04
+NEGATED_PENALTY = 0.15  # "Which group said it had broken the siege?": not "… said the siege had not been broken"
 CARRIED_WEIGHT = 0.5  # a name carried from the conversation weighs this share of a word typed now
 
 
@@ -122,6 +132,30 @@ _VAGUE = re.compile(
 _OPENS_QUOTE = re.compile(r"^\s*[“\"]")
 _SAID = re.compile(r"\b(?:said|says|told|tells|added|adds|explained|stated|according to)\b", re.I)
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+
+
+_NEGATOR = re.compile(
+    r"^(?:not|never|no|n[’']t|hasn[’']t|hadn[’']t|wasn[’']t|weren[’']t|didn[’']t|isn[’']t|denied|denies|deny)$", re.I
+)
+
+
+_DENIAL = re.compile(r"^(?:reject|deni|deny|dismiss|refut|disput|contradict|doubt|question)\w*$", re.I)
+
+
+def _negates_asked(sentence: str, question: str) -> bool:
+    """Does the sentence deny what the question asks happened ("the siege had not been broken" for
+    "which group said it had broken the siege?"): a negation or denial at most three words before
+    the question's own verb, when the question itself negates nothing? (Only its past forms: "will
+    not attend a summit" may well answer "who skipped the summit?")"""
+    qwords = re.findall(r"[\w’']+", question)
+    if any(_NEGATOR.match(w) or _DENIAL.match(w) for w in qwords):
+        return False  # "Which monitor rejected the claim that the siege was broken?": the denial answers
+    asked = {stem(w.lower()) for w in qwords if is_past_form(w)}
+    words = re.findall(r"[\w’']+", sentence)
+    for i, w in enumerate(words):
+        if w.islower() and stem(w) in asked and any(_NEGATOR.match(x) for x in words[max(0, i - 3) : i]):
+            return True
+    return False
 
 
 def _speaker(before: str, text: str) -> str:
@@ -222,6 +256,7 @@ class ExtractiveAnswerer:
             + w["rank"] * rank / max(1, self.config.passages_considered)
             + (w["span"] + w["span_score"] * span.score if span is not None else 0.0)
             - (0.15 if _CAPTION.search(text) else 0.0)
+            - (NEGATED_PENALTY if qtype is not QType.YESNO and _negates_asked(text, question) else 0.0)
         )
         framed = bool(qfocus) and len(qfocus) < len(qp)  # "X happened this week. Which country …?"
         c = Candidate(p, p.start + s, p.start + e, text, cov, context, typed, score, rank, sem, span, key)

@@ -798,7 +798,9 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         bonus = 0.0
         if qtype is not QType.COUNT:
             bonus += _placement(sentence, sp, heads, qstems, first_q, asked_prep)
-            if _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
+            if _LISTENER.search(sentence[max(0, sp.start - 12) : sp.start]):
+                bonus -= 0.6  # "a commander told Reuters": who was told, never who said it
+            elif _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
                 bonus += 0.5 if asks_speaker else -0.6
             if qtype is QType.PLACE and _setting(sp.text, context):
                 bonus -= 0.6  # "in northwestern Syria" in a pile of Syria reports: the setting, not the answer
@@ -883,6 +885,7 @@ _SPEECH = re.compile(
     re.I,
 )
 _AFTER_SOURCE = re.compile(r"\s+(?:says?|said|reports?|reported|told|quoted|cited|claims?|claimed)\b", re.I)
+_LISTENER = re.compile(r"\b(?:told|tells|telling)\s+(?:the\s+)?$", re.I)
 _BEFORE_SOURCE = re.compile(r"\baccording to\s+(?:the\s+)?$", re.I)  # not a bare "as": "such as France"
 
 
