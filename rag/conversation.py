@@ -52,6 +52,7 @@ _VERBISH = re.compile(r"\b(?:is|are|was|were|did|does|do|has|have|had|will|would
 
 
 _CALENDAR = frozenset([*WEEKDAYS, *MONTHS])
+_CALENDAR_WORD = "(?:" + "|".join(w.capitalize() for w in _CALENDAR) + ")"
 # The date and the source a question names: slots a fragment can refill ("And on 17 July?",
 # "And according to Reuters?").
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -291,9 +292,12 @@ def _topic(question: str) -> str | None:
     truce with?" is about "the truce"), else its first "the X [Y]" ("the chemical attack"), stopping at
     a function word."""
     found: dict[bool, str] = {}
-    for m in re.finditer(r"\b(a|an|the)\s+((?:[a-z][\w'’-]*\s*){1,2})", question):
+    # "the September cessation of hostilities": a month or weekday says when, not what
+    for m in re.finditer(rf"\b(a|an|the)\s+((?:{_CALENDAR_WORD}\s+)?(?:[a-z][\w'’-]*\s*){{1,2}})", question):
         words = []
         for w in m.group(2).split():
+            if w.lower() in _CALENDAR:
+                continue
             if w.lower() in STOPWORDS or _VERBISH.fullmatch(w):
                 break
             words.append(w)

@@ -19,7 +19,7 @@ what's who's which one ones many much did does according reportedly reported rep
 i'm i've i'd i'll you're you've you'd you'll he's he'd he'll she's she'd she'll it's it'd it'll we're we've we'd
 we'll they're they've they'd they'll that's there's here's where's when's how's why's let's isn't aren't wasn't
 weren't don't doesn't didn't won't wouldn't can't couldn't shouldn't hasn't haven't hadn't
-among amongst within without across onto upon toward towards via
+among amongst within without across onto upon toward towards via per
 """.split()
 )
 
@@ -161,6 +161,7 @@ _PHRASAL = (
     (re.compile(r"\b(?:kick|kicks|kicked|kicking)\s+in\b", re.I), "effect"),
     (re.compile(r"\b(?:pull|pulls|pulled|pulling)\s+out\b", re.I), "withdraw"),
     (re.compile(r"\b(?:hold|holds|held|holding)\s+out\b", re.I), "withstand"),
+    (re.compile(r"\bmeant\s+to\b", re.I), "aim"),
 )
 
 

@@ -955,6 +955,11 @@ def test_who_was_told_is_not_who_said_it():
     assert best_span(QType.ENTITY, line, "Which group said it had broken the siege?").text == "Blue Front"
 
 
+def test_it_is_the_thing_not_the_month_the_question_named():
+    brokered = [{"role": "user", "content": "Who brokered the September cessation of hostilities in Syria?"}]
+    assert rewrite("When did it kick in?", brokered).startswith("When did the cessation kick in?")
+
+
 def test_there_is_the_place_a_which_place_question_got():
     history = [
         {"role": "user", "content": "Which hospital in northern Eastshire was hit on 25 March?"},

@@ -287,6 +287,7 @@ def test_a_phrasal_verb_is_searched_as_the_word_reports_write():
     assert "establish" in question_terms("What body did the SDF set up on August 15?")
     assert "set" not in question_terms("What body did the SDF set up on August 15?")
     assert "withstand" in question_terms("How long had they held out?")
+    assert question_terms("What is the council meant to do?") == ["council", "aim"]
     assert question_terms("How many sets of rules?") == ["sets", "rules"]  # no "up": no phrasal verb
 
 
