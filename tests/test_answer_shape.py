@@ -960,6 +960,24 @@ def test_it_is_the_thing_not_the_month_the_question_named():
     assert rewrite("When did it kick in?", brokered).startswith("When did the cessation kick in?")
 
 
+def test_a_report_crediting_the_asked_outlet_answers_for_it():
+    from rag.answering.extractive import _credits_asked
+
+    asked = "How many people were killed in Millbrook on 1 October, according to SANA?"
+    assert _credits_asked("Two car bombs killed 18 people, state news agency SANA reported.", asked)
+    assert _credits_asked("At least 18 were killed, according to SANA.", asked)
+    assert not _credits_asked("Two car bombs killed 18 people, Reuters reported.", asked)
+    assert not _credits_asked("SANA has a reporter in Millbrook.", asked)
+    passages = [
+        _passage("Two car bombs in Millbrook killed 25 people, a monitor said.", 1, source="ahram"),
+        _passage("Two car bombs in Millbrook killed 18 people, state news agency SANA reported.", 2, source="nna"),
+    ]
+    for p in passages:
+        p.scores["asked_outlet"] = 1.0  # retrieval marks that the question names an outlet
+    ans = ExtractiveAnswerer().answer(asked, passages)
+    assert not ans.abstained and ans.statements[0].text.startswith("18 people")
+
+
 def test_there_is_the_place_a_which_place_question_got():
     history = [
         {"role": "user", "content": "Which hospital in northern Eastshire was hit on 25 March?"},

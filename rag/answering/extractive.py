@@ -325,7 +325,7 @@ class ExtractiveAnswerer:
                 and c.span.score >= self.config.good_name_score
                 and c.score >= top - self.config.good_name_margin
             )
-            asked = _asked_report(c.passage)
+            asked = _asked_report(c.passage, question)
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
                 strict and c.span is not None,
@@ -364,7 +364,7 @@ class ExtractiveAnswerer:
     def _factoid(
         self, question: str, qtype: QType, best: Candidate, ok: list[Candidate], passages: Sequence[Passage]
     ) -> Answer:
-        unmet = _unmet(best.passage, passages)
+        unmet = _unmet(best.passage, passages, question)
         if unmet:  # the best is not the report asked for: the reports don't say what that one did
             nearest = [best.passage, *(p for p in passages if p is not best.passage)]
             why = f"The reports don't answer this: no report {unmet} among those found says it."
@@ -543,11 +543,13 @@ def _without_credits(q: dict[str, float], credits: AbstractSet[str]) -> dict[str
     return {t: w for t, w in q.items() if t not in credits and outlet_key(t) not in credits} if credits else q
 
 
-def _unmet(p: Passage, passages: Sequence[Passage]) -> str:
+def _unmet(p: Passage, passages: Sequence[Passage], question: str = "") -> str:
     """The question's own outlet and day (marked by retrieval) that this report does not meet, named
-    as the reports that do meet them credit and date them ("from SANA of 5 Jul 2016"), or ""."""
+    as the reports that do meet them credit and date them ("from SANA of 5 Jul 2016"), or "". A
+    report that credits the asked outlet in so many words ("… state news agency SANA reported")
+    meets it."""
     missing = []
-    if "asked_outlet" in p.scores and "outlet" not in p.scores:
+    if "asked_outlet" in p.scores and "outlet" not in p.scores and not _credits_asked(p.text, question):
         names = sorted({q.source for q in passages if "outlet" in q.scores})
         missing.append("from " + " or ".join(names[:2]))
     if "asked_period" in p.scores and "period" not in p.scores:
@@ -556,6 +558,20 @@ def _unmet(p: Passage, passages: Sequence[Passage]) -> str:
         days = sorted({q.date for q in passages if "window" in q.scores and q.date})
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
     return " ".join(missing)
+
+
+_ACCORDING_TO = re.compile(r"\baccording to (?:the )?([\w'’&.-]+(?: [\w'’&.-]+)?)", re.I)
+
+
+def _credits_asked(text: str, question: str) -> bool:
+    """Does the text give its news as the outlet the question names ("according to SANA") said it
+    ("SANA reported", "state news agency SANA said", "according to SANA")?"""
+    m = _ACCORDING_TO.search(question)
+    if m is None:
+        return False
+    name = re.escape(m.group(1).strip(" ?.!,"))
+    said = r"(?:reported|reports|said|says|quoted|cited|announced)"
+    return bool(re.search(rf"\b{name}\b(?:\s+[\w'’-]+){{0,2}}\s+{said}\b|according to (?:the )?{name}\b", text, re.I))
 
 
 def _own_counts(question: str, passages: Sequence[Passage]) -> dict[str, int]:
@@ -574,10 +590,12 @@ def _holds(c: Candidate, own: dict[str, int]) -> bool:
     return at is not None and c.start <= at < c.end
 
 
-def _asked_report(p: Passage) -> int:
+def _asked_report(p: Passage, question: str = "") -> int:
     """How many of the question's own constraints the report meets: its day (or date window) and
-    the outlet it names as its source ("on 16 July 2015 according to SANA"). Retrieval marks them."""
-    return ("window" in p.scores) + ("outlet" in p.scores)
+    the outlet it names as its source ("on 16 July 2015 according to SANA"), from that outlet or
+    crediting it in so many words. Retrieval marks them."""
+    credited = "asked_outlet" in p.scores and bool(question) and _credits_asked(p.text, question)
+    return ("window" in p.scores) + ("outlet" in p.scores or credited)
 
 
 def _polarity(question: str, sentence: str, strict: bool = False, need: float = 0.5) -> str | None:
