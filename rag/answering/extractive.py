@@ -134,11 +134,6 @@ _SAID = re.compile(r"\b(?:said|says|told|tells|added|adds|explained|stated|accor
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 
 
-_NEGATOR = re.compile(
-    r"^(?:not|never|no|n[’']t|hasn[’']t|hadn[’']t|wasn[’']t|weren[’']t|didn[’']t|isn[’']t|denied|denies|deny)$", re.I
-)
-
-
 _DENIAL = re.compile(r"^(?:reject|deni|deny|dismiss|refut|disput|contradict|doubt|question)\w*$", re.I)
 
 
@@ -147,15 +142,24 @@ def _negates_asked(sentence: str, question: str) -> bool:
     "which group said it had broken the siege?"): a negation or denial at most three words before
     the question's own verb, when the question itself negates nothing? (Only its past forms: "will
     not attend a summit" may well answer "who skipped the summit?")"""
-    qwords = re.findall(r"[\w’']+", question)
-    if any(_NEGATOR.match(w) or _DENIAL.match(w) for w in qwords):
-        return False  # "Which monitor rejected the claim that the siege was broken?": the denial answers
-    asked = {stem(w.lower()) for w in qwords if is_past_form(w)}
+    asked = _asked_past_forms(question)
+    if not asked:
+        return False
     words = re.findall(r"[\w’']+", sentence)
     for i, w in enumerate(words):
-        if w.islower() and stem(w) in asked and any(_NEGATOR.match(x) for x in words[max(0, i - 3) : i]):
+        if w.islower() and stem(w) in asked and any(_NEGATION.search(x) for x in words[max(0, i - 3) : i]):
             return True
     return False
+
+
+@lru_cache(maxsize=256)  # one question, every candidate sentence
+def _asked_past_forms(question: str) -> frozenset[str]:
+    """Stems of the question's past-form verbs; none when the question negates or asks about a
+    denial ("Which monitor rejected the claim that the siege was broken?": the denial answers)."""
+    qwords = re.findall(r"[\w’']+", question)
+    if any(_NEGATION.search(w) or _DENIAL.match(w) for w in qwords):
+        return frozenset()
+    return frozenset(stem(w.lower()) for w in qwords if is_past_form(w))
 
 
 def _speaker(before: str, text: str) -> str:
