@@ -96,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     from rag.pipeline import RagService
     from rag.settings import Settings
 
-    annotations = F.read_jsonl(ann_path)
-    meta = F.article_meta(F.read_jsonl(art_path))
+    articles = F.read_jsonl(art_path)
+    annotations = F.index_ids(F.read_jsonl(ann_path), articles)
+    meta = F.article_meta(articles)
     service = RagService(Settings(index=args.index))
     results: dict = {"part": args.part, "index_version": service.snapshot.version}
     kinds = {

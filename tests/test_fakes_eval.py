@@ -133,3 +133,26 @@ def test_day_reports_count_claimed_disagreements_where_counts_agree_or_events_di
     summary = F.day_reports_summary([same_event, agreeing])
     assert summary["claimed_on_agreeing"] == 1 and summary["false_disagreement_pairs"] == 1
     assert summary["answers_with_false_pairs"] == 1
+
+
+def test_a_copy_of_an_article_is_scored_as_the_copy_the_index_keeps():
+    """The reader keeps the first of identical articles, so an annotation of a later copy is about the
+    first one's id; a copy annotated again for the same place is one report."""
+    body = {"title": "Blast kills 16", "content": "A blast killed 16 civilians.", "source": "nna", "date": "2016-07-05"}
+    articles = [{"row": 1, **body}, {"row": 2, **body}, {"row": 5, **body, "source": "sana"}]
+    annotations = [
+        {"row": 2, "date": "2016-07-05", "source": "nna", "location": "hasakeh", "nb_civilians": "16"},
+        {"row": 1, "date": "2016-07-05", "source": "nna", "location": "aleppo", "nb_civilians": "3"},
+        {"row": 5, "date": "2016-07-05", "source": "sana", "location": "hasakeh", "nb_civilians": "16"},
+        {"row": 1, "date": "2016-07-05", "source": "nna", "location": "hasakeh", "nb_civilians": "15"},
+    ]
+    indexed = F.index_ids(annotations, articles)
+    assert [(a["row"], a["report"]) for a in indexed] == [(2, "1"), (1, "1"), (5, "5")]
+    cas = F.casualty_questions(indexed)
+    assert [(q.id, q.report_id, q.count) for q in cas] == [
+        ("fakes-cas-2", "1", "16"),
+        ("fakes-cas-1", "1", "3"),
+        ("fakes-cas-5", "5", "16"),
+    ]
+    (day,) = [q for q in F.day_report_questions(indexed) if q.place == "hasakeh"]
+    assert day.values == {"1": "16", "5": "16"}

@@ -81,6 +81,30 @@ def article_meta(articles: Iterable[dict]) -> dict[str, ArticleMeta]:
     return {str(a["row"]): ArticleMeta(a.get("location") or "", a.get("date")) for a in articles}
 
 
+def index_ids(annotations: Sequence[dict], articles: Iterable[dict]) -> list[dict]:
+    """The annotations with ``report``: the id the index holds for the annotated article. The reader
+    keeps the first of identical articles (FA-KES repeats some under new rows), so a later copy is
+    cited as the first; a copy annotated again for the same place is one report and keeps its first
+    annotation. ``row`` stays as it was: question ids, and so the tune/report split, do not move."""
+    first: dict[tuple, str] = {}
+    kept: dict[str, str] = {}
+    for art in articles:
+        key = (art.get("title"), art.get("content"), art.get("source"), art.get("date"))
+        kept[str(art["row"])] = first.setdefault(key, str(art["row"]))
+    out, seen = [], set()
+    for a in annotations:
+        report = kept.get(str(a["row"]), str(a["row"]))
+        if (report, a.get("location")) in seen:
+            continue
+        seen.add((report, a.get("location")))
+        out.append({**a, "report": report})
+    return out
+
+
+def _report_id(a: dict) -> str:
+    return str(a.get("report", a["row"]))
+
+
 def _place_name(location: str) -> str:
     return " ".join(w.capitalize() for w in location.split())
 
@@ -93,7 +117,7 @@ def timeline_questions(annotations: Sequence[dict], lo: int = 3, hi: int = 20) -
     groups: dict[tuple[str, str], list[str]] = {}
     for a in annotations:
         if a.get("location") and a.get("date"):
-            groups.setdefault((a["location"], a["date"][:7]), []).append(str(a["row"]))
+            groups.setdefault((a["location"], a["date"][:7]), []).append(_report_id(a))
     out = []
     for (place, month), rows in sorted(groups.items()):
         if not lo <= len(rows) <= hi:
@@ -124,8 +148,8 @@ def disagreement_questions(annotations: Sequence[dict]) -> list[DisagreementQues
             continue
         when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
         q = f"How many civilians were killed in {_place_name(place)} on {when}? Do the reports agree?"
-        values = {str(r["row"]): str(int(r["nb_civilians"])) for r in rows}
-        sources = {str(r["row"]): r["source"] for r in rows}
+        values = {_report_id(r): str(int(r["nb_civilians"])) for r in rows}
+        sources = {_report_id(r): r["source"] for r in rows}
         out.append(DisagreementQuestion(f"fakes-dis-{_slug(place)}-{day}", q, place, day, values, sources, disagree))
     return out
 
@@ -138,7 +162,7 @@ def casualty_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
         when = dt.date.fromisoformat(a["date"]).strftime("%-d %B %Y")
         place = _place_name(a["location"])
         q = f"How many civilians were reported killed in {place} on {when} according to {a['source']}?"
-        out.append(CasualtyQuestion(f"fakes-cas-{a['row']}", q, str(a["row"]), str(int(a["nb_civilians"]))))
+        out.append(CasualtyQuestion(f"fakes-cas-{a['row']}", q, _report_id(a), str(int(a["nb_civilians"]))))
     return out
 
 
@@ -160,7 +184,7 @@ def day_count_questions(annotations: Sequence[dict]) -> list[CasualtyQuestion]:
         when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
         q = f"How many civilians were reported killed in {_place_name(place)} on {when}?"
         counts = ",".join(sorted({str(int(r["nb_civilians"])) for r in rows}, key=int))
-        reports = ",".join(str(r["row"]) for r in rows)
+        reports = ",".join(_report_id(r) for r in rows)
         out.append(CasualtyQuestion(f"fakes-casday-{place}-{day}", q, reports, counts))
     return out
 
@@ -173,8 +197,8 @@ def day_report_questions(annotations: Sequence[dict]) -> list[DisagreementQuesti
     for (place, day), rows in _days_with_counts(annotations):
         when = dt.date.fromisoformat(day).strftime("%-d %B %Y")
         q = f"How many civilians were killed in {_place_name(place)} on {when}? Do the reports agree?"
-        values = {str(r["row"]): str(int(r["nb_civilians"])) for r in rows}
-        sources = {str(r["row"]): r["source"] for r in rows}
+        values = {_report_id(r): str(int(r["nb_civilians"])) for r in rows}
+        sources = {_report_id(r): r["source"] for r in rows}
         disagree = len(set(values.values())) > 1
         # the id of the disagreement question of that day: a day in both sets falls in the same part
         out.append(DisagreementQuestion(f"fakes-dis-{_slug(place)}-{day}", q, place, day, values, sources, disagree))
