@@ -256,17 +256,33 @@ def test_counts_of_different_incidents_of_the_day_are_listed_not_claimed():
     counts = [s for s in ans.statements if s.kind == "counts"]
     assert counts and "not a disagreement" in counts[0].text
     lines = " ".join(s.text for s in counts[1:])
-    assert "“A fire in Ashford" in lines and "“A bus crash in Benton" in lines
+    assert lines.startswith("12: Gazette") and " 3: Courier" in lines
+    for quote in ("“A fire in Ashford", "“A bus crash in Benton"):
+        assert ans.answer.count(quote) == 1  # quoted once: the list says "quoted above"
     by_n = {c.n: c.article_id for c in ans.citations}
     assert {by_n[n] for s in counts for n in s.citations} == {"r1", "r2"}
     for line in ans.answer.splitlines():
         assert MARKER.search(line[-5:]), line
 
 
-def test_equal_counts_or_no_day_in_the_question_list_nothing():
+def test_equal_counts_are_listed_as_the_same_when_asked_whether_reports_agree():
+    """ "Do the reports agree?" with two reports of the day giving 12: that they give the same number is
+    the answer (every report cited), never a disagreement; asked only "how many", nothing is listed."""
     same = _p(33, "r3", "2021-03-03", "A bus crash in Benton in Riverside on Wednesday killed 12 people.", "Post")
     ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [ASHFORD, same])
+    counts = [s for s in ans.statements if s.kind == "counts"]
+    assert not ans.disagreements and counts
+    assert (
+        counts[0].text == "The 2 reports of 3 Mar 2021 that name Riverside found give the same number of people killed:"
+    )
+    by_n = {c.n: c.article_id for c in ans.citations}
+    assert {by_n[n] for s in counts for n in s.citations} == {"r1", "r3"}
+    how_many = RQ.replace(" Do the reports agree?", "")
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(how_many, [ASHFORD, same])
     assert not any(s.kind == "counts" for s in ans.statements)
+
+
+def test_no_day_in_the_question_lists_nothing():
     undated = "How many people were killed in Riverside? Do the reports agree?"
     ans = RoutingAnswerer(ExtractiveAnswerer()).answer(undated, [ASHFORD, BENTON])
     assert not any(s.kind == "counts" for s in ans.statements)
@@ -312,9 +328,14 @@ def test_one_report_per_value_is_the_asked_days_report_when_there_is_one():
     later = _p(44, "k4", "2021-03-04", "A bus crash in Benton in Riverside on Wednesday killed 3 people.", "Post")
     _, listed = DisagreementFinder().find_with_day_counts(RQ, [later, ASHFORD, BENTON], DAY)
     assert [m.passage.article_id for m in listed] == ["r1", "r2", "k4"]  # the later report ranked first
-    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [later, ASHFORD, BENTON])
+    how_many = RQ.replace(" Do the reports agree?", "")
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(how_many, [later, ASHFORD, BENTON])
     counts = {c.article_id for c in ans.citations if any(c.n in s.citations for s in ans.statements[2:])}
     assert "r2" in counts and "k4" not in counts
+    # asked whether the reports agree, every report of a value is listed, the asked day's first
+    ans = RoutingAnswerer(ExtractiveAnswerer()).answer(RQ, [later, ASHFORD, BENTON])
+    order = [ans.citations[s.citations[0] - 1].article_id for s in ans.statements if s.kind == "counts" and s.citations]
+    assert order.index("r2") < order.index("k4")
     _, alone = DisagreementFinder().find_with_day_counts(RQ, [later, ASHFORD], DAY)
     assert {m.passage.article_id for m in alone} == {"r1", "k4"}  # a later report still speaks when alone
 

@@ -683,11 +683,14 @@ def compose_disagreement(
     return statements, citations, Disagreement(slot.label, values)
 
 
-def mention_line(m: Mention, with_value: bool = True) -> str:
-    """ "12: Gazette (3 Mar 2021): “… killed 12 workers …”": the value, the report and its quote."""
+def mention_line(m: Mention, with_value: bool = True, quote: bool = True) -> str:
+    """ "12: Gazette (3 Mar 2021): “… killed 12 workers …”": the value, the report and its quote
+    (without ``quote``, "quoted above": the answer gave it already)."""
     lead = f"{m.value}: " if with_value else ""
-    quote = f"{'…' if m.cut_before else ''}{m.quote}{'…' if m.cut_after else ''}"
-    return f"{lead}{m.passage.source or m.passage.title[:60]} ({fmt_day(m.passage.date)}): “{quote}”"
+    who = f"{lead}{m.passage.source or m.passage.title[:60]} ({fmt_day(m.passage.date)})"
+    if not quote:
+        return f"{who}, quoted above"
+    return f"{who}: “{'…' if m.cut_before else ''}{m.quote}{'…' if m.cut_after else ''}”"
 
 
 def _value_label(ms: list[Mention]) -> str:

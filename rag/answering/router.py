@@ -102,7 +102,8 @@ class RoutingAnswerer:
         free = cited | {m.passage.chunk_id for m in firsts}
         places = question_places(question)
         scoped = day_mentions if day and places else []
-        listed = other_counts(scoped, event, room - (len(free) - len(cited)), free)
+        comparing = question_form(question).form is Form.COMPARISON
+        listed = other_counts(scoped, event, room - (len(free) - len(cited)), free, every_report=comparing)
         if event:
             event = fit(event, room - len({m.passage.chunk_id for m in listed} - free), cited)
         if not event and not listed:
