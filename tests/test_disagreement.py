@@ -526,3 +526,17 @@ def test_a_tally_over_many_places_is_not_a_side_of_one_places_toll():
     assert DisagreementFinder().find(Q, [GAZETTE, tally], DAY) is None
     one = _p(12, "n", "2021-03-03", "Fires on Wednesday killed 30 people in Millbrook, officials said.", "Post")
     assert DisagreementFinder().find(Q, [GAZETTE, one], DAY) is not None  # the same words, one place
+
+
+def test_a_mention_quoted_already_in_a_shorter_span_is_cited_not_quoted_again():
+    """The answer's first quote of a sentence may stop a few words before the listed clause does:
+    the same report's same sentence is one citation, never two quotes of nearly one text."""
+    from rag.answering.disagreement import Mention, cited_as
+    from rag.answering.event_dates import EventDay
+
+    passage = _p(41, "a", "2021-03-03", "A fire in Millbrook killed 12 people on Wednesday, the mayor said.", "Gazette")
+    m = Mention(passage, 12, 0, 64, passage.text[:64], True, EventDay("2021-03-03", False), 1.0)
+    assert cited_as(m, {("a", 0, 64): 3}) == 3
+    assert cited_as(m, {("a", 0, 48): 2}) == 2  # the answer's quote ends before "the mayor said"
+    assert cited_as(m, {("a", 50, 64): 2}) is None  # a few words of it: the count is not among them
+    assert cited_as(m, {("b", 0, 64): 2}) is None  # another report

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..models import Citation, Statement, day_label
 from ..retrieval.query_dates import DateWindow
-from .disagreement import Mention, Slot, mention_citation, mention_line
+from .disagreement import Mention, Slot, cited_as, mention_citation, mention_line
 
 KIND = "counts"  # Statement.kind of these lines: prose, not the disagreement table
 
@@ -68,19 +68,20 @@ def compose_counts(
 ) -> tuple[list[Statement], list[Citation]]:
     """Statements (kind ``counts``) listing each count with its reports and quotes (a quote the
     answer gave already is cited, not repeated), and the new citations."""
-    quoted = set(reuse)
+    quoted = dict(reuse)
     statements = [Statement(_intro(slot, listed, window, places, after_event), [], 1.0, KIND, paragraph=True)]
     citations: list[Citation] = []
     n = first_n
     for k, m in enumerate(listed):
-        key = (m.passage.article_id, m.start, m.end)
-        if key not in reuse:
+        cn = cited_as(m, reuse)
+        if cn is None:
+            cn = n
             citations.append(mention_citation(n, m))
-            reuse[key] = n
+            reuse[(m.passage.article_id, m.start, m.end)] = n
             n += 1
         first_of_value = k == 0 or listed[k - 1].value != m.value
-        text = mention_line(m, with_value=first_of_value, quote=key not in quoted)
-        statements.append(Statement(text, [reuse[key]], 1.0, KIND, paragraph=first_of_value and k > 0))
+        text = mention_line(m, with_value=first_of_value, quote=cited_as(m, quoted) is None)
+        statements.append(Statement(text, [cn], 1.0, KIND, paragraph=first_of_value and k > 0))
     return statements, citations
 
 

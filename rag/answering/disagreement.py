@@ -667,13 +667,11 @@ def compose_disagreement(
     for v in order:
         ns = []
         for k, m in enumerate(by_value[v]):
-            key = (m.passage.article_id, m.start, m.end)
-            if key in reuse:
-                cn = reuse[key]
-            else:
+            cn = cited_as(m, reuse)
+            if cn is None:
                 cn = n
                 citations.append(mention_citation(cn, m))
-                reuse[key] = cn
+                reuse[(m.passage.article_id, m.start, m.end)] = cn
                 n += 1
             ns.append(cn)
             text = mention_line(m, with_value=k == 0)
@@ -681,6 +679,19 @@ def compose_disagreement(
             statements.append(Statement(text, [cn], 1.0, "disagreement", paragraph=k == 0 and v != order[0]))
         values.append(DisagreementValue(str(v), ns))
     return statements, citations, Disagreement(slot.label, values)
+
+
+def cited_as(m: Mention, cited: dict[tuple[str, int, int], int]) -> int | None:
+    """The number of a citation already made (article, start, end) that quotes ``m``: the same span,
+    or one of the same report covering most of it (the answer's first quote of the sentence may end
+    a few words sooner than the mention's clause)."""
+    if (key := (m.passage.article_id, m.start, m.end)) in cited:
+        return cited[key]
+    for (article_id, start, end), n in cited.items():
+        shared = min(end, m.end) - max(start, m.start)
+        if article_id == m.passage.article_id and shared * 2 >= m.end - m.start > 0:
+            return n
+    return None
 
 
 def mention_line(m: Mention, with_value: bool = True, quote: bool = True) -> str:
