@@ -12,7 +12,11 @@ user question (as resolved), the direct answer of each reply, and the articles e
   taken? (Darayya)");
 - slots — "And on 17 July?", "According to Reuters?", "And in Idlib?" replace the previous
   question's date (keeping its year), source or place ("in/at/from X"), or add one;
-- a question with a name of its own and no pronoun is left alone.
+- the day — the last date a question named ("on 12 June 2016") is carried with the names, so
+  "How many children were among them?" searches that day's reports first (never for "When …?");
+- a question whose own names are no place and no day (who says so: "What toll did the Syrian
+  Observatory give for it?") keeps its words and carries the names and the day; one that names
+  its own place and day, or a name and no pronoun ("Why does Aleppo matter?"), is left alone.
 
 Turns are resolved in order, so turn 3 builds on what turn 2 was resolved to. ``avoid_repeat``
 keeps a reply from repeating the previous one word for word. Only English function words are used,
@@ -90,6 +94,7 @@ class State:
     named: str | None = None  # the name the last reply led with (what "it" is after "which group…?")
     article_ids: list[str] = field(default_factory=list)
     answer: str = ""  # the previous reply's text
+    date: str | None = None  # the last date with its year a user question named ("12 June 2016")
 
 
 @dataclass(slots=True)
@@ -107,6 +112,8 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
         return True
     if _PRONOUN.search(question) and not own_names:
         return True
+    if state is not None and state.question and not own_names and not _names_place_or_day(question):
+        return True  # "What toll did the local civil defence official give?": the event asked about before
     if state is not None and _THIS_PLACE.search(question):
         return True  # "Where in Syria is that town?": a place the conversation named
     if state is not None and _THAT_THING.search(question):
@@ -125,6 +132,39 @@ def is_follow_up(question: str, state: State | None = None) -> bool:
 
 
 _SHORT_IN_CONVERSATION = 4
+# a word that points back at something named before ("it", "they", "there" as a place), not "is there …"
+_REFERS = re.compile(
+    r"\b(?:it|its|they|them|their|he|him|his|she|her)\b|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )"
+    r"\bthere\b(?!\s+(?:is|are|was|were|has|have|had|been)\b)",
+    re.I,
+)
+# a date that names its year ("12 June 2016", "June 2016"): what a thread of questions is about, in time
+_DATED = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?:{MONTH_PATTERN})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?,?\s+(?:19|20)\d\d\b",
+    re.I,
+)
+
+
+_THE_THING = re.compile(r"\bthe\s+(?!(?:19|20)\d\d)[a-z][\w'’-]*")  # "the bomber": one spoken of before
+
+
+def leans_on(question: str, state: State) -> bool:
+    """A question with names of its own that still leans on the conversation: "What death toll did
+    the United States later give for it?", "What did the Syrian Observatory say the bomber was
+    driving?" — who says so is named, not the event. Its words are kept (they find the sentence);
+    the conversation's names and day are carried for the search."""
+    if not state.question or _anchored(question):
+        return False
+    return bool(_REFERS.search(question)) or (not _names_place_or_day(question) and bool(_THE_THING.search(question)))
+
+
+def _names_place_or_day(question: str) -> bool:
+    return bool(question_places(question) or _DATE_SLOT.search(question) or _YEAR.search(question))
+
+
+def _anchored(question: str) -> bool:
+    """A question that names both a place and a date of its own asks afresh, pronoun or not."""
+    return bool(question_places(question)) and bool(_DATE_SLOT.search(question) or _YEAR.search(question))
 
 
 def _head(question: str) -> str | None:
@@ -403,8 +443,12 @@ def _what_was_asked(previous: str) -> str:
 def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Resolution:
     """``question`` completed from ``state``; ``outlets`` (the index's) tell a bare outlet name ("And
     Reuters?") from a place."""
-    if not state.question or not is_follow_up(question, state):
+    if not state.question:
         return Resolution(question, False, [])
+    if not is_follow_up(question, state):
+        if not leans_on(question, state):
+            return Resolution(question, False, [])
+        return Resolution(_carried(question, question, state), True, list(state.article_ids))
     lead = _LEAD.match(question)
     rest = question[lead.end() :] if lead else question
     fragment = lead or len(question.split()) <= 4 or _SOURCE_SLOT.fullmatch(rest.strip(" ?.!"))
@@ -414,14 +458,21 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
         if query is not None:
             break
     if query is None:
-        query = _substitute_pronouns(question, state)
-        have = query.lower()
-        gone = _replaced_places(question, state)
-        carry = [n for n in reversed(state.names) if n.lower() not in have and n not in gone]
-        carry = list(dict.fromkeys(carry))[:3]
-        if carry:
-            query = f"{query.rstrip()} ({', '.join(carry)})"
+        query = _carried(_substitute_pronouns(question, state), question, state)
     return Resolution(query, True, list(state.article_ids))
+
+
+def _carried(query: str, question: str, state: State) -> str:
+    """``query`` with the conversation's last names (and its day) it lacks, in brackets."""
+    have = query.lower()
+    gone = _replaced_places(question, state)
+    carry = [n for n in reversed(state.names) if n.lower() not in have and n not in gone]
+    carry = list(dict.fromkeys(carry))[:3]
+    # "How many children were among them?": of the day asked before ("When …?" is not answered by it)
+    dated = bool(state.date) and _names_place_or_day(question) is False
+    if dated and state.date and state.date.lower() not in have and question_type(question) is not QType.DATE:
+        carry.append(state.date)
+    return f"{query.rstrip()} ({', '.join(carry)})" if carry else query
 
 
 def _replaced_places(question: str, state: State) -> set[str]:
@@ -480,6 +531,8 @@ def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = 
             if state.question:
                 state.earlier.append(state.question)
             state.question = res.query
+            dated = _DATED.search(res.query)
+            state.date = dated.group(0) if dated else state.date
             state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
         elif turn.get("role") == "assistant":
             if typed_lower:  # "leave darayya": what the reply writes as a name ("Darayya") is one

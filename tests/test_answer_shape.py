@@ -1321,3 +1321,23 @@ def test_a_count_question_leads_with_the_count_the_reports_title_repeats():
     p.sentences = [(0, first - 1, 0.7), (first, len(text), 0.5)]
     ans = ExtractiveAnswerer().answer("How many people were killed in the Millbrook fire?", [p])
     assert not ans.abstained and ans.direct_answer is not None and "45" in ans.direct_answer.text
+
+
+def test_a_follow_up_that_names_who_says_so_still_carries_the_conversations_names_and_day():
+    """A name of its own (who gave a toll) is no place and no day of its own: the question still
+    leans on the conversation. Its words are kept; the conversation's names and day are carried."""
+    history = [
+        {"role": "user", "content": "How many people were killed in the gas attack in Ghouta on 21 August 2013?"},
+        {"role": "assistant", "content": "at least 213 people [1]"},
+    ]
+    asked = "What death toll did the United States later give for it?"
+    assert rewrite(asked, history) == f"{asked} (Ghouta, 21 August 2013)"
+    bomber = "What did the Syrian Observatory say the bomber was driving?"  # "the bomber": one spoken of
+    assert rewrite(bomber, history) == f"{bomber} (Ghouta, 21 August 2013)"
+    nameless = "What toll did the local civil defence official give?"
+    assert rewrite(nameless, history) == f"{nameless} (Ghouta, 21 August 2013)"
+    # "When …?" is not answered by the day carried; a question with its own place and day asks afresh
+    assert rewrite("When did the United States give its toll?", history).endswith("(Ghouta)")
+    fresh = "How many were killed in Aleppo on 3 May 2016, and who did it?"
+    assert rewrite(fresh, history) == fresh
+    assert rewrite("Why does Syria matter to Russia?", history) == "Why does Syria matter to Russia?"

@@ -204,3 +204,21 @@ def test_asked_marks_and_the_rerankers_view():
     alone = [_p(0), _p(1, outlet=0.15)]
     mark_asked(alone, day=True)
     assert "asked_day" not in alone[0].scores and "asked_outlet" in alone[0].scores
+
+
+@pytest.mark.slow
+def test_a_day_the_conversation_carried_finds_its_reports_and_the_next_days(karvel):
+    """A follow-up after a question about 18 May is searched with that day (its reports first). The
+    user did not ask for that day's reports only: the next day's report of the risen toll answers,
+    but a report of another month (a toll "medics" gave in April) does not."""
+    from rag.pipeline import AskRequest
+
+    history = [
+        {"role": "user", "content": "How many civilians were killed in Karvel on 18 May 2022?"},
+        {"role": "assistant", "content": "40 civilians [1]", "article_ids": ["kv-ledger-0518"]},
+    ]
+    ans = karvel.ask(AskRequest("What did the number of dead rise to?", history=history))
+    assert ans.rewritten_question is not None and "18 May 2022" in ans.rewritten_question
+    assert not ans.abstained and "44" in ans.answer, ans.answer
+    medics = karvel.ask(AskRequest("How many did the medics say were killed?", history=history))
+    assert medics.abstained or "Twenty-three" not in medics.answer, medics.answer

@@ -15,6 +15,7 @@ happened" questions become a list of quotes ordered by report date.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
@@ -28,6 +29,7 @@ from ..retrieval.outlets import outlet_key
 from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
 from ..text_terms import (
+    MONTH_PATTERN,
     STOPWORDS,
     content_terms,
     covered,
@@ -42,7 +44,7 @@ from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL
 from .question_type import QType, question_type
-from .spans import Span, best_span, carried_stems, counts_asked_noun, focus
+from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
 
 TermWeights = Callable[[str], dict[str, float]]
 TYPED = (QType.COUNT, QType.DURATION, QType.DATE, QType.PERSON, QType.PLACE, QType.ENTITY)
@@ -558,10 +560,25 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "") -> str:
         missing.append("from " + " or ".join(names[:2]))
     if "asked_period" in p.scores and "period" not in p.scores:
         missing.append("of the month or week the question names")
-    if "asked_day" in p.scores and "window" not in p.scores:
-        days = sorted({q.date for q in passages if "window" in q.scores and q.date})
+    days = sorted({q.date for q in passages if "window" in q.scores and q.date})
+    if "asked_day" in p.scores and "window" not in p.scores and not _told_after(p, days, question):
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
     return " ".join(missing)
+
+
+_DATED = re.compile(rf"\b(?:{MONTH_PATTERN}|(?:19|20)\d\d|today|yesterday)\b|\d/\d", re.I)  # a day asked for
+_TOLD_WITHIN = 3  # days after an event that its reports keep telling of it (a toll that rose overnight)
+
+
+def _told_after(p: Passage, days: list[str], question: str) -> bool:
+    """A report of the few days after a day the conversation carried (in the bracket after the
+    question), not one the user typed: that day finds its reports first, but the user did not ask
+    for that day's reports only, and a next day's report tells of the same event."""
+    typed = typed_part(question)
+    carried = typed != question and not _DATED.search(typed) and bool(_DATED.search(question[len(typed) :]))
+    if not (carried and days and p.date):
+        return False
+    return 0 <= (dt.date.fromisoformat(p.date) - dt.date.fromisoformat(days[0])).days <= _TOLD_WITHIN
 
 
 _ACCORDING_TO = re.compile(r"\baccording to (?:the )?([\w'’&.-]+(?: [\w'’&.-]+)?)", re.I)

@@ -720,6 +720,11 @@ def carried_stems(question: str) -> frozenset[str]:
     return frozenset(text_stems(m.group(0)) - text_stems(question[: m.start()]))
 
 
+def typed_part(question: str) -> str:
+    """The question without the bracket of names (and day) a follow-up carries: what the user typed."""
+    return _CARRIED.sub("", question) or question
+
+
 @lru_cache(maxsize=512)  # one question, every candidate sentence
 def focus(question: str) -> str:
     """The part of a question that asks: its last sentence with a question word or mark (news quizzes
