@@ -346,6 +346,7 @@ def _topic(question: str) -> str | None:
     return found.get(True) or found.get(False)
 
 
+_PLURALS = frozenset("people children men women police personnel staff militia clergy".split())
 _TIME_WORDS = frozenset("day days week weeks month months year years time morning night evening weekend".split())
 _PLACE_WORDS = (
     r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb|"
@@ -365,9 +366,12 @@ def _substitute_pronouns(question: str, state: State) -> str:
     """he/she → the person the previous answer named; they/them → the previous question's plural noun;
     it → the name the last reply gave to a "which X" question, else the previous question's topic."""
     head = _head(state.question)
-    plural = f"the {head}" if head and head.lower().endswith("s") else None
+    plural = f"the {head}" if head and (head.lower().endswith("s") or head.lower() in _PLURALS) else None
     asked_name = re.search(r"\b(?:which|what)\s+[a-z]", state.question, re.I)  # "which group…?": it = the answer
-    thing = state.named if asked_name and state.named else _topic(state.question)
+    # "In which village was the school hit?" then "Who called it an outrage?": it is the strike, not the
+    # village ("there" is the village)
+    asked_place = _ASKED_PLACE.search(_without_carried(state.question))
+    thing = state.named if asked_name and state.named and not asked_place else _topic(state.question)
 
     if state.named and _ASKED_PLACE.search(state.question):  # "Where were they taken?" → "Sahnaya": then
         # "Who controls that town?" → "… Sahnaya", "Who lives there?" → "… in Sahnaya" ("Is there …?" stays)

@@ -1341,3 +1341,20 @@ def test_a_follow_up_that_names_who_says_so_still_carries_the_conversations_name
     fresh = "How many were killed in Aleppo on 3 May 2016, and who did it?"
     assert rewrite(fresh, history) == fresh
     assert rewrite("Why does Syria matter to Russia?", history) == "Why does Syria matter to Russia?"
+
+
+def test_it_after_a_where_question_is_what_happened_and_them_counts_people():
+    """ "In which village was a school hit?" then "Who called it an outrage?": it is the strike on the
+    school, never the village the reply named ("there" is the village). "Them" after "how many
+    people" is the people."""
+    history = [
+        {"role": "user", "content": "In which village was a school complex hit by air strikes?"},
+        {"role": "assistant", "content": "Hass [1]\n“Air strikes hit a school complex in Hass.” [1]"},
+    ]
+    assert rewrite("Who called it an outrage?", history).startswith("Who called the school complex an outrage?")
+    assert "in Hass" in rewrite("Who lives there?", history)
+    count = [
+        {"role": "user", "content": "How many people were killed in the market strike in Idlib?"},
+        {"role": "assistant", "content": "at least 12 people [1]"},
+    ]
+    assert rewrite("How many children were among them?", count).startswith("How many children were among the people?")

@@ -321,3 +321,22 @@ def test_a_quote_that_goes_on_from_the_sentence_before_keeps_its_speaker():
     assert _speaker(before, "The convoy left at noon.") == ""  # no quote: its own words only
     assert _speaker(before, "“We stayed,” he said.") == ""  # a quote with its own attribution
     assert _speaker("The convoy left at noon.", "“We withstood for four years.”") == ""  # no speaker before
+
+
+def test_a_follow_up_prefers_the_sentence_of_a_report_the_conversation_cited():
+    """Two reports answer "How many were wounded?" equally well; the one the conversation cited
+    (retrieval marks its chunks ``cited``) is the one a follow-up is about."""
+    from rag.answering.extractive import ExtractiveAnswerer
+    from rag.models import Passage
+
+    def passage(cid: int, aid: str, text: str, **scores) -> Passage:
+        return Passage(cid, aid, text[:30], "Wire", "2021-03-03", False, None, None, text, 0, len(text), 1.0, scores)
+
+    other = passage(1, "other", "The strike on the bridge wounded 14 people, officials said.")
+    ours = passage(2, "ours", "The strike on the market wounded 31 people, officials said.")
+    question = "How many people were wounded by the strike?"
+    plain = ExtractiveAnswerer().answer(question, [other, ours])
+    assert plain.direct_answer is not None and "14" in plain.direct_answer.text  # the first passage wins a tie
+    cited = passage(2, "ours", ours.text, cited=1.0)
+    follow = ExtractiveAnswerer().answer(question, [other, cited])
+    assert follow.direct_answer is not None and "31" in follow.direct_answer.text, follow.answer

@@ -25,6 +25,7 @@ from typing import Protocol
 
 from ..models import Answer, Passage, day_label
 from ..retrieval.asked import meets_asked
+from ..retrieval.hybrid import CITED
 from ..retrieval.outlets import outlet_key
 from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
@@ -112,6 +113,7 @@ SCORE_WEIGHTS = {
     "rank": -0.06,
     "span": 0.05,  # a span of the asked type, and how good a one
     "span_score": 0.05,
+    "cited": 0.1,  # a sentence of a report the conversation cited: a follow-up is most likely about it
 }
 AGREEMENT_PER_VOTE = 0.04
 NEGATED_PENALTY = 0.15  # "Which group said it had broken the siege?": not "… said the siege had not been broken"
@@ -261,6 +263,7 @@ class ExtractiveAnswerer:
             + w["key"] * key
             + w["rank"] * rank / max(1, self.config.passages_considered)
             + (w["span"] + w["span_score"] * span.score if span is not None else 0.0)
+            + (w["cited"] if CITED in p.scores else 0.0)
             - (0.15 if _CAPTION.search(text) else 0.0)
             - (NEGATED_PENALTY if qtype is not QType.YESNO and _negates_asked(text, question) else 0.0)
         )
