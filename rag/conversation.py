@@ -158,6 +158,14 @@ def leans_on(question: str, state: State) -> bool:
     return bool(_REFERS.search(question)) or (not _names_place_or_day(question) and bool(_THE_THING.search(question)))
 
 
+def _with_year(query: str, date: str | None) -> str:
+    year = _YEAR.search(date or "")
+    day = _DATE_SLOT.search(query)
+    if year is None or day is None or _YEAR.search(query) or not re.search(r"\d", day.group(0)):
+        return query
+    return f"{query[: day.end()]} {year.group(0)}{query[day.end() :]}"
+
+
 def _names_place_or_day(question: str) -> bool:
     return bool(question_places(question) or _DATE_SLOT.search(question) or _YEAR.search(question))
 
@@ -467,7 +475,9 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
 
 
 def _carried(query: str, question: str, state: State) -> str:
-    """``query`` with the conversation's last names (and its day) it lacks, in brackets."""
+    """``query`` with the conversation's last names (and its day) it lacks, in brackets; a day it
+    names without a year ("on 10 August") takes the year the conversation was about."""
+    query = _with_year(query, state.date)
     have = query.lower()
     gone = _replaced_places(question, state)
     carry = [n for n in reversed(state.names) if n.lower() not in have and n not in gone]

@@ -1358,3 +1358,14 @@ def test_it_after_a_where_question_is_what_happened_and_them_counts_people():
         {"role": "assistant", "content": "at least 12 people [1]"},
     ]
     assert rewrite("How many children were among them?", count).startswith("How many children were among the people?")
+
+
+def test_a_day_named_without_its_year_takes_the_year_the_conversation_was_about():
+    history = [
+        {"role": "user", "content": "How many civilians were killed by shelling of Aleppo in August 2016?"},
+        {"role": "assistant", "content": "More than 100 civilians [1]"},
+    ]
+    assert rewrite("How many did SANA say were killed there on 10 August?", history).startswith(
+        "How many did SANA say were killed there on 10 August 2016?"
+    )
+    assert "2015 2016" not in rewrite("How many did SANA say were killed there on 10 August 2015?", history)

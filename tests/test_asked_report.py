@@ -222,3 +222,37 @@ def test_a_day_the_conversation_carried_finds_its_reports_and_the_next_days(karv
     assert not ans.abstained and "44" in ans.answer, ans.answer
     medics = karvel.ask(AskRequest("How many did the medics say were killed?", history=history))
     assert medics.abstained or "Twenty-three" not in medics.answer, medics.answer
+
+
+def _passage(aid: str, date: str, text: str, **scores):
+    from rag.models import Passage
+
+    return Passage(1, aid, text[:30], "Wire", date, False, None, None, text, 0, len(text), 1.0, scores)
+
+
+def test_a_next_days_report_that_puts_its_count_on_the_asked_day_answers_for_it():
+    """Asked about 24 August 2016 (a Wednesday), no report of that day found: a Thursday report
+    whose sentence says "on Wednesday" tells of the day; one that names no day does not."""
+    from rag.answering.extractive import ExtractiveAnswerer
+
+    q = "How many people were killed in shelling in Deir Ezzor on 24 August 2016?"
+    told = "Activists said nearly 58 people were killed in shelling in Deir Ezzor on Wednesday."
+    ans = ExtractiveAnswerer().answer(q, [_passage("thu", "2016-08-25", told, asked_day=1.0)])
+    assert not ans.abstained and "58" in ans.answer, ans.answer
+    vague = "Activists said nearly 58 people were killed in shelling in Deir Ezzor."
+    ans = ExtractiveAnswerer().answer(q, [_passage("thu", "2016-08-25", vague, asked_day=1.0)])
+    assert ans.abstained and "no report of the day the question names" in ans.answer, ans.answer
+
+
+def test_a_report_dated_before_the_asked_month_does_not_tell_of_it():
+    """ "… in April 2018?" and the only report is of 2015: it cannot tell of April 2018."""
+    from rag.answering.extractive import ExtractiveAnswerer
+
+    old = _passage("old", "2015-02-12", "More than 120 people have been killed in Douma, activists said.")
+    ans = ExtractiveAnswerer().answer("How many people were killed in the attack on Douma in April 2018?", [old])
+    assert ans.abstained and "no report of April 2018 or after" in ans.answer, ans.answer
+    after = _passage("new", "2018-04-09", old.text)
+    ans = ExtractiveAnswerer().answer("How many people were killed in the attack on Douma in April 2018?", [after])
+    assert not ans.abstained and "120" in ans.answer, ans.answer
+    asked_later = ExtractiveAnswerer().answer("How many people were killed in Douma in February 2015?", [old])
+    assert not asked_later.abstained, asked_later.answer

@@ -27,6 +27,7 @@ from ..models import Answer, Passage, day_label
 from ..retrieval.asked import meets_asked
 from ..retrieval.hybrid import CITED
 from ..retrieval.outlets import outlet_key
+from ..retrieval.query_dates import DateWindow, question_window
 from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
 from ..text_terms import (
@@ -43,7 +44,7 @@ from ..text_terms import (
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
-from .event_dates import RUNNING_TOTAL
+from .event_dates import RUNNING_TOTAL, event_day
 from .question_type import QType, question_type
 from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
 
@@ -373,7 +374,7 @@ class ExtractiveAnswerer:
     def _factoid(
         self, question: str, qtype: QType, best: Candidate, ok: list[Candidate], passages: Sequence[Passage]
     ) -> Answer:
-        unmet = _unmet(best.passage, passages, question)
+        unmet = _unmet(best.passage, passages, question, best.text)
         if unmet:  # the best is not the report asked for: the reports don't say what that one did
             nearest = [best.passage, *(p for p in passages if p is not best.passage)]
             why = f"The reports don't answer this: no report {unmet} among those found says it."
@@ -481,9 +482,10 @@ def _carried_down(q: dict[str, float], question: str) -> dict[str, float]:
 
 # "Who was the director of …": the role the answer must hold
 _ROLE = re.compile(
-    r"\b(?i:who)\s+(?:was|is|were|are|will be|has been)\s+the\s+"
+    r"\b(?:(?i:who)\s+(?:was|is|were|are|will be|has been)|(?i:what)\s+(?:was|is|were|are)\s+the\s+(?:full\s+)?"
+    r"names?\s+of)\s+the\s+(?:\w+\s+)??"
     r"(?:(?!(?:of|at|in|for|on|to|by|with|from|who|that)\b)[\w'’-]+\s+){0,3}?"
-    r"([a-z]+)(?=\s+(?:of|at|in|for|who|that|whose|killed|when|during)\b|\s*\??\s*$)"
+    r"([a-z]+)(?=\s+(?:of|at|in|for|who|whom|that|whose|killed|when|during)\b|\s*\??\s*$)"
 )
 
 
@@ -552,7 +554,7 @@ def _without_credits(q: dict[str, float], credits: AbstractSet[str]) -> dict[str
     return {t: w for t, w in q.items() if t not in credits and outlet_key(t) not in credits} if credits else q
 
 
-def _unmet(p: Passage, passages: Sequence[Passage], question: str = "") -> str:
+def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence: str = "") -> str:
     """The question's own outlet and day (marked by retrieval) that this report does not meet, named
     as the reports that do meet them credit and date them ("from SANA of 5 Jul 2016"), or "". A
     report that credits the asked outlet in so many words ("… state news agency SANA reported")
@@ -561,11 +563,16 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "") -> str:
     if "asked_outlet" in p.scores and "outlet" not in p.scores and not _credits_asked(p.text, question):
         names = sorted({q.source for q in passages if "outlet" in q.scores})
         missing.append("from " + " or ".join(names[:2]))
+    dated = len(missing)
     if "asked_period" in p.scores and "period" not in p.scores:
         missing.append("of the month or week the question names")
     days = sorted({q.date for q in passages if "window" in q.scores and q.date})
-    if "asked_day" in p.scores and "window" not in p.scores and not _told_after(p, days, question):
+    told = _told_after(p, days, question) or _tells_of_asked_day(sentence, p, question)
+    if "asked_day" in p.scores and "window" not in p.scores and not told:
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
+    if len(missing) == dated and _predates(p, question):  # no report of the period at all: still not earlier
+        phrase = _asked_window(typed_part(question)).phrase  # type: ignore[union-attr]
+        missing.append(f"of {_LEADING_PREP.sub('', phrase.strip())} or after")
     return " ".join(missing)
 
 
@@ -582,6 +589,38 @@ def _told_after(p: Passage, days: list[str], question: str) -> bool:
     if not (carried and days and p.date):
         return False
     return 0 <= (dt.date.fromisoformat(p.date) - dt.date.fromisoformat(days[0])).days <= _TOLD_WITHIN
+
+
+def _tells_of_asked_day(sentence: str, p: Passage, question: str) -> bool:
+    """Does the sentence say, in its own words, that what it reports happened on the asked day ("…
+    were killed … on Wednesday" in a Thursday report, for "on 24 August 2016")? A report of the next
+    day then answers for the day, though its own date is not the asked one."""
+    if not sentence or not p.date or p.date_inferred:
+        return False
+    window = _asked_window(typed_part(question))
+    told = event_day(sentence, p.date)
+    return window is not None and told is not None and told.from_text and window.start <= told.day <= window.end
+
+
+_LEADING_PREP = re.compile(r"^(?:in|on|during|of|from)\s+", re.I)
+_FUTURE = re.compile(r"\b(?:will|would|plans?|planned|scheduled|expected|due|upcoming|next)\b", re.I)
+
+
+def _predates(p: Passage, question: str) -> bool:
+    """Is the report dated before the month or day the question asks about ("… in April 2018?")? It
+    cannot tell of what happened then (a question about plans, "will …", aside)."""
+    if not p.date or p.date_inferred or _FUTURE.search(question):
+        return False
+    window = _asked_window(typed_part(question))
+    if window is None or not re.search(r"\b(?:19|20)\d\d\b", window.phrase):
+        return False
+    span = (dt.date.fromisoformat(window.end) - dt.date.fromisoformat(window.start)).days
+    return span <= 31 and p.date < window.start
+
+
+@lru_cache(maxsize=256)
+def _asked_window(question: str) -> DateWindow | None:
+    return question_window(question)
 
 
 _ACCORDING_TO = re.compile(r"\baccording to (?:the )?([\w'’&.-]+(?: [\w'’&.-]+)?)", re.I)

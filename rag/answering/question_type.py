@@ -34,6 +34,13 @@ _PLACE_NOUNS = (
 _TIME_NOUNS = r"date|day|year|month|time|week|decade|century|season"
 _NUMBER_NOUNS = r"number|percentage|percent|share|amount|total|toll|proportion|rate|sum|price|age"
 _PERSON_NOUNS = r"person|people|man|woman|men|women|official|leader|spokesman|spokeswoman|spokesperson"
+# "What was the name of the director / the bomber / the five servicemen …?" asks for a person
+_PERSON_ROLES = (
+    rf"{_PERSON_NOUNS}|boy|girl|child|children|director|bomber|gunm[ae]n|attacker|suspect|victim|hostage|"
+    r"prisoner|soldier|servicem[ae]n|pilot|journalist|reporter|photographer|doctor|nurse|worker|activist|"
+    r"commander|governor|mayor|minister|president|envoy|ambassador|chief|head|chairman|secretary|emir|"
+    r"fighter|militant|judge|lawyer|father|mother|son|daughter|brother|sister|husband|wife|bride|groom"
+)
 
 # "when"/"who"/"where" ask only where a question starts (or a clause after punctuation), or before an
 # auxiliary: "injured when a crane collapsed in which city?" asks for a city, not a date.
@@ -58,6 +65,8 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
         QType.PERSON,
         re.compile(
             rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b|"
+            rf"\bwhat (?:is|was|are|were) the (?:full )?names? of (?:the |a |an |his |her |their )?(?:\w+ ){{0,3}}?"
+            rf"(?:{_PERSON_ROLES})s?\b|"
             r"^(?!.*\b(?:what|when|where|which|how|why)\b).*\bwho\b",  # "health minister who warned …"
             re.I,
         ),
