@@ -349,8 +349,12 @@ def _topic(question: str) -> str | None:
             if w.lower() in STOPWORDS or _VERBISH.fullmatch(w):
                 break
             words.append(w)
-        if words and words[-1].lower() not in _TIME_WORDS:  # "the next day" is when, not what "it" is
-            found.setdefault(m.group(1).lower() != "the", "the " + " ".join(words))
+        last = words[-1].lower() if words else ""
+        if not last or last in _TIME_WORDS:  # "the next day" is when, not what "it" is
+            continue
+        if last in _PLURALS or (last.endswith("s") and not last.endswith("ss")):
+            continue  # "the people", "the suicide bombings": "they", never "it"
+        found.setdefault(m.group(1).lower() != "the", "the " + " ".join(words))
     return found.get(True) or found.get(False)
 
 

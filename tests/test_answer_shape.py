@@ -1369,3 +1369,15 @@ def test_a_day_named_without_its_year_takes_the_year_the_conversation_was_about(
         "How many did SANA say were killed there on 10 August 2016?"
     )
     assert "2015 2016" not in rewrite("How many did SANA say were killed there on 10 August 2015?", history)
+
+
+def test_it_is_never_a_group_of_people_or_a_plural():
+    """ "Who claimed it?" after "How many of the people were civilians?": it is the attack the
+    conversation is about, never "the people"; with no singular thing to point at it stays "it"."""
+    history = [
+        {"role": "user", "content": "How many people were killed in the suicide bombings near the shrine?"},
+        {"role": "assistant", "content": "at least 20 people [1]"},
+        {"role": "user", "content": "How many of them were civilians?"},
+        {"role": "assistant", "content": "13 civilians [1]"},
+    ]
+    assert rewrite("Who claimed it?", history).startswith("Who claimed it?")

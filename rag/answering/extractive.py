@@ -567,7 +567,7 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
     if "asked_period" in p.scores and "period" not in p.scores:
         missing.append("of the month or week the question names")
     days = sorted({q.date for q in passages if "window" in q.scores and q.date})
-    told = _told_after(p, days, question) or _tells_of_asked_day(sentence, p, question)
+    told = _near_asked_day(p, question) or _tells_of_asked_day(sentence, p, question)
     if "asked_day" in p.scores and "window" not in p.scores and not told:
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
     if len(missing) == dated and _predates(p, question):  # no report of the period at all: still not earlier
@@ -577,18 +577,27 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
 
 
 _DATED = re.compile(rf"\b(?:{MONTH_PATTERN}|(?:19|20)\d\d|today|yesterday)\b|\d/\d", re.I)  # a day asked for
-_TOLD_WITHIN = 3  # days after an event that its reports keep telling of it (a toll that rose overnight)
+_TYPED_DAYS = (0, 1)  # days before / after an asked day that a report may be dated and still be of it
+_CARRIED_DAYS = (7, 3)  # … and a day the conversation carried (a toll that rose overnight, a date read off)
 
 
-def _told_after(p: Passage, days: list[str], question: str) -> bool:
-    """A report of the few days after a day the conversation carried (in the bracket after the
-    question), not one the user typed: that day finds its reports first, but the user did not ask
-    for that day's reports only, and a next day's report tells of the same event."""
+def _near_asked_day(p: Passage, question: str) -> bool:
+    """A report dated close enough to the asked day to tell of it: for a day the user typed, the
+    day after (its news is often published then); for a day the conversation carried (in the bracket
+    after the question), a week before to three days after: that day finds its reports first, but
+    the user did not ask for that day's reports only."""
+    if not p.date or p.date_inferred:
+        return False
     typed = typed_part(question)
     carried = typed != question and not _DATED.search(typed) and bool(_DATED.search(question[len(typed) :]))
-    if not (carried and days and p.date):
+    window = _asked_window(question if carried else typed)
+    if window is None:
         return False
-    return 0 <= (dt.date.fromisoformat(p.date) - dt.date.fromisoformat(days[0])).days <= _TOLD_WITHIN
+    before, after = _CARRIED_DAYS if carried else _TYPED_DAYS
+    day = dt.date.fromisoformat(p.date)
+    return (dt.date.fromisoformat(window.start) - day).days <= before and (
+        day - dt.date.fromisoformat(window.end)
+    ).days <= after
 
 
 def _tells_of_asked_day(sentence: str, p: Passage, question: str) -> bool:
@@ -603,6 +612,7 @@ def _tells_of_asked_day(sentence: str, p: Passage, question: str) -> bool:
 
 
 _LEADING_PREP = re.compile(r"^(?:in|on|during|of|from)\s+", re.I)
+_PREDATES_BY = 31  # days: a report's date may be off by weeks (read off a caption, a swapped day and month)
 _FUTURE = re.compile(r"\b(?:will|would|plans?|planned|scheduled|expected|due|upcoming|next)\b", re.I)
 
 
@@ -615,7 +625,8 @@ def _predates(p: Passage, question: str) -> bool:
     if window is None or not re.search(r"\b(?:19|20)\d\d\b", window.phrase):
         return False
     span = (dt.date.fromisoformat(window.end) - dt.date.fromisoformat(window.start)).days
-    return span <= 31 and p.date < window.start
+    start = dt.date.fromisoformat(window.start)
+    return span <= 31 and (start - dt.date.fromisoformat(p.date)).days > _PREDATES_BY
 
 
 @lru_cache(maxsize=256)
