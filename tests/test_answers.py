@@ -340,3 +340,17 @@ def test_a_follow_up_prefers_the_sentence_of_a_report_the_conversation_cited():
     cited = passage(2, "ours", ours.text, cited=1.0)
     follow = ExtractiveAnswerer().answer(question, [other, cited])
     assert follow.direct_answer is not None and "31" in follow.direct_answer.text, follow.answer
+
+
+def test_a_part_of_a_count_answers_when_it_counts_the_asked_noun():
+    """ "… including 2 women" is a part of another count, no answer to "how many were killed"; but
+    asked "how many children were among the 23", "among them eight children" is the answer."""
+    from rag.answering.question_type import QType
+    from rag.answering.spans import best_span
+
+    sentence = "At least 23 civilians among them eight children and six women were killed by airstrikes."
+    span = best_span(QType.COUNT, sentence, "How many children were among the 23 civilians killed?")
+    assert span is not None and span.text == "eight children"
+    told = "At least 48 people were killed including 10 civilians."
+    assert best_span(QType.COUNT, told, "How many people were killed?").text == "At least 48 people"  # type: ignore[union-attr]
+    assert best_span(QType.COUNT, told, "How many civilians were killed?").text == "10 civilians"  # type: ignore[union-attr]

@@ -339,6 +339,7 @@ class ExtractiveAnswerer:
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
                 strict and c.span is not None,
+                not _predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
                 named,
                 not total,

@@ -814,8 +814,10 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
                 bonus += 0.0 if not told else 0.6 if told.group(1).lower() in direction else -0.4
         elif money and re.search(r"[$£€%]|percent|million|billion", sp.text, re.I):
             bonus += 0.6  # "how much" with no counted noun: an amount
-        elif _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]) or _AMONG.match(sentence, sp.end):
-            bonus -= 0.6  # "… including 2 women", "Ten children were among 48 killed": a part of another count
+        elif not counts_it and (
+            _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]) or _AMONG.match(sentence, sp.end)
+        ):  # "… including 2 women", "Ten children were among 48 killed": a part of another count (unless
+            bonus -= 0.6  # it counts the asked noun: "among them eight children" for "how many children")
         return (sp.score + near + has_head + bonus, -len(sp.text))
 
     top = max(spans, key=rank)
