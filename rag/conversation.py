@@ -280,6 +280,7 @@ _PREP_WH = re.compile(
 )
 
 
+_ASKS_CIRCUMSTANCE = re.compile(r"^\s*(?:and\s+)?(?:where|when|why|how)\b(?!\s+(?:many|much)\b)", re.I)
 _FATES = frozenset("killed wounded injured displaced arrested detained kidnapped executed evacuated".split())
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
 
@@ -288,6 +289,8 @@ def _other_participle(frag: str, previous: str) -> str | None:
     """ "And wounded?" after "How many were killed in …?" asks the same of the wounded: the fragment's
     participle replaces the previous question's ("killed" → "wounded")."""
     m = _PARTICIPLE.match(frag)
+    if m and _ASKS_CIRCUMSTANCE.match(previous):
+        return None  # "And the injured?" after "Where exactly did the bombs go off?": an earlier count
     if m and m.group(1) in _FATES and not _HOW_MANY.search(previous):
         # "And the injured?" after "Which village was attacked, killing two?" asks how many were injured
         rest = _LEADING_AUX.sub("", _LEADING_WH.sub("", previous, count=1))

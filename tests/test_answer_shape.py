@@ -1381,3 +1381,18 @@ def test_it_is_never_a_group_of_people_or_a_plural():
         {"role": "assistant", "content": "13 civilians [1]"},
     ]
     assert rewrite("Who claimed it?", history).startswith("Who claimed it?")
+
+
+def test_and_the_injured_after_a_where_question_asks_the_earlier_count_of_the_injured():
+    history = [
+        {
+            "role": "user",
+            "content": "How many people were killed in the twin bomb attacks in Homs on 21 February 2016?",
+        },
+        {"role": "assistant", "content": "50 people [1]"},
+        {"role": "user", "content": "Where exactly did the two vehicles go off?"},
+        {"role": "assistant", "content": "“…near a school…” [1]"},
+    ]
+    assert rewrite("And the injured?", history) == (
+        "How many people were injured in the twin bomb attacks in Homs on 21 February 2016?"
+    )

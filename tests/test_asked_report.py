@@ -261,3 +261,23 @@ def test_a_report_dated_before_the_asked_month_does_not_tell_of_it():
     assert not ans.abstained and "120" in ans.answer, ans.answer
     asked_later = ExtractiveAnswerer().answer("How many people were killed in Douma in February 2015?", [old])
     assert not asked_later.abstained, asked_later.answer
+
+
+def test_a_report_whose_own_dateline_names_the_asked_day_is_of_that_day():
+    """The archive dates a report 16 February, but its text opens "Sun Feb 21 2016 …": it is a report
+    of 21 February, whatever the metadata says."""
+    from rag.answering.extractive import ExtractiveAnswerer
+
+    text = "Sun Feb 21 2016 Twin bomb attacks kill 50. At least 50 people were killed in twin bomb attacks in Homs."
+    q = "How many people were killed in the twin bomb attacks in Homs on 21 February 2016?"
+    ans = ExtractiveAnswerer().answer(q, [_passage("alalam", "2016-02-16", text, asked_day=1.0)])
+    assert not ans.abstained and "50" in ans.answer, ans.answer
+    # beside a report of another day that reads closer to the question, the report of the day leads
+    other = _passage(
+        "manar", "2016-01-26", "At least 22 people were killed in twin bomb attacks in Homs.", asked_day=1.0
+    )
+    ans = ExtractiveAnswerer().answer(q, [other, _passage("alalam", "2016-02-16", text, asked_day=1.0)])
+    assert not ans.abstained and "50" in (ans.direct_answer.text if ans.direct_answer else ""), ans.answer
+    undated = text.replace("Sun Feb 21 2016 ", "")
+    ans = ExtractiveAnswerer().answer(q, [_passage("alalam", "2016-02-16", undated, asked_day=1.0)])
+    assert ans.abstained, ans.answer

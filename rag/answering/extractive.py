@@ -595,6 +595,9 @@ def _near_asked_day(p: Passage, question: str) -> bool:
     if window is None:
         return False
     before, after = _CARRIED_DAYS if carried else _TYPED_DAYS
+    own = dateline(p.text) if p.start == 0 else None  # "Sun Feb 21 2016 Twin Bomb Attacks …" dated 16 Feb
+    if own is not None and window.start <= own[0] <= window.end:
+        return True
     day = dt.date.fromisoformat(p.date)
     return (dt.date.fromisoformat(window.start) - day).days <= before and (
         day - dt.date.fromisoformat(window.end)
@@ -665,12 +668,14 @@ def _holds(c: Candidate, own: dict[str, int]) -> bool:
     return at is not None and c.start <= at < c.end
 
 
-def _asked_report(p: Passage, question: str = "") -> int:
+def _asked_report(p: Passage, question: str = "") -> float:
     """How many of the question's own constraints the report meets: its day (or date window) and
     the outlet it names as its source ("on 16 July 2015 according to SANA"), from that outlet or
-    crediting it in so many words. Retrieval marks them."""
+    crediting it in so many words. Retrieval marks them. A report dated near the asked day (the
+    day after, or its own dateline names the day) meets the day by half."""
     credited = "asked_outlet" in p.scores and bool(question) and _credits_asked(p.text, question)
-    return ("window" in p.scores) + ("outlet" in p.scores or credited)
+    near = "window" not in p.scores and "asked_day" in p.scores and bool(question) and _near_asked_day(p, question)
+    return ("window" in p.scores) + 0.5 * near + ("outlet" in p.scores or credited)
 
 
 def _polarity(question: str, sentence: str, strict: bool = False, need: float = 0.5) -> str | None:
