@@ -150,12 +150,24 @@ _THE_THING = re.compile(r"\bthe\s+(?!(?:19|20)\d\d)[a-z][\w'’-]*")  # "the bom
 
 def leans_on(question: str, state: State) -> bool:
     """A question with names of its own that still leans on the conversation: "What death toll did
-    the United States later give for it?", "What did the Syrian Observatory say the bomber was
-    driving?" — who says so is named, not the event. Its words are kept (they find the sentence);
-    the conversation's names and day are carried for the search."""
+    the United States later give for it?", "What did the Syrian Observatory say the Russian jets
+    used?", "Who spoke for the YPG?" — who says so is named, not the event (no place, no day, and
+    something spoken of before or a verb of saying). "Why does Aleppo matter?" asks afresh. Its
+    words are kept (they find the sentence); the conversation's names and day are carried."""
     if not state.question or _anchored(question):
         return False
-    return bool(_REFERS.search(question)) or (not _names_place_or_day(question) and bool(_THE_THING.search(question)))
+    if _REFERS.search(question):
+        return True
+    return not _names_place_or_day(question) and bool(_THE_ANY.search(question) or _ATTRIBUTES.search(question))
+
+
+# "the Observatory", "the Russian jets": something spoken of before; "say", "according to": who says so
+_THE_ANY = re.compile(r"\bthe\s+[\w'’-]", re.I)
+_ATTRIBUTES = re.compile(
+    r"\b(?:says?|said|according to|describe[sd]?|call(?:s|ed)?|claim(?:s|ed)?|count(?:s|ed)?|report(?:s|ed)?|"
+    r"give[sn]?|gave|accuse[sd]?|blame[sd]?|den(?:y|ies|ied)|confirm(?:s|ed)?|spoke|speak)\b",
+    re.I,
+)
 
 
 def _with_year(query: str, date: str | None) -> str:
