@@ -540,3 +540,13 @@ def test_a_mention_quoted_already_in_a_shorter_span_is_cited_not_quoted_again():
     assert cited_as(m, {("a", 0, 48): 2}) == 2  # the answer's quote ends before "the mayor said"
     assert cited_as(m, {("a", 50, 64): 2}) is None  # a few words of it: the count is not among them
     assert cited_as(m, {("b", 0, 64): 2}) is None  # another report
+
+
+def test_a_place_after_a_direction_word_is_still_a_place():
+    """ "rockets into government-held western Aleppo", "in eastern Ghouta": the direction is no part
+    of the name, and the name is still read (it tells two incidents apart)."""
+    from rag.answering.places import place_key, places_in, question_places
+
+    assert places_in("Rebels fired rockets into government-held western Aleppo, killing 15.") == {place_key("Aleppo")}
+    assert question_places("How many were killed in eastern Ghouta on 3 March 2021?") == ["Ghouta"]
+    assert question_places("How many were killed in the northern town of Manbij?") == ["Manbij"]

@@ -19,6 +19,8 @@ _PLACE = re.compile(
     r"\b(?:town|city|village|province|district|region|county|state|area|suburbs?|neighbou?rhood|capital|"
     r"governorate|countryside|outskirts|camp|port) of)\s+(?:(?:the|an?)\s+)?"
     r"(?:[a-z]+-(?:held|controlled|run|besieged)\s+)?"  # "on rebel-held Atareb"
+    # "western Aleppo", "rural Damascus": a direction is no part of the name
+    r"(?:(?:(?:north|south)(?:east|west)?(?:ern)?|east(?:ern)?|west(?:ern)?|central|rural|greater)\s+)?"
     r"((?:(?:al|el|ez|as|ad|ar|an)-)?[A-Z][\w'’-]+(?:\s+(?:(?:al|el|ez|as|ad|ar|an)[- ])?[A-Z][\w'’-]+)*)"
 )
 _NOT_PLACES = frozenset([*WEEKDAYS, *MONTHS, *"the a an how what which who when".split()])
