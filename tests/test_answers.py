@@ -354,3 +354,22 @@ def test_a_part_of_a_count_answers_when_it_counts_the_asked_noun():
     told = "At least 48 people were killed including 10 civilians."
     assert best_span(QType.COUNT, told, "How many people were killed?").text == "At least 48 people"  # type: ignore[union-attr]
     assert best_span(QType.COUNT, told, "How many civilians were killed?").text == "10 civilians"  # type: ignore[union-attr]
+
+
+def test_asked_for_a_name_a_sentence_without_one_is_no_answer():
+    """ "What was the name of the girl killed …?": a sentence that tells of the girl but names no one
+    does not answer; one that names her does."""
+    from rag.models import Passage
+
+    def passage(cid: int, text: str) -> Passage:
+        return Passage(
+            cid, f"a{cid}", "Rocket fire", "Wire", "2016-11-27", False, None, None, text, 0, len(text), 1.0, {}
+        )
+
+    q = "What was the name of the girl killed by rocket fire in al-Furqan?"
+    unnamed = passage(1, "Rocket fire on al-Furqan killed a girl and injured two people, a police source said.")
+    ans = ExtractiveAnswerer().answer(q, [unnamed])
+    assert ans.abstained and "gives the name" in ans.answer, ans.answer
+    named = passage(2, "Rocket fire on al-Furqan killed a girl, Amal Hassan, and injured two people.")
+    ans = ExtractiveAnswerer().answer(q, [unnamed, named])
+    assert not ans.abstained and "Amal Hassan" in ans.answer, ans.answer

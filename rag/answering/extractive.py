@@ -118,6 +118,7 @@ SCORE_WEIGHTS = {
 }
 AGREEMENT_PER_VOTE = 0.04
 NEGATED_PENALTY = 0.15  # "Which group said it had broken the siege?": not "… said the siege had not been broken"
+NAME_LEAST = 1.0  # "What was the name of …?": a span scoring less is no name ("told SANAs correspondent")
 CARRIED_WEIGHT = 0.5  # a name carried from the conversation weighs this share of a word typed now
 
 
@@ -306,6 +307,9 @@ class ExtractiveAnswerer:
         cands = self.candidates(question, passages)
         pool = _pool(cands)
         ok = [c for c in _with_role(question, pool) if self.decision_score(c, qtype) >= self.config.abstain_below]
+        if ok and qtype is QType.PERSON and _ASKS_NAME.search(question) and all(_weak(c.span, NAME_LEAST) for c in ok):
+            why = "The reports don't answer this: none of the sentences found gives the name."
+            return abstention(passages, why)  # "What was the name of the girl killed …?" and no name
         if not ok:
             role = asked_role(question)
             if role and any(self.decision_score(c, qtype) >= self.config.abstain_below for c in pool):
@@ -480,6 +484,12 @@ def _carried_down(q: dict[str, float], question: str) -> dict[str, float]:
     carried = carried_stems(question)
     return {t: w * CARRIED_WEIGHT if t in carried else w for t, w in q.items()} if carried else q
 
+
+def _weak(span: Span | None, least: float) -> bool:
+    return span is None or span.score < least
+
+
+_ASKS_NAME = re.compile(r"\bnames?\s+of\b|\b(?:his|her|their)\s+(?:full\s+)?names?\b", re.I)
 
 # "Who was the director of …": the role the answer must hold
 _ROLE = re.compile(
