@@ -373,3 +373,21 @@ def test_asked_for_a_name_a_sentence_without_one_is_no_answer():
     named = passage(2, "Rocket fire on al-Furqan killed a girl, Amal Hassan, and injured two people.")
     ans = ExtractiveAnswerer().answer(q, [unnamed, named])
     assert not ans.abstained and "Amal Hassan" in ans.answer, ans.answer
+
+
+def test_a_count_of_everyone_does_not_answer_how_many_of_a_group():
+    """ "How many children were killed?" and the only count is "at least 12 people": that is not the
+    number of children. A count of the group answers; asked for civilians, people do."""
+    from rag.models import Passage
+
+    def passage(text: str) -> Passage:
+        return Passage(1, "a", "Strike", "Wire", "2016-06-12", False, None, None, text, 0, len(text), 1.0, {})
+
+    everyone = passage("Airstrikes hit a market in Idlib killing at least 12 people, activists said.")
+    ans = ExtractiveAnswerer().answer("How many children were killed in the market strike in Idlib?", [everyone])
+    assert ans.abstained and "number of children" in ans.answer, ans.answer
+    part = passage("Airstrikes hit a market in Idlib killing at least 12 people, including five children.")
+    ans = ExtractiveAnswerer().answer("How many children were killed in the market strike in Idlib?", [part])
+    assert ans.direct_answer is not None and ans.direct_answer.text == "five children", ans.answer
+    ans = ExtractiveAnswerer().answer("How many civilians were killed in the market strike in Idlib?", [everyone])
+    assert not ans.abstained and "12 people" in ans.answer, ans.answer

@@ -384,6 +384,11 @@ class ExtractiveAnswerer:
             nearest = [best.passage, *(p for p in passages if p is not best.passage)]
             why = f"The reports don't answer this: no report {unmet} among those found says it."
             return abstention(nearest, why)
+        group = _part_asked(question, best) if qtype is QType.COUNT else None
+        if group:  # "How many children …?" and the best count is of all the people: not the number asked
+            nearest = [best.passage, *(p for p in passages if p is not best.passage)]
+            why = f"The reports don't answer this: none of those found gives the number of {group}."
+            return abstention(nearest, why)
         q = self.weights(question)
         comp = Composer()
         # "What did it say?": what was said is the answer, and it follows the words the question shares
@@ -487,6 +492,26 @@ def _carried_down(q: dict[str, float], question: str) -> dict[str, float]:
 
 def _weak(span: Span | None, least: float) -> bool:
     return span is None or span.score < least
+
+
+# a group of people a count may be of, and the whole it is a part of
+_GROUPS = frozenset(
+    "children child women woman men boys girls teachers students pupils doctors nurses medics journalists "
+    "soldiers troops fighters militants rebels policemen police officers workers volunteers".split()
+)
+_WHOLE = frozenset("people persons civilians individuals residents".split())
+
+
+def _part_asked(question: str, best: Candidate) -> str | None:
+    """The group a count question asks for ("how many children"), when the best sentence's count is
+    of everyone ("at least 12 people"): that number does not answer it."""
+    m = re.search(r"\bhow many\s+([a-z-]+)(?:\s+([a-z]+))?", question, re.I)
+    words = [w.lower() for w in (m.groups() if m else ()) if w]
+    asked = next((w for w in words if w in _GROUPS), "")  # "how many children", "how many Syrian soldiers"
+    if not asked or best.span is None:
+        return None
+    last = re.findall(r"[A-Za-z]+", best.span.text)[-1:]
+    return asked if last and last[0].lower() in _WHOLE else None
 
 
 _ASKS_NAME = re.compile(r"\bnames?\s+of\b|\b(?:his|her|their)\s+(?:full\s+)?names?\b", re.I)
