@@ -391,3 +391,11 @@ def test_a_count_of_everyone_does_not_answer_how_many_of_a_group():
     assert ans.direct_answer is not None and ans.direct_answer.text == "five children", ans.answer
     ans = ExtractiveAnswerer().answer("How many civilians were killed in the market strike in Idlib?", [everyone])
     assert not ans.abstained and "12 people" in ans.answer, ans.answer
+
+
+def test_others_who_sustained_injuries_are_a_count_of_the_injured():
+    from rag.answering.spans import best_span
+
+    sentence = "At least 50 people have lost their lives and 100 others sustained injuries in twin bomb attacks."
+    span = best_span(QType.COUNT, sentence, "How many people were injured in the twin bomb attacks?")
+    assert span is not None and span.text == "100 others"

@@ -281,3 +281,18 @@ def test_a_report_whose_own_dateline_names_the_asked_day_is_of_that_day():
     undated = text.replace("Sun Feb 21 2016 ", "")
     ans = ExtractiveAnswerer().answer(q, [_passage("alalam", "2016-02-16", undated, asked_day=1.0)])
     assert ans.abstained, ans.answer
+
+
+def test_a_month_the_conversation_carried_finds_its_reports_but_asks_for_none():
+    """ "How did the Pentagon describe it? (Deir Ezzor, September 2016)": the month was carried, not
+    typed, so a report of another month may answer; typed, the month is asked for."""
+    from rag.answering.extractive import ExtractiveAnswerer
+
+    text = "The Pentagon described the strike on Deir Ezzor as an unintentional regrettable error."
+    later = _passage("later", "2016-10-02", text, asked_period=1.0)
+    carried = ExtractiveAnswerer().answer("How did the Pentagon describe it? (Deir Ezzor, September 2016)", [later])
+    assert not carried.abstained, carried.answer
+    typed = ExtractiveAnswerer().answer(
+        "How did the Pentagon describe the Deir Ezzor strike in September 2016?", [later]
+    )
+    assert typed.abstained and "month or week the question names" in typed.answer, typed.answer

@@ -600,7 +600,7 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
         names = sorted({q.source for q in passages if "outlet" in q.scores})
         missing.append("from " + " or ".join(names[:2]))
     dated = len(missing)
-    if "asked_period" in p.scores and "period" not in p.scores:
+    if "asked_period" in p.scores and "period" not in p.scores and not _date_carried(question):
         missing.append("of the month or week the question names")
     days = sorted({q.date for q in passages if "window" in q.scores and q.date})
     told = _near_asked_day(p, question) or _tells_of_asked_day(sentence, p, question)
@@ -617,6 +617,13 @@ _TYPED_DAYS = (0, 1)  # days before / after an asked day that a report may be da
 _CARRIED_DAYS = (7, 3)  # … and a day the conversation carried (a toll that rose overnight, a date read off)
 
 
+def _date_carried(question: str) -> bool:
+    """Is the question's date one the conversation carried (in the bracket after it), not one the
+    user typed? It finds the reports of that day or month first; it asks for no report of them."""
+    typed = typed_part(question)
+    return typed != question and not _DATED.search(typed) and bool(_DATED.search(question[len(typed) :]))
+
+
 def _near_asked_day(p: Passage, question: str) -> bool:
     """A report dated close enough to the asked day to tell of it: for a day the user typed, the
     day after (its news is often published then); for a day the conversation carried (in the bracket
@@ -624,9 +631,8 @@ def _near_asked_day(p: Passage, question: str) -> bool:
     the user did not ask for that day's reports only."""
     if not p.date or p.date_inferred:
         return False
-    typed = typed_part(question)
-    carried = typed != question and not _DATED.search(typed) and bool(_DATED.search(question[len(typed) :]))
-    window = _asked_window(question if carried else typed)
+    carried = _date_carried(question)
+    window = _asked_window(question if carried else typed_part(question))
     if window is None:
         return False
     before, after = _CARRIED_DAYS if carried else _TYPED_DAYS

@@ -381,7 +381,12 @@ def _counts_people(word: str, heads: AbstractSet[str]) -> bool:
 
 _FATE = frozenset("killed dead died wounded injured hurt executed missing kidnapped arrested detained".split())
 # "… and 107 others were wounded": "others" counts people when a fate follows
-_OTHERS_FATED = re.compile(rf"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+)?(?:{'|'.join(_FATE)})\b", re.I)
+_OTHERS_FATED = re.compile(
+    rf"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+)?(?:{'|'.join(_FATE)})\b"
+    # "… and 100 others sustained injuries"
+    r"|\s+(?:have\s+|had\s+)?(?:sustained|suffered|received)\s+(?:\w+\s+)?(?:injuries|wounds)\b",
+    re.I,
+)
 _IRREGULAR_PLURALS = frozenset("people children men women police personnel staff troops cattle".split())
 _UNIT_WORD = re.compile(rf"(?:{_UNIT})")
 _UNIT_STEMS = frozenset(stem(u) for u in "second minute hour day night week month year decade century".split())
