@@ -802,6 +802,8 @@ def test_who_was_the_role_needs_a_sentence_that_says_the_role():
     assert asked_role("Who was the first American in space?") is None  # no lower-case role
     assert asked_role("Who was the other half of the duo?") is None
     assert asked_role("What is the name of the organization he founded?") is None  # a thing's kind
+    assert asked_role("Who is the Homs governor? (Homs, 1 October 2014)") == "governor"  # names carried after it
+    assert asked_role("What was the name of the girl killed in the strike?") == "girl"
     hit = _passage("Rockets hit the Millbrook hospital on Monday, killing ten visitors, Jane Smith said.")
     ans = ExtractiveAnswerer().answer("Who was the director of the Millbrook hospital?", [hit])
     assert ans.abstained and "director" in ans.answer, ans.answer

@@ -531,7 +531,7 @@ def asked_role(question: str) -> str | None:
     or None. Only a lower-case noun: "Who was the first American?" names no role."""
     if question_type(question) is not QType.PERSON:
         return None  # "What is the name of the organization …?": a thing's name seldom repeats its kind
-    m = _ROLE.search(question)
+    m = _ROLE.search(typed_part(question))  # "Who is the Homs governor? (Homs, 1 October 2014)"
     return m.group(1) if m and m.group(1) not in STOPWORDS | _NO_ROLE else None
 
 
