@@ -15,7 +15,6 @@ happened" questions become a list of quotes ordered by report date.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
@@ -27,11 +26,9 @@ from ..models import Answer, Passage, day_label
 from ..retrieval.asked import meets_asked
 from ..retrieval.hybrid import CITED
 from ..retrieval.outlets import outlet_key
-from ..retrieval.query_dates import DateWindow, question_window
 from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
 from ..text_terms import (
-    MONTH_PATTERN,
     STOPWORDS,
     content_terms,
     covered,
@@ -44,8 +41,9 @@ from ..text_terms import (
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
-from .event_dates import RUNNING_TOTAL, event_day
+from .event_dates import RUNNING_TOTAL
 from .question_type import QType, question_type
+from .report_dates import asked_period, date_carried, near_asked_day, predates, tells_of_asked_day
 from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
 
 TermWeights = Callable[[str], dict[str, float]]
@@ -343,7 +341,7 @@ class ExtractiveAnswerer:
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
                 strict and c.span is not None,
-                not _predates(c.passage, question),  # a report of before the asked period tells nothing of it
+                not predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
                 named,
                 not total,
@@ -600,83 +598,15 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
         names = sorted({q.source for q in passages if "outlet" in q.scores})
         missing.append("from " + " or ".join(names[:2]))
     dated = len(missing)
-    if "asked_period" in p.scores and "period" not in p.scores and not _date_carried(question):
+    if "asked_period" in p.scores and "period" not in p.scores and not date_carried(question):
         missing.append("of the month or week the question names")
     days = sorted({q.date for q in passages if "window" in q.scores and q.date})
-    told = _near_asked_day(p, question) or _tells_of_asked_day(sentence, p, question)
+    told = near_asked_day(p, question) or tells_of_asked_day(sentence, p, question)
     if "asked_day" in p.scores and "window" not in p.scores and not told:
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
-    if len(missing) == dated and _predates(p, question):  # no report of the period at all: still not earlier
-        phrase = _asked_window(typed_part(question)).phrase  # type: ignore[union-attr]
-        missing.append(f"of {_LEADING_PREP.sub('', phrase.strip())} or after")
+    if len(missing) == dated and predates(p, question):  # no report of the period at all: still not earlier
+        missing.append(f"of {asked_period(question)} or after")
     return " ".join(missing)
-
-
-_DATED = re.compile(rf"\b(?:{MONTH_PATTERN}|(?:19|20)\d\d|today|yesterday)\b|\d/\d", re.I)  # a day asked for
-_TYPED_DAYS = (0, 1)  # days before / after an asked day that a report may be dated and still be of it
-_CARRIED_DAYS = (7, 3)  # … and a day the conversation carried (a toll that rose overnight, a date read off)
-
-
-def _date_carried(question: str) -> bool:
-    """Is the question's date one the conversation carried (in the bracket after it), not one the
-    user typed? It finds the reports of that day or month first; it asks for no report of them."""
-    typed = typed_part(question)
-    return typed != question and not _DATED.search(typed) and bool(_DATED.search(question[len(typed) :]))
-
-
-def _near_asked_day(p: Passage, question: str) -> bool:
-    """A report dated close enough to the asked day to tell of it: for a day the user typed, the
-    day after (its news is often published then); for a day the conversation carried (in the bracket
-    after the question), a week before to three days after: that day finds its reports first, but
-    the user did not ask for that day's reports only."""
-    if not p.date or p.date_inferred:
-        return False
-    carried = _date_carried(question)
-    window = _asked_window(question if carried else typed_part(question))
-    if window is None:
-        return False
-    before, after = _CARRIED_DAYS if carried else _TYPED_DAYS
-    own = dateline(p.text) if p.start == 0 else None  # "Sun Feb 21 2016 Twin Bomb Attacks …" dated 16 Feb
-    if own is not None and window.start <= own[0] <= window.end:
-        return True
-    day = dt.date.fromisoformat(p.date)
-    return (dt.date.fromisoformat(window.start) - day).days <= before and (
-        day - dt.date.fromisoformat(window.end)
-    ).days <= after
-
-
-def _tells_of_asked_day(sentence: str, p: Passage, question: str) -> bool:
-    """Does the sentence say, in its own words, that what it reports happened on the asked day ("…
-    were killed … on Wednesday" in a Thursday report, for "on 24 August 2016")? A report of the next
-    day then answers for the day, though its own date is not the asked one."""
-    if not sentence or not p.date or p.date_inferred:
-        return False
-    window = _asked_window(typed_part(question))
-    told = event_day(sentence, p.date)
-    return window is not None and told is not None and told.from_text and window.start <= told.day <= window.end
-
-
-_LEADING_PREP = re.compile(r"^(?:in|on|during|of|from)\s+", re.I)
-_PREDATES_BY = 31  # days: a report's date may be off by weeks (read off a caption, a swapped day and month)
-_FUTURE = re.compile(r"\b(?:will|would|plans?|planned|scheduled|expected|due|upcoming|next)\b", re.I)
-
-
-def _predates(p: Passage, question: str) -> bool:
-    """Is the report dated before the month or day the question asks about ("… in April 2018?")? It
-    cannot tell of what happened then (a question about plans, "will …", aside)."""
-    if not p.date or p.date_inferred or _FUTURE.search(question):
-        return False
-    window = _asked_window(typed_part(question))
-    if window is None or not re.search(r"\b(?:19|20)\d\d\b", window.phrase):
-        return False
-    span = (dt.date.fromisoformat(window.end) - dt.date.fromisoformat(window.start)).days
-    start = dt.date.fromisoformat(window.start)
-    return span <= 31 and (start - dt.date.fromisoformat(p.date)).days > _PREDATES_BY
-
-
-@lru_cache(maxsize=256)
-def _asked_window(question: str) -> DateWindow | None:
-    return question_window(question)
 
 
 _ACCORDING_TO = re.compile(r"\baccording to (?:the )?([\w'’&.-]+(?: [\w'’&.-]+)?)", re.I)
@@ -715,7 +645,7 @@ def _asked_report(p: Passage, question: str = "") -> float:
     crediting it in so many words. Retrieval marks them. A report dated near the asked day (the
     day after, or its own dateline names the day) meets the day by half."""
     credited = "asked_outlet" in p.scores and bool(question) and _credits_asked(p.text, question)
-    near = "window" not in p.scores and "asked_day" in p.scores and bool(question) and _near_asked_day(p, question)
+    near = "window" not in p.scores and "asked_day" in p.scores and bool(question) and near_asked_day(p, question)
     return ("window" in p.scores) + 0.5 * near + ("outlet" in p.scores or credited)
 
 
