@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from ..models import Passage
-from ..retrieval.query_dates import DateWindow, question_window
+from ..retrieval.query_dates import DateWindow, is_named_period, is_report_day, question_window
 from ..retrieval.text_dates import dateline
 from ..text_terms import MONTH_PATTERN
 from .event_dates import event_day
@@ -84,11 +84,9 @@ def predates(p: Passage, question: str) -> bool:
     if not p.date or p.date_inferred or _FUTURE.search(question):
         return False
     window = _asked_window(typed_part(question))
-    if window is None or not re.search(r"\b(?:19|20)\d\d\b", window.phrase):
+    if window is None or not (is_report_day(window) or is_named_period(window)):  # a day or a month, with its year
         return False
-    span = (dt.date.fromisoformat(window.end) - dt.date.fromisoformat(window.start)).days
-    start = dt.date.fromisoformat(window.start)
-    return span <= 31 and (start - dt.date.fromisoformat(p.date)).days > _PREDATES_BY
+    return (dt.date.fromisoformat(window.start) - dt.date.fromisoformat(p.date)).days > _PREDATES_BY
 
 
 @lru_cache(maxsize=256)
