@@ -109,6 +109,7 @@ def run_ingest(
         faiss_factory=settings.faiss_factory,
         chunk_tokens=settings.chunk_tokens,
         overlap=settings.chunk_overlap_sentences,
+        sentence_mode=settings.sentence_vectors,
         batch_size=settings.embed_batch_size,
         keep_versions=settings.keep_versions,
         skipped=skipped,

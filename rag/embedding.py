@@ -33,6 +33,59 @@ class EmbedderError(RuntimeError):
     pass
 
 
+@runtime_checkable
+class SpanEmbedder(Embedder, Protocol):
+    """An embedder that can also give vectors of character spans of a text from the same pass."""
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, and for each text a ``(len(spans[i]), dim)`` array: the mean of the
+        span's token vectors from that pass, unit length; a zero row where truncation cut the span."""
+        ...
+
+
+def pools_spans(embedder: Embedder) -> bool:
+    """Whether ``embedder`` can give span vectors (a wrapper says so for the model it will load)."""
+    said = getattr(embedder, "pools_spans", None)
+    return bool(said) if said is not None else isinstance(embedder, SpanEmbedder)
+
+
+def pooled_spans(
+    model, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Text vectors and span vectors of a mean-pooling sentence-transformers model in one pass.
+
+    A sentence's tokens read the whole chunk around it ("late chunking"): its vector knows what
+    "he" and "the town" stand for, and the chunk pass costs nothing more, where embedding each
+    sentence on its own cost about as much again as the chunks (benchmarks/embedding_split.py)."""
+    outs = model.encode(list(texts), batch_size=batch_size, output_value=None, show_progress_bar=False)
+    enc = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length, return_offsets_mapping=True)
+    vecs, pooled = [], []
+    for out, offsets, text_spans in zip(outs, enc["offset_mapping"], spans):
+        v = out["sentence_embedding"].float().numpy()
+        vecs.append(v / (np.linalg.norm(v) or 1.0))
+        cut = len(offsets) >= model.max_seq_length  # the tokenizer stopped at the limit: the text's tail is unread
+        pooled.append(_pool_spans(out, np.asarray(offsets, dtype=np.int64).reshape(-1, 2), cut, text_spans))
+    return np.asarray(vecs, dtype=np.float32), pooled
+
+
+def _pool_spans(out: dict, offsets: np.ndarray, cut: bool, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    tokens = out["token_embeddings"][: len(offsets)].float().numpy()
+    rows = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    if int(out["attention_mask"].sum()) != len(offsets):  # not the tokenisation the model ran: pool nothing
+        return rows
+    real = offsets[:, 1] > offsets[:, 0]  # [CLS], [SEP] and padding have empty offsets
+    read_to = int(offsets[real, 1].max()) if real.any() else 0
+    for i, (lo, hi) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= lo) & (offsets[:, 1] <= hi)
+        if not inside.any() or (cut and read_to < hi):  # no token, or its end never read
+            continue
+        v = tokens[inside].mean(axis=0)
+        rows[i] = v / (np.linalg.norm(v) or 1.0)
+    return rows
+
+
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (384-d, 256 tokens) from its PyPI package, CPU only."""
 
@@ -80,6 +133,13 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        return pooled_spans(self._model, texts, spans, self.batch_size)
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
@@ -124,6 +184,7 @@ class LazyEmbedder:
         self.model_id = model_id
         self.batch_size = batch_size
         self.dim = KNOWN_DIMS.get(model_id, 64)
+        self.pools_spans = model_id in KNOWN_DIMS  # the real models mean-pool; the hashing fake cannot
 
     def _real(self) -> Embedder:
         return load_embedder(self.model_id, self.batch_size)
@@ -134,6 +195,14 @@ class LazyEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         real = self._real()
         return real.count_tokens(texts) if hasattr(real, "count_tokens") else [len(t.split()) for t in texts]
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        real = self._real()
+        if not isinstance(real, SpanEmbedder):
+            raise EmbedderError(f"{self.model_id} cannot pool spans")
+        return real.embed_with_spans(texts, spans)
 
 
 @lru_cache(maxsize=4)
@@ -231,10 +300,17 @@ class SerializedEmbedder:
         self.model_id, self.dim = inner.model_id, inner.dim
         if hasattr(inner, "count_tokens"):
             self.count_tokens = self._count_tokens
+        self.pools_spans = pools_spans(inner)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
             return self._inner.embed(texts)
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        with self._lock:
+            return self._inner.embed_with_spans(texts, spans)  # type: ignore[attr-defined]
 
     def _count_tokens(self, texts: Sequence[str]) -> list[int]:
         with self._lock:

@@ -8,7 +8,6 @@ leaves the previous index serving and nothing is copied.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .chunking import TokenCounter, chunk_article, embedding_text, whitespace_token_counter
-from .embedding import Embedder
+from .embedding import Embedder, pools_spans
+from .ingest_vectors import SENTENCE_MODES, EmbedWork, SentencePlan, emb_hash, plan_sentences, pool_passes
 from .models import Article, Chunk, SkippedRecord
 from .sentences import sentence_spans
 from .store import IndexWriter
@@ -41,6 +41,7 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_reused: int = 0
     sentences_embedded: int = 0
+    sentences_pooled: int = 0
     version: str | None = None
 
     def to_dict(self) -> dict:
@@ -53,21 +54,18 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "chunks_reused": self.chunks_reused,
             "sentences_embedded": self.sentences_embedded,
+            "sentences_pooled": self.sentences_pooled,
             "version": self.version,
         }
-
-
-def _emb_hash(model_id: str, text: str) -> str:
-    return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
 
 
 @dataclass
 class _Plan:
     """What an ingest writes: each new or changed article with its chunks, their embedding texts and
-    hashes; and, when sentence vectors are kept, each such article's sentence spans, texts and hashes."""
+    hashes; and, when sentence vectors are kept, each such article's sentences."""
 
     articles: list[tuple[Article, list[Chunk], list[str], list[str]]] = field(default_factory=list)
-    sentences: dict[str, tuple[list[tuple[int, int]], list[str], list[str]]] = field(default_factory=dict)
+    sentences: dict[str, SentencePlan] = field(default_factory=dict)
 
 
 def ingest(
@@ -84,10 +82,15 @@ def ingest(
     delete_ids: Iterable[str] = (),
     progress: ProgressFactory | None = None,
     sentence_vectors: bool = True,
+    sentence_mode: str = "in-chunk",
     open_writer: Callable[..., Any] | None = None,
 ) -> IngestReport:
-    """``open_writer`` picks the store (``rag.store.backends.writer_factory``); default: the FAISS folder."""
+    """``open_writer`` picks the store (``rag.store.backends.writer_factory``); default: the FAISS folder.
+    ``sentence_mode``: sentence vectors pooled from the chunk pass ("in-chunk") or embedded "alone"."""
+    if sentence_mode not in SENTENCE_MODES:
+        raise ValueError(f"sentence_mode must be one of {SENTENCE_MODES}, not {sentence_mode!r}")
     report = IngestReport(skipped=list(skipped or []))
+    pooled = sentence_mode == "in-chunk" and pools_spans(embedder)
     count_tokens = getattr(embedder, "count_tokens", whitespace_token_counter)
     model_id = embedder.model_id
 
@@ -100,13 +103,14 @@ def ingest(
                 _remove_article(writer, known, article_id, report)
 
         # 1. decide what changes, chunk it
-        plan = _plan(articles, writer, known, report, model_id, count_tokens, chunk_tokens, overlap, sentence_vectors)
-        # 2. embed only texts never embedded before (by hash), in batches
-        cached, need, n_chunk_texts = _vectors_and_texts_to_embed(writer.store, plan)
-        report.chunks_reused = sum(len(hashes) for *_, hashes in plan.articles) - n_chunk_texts
-        _embed_into(cached, need, embedder, batch_size, progress)
-        report.chunks_embedded = n_chunk_texts
-        report.sentences_embedded = len(need) - n_chunk_texts
+        sentences = ("in-chunk" if pooled else "alone") if sentence_vectors else None
+        plan = _plan(articles, writer, known, report, model_id, count_tokens, chunk_tokens, overlap, sentences)
+        # 2. embed only what was never embedded before (by hash), in batches
+        cached, work, n_sentences = _work(writer.store, plan, pooled)
+        report.chunks_reused = sum(len(hashes) for *_, hashes in plan.articles) - work.chunks
+        report.sentences_pooled = _embed(cached, work, embedder, batch_size, progress)
+        report.chunks_embedded = work.chunks
+        report.sentences_embedded = n_sentences
         # 3. write: replace changed articles, add new ones
         _write(writer, plan, known, cached, report)
         if not (plan.articles or report.deleted or writer.needs_rebuild):
@@ -131,9 +135,10 @@ def _plan(
     count_tokens: TokenCounter,
     chunk_tokens: int,
     overlap: int,
-    sentence_vectors: bool,
+    sentences: str | None,
 ) -> _Plan:
-    """Chunk the new and changed articles; count unchanged ones and skip duplicates and empty ones."""
+    """Chunk the new and changed articles; count unchanged ones and skip duplicates and empty ones.
+    ``sentences``: how sentence vectors are made ("in-chunk" or "alone"), ``None`` for none."""
     plan = _Plan()
     seen: set[str] = set()
     for a in articles:
@@ -153,57 +158,60 @@ def _plan(
             report.skipped.append(SkippedRecord(a.id, reason))
             continue
         texts = [embedding_text(a, c) for c in chunks]
-        plan.articles.append((a, chunks, texts, [_emb_hash(model_id, t) for t in texts]))
-        if sentence_vectors:
-            spans = sentence_spans(a.body)
-            stexts = [a.body[s:e] for s, e in spans]
-            plan.sentences[a.id] = (spans, stexts, [_emb_hash(model_id, "sentence\x00" + t) for t in stexts])
+        hashes = [emb_hash(model_id, t) for t in texts]
+        plan.articles.append((a, chunks, texts, hashes))
+        if sentences:
+            pooled = sentences == "in-chunk"
+            plan.sentences[a.id] = plan_sentences(
+                model_id, a.body, sentence_spans(a.body), chunks, texts, hashes, pooled
+            )
     return plan
 
 
-def _vectors_and_texts_to_embed(
-    store: MetadataWriter, plan: _Plan
-) -> tuple[dict[str, np.ndarray], dict[str, str], int]:
-    """The stored vectors the plan can reuse (by hash), the texts still to embed (hash → text, chunk
-    texts first), and how many of those are chunk texts."""
-    cached = store.vectors_by_emb_hash([h for *_, hs in plan.articles for h in hs])
-    need: dict[str, str] = {}
-    for _, _, texts, hashes in plan.articles:
-        for t, h in zip(texts, hashes):
-            if h not in cached and h not in need:
-                need[h] = t
-    n_chunk_texts = len(need)
-    sent_hashes = [h for _, _, hs in plan.sentences.values() for h in hs]
-    cached.update(store.vectors_by_emb_hash(sent_hashes, table="sentences"))
-    for _, stexts, hashes in plan.sentences.values():
-        for t, h in zip(stexts, hashes):
-            if h not in cached and h not in need:
-                need[h] = t
-    return cached, need, n_chunk_texts
+def _work(store: MetadataWriter, plan: _Plan, pooled: bool) -> tuple[dict[str, np.ndarray], EmbedWork, int]:
+    """The stored vectors the plan can reuse (by hash), what is left to embed, and how many sentence
+    vectors that is."""
+    chunk_texts = {h: t for _, _, texts, hashes in plan.articles for t, h in zip(texts, hashes)}
+    cached = store.vectors_by_emb_hash(list(chunk_texts))
+    work = EmbedWork()
+    for h, t in chunk_texts.items():
+        if h not in cached:
+            work.add_chunk(h, t, pooled)
+    cached.update(store.vectors_by_emb_hash([h for p in plan.sentences.values() for h in p.hashes], table="sentences"))
+    seen: set[str] = set()
+    for p in plan.sentences.values():
+        for text, h, source in zip(p.texts, p.hashes, p.sources):
+            if h not in cached and h not in seen:
+                seen.add(h)
+                work.add_sentence(h, text, source, chunk_texts.get(source[0]) if source else None)
+    return cached, work, len(seen)
 
 
-def _embed_into(
+def _embed(
     cached: dict[str, np.ndarray],
-    need: dict[str, str],
+    work: EmbedWork,
     embedder: Embedder,
     batch_size: int,
     progress: ProgressFactory | None,
-) -> None:
-    """Embed the ``need`` texts in batches into ``cached`` (by hash), ticking the progress bar."""
-    bar = progress(len(need)) if progress and need else None
+) -> int:
+    """Run the chunk passes, then embed what is left alone, into ``cached`` (by hash), ticking the
+    progress bar. Returns how many sentence vectors were pooled from chunk passes."""
+    total = len(work.passes) + len(work.alone)
+    bar = progress(total) if progress and total else None
+    tick = bar.update if bar else (lambda n: None)
     try:
+        pooled = pool_passes(cached, work, embedder, batch_size, tick) if work.passes else 0
         # shortest first, so each batch pads to a similar length (as one encode() call would)
-        items = sorted(need.items(), key=lambda kv: len(kv[1]))
+        items = sorted(work.alone.items(), key=lambda kv: len(kv[1]))
         for i in range(0, len(items), batch_size):
             part = items[i : i + batch_size]
-            vecs = embedder.embed([t for _, t in part])
-            for (h, _), v in zip(part, vecs):
+            for (h, _), v in zip(part, embedder.embed([t for _, t in part])):
                 cached[h] = v
-            if bar:
-                bar.update(len(part))
+            tick(len(part))
     finally:
         if bar:
             bar.close()
+    return pooled
 
 
 def _write(
@@ -223,7 +231,6 @@ def _write(
         vecs = np.stack([cached[h] for h in hashes]).astype(np.float32)
         ids = writer.store.insert_article(a, chunks, hashes, vecs)
         writer.add_chunks(ids, vecs)
-        if a.id in plan.sentences:
-            spans, _, shashes = plan.sentences[a.id]
-            if spans:
-                writer.store.insert_sentences(a.id, spans, shashes, np.stack([cached[h] for h in shashes]))
+        sp = plan.sentences.get(a.id)
+        if sp and sp.spans:
+            writer.store.insert_sentences(a.id, sp.spans, sp.hashes, np.stack([cached[h] for h in sp.hashes]))

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     embed_batch_size: int = 32
     chunk_tokens: int = Field(200, description="Target chunk size in embedder tokens (MiniLM reads 256).")
     chunk_overlap_sentences: int = 1
+    sentence_vectors: Literal["in-chunk", "alone"] = Field(
+        "in-chunk",
+        description="How ingest makes the sentence vectors used for rescoring: pooled from the chunk's own "
+        "pass ('in-chunk', half the embedding time) or each sentence embedded on its own ('alone').",
+    )
     keep_versions: int = Field(2, description="Committed versions whose files stay on disk (the current one included).")
     hnsw_ef_search: int = Field(256, description="HNSW efSearch (raised per query under a filter); see benchmarks/.")
     ivf_nprobe: int = Field(32, description="IVF lists probed (raised per query under a filter); see benchmarks/.")

@@ -42,6 +42,7 @@ def ingest_into_service(
         faiss_factory=st.faiss_factory,
         chunk_tokens=st.chunk_tokens,
         overlap=st.chunk_overlap_sentences,
+        sentence_mode=st.sentence_vectors,
         batch_size=st.embed_batch_size,
         keep_versions=st.keep_versions,
         skipped=list(skipped),

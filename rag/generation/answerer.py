@@ -17,11 +17,13 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from ..models import Answer, Citation, Passage, RemovedSentence, Statement, render_statements
 from .claims import Claim, ClaimStream
 from .client import Generator, GeneratorError
 from .prompt import build_prompt
-from .verify import Checker, Units, Verifier, is_no_answer
+from .verify import Checker, Verifier, is_no_answer
 
 
 @dataclass(slots=True)
@@ -112,7 +114,7 @@ class GenerativeAnswerer:
         history: Sequence[dict] | None,
         fallback: Answer,
         stream: bool = True,
-        units: dict[int, Units] | None = None,
+        units: dict[int, np.ndarray] | None = None,
     ) -> Iterator[Released | Final]:
         if not passages:  # nothing to cite: the extractive answer already says so
             yield Final(fallback, 0)

@@ -92,26 +92,15 @@ Units = tuple[list[tuple[int, int]], np.ndarray]  # spans in passage.text (the w
 
 
 class VectorStoreLike(Protocol):
-    def sentence_vectors(
-        self, spans: Sequence[tuple[str, int, int]]
-    ) -> dict[tuple[str, int, int], list[tuple[int, int, np.ndarray]]]: ...
-
     def chunk_vectors(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]: ...
 
 
-def stored_units(store: VectorStoreLike, passages: Sequence[Passage], dim: int) -> dict[int, Units]:
-    """The index already holds a vector for every chunk and every sentence: verification reuses them
-    (by chunk id) instead of embedding the passages again. Passages without them are embedded later."""
-    keys = [(p.article_id, p.start, p.end) for p in passages]
-    sentences = store.sentence_vectors(keys)
-    chunks = store.chunk_vectors([p.chunk_id for p in passages], dim)
-    out: dict[int, Units] = {}
-    for p, key in zip(passages, keys):
-        rows, whole = sentences.get(key) or [], chunks.get(p.chunk_id)
-        if rows and whole is not None:
-            spans = [(s - p.start, e - p.start) for s, e, _ in rows] + [(0, len(p.text))]
-            out[p.chunk_id] = (spans, np.stack([r[2] for r in rows] + [whole]).astype(np.float32))
-    return out
+def stored_units(store: VectorStoreLike, passages: Sequence[Passage], dim: int) -> dict[int, np.ndarray]:
+    """The index's vector of each passage (by chunk id), so verification never embeds a whole passage
+    again. Its sentences are embedded each on its own when the passage is first cited: the support
+    threshold was measured on such vectors, and the index's own sentence vectors are pooled in the
+    context of their chunk (``rag/ingest_vectors.py``), which scores a close paraphrase lower."""
+    return store.chunk_vectors([p.chunk_id for p in passages], dim)
 
 
 class Verifier:
@@ -119,14 +108,14 @@ class Verifier:
         self.embedder = embedder
         self.config = config or VerifyConfig()
 
-    def session(self, passages: Sequence[Passage], units: dict[int, Units] | None = None) -> Checker:
+    def session(self, passages: Sequence[Passage], units: dict[int, np.ndarray] | None = None) -> Checker:
         """A checker for one answer: ``[n]`` is ``passages[n - 1]``; ``units`` are stored passage vectors
-        by chunk id (see ``stored_units``); the others are embedded once, when first cited."""
+        by chunk id (see ``stored_units``); the rest is embedded once, when first cited."""
         return Checker(self, list(passages), units or {})
 
 
 class Checker:
-    def __init__(self, verifier: Verifier, passages: list[Passage], units: dict[int, Units]):
+    def __init__(self, verifier: Verifier, passages: list[Passage], units: dict[int, np.ndarray]):
         self.v = verifier
         self.passages = passages
         self._stored = units
@@ -148,11 +137,13 @@ class Checker:
         """Sentence spans of passage ``n`` (plus the whole passage, last) and their unit vectors."""
         if n not in self._units:
             p = self.passages[n - 1]
-            if p.chunk_id in self._stored:
-                self._units[n] = self._stored[p.chunk_id]
-            else:
-                spans = [*sentence_spans(p.text), (0, len(p.text))]
-                self._units[n] = (spans, self.v.embedder.embed([p.text[s:e] for s, e in spans]))
+            spans = sentence_spans(p.text)
+            whole = self._stored.get(p.chunk_id)
+            texts = [p.text[s:e] for s, e in spans] + ([p.text] if whole is None else [])
+            vecs = self.v.embedder.embed(texts)
+            if whole is not None:
+                vecs = np.vstack([vecs, np.asarray(whole, dtype=np.float32)[None, :]])
+            self._units[n] = ([*spans, (0, len(p.text))], vecs)
         return self._units[n]
 
     def _evidence_texts(self, numbers: Sequence[int]) -> list[str]:
