@@ -346,6 +346,7 @@ def test_ingest_then_ask_finds_the_new_article_then_delete_removes_it(client):
     assert r.status_code == 200, r.text
     rep = r.json()
     assert rep["added"] == 1 and rep["updated"] == 0 and rep["chunks_embedded"] >= 1 and rep["ids"] == ["zebras"]
+    assert rep["sentences_embedded"] >= 1 and rep["sentences_pooled"] == rep["sentences_embedded"]  # real model
     assert rep["version"] != before["version"]
     # no restart: the very next query sees the new version
     ans = client.post("/ask", json={"question": "Where did the zebras escape from?"}).json()

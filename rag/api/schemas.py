@@ -239,6 +239,10 @@ class IngestOut(BaseModel):
     )
     chunks_embedded: int
     chunks_reused: int = 0
+    sentences_embedded: int = Field(0, description="New sentence vectors (for rescoring and answer choice).")
+    sentences_pooled: int = Field(
+        0, description="How many of them were pooled from their chunk's pass instead of embedded alone."
+    )
     version: str | None = None
     ids: list[str] = []
 
