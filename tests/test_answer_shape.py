@@ -1414,3 +1414,25 @@ def test_a_question_naming_who_speaks_or_a_thing_spoken_of_carries_the_conversat
         assert carried.startswith(f"{asked} (") and "Tel Abyad" in carried, carried
         assert carried.endswith(", 27 February 2016)"), carried
     assert rewrite("Why does Aleppo matter?", history) == "Why does Aleppo matter?"  # a name, nothing said of it
+
+
+def test_how_many_people_is_answered_by_every_group_the_sentence_joins():
+    sentence = (
+        "According to sources around 8,000 civilians and 800 rebels would be evacuated from the suburb, "
+        "which before the war was home to a quarter of a million people."
+    )
+    people = "How many people were to be evacuated from Darayya?"
+    assert best_span(QType.COUNT, sentence, people).text == "around 8,000 civilians and 800 rebels"
+    # a question that names one group gets that group's count alone
+    assert best_span(QType.COUNT, sentence, "How many rebels were to be evacuated?").text == "800 rebels"
+    assert best_span(QType.COUNT, sentence, "How many civilians were to be evacuated?").text == "around 8,000 civilians"
+    killed = "Eight women and five children were killed in the raid."
+    assert best_span(QType.COUNT, killed, "How many people were killed in the raid?").text == (
+        "Eight women and five children"
+    )
+    # a count of people at large stands alone; its parts are not joined to it
+    total = "At least 12 people were killed, including 3 women and 4 children."
+    assert best_span(QType.COUNT, total, "How many people were killed?").text == "At least 12 people"
+    # two counts of different fates are not one group
+    fates = "The shelling killed 12 civilians and wounded 30 soldiers."
+    assert best_span(QType.COUNT, fates, "How many people were killed?").text == "12 civilians"

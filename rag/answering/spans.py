@@ -11,6 +11,7 @@ rebels" with "800 rebels").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
@@ -829,7 +830,36 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     score = round(rank(top)[0], 4)
     if asks_several(question):
         top = _coordinated(sentence, top, spans)
+    elif qtype is QType.COUNT:
+        top = _groups_of_people(sentence, top, spans, heads)
     return Span(top.start, top.end, top.text, score)
+
+
+_GENERIC_PEOPLE = frozenset(stem(w) for w in "people persons individuals".split())
+_AND_BETWEEN = re.compile(r"\s*(?:,\s*)?(?:and|as well as)\s+", re.I)
+
+
+def _groups_of_people(sentence: str, top: Span, spans: Sequence[Span], heads: AbstractSet[str]) -> Span:
+    """ "How many people …?" asked of "8,000 civilians and 800 rebels would be evacuated": the counts of
+    two groups joined by "and" are one answer, not the one nearer the verb. Only when the question
+    counts people at large: "how many rebels" is answered by the rebels' count alone."""
+    if not heads & _GENERIC_PEOPLE or heads & {stem(w) for w in re.findall(r"[\w'’-]+", top.text.lower())}:
+        return top
+    first, last = top, top
+    for sp in sorted(spans, key=lambda sp: sp.start):
+        if sp.end <= first.start and _AND_BETWEEN.fullmatch(sentence, sp.end, first.start) and _a_group(sp.text):
+            first = sp
+        elif sp.start >= last.end and _AND_BETWEEN.fullmatch(sentence, last.end, sp.start) and _a_group(sp.text):
+            last = sp
+    if (first is top and last is top) or not _a_group(top.text):
+        return top
+    return Span(first.start, last.end, sentence[first.start : last.end], top.score)
+
+
+def _a_group(span_text: str) -> bool:
+    """A count of people named by their group ("8,000 civilians", "800 rebels"), not a bare number."""
+    last = re.findall(r"[\w'’-]+", span_text)[-1:]
+    return bool(last) and stem(last[0].lower()) in _PERSON_STEMS and not last[0].isdigit()
 
 
 def _placement(
