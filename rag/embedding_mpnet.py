@@ -102,9 +102,7 @@ class MpnetEmbedder:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         from .embedding import pooled_spans  # all-mpnet-base-v2 mean-pools too
 
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32), []
-        return pooled_spans(self._model, texts, spans, self.batch_size)
+        return pooled_spans(self._model, texts, spans, self.batch_size, self.dim)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) - 2 for e in self._counter.encode_batch(list(texts))] if texts else []
