@@ -120,3 +120,22 @@ def test_ingest_alone_embeds_each_sentence_on_its_own(tmp_path, embedder):
     assert rep.sentences_embedded == 3 and rep.sentences_pooled == 0
     for (s, e), v in _stored_sentences(tmp_path / "ix").items():
         assert v @ embedder.embed([BODY[s:e]])[0] > 0.999
+
+
+@pytest.mark.slow
+def test_mpnet_pools_spans_the_same_way():
+    """all-mpnet-base-v2 (an option, installed from PyPI parts) mean-pools too; skipped where absent."""
+    from rag.embedding import EmbedderError, make_embedder
+
+    try:
+        mpnet = make_embedder("all-mpnet-base-v2")
+    except EmbedderError as e:
+        pytest.skip(str(e))
+    text = "Strikes on Atareb market\n" + BODY
+    lo = text.index("At least")
+    hi = text.index("said.") + len("said.")
+    vecs, rows = mpnet.embed_with_spans([text], [[(lo, hi)]])
+    assert vecs[0] @ mpnet.embed([text])[0] > 0.9999 and abs(np.linalg.norm(rows[0][0]) - 1) < 1e-5
+    long = "Filler words go here. " * 200 + "The last sentence is never read."
+    _, cut = mpnet.embed_with_spans([long], [[(0, 21), (long.index("The last"), len(long))]])
+    assert cut[0][0].any() and not cut[0][1].any()
