@@ -167,7 +167,8 @@ def _print_ingest(d: dict, index: Path, json_out: bool) -> None:
     typer.echo(
         f"added {d['added']}, updated {d['updated']}, unchanged {d['unchanged']}, "
         f"skipped {len(d['skipped'])}; embedded {d['chunks_embedded']} chunks "
-        f"(reused {d['chunks_reused']}) → {index} {d['version']}"
+        f"(reused {d['chunks_reused']}) and {d.get('sentences_embedded', 0)} sentence vectors "
+        f"({d.get('sentences_pooled', 0)} from chunk passes) → {index} {d['version']}"
     )
 
 

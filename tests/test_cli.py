@@ -106,6 +106,8 @@ def test_ingest_human_output_lists_skips_on_stderr(tmp_path, jsonl):
     res = rag("ingest", jsonl, "--index", tmp_path / "idx", "--no-progress", env=HASH)
     assert res.returncode == 0, res.stderr
     assert "added 5" in res.stdout
+    # the hashing fake cannot pool spans: every sentence vector is embedded alone
+    assert re.search(r"and [1-9]\d* sentence vectors \(0 from chunk passes\)", res.stdout), res.stdout
     skipped = [line for line in res.stderr.splitlines() if line.startswith("skipped ")]
     assert len(skipped) == 3
 
