@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.eval.metrics import contains_answer  # noqa: E402
 from rag.eval.splits import split_of  # noqa: E402
-from rag.generation.verify import Verifier, stored_units  # noqa: E402
+from rag.generation.verify import Verifier, stored_passage_vectors  # noqa: E402
 from rag.models import Passage  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "realtimeqa" / "realtimeqa-questions.dev.jsonl"
@@ -112,7 +112,9 @@ def rtqa_pairs(index: Path, limit: int, data: Path = DATA) -> list[dict]:
         if ev is None or other is None:
             continue
         by_part[q["part"]] += 1
-        checker = verifier.session(passages, stored_units(service.snapshot.store, passages, service.embedder.dim))
+        checker = verifier.session(
+            passages, stored_passage_vectors(service.snapshot.store, passages, service.embedder.dim)
+        )
         true_s = _sentence(q["question_sentence"], q["gold"])
         wrong = [
             c

@@ -103,8 +103,11 @@ def ingest(
                 _remove_article(writer, known, article_id, report)
 
         # 1. decide what changes, chunk it
-        sentences = ("in-chunk" if pooled else "alone") if sentence_vectors else None
-        plan = _plan(articles, writer, known, report, model_id, count_tokens, chunk_tokens, overlap, sentences)
+        plan = _plan(articles, writer, known, report, model_id, count_tokens, chunk_tokens, overlap)
+        if sentence_vectors:
+            for a, chunks, texts, hashes in plan.articles:
+                spans = sentence_spans(a.body)
+                plan.sentences[a.id] = plan_sentences(model_id, a.body, spans, chunks, texts, hashes, pooled)
         # 2. embed only what was never embedded before (by hash), in batches
         cached, work, n_sentences = _work(writer.store, plan, pooled)
         report.chunks_reused = sum(len(hashes) for *_, hashes in plan.articles) - work.chunks
@@ -135,10 +138,8 @@ def _plan(
     count_tokens: TokenCounter,
     chunk_tokens: int,
     overlap: int,
-    sentences: str | None,
 ) -> _Plan:
-    """Chunk the new and changed articles; count unchanged ones and skip duplicates and empty ones.
-    ``sentences``: how sentence vectors are made ("in-chunk" or "alone"), ``None`` for none."""
+    """Chunk the new and changed articles; count unchanged ones and skip duplicates and empty ones."""
     plan = _Plan()
     seen: set[str] = set()
     for a in articles:
@@ -160,11 +161,6 @@ def _plan(
         texts = [embedding_text(a, c) for c in chunks]
         hashes = [emb_hash(model_id, t) for t in texts]
         plan.articles.append((a, chunks, texts, hashes))
-        if sentences:
-            pooled = sentences == "in-chunk"
-            plan.sentences[a.id] = plan_sentences(
-                model_id, a.body, sentence_spans(a.body), chunks, texts, hashes, pooled
-            )
     return plan
 
 

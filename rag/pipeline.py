@@ -32,7 +32,7 @@ from .generation import (
     VerifyConfig,
     generator_from_settings,
 )
-from .generation.verify import stored_units
+from .generation.verify import stored_passage_vectors
 from .models import Answer
 from .priority import WriteThread, lower_this_thread
 from .retrieval.excluded import count_excluded
@@ -355,12 +355,16 @@ class RagService:
             fallback = self._answer(retriever, answerer, res, result, req)
             extractive_ms = (time.perf_counter() - t) * 1000
             generate = self._generative is not None and req.generate is not False
-            units = stored_units(retriever.snapshot.store, result.passages, self.embedder.dim) if generate else None
+            vectors = (
+                stored_passage_vectors(retriever.snapshot.store, result.passages, self.embedder.dim)
+                if generate
+                else None
+            )
         yield Sources(list(result.passages))
         if self._generative is None or not generate:
             events: Iterator = iter([Final(fallback, 0)])
         else:
-            events = self._generative.events(req.question, result.passages, req.history, fallback, stream, units)
+            events = self._generative.events(req.question, result.passages, req.history, fallback, stream, vectors)
         for event in events:
             if isinstance(event, Final):
                 answer = event.answer

@@ -114,13 +114,13 @@ class GenerativeAnswerer:
         history: Sequence[dict] | None,
         fallback: Answer,
         stream: bool = True,
-        units: dict[int, np.ndarray] | None = None,
+        passage_vectors: dict[int, np.ndarray] | None = None,
     ) -> Iterator[Released | Final]:
         if not passages:  # nothing to cite: the extractive answer already says so
             yield Final(fallback, 0)
             return
         prompt = build_prompt(question, passages, history, self.config.passage_tokens, self.config.max_history)
-        run = _Run(self.verifier.session(prompt.passages, units), _Citations(prompt.passages))
+        run = _Run(self.verifier.session(prompt.passages, passage_vectors), _Citations(prompt.passages))
         error: str | None = None
         t0 = time.perf_counter()
         try:

@@ -95,7 +95,7 @@ class VectorStoreLike(Protocol):
     def chunk_vectors(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]: ...
 
 
-def stored_units(store: VectorStoreLike, passages: Sequence[Passage], dim: int) -> dict[int, np.ndarray]:
+def stored_passage_vectors(store: VectorStoreLike, passages: Sequence[Passage], dim: int) -> dict[int, np.ndarray]:
     """The index's vector of each passage (by chunk id), so verification never embeds a whole passage
     again. Its sentences are embedded each on its own when the passage is first cited: the support
     threshold was measured on such vectors, and the index's own sentence vectors are pooled in the
@@ -108,17 +108,17 @@ class Verifier:
         self.embedder = embedder
         self.config = config or VerifyConfig()
 
-    def session(self, passages: Sequence[Passage], units: dict[int, np.ndarray] | None = None) -> Checker:
-        """A checker for one answer: ``[n]`` is ``passages[n - 1]``; ``units`` are stored passage vectors
-        by chunk id (see ``stored_units``); the rest is embedded once, when first cited."""
-        return Checker(self, list(passages), units or {})
+    def session(self, passages: Sequence[Passage], vectors: dict[int, np.ndarray] | None = None) -> Checker:
+        """A checker for one answer: ``[n]`` is ``passages[n - 1]``; ``vectors`` are stored passage vectors
+        by chunk id (see ``stored_passage_vectors``); the rest is embedded once, when first cited."""
+        return Checker(self, list(passages), vectors or {})
 
 
 class Checker:
-    def __init__(self, verifier: Verifier, passages: list[Passage], units: dict[int, np.ndarray]):
+    def __init__(self, verifier: Verifier, passages: list[Passage], vectors: dict[int, np.ndarray]):
         self.v = verifier
         self.passages = passages
-        self._stored = units
+        self._stored = vectors
         self._units: dict[int, Units] = {}
         self._vectors: dict[str, np.ndarray] = {}
 
