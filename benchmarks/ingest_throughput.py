@@ -142,8 +142,8 @@ class InterleavedBaseline:
     its texts: both sides then do the same kind of work (long chunk texts, short sentences) within
     seconds of each other, so a change in the machine's load hits both alike."""
 
-    def __init__(self, model, batches: list[list[str]], calls: list[list[str]], batch_size: int):
-        self.model, self.batch_size = model, batch_size
+    def __init__(self, model, batches: list[list[str]], calls: list[list[str]], batch_size: int, precision: str):
+        self.model, self.batch_size, self.precision = model, batch_size, precision
         last_call = {t: i for i, c in enumerate(calls) for t in c}
         self.due: dict[int, list[list[str]]] = {}
         for b in batches:
@@ -164,9 +164,7 @@ class InterleavedBaseline:
 
     def _run(self, batch: list[str]) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
-        self.model.encode(
-            batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+        encode(self.model, batch, self.batch_size, self.precision)
         self.seconds += time.perf_counter() - t0
         self.cpu += time.process_time() - c0
 
@@ -268,12 +266,20 @@ def dry_run(src: Path, index: Path, embedder, count_tokens, settings: Settings) 
     return calls
 
 
-def run_encoder(model, texts: list[str], batch_size: int) -> tuple[float, float]:
+def encode(model, texts: list[str], batch_size: int, precision: str) -> None:
+    """One bare ``encode`` call, in the number format the pipeline's embedder computes in."""
+    from rag.embed_precision import computing_in
+
+    with computing_in(precision):
+        model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+
+
+def run_encoder(model, texts: list[str], batch_size: int, precision: str) -> tuple[float, float]:
     """Wall and process CPU seconds of one ``encode`` call over ``texts``."""
     t0, c0 = time.perf_counter(), time.process_time()
-    model.encode(
-        texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-    )
+    encode(model, texts, batch_size, precision)
     return time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -304,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     bs = settings.embed_batch_size
     t0 = time.perf_counter()
-    embedder = load_embedder(settings.embedding_model, bs)
+    embedder = load_embedder(settings.embedding_model, bs, settings.embed_precision)
     model = embedder._model
     embedder.embed(["Warm-up: the model runs once before anything is timed."] * 8)
     counter, note = token_counter(embedder)
@@ -314,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpd)
         src, n_articles = subset_file(args.data, args.limit, tmp)
         print(
-            f"data: {args.data.name}, {n_articles} articles; model {embedder.model_id} (loaded and warmed in "
+            f"data: {args.data.name}, {n_articles} articles; model {embedder.model_id} ({embedder.precision}; loaded and warmed in "
             f"{load_s:.1f} s, outside timing); torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}; "
             f"batch size {bs}; mode {args.mode}"
         )
@@ -332,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         enc_cpu: list[float] = []
         for r in range(args.repeat):
             if args.mode == "interleaved":
-                base = InterleavedBaseline(model, base_batches, calls, bs)
+                base = InterleavedBaseline(model, base_batches, calls, bs, embedder.precision)
                 p = run_pipeline(src, tmp / "index", embedder, counter, settings, baseline=base)
                 base.finish()
                 pipes.append(p)
@@ -347,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                     if side == "pipeline":
                         pipes.append(run_pipeline(src, tmp / "index", embedder, counter, settings))
                     else:
-                        wall, cpu = run_encoder(model, texts, bs)
+                        wall, cpu = run_encoder(model, texts, bs, embedder.precision)
                         encs.append(wall)
                         enc_cpu.append(cpu)
                     print(

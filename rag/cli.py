@@ -94,7 +94,7 @@ def run_ingest(
     if not articles and not delete_ids:
         return None, skipped, notes
     _quiet_libraries()
-    embedder = LazyEmbedder(settings.embedding_model, settings.embed_batch_size)
+    embedder = LazyEmbedder(settings.embedding_model, settings.embed_batch_size, settings.embed_precision)
     bar_factory = None
     if progress:
         from tqdm import tqdm

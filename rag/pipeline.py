@@ -80,7 +80,7 @@ class RagService:
         self.settings = settings
         self._given_embedder = embedder
         self.embedder = embedder or load_query_embedder(
-            settings.embedding_model, settings.query_encoder, settings.query_encoder_threads
+            settings.embedding_model, settings.query_encoder, settings.query_encoder_threads, settings.embed_precision
         )
         self.retrieval_config = retrieval or RetrievalConfig(
             candidates=settings.candidates, reranker=settings.reranker, ranker_weights=settings.ranker_weights
@@ -207,7 +207,8 @@ class RagService:
             import torch  # the service's only torch user is the ingest embedder (queries: onnxruntime)
 
             torch.set_num_threads(self.settings.ingest_threads)
-        return SerializedEmbedder(load_embedder(self.settings.embedding_model, self.settings.embed_batch_size))
+        s = self.settings
+        return SerializedEmbedder(load_embedder(s.embedding_model, s.embed_batch_size, s.embed_precision))
 
     @property
     def snapshot(self) -> IndexSnapshot:

@@ -387,7 +387,9 @@ def test_query_encoder_choice_follows_the_index_model(monkeypatch):
     from rag import embedding as E
 
     made = []
-    monkeypatch.setattr(E, "make_embedder", lambda m, b=32: made.append(m) or HashEmbedder(model_id="hash-bow"))
+    monkeypatch.setattr(
+        E, "make_embedder", lambda m, b=32, precision="fp32": made.append(m) or HashEmbedder(model_id="hash-bow")
+    )
     monkeypatch.setattr(E, "OnnxMiniLMEmbedder", lambda m, threads=1: ("int8", m))
     assert E.load_query_embedder(E.MINILM_ID) == ("int8", E.MINILM_ID)
     assert made == []
