@@ -254,9 +254,11 @@ def server_cpu_s(pid: int | None) -> float:
 
 
 def phase(args, url, clients, duration, ids, batches=(), pid=None) -> tuple[dict, list]:
-    cpu0 = server_cpu_s(pid)
+    cpu0, mine0 = server_cpu_s(pid), time.process_time()
     out, errors, elapsed, ingests = asyncio.run(run_load(url, clients, duration, args.timeout, ids, batches))
     s = summarize(out, errors, elapsed, clients, duration)
+    if out:  # the load generator shares the machine: what it costs is part of the picture
+        s["client_cpu_ms_per_request"] = round((time.process_time() - mine0) * 1000 / len(out), 1)
     if pid is not None and out:
         s["server_cpu_ms_per_request"] = round((server_cpu_s(pid) - cpu0) * 1000 / len(out), 1)
     return s, ingests
@@ -356,6 +358,8 @@ def report(r: dict, url: str) -> str:
             )
         if "server_cpu_ms_per_request" in s:
             lines.append(f"    server CPU per request: {s['server_cpu_ms_per_request']} ms (ingests included)")
+        if "client_cpu_ms_per_request" in s:
+            lines.append(f"    load generator CPU per request: {s['client_cpu_ms_per_request']} ms")
         if s["error_kinds"]:
             lines.append(f"    errors: {s['error_kinds']}")
     if "throughput_ratio" in r:

@@ -22,11 +22,13 @@ bearer = HTTPBearer(auto_error=False, description="RAG_API_TOKEN (writes; reads 
 _service_lock = threading.Lock()
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are ``async`` (they never block): a sync one costs its request a hop to anyio's
+# thread pool and back, and waits for a free thread there when questions fill the pool.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
@@ -50,14 +52,14 @@ def _open_service(state) -> None:
                 raise HTTPException(503, str(e)) from e
 
 
-def require_writer(request: Request, _creds=Security(bearer)) -> None:
+async def require_writer(request: Request, _creds=Security(bearer)) -> None:
     """Writes need the bearer token (also checked by the guard middleware: defence in depth)."""
-    require_token(get_settings(request), request.headers.get("authorization"))
+    require_token(request.app.state.settings, request.headers.get("authorization"))
 
 
-def require_metrics_reader(request: Request, _creds=Security(bearer)) -> None:
+async def require_metrics_reader(request: Request, _creds=Security(bearer)) -> None:
     """``metrics_access="token"``: the same bearer token as writes; ``"open"``: anyone."""
-    settings = get_settings(request)
+    settings: Settings = request.app.state.settings
     if settings.metrics_access != "token":
         return
     if not settings.api_token:

@@ -6,11 +6,14 @@ model mismatch is 409, an index or embedder failure 503; every outcome is counte
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterable, Sequence
 
-from fastapi import HTTPException
+import anyio
+import anyio.to_thread
+from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ..embedding import EmbedderError
@@ -22,6 +25,15 @@ from ..store.backends import writer_factory
 from .observability import Metrics
 
 log = logging.getLogger("rag.api.writes")
+
+
+async def on_write_thread(request: Request, fn, *args):
+    """Run ``fn(*args)`` on a thread of the writes' own pool, not anyio's request pool (40 threads),
+    which 40 questions in flight in one worker fill: an upload then waits for no queued question."""
+    state = request.app.state
+    if getattr(state, "write_limiter", None) is None:  # made on the event loop, on the first write
+        state.write_limiter = anyio.CapacityLimiter(2)
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=state.write_limiter)
 
 
 def ingest_into_service(

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ...pipeline import RagService
@@ -24,7 +23,7 @@ from ..deps import get_metrics, get_service, get_settings, require_writer
 from ..observability import Metrics
 from ..schemas import IngestOut
 from ..uploads import Saved, read_uploads, save_multipart, save_raw_body
-from ..writes import ingest_into_service, nothing_ingested, timed_write
+from ..writes import ingest_into_service, nothing_ingested, on_write_thread, timed_write
 from .writes_doc import ERROR, INGEST_BODY, WRITE_ERRORS
 
 router = APIRouter(tags=["write"], dependencies=[Depends(require_writer)])
@@ -55,13 +54,15 @@ async def ingest_upload(
     tmp = Path(tempfile.mkdtemp(prefix="rag-upload-"))  # mode 0700, unpredictable name
     try:
         saved = await _save(request, tmp, filename, settings.max_upload_bytes)
-        articles, skipped, notes = await run_in_threadpool(read_uploads, saved.files, tmp, format, settings.profile)
+        articles, skipped, notes = await on_write_thread(
+            request, read_uploads, saved.files, tmp, format, settings.profile
+        )
         skipped = saved.skipped + skipped
         if not articles:
             metrics.record_ingest("ingest", "rejected")
             return nothing_ingested(skipped)
-        report, seconds = await run_in_threadpool(
-            timed_write, metrics, "ingest", ingest_into_service, service, articles, skipped
+        report, seconds = await on_write_thread(
+            request, timed_write, metrics, "ingest", ingest_into_service, service, articles, skipped
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
