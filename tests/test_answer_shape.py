@@ -289,6 +289,10 @@ def test_evacuated_or_a_population_is_no_count_of_the_killed():
     assert best_span(QType.COUNT, sentence, evacuated).text == "Around 8,000 civilians"
     lived = "How many people lived in the town before the war?"
     assert best_span(QType.COUNT, sentence, lived).text == "a quarter of a million people"
+    left = "How many people left the town?"  # no fate word, yet no town's population either
+    assert best_span(QType.COUNT, sentence, left).text == "Around 8,000 civilians and 800 rebels"
+    population = "What was the town's population before the war?"
+    assert best_span(QType.COUNT, sentence, population).text == "a quarter of a million people"
     both = "At least 12 civilians and 3 rebels were killed in the raid."
     assert best_span(QType.COUNT, both, killed).text == "At least 12 civilians"
 
@@ -1426,6 +1430,15 @@ def test_how_many_people_is_answered_by_every_group_the_sentence_joins():
     # a question that names one group gets that group's count alone
     assert best_span(QType.COUNT, sentence, "How many rebels were to be evacuated?").text == "800 rebels"
     assert best_span(QType.COUNT, sentence, "How many civilians were to be evacuated?").text == "around 8,000 civilians"
+    # a question that names both groups gets both
+    both = "How many civilians and rebels were to leave Darayya?"
+    assert best_span(QType.COUNT, sentence, both).text == "around 8,000 civilians and 800 rebels"
+    # … but two things that are no groups of people are not read as groups ("tanks and trucks")
+    convoy = "A convoy of 20 tanks and 15 trucks and 40 soldiers left the town."
+    assert (
+        best_span(QType.COUNT, convoy, "How many tanks and trucks left the town?").text
+        != "20 tanks and 15 trucks and 40 soldiers"
+    )
     killed = "Eight women and five children were killed in the raid."
     assert best_span(QType.COUNT, killed, "How many people were killed in the raid?").text == (
         "Eight women and five children"

@@ -153,7 +153,7 @@ def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
 
 
 def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list[Span]:
-    heads = head_words(question)
+    heads = head_words(question) | _counted_groups(question)  # "how many civilians and rebels": both
     people = bool(heads & _PERSON_STEMS) and _counted_thing(question) is None  # not "fighter-bomber sorties"
     fated = bool(_fates(question) & {"killed", "injured"})  # what befalls people, not things
     given = _given_numbers(question)
@@ -413,6 +413,11 @@ _JOINED_COUNT = re.compile(r"^\s*(?:and|or)\s+(?:(?:about|around|some|nearly|ove
 
 _POPULATION = re.compile(
     r"\b(?:home to|population of|populated by|inhabited by)\s+(?:(?:some|about|around|over)\s+)?$", re.I
+)
+
+
+_ASKS_POPULATION = re.compile(
+    r"\b(?:populations?|populated|inhabit\w*|live[sd]?|living|home to|residents?|dwellers?)\b", re.I
 )
 
 
@@ -774,7 +779,7 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
             continue  # "attack injures three civilians" (not "Three killed 12 others injured": their own verb)
         kept.append(sp)
     spans = kept
-    if fates:
+    if fates or not _ASKS_POPULATION.search(question):  # "how many people left?" is no town's population
         spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
     return spans
 
@@ -831,7 +836,7 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
     if asks_several(question):
         top = _coordinated(sentence, top, spans)
     elif qtype is QType.COUNT:
-        top = _groups_of_people(sentence, top, spans, heads)
+        top = _groups_of_people(sentence, top, spans, heads, _counted_groups(question))
     return Span(top.start, top.end, top.text, score)
 
 
@@ -839,11 +844,26 @@ _GENERIC_PEOPLE = frozenset(stem(w) for w in "people persons individuals".split(
 _AND_BETWEEN = re.compile(r"\s*(?:,\s*)?(?:and|as well as)\s+", re.I)
 
 
-def _groups_of_people(sentence: str, top: Span, spans: Sequence[Span], heads: AbstractSet[str]) -> Span:
+_COUNTED_PAIR = re.compile(r"\bhow many\s+([\w'’-]+)\s+(?:and|or)\s+([\w'’-]+)", re.I)
+
+
+def _counted_groups(question: str) -> frozenset[str]:
+    """The two groups a question counts together ("How many civilians and rebels …"), as stems."""
+    m = _COUNTED_PAIR.search(question)
+    pair = {stem(w.lower()) for w in m.groups()} if m else set()
+    return frozenset(pair) if len(pair) == 2 and pair <= _PERSON_STEMS else frozenset()
+
+
+def _groups_of_people(
+    sentence: str, top: Span, spans: Sequence[Span], heads: AbstractSet[str], pair: AbstractSet[str] = frozenset()
+) -> Span:
     """ "How many people …?" asked of "8,000 civilians and 800 rebels would be evacuated": the counts of
     two groups joined by "and" are one answer, not the one nearer the verb. Only when the question
-    counts people at large: "how many rebels" is answered by the rebels' count alone."""
-    if not heads & _GENERIC_PEOPLE or heads & {stem(w) for w in re.findall(r"[\w'’-]+", top.text.lower())}:
+    counts people at large, or names both groups ("how many civilians and rebels"): "how many rebels"
+    is answered by the rebels' count alone."""
+    named = {stem(w) for w in re.findall(r"[\w'’-]+", top.text.lower())}
+    both = bool(pair & named)  # the question names both groups and this count is of one of them
+    if not both and (not heads & _GENERIC_PEOPLE or heads & named):
         return top
     first, last = top, top
     for sp in sorted(spans, key=lambda sp: sp.start):
