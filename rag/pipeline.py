@@ -9,6 +9,7 @@ The API, the CLI and the eval all go through ``ask``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .answering.abstain import excluded_note
+from .answering.compound import merge_answers, question_parts
 from .answering.extractive import AnswerConfig, Answerer, ExtractiveAnswerer
 from .answering.router import RoutingAnswerer, wants_period, wants_values
 from .conversation import Resolution, avoid_repeat, prefer_articles, resolve
@@ -226,13 +228,33 @@ class RagService:
     def ask(self, req: AskRequest) -> Answer:
         if self.generates(req):
             return self._ask_generative(req)
+        parts = question_parts(req.question)
+        merged = self._ask_parts(req, parts) if parts else None
+        return merged if merged is not None else self._ask_one(req)
+
+    def _ask_parts(self, req: AskRequest, parts: list[str]) -> Answer | None:
+        """A question that asks two things (``rag/answering/compound.py``): each part is answered, the
+        second as a follow-up of the first (so "they" is resolved), and the two answers merged."""
+        t0 = time.perf_counter()
+        first = self._ask_one(dataclasses.replace(req, question=parts[0]))
+        turn: list[dict] = [
+            {"role": "user", "content": parts[0]},
+            {"role": "assistant", "content": first.answer, "citations": [c.to_dict() for c in first.citations]},
+        ]
+        follow_up = dataclasses.replace(req, question=parts[1], history=[*(req.history or []), *turn])
+        merged = merge_answers(first, self._ask_one(follow_up, repeat_check=False), parts)
+        if merged is not None:
+            merged.timings_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
+        return merged
+
+    def _ask_one(self, req: AskRequest, repeat_check: bool = True) -> Answer:
         t0 = time.perf_counter()
         res = self._resolve(req)
         query = res.query
         with self._query() as (retriever, answerer):
             result = self._retrieve(retriever, res, req)
             t = time.perf_counter()
-            answer = self._answer(retriever, answerer, res, result, req)
+            answer = self._answer(retriever, answerer, res, result, req, repeat_check)
             answer_ms = (time.perf_counter() - t) * 1000
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in result.timings_ms.items()},
@@ -306,7 +328,13 @@ class RagService:
         )
 
     def _answer(
-        self, retriever: Retriever, answerer: Answerer, res: Resolution, result: RetrievalResult, req: AskRequest
+        self,
+        retriever: Retriever,
+        answerer: Answerer,
+        res: Resolution,
+        result: RetrievalResult,
+        req: AskRequest,
+        repeat_check: bool = True,
     ) -> Answer:
         query = res.query
         # a follow-up prefers the articles the conversation already cited
@@ -316,7 +344,7 @@ class RagService:
         if answer.abstained and (req.as_of or f.date_from or f.date_to or f.sources):
             excluded, undated = count_excluded(retriever.snapshot.store, query, f, req.as_of, retriever.doc_freq)
             excluded_note(answer, excluded, undated)
-        return avoid_repeat(answer, req.history)
+        return avoid_repeat(answer, req.history) if repeat_check else answer
 
     # --- generative answers (rag/generation) ------------------------------------------------------
     def _generative_answerer(self, settings: Settings) -> GenerativeAnswerer | None:
@@ -347,6 +375,12 @@ class RagService:
 
         Retrieval and the extractive answer (the fallback) run while the snapshot is held; the model
         is waited for after it is let go, so a slow LLM holds no index version."""
+        parts = [] if self.generates(req) else question_parts(req.question)
+        merged = self._ask_parts(req, parts) if parts else None
+        if merged is not None:  # a question that asks two things: no model, nothing released early
+            yield Sources(list(merged.passages))
+            yield Final(merged, 0, {})
+            return
         t0 = time.perf_counter()
         res = self._resolve(req)
         query = res.query
