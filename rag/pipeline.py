@@ -245,6 +245,7 @@ class RagService:
         merged = merge_answers(first, self._ask_one(follow_up, repeat_check=False), parts)
         if merged is not None:
             merged.timings_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
+            merged.note = first.note if req.generate else None  # "No language model is configured …"
         return merged
 
     def _ask_one(self, req: AskRequest, repeat_check: bool = True) -> Answer:

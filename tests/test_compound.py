@@ -136,3 +136,10 @@ def test_a_part_led_by_a_quote_loses_the_attribution_given_above():
     merged = merge_answers(first, second, ["How long?", "Who said it?"])
     assert merged is not None
     assert [(s.text, s.citations, s.kind) for s in merged.statements][2] == (f"“{q2}”", [2], "direct")
+
+
+def test_a_two_part_answer_says_when_no_model_was_there_to_generate(seed_service):
+    q = "When did the rebels leave Darayya and where did they go?"
+    asked = seed_service.ask(AskRequest(q, generate=True))  # the seed service has no LLM
+    assert " / " in (asked.rewritten_question or "") and asked.note and "No language model" in asked.note
+    assert seed_service.ask(AskRequest(q)).note is None

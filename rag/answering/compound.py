@@ -86,7 +86,7 @@ def _assemble(answers, parts: Sequence[str], renumber: list[dict[int, int]], cit
     passages = list(first.passages) + [p for p in second.passages if p.chunk_id not in seen]
     searched = [a.rewritten_question or part for a, part in zip((first, second), parts)]
     merged = Answer(
-        answer=render_statements(statements),
+        answer="",  # rendered once the citations are final (_compacted)
         abstained=False,
         citations=citations,
         passages=passages,
