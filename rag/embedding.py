@@ -213,9 +213,14 @@ class LazyEmbedder:
         return real.embed_with_spans(texts, spans)
 
 
-@lru_cache(maxsize=4)
 def load_embedder(model_id: str, batch_size: int = 32, precision: str = "fp32") -> Embedder:
-    """One shared model per process: loading MiniLM costs ~1-2 s, so tests and the app reuse it."""
+    """One shared model per process: loading MiniLM costs ~1-2 s, so tests and the app reuse it
+    ('auto' is resolved first, so it shares the model of the precision it stands for)."""
+    return _shared_embedder(model_id, batch_size, resolve_precision(precision))
+
+
+@lru_cache(maxsize=4)
+def _shared_embedder(model_id: str, batch_size: int, precision: str) -> Embedder:
     return make_embedder(model_id, batch_size, precision)
 
 

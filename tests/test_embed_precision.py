@@ -70,3 +70,8 @@ def test_the_setting_reaches_the_model_an_ingest_loads():
     assert lazy._real() is load_embedder(MINILM_ID, 32, "bf16")
     assert lazy._real().precision == "bf16"
     assert load_embedder(MINILM_ID, 32, "auto").precision == resolve_precision("auto")
+
+
+def test_auto_shares_the_model_of_the_precision_it_stands_for():
+    resolved = resolve_precision("auto")
+    assert load_embedder(MINILM_ID, 32, "auto") is load_embedder(MINILM_ID, 32, resolved)
