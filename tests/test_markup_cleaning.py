@@ -30,6 +30,8 @@ from rag.readers.cleaning import clean_line, clean_text, safe_url
         ("I <3 this", "I <3 this"),
         ("See <https://example.org/a>", "See https://example.org/a"),  # Markdown autolink keeps its address
         ("No markup at all.", "No markup at all."),
+        ("<b/;='<script>", "<b/;='"),  # an unfinished tag holding a tag (found by the property test below)
+        ("x <b x='<img src=x onerror=alert(1)>", "x <b x='"),
     ],
 )
 def test_markup_is_removed_and_text_kept(raw, clean):

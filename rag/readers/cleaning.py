@@ -74,6 +74,14 @@ class _TextOnly(HTMLParser):
 def _text_of_markup(text: str) -> str:
     parser = _TextOnly()
     parser.feed(text)
+    # An unfinished tag at the end is held back and, on close(), given back as text whole, with any
+    # tag inside it ("<b/;='<script>"): keep its "<" as text and read the rest as markup again.
+    rest = parser.rawdata
+    if rest.startswith("<") and _TAGLIKE.search(rest, 1):
+        parser.rawdata = ""
+        parser.close()
+        tail = "" if parser.inside_code else "<" + _text_of_markup(rest[1:])
+        return "".join(parser.parts) + tail
     parser.close()
     return "".join(parser.parts)
 
