@@ -558,6 +558,63 @@ def test_pronoun_led_quote_carries_its_antecedent():
 
 
 @pytest.mark.parametrize(
+    "question,noun",
+    [
+        ("Which hit 1990s game show returned to TV screens last Saturday?", "show"),
+        ("Which rebel groups controlled Darayya?", "group"),
+        ("What type of bombs did regime warplanes drop?", "bomb"),
+        ("The UK's bees are in danger from which invasive species, according to a report?", "specy"),
+        ("How many people were evacuated?", None),
+    ],
+)
+def test_asked_noun(question, noun):
+    from rag.answering.naming import asked_noun
+
+    assert asked_noun(question) == noun
+
+
+@pytest.mark.parametrize(
+    "sentence,says",
+    [
+        ("More than three decades since debuting on ITV, the hit game show returned on BBC One.", True),
+        ("The show, starring Adrien Brody, returned last Saturday.", True),
+        # a comma before "the" reads as a new clause ("on ITV, the game show"), so an apposition after a
+        # comma counts as unnamed too: the cost is one more quoted sentence, not a wrong one
+        ("Gladiators, the game show, returned last Saturday.", True),
+        ("It was the game show Gladiators that returned.", False),  # named right after
+        ("Bradley Walsh the show host said it returned.", False),  # no "the show" about the asked thing
+    ],
+)
+def test_says_the_asked_without_naming_it(sentence, says):
+    from rag.answering.naming import says_the_asked
+
+    assert says_the_asked(sentence, "Which game show returned to TV screens last Saturday?") is says
+
+
+def test_a_sentence_that_says_the_x_brings_the_sentence_that_names_it():
+    q = "Which hit 1990s game show returned to TV screens last Saturday in a BBC reboot?"
+    before = (
+        "Gladiators originally aired for 13 series between 1992 and 2000. "
+        "More than three decades since debuting on ITV, the hit game show returned to TV screens last Saturday."
+    )
+    ans = ExtractiveAnswerer().answer(q, [_passage(before)])
+    assert [s.kind for s in ans.statements][:2] == ["context", "quote"], ans.answer
+    assert "Gladiators" in ans.statements[0].text and ans.statements[0].citations
+    after = (
+        "More than three decades since debuting on ITV, the hit game show returned to TV screens last Saturday. "
+        "Gladiators originally aired for 13 series between 1992 and 2000."
+    )
+    ans2 = ExtractiveAnswerer().answer(q, [_passage(after)])
+    assert "Gladiators" in ans2.answer and ans2.statements[-1].kind == "context", ans2.answer
+    named = (
+        "The weather was cold in London that day. "
+        "The hit game show Gladiators returned to TV screens last Saturday after decades away."
+    )
+    ans3 = ExtractiveAnswerer().answer(q, [_passage(named)])
+    assert "context" not in [s.kind for s in ans3.statements] and "weather" not in ans3.answer, ans3.answer
+
+
+@pytest.mark.parametrize(
     "sentence,verdict",
     [
         ("So far no intercepts have been found showing Russian officials communicated about it.", "No"),

@@ -42,6 +42,7 @@ from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL
+from .naming import says_the_asked
 from .question_type import QType, question_type
 from .report_dates import asked_period, date_carried, near_asked_day, predates, tells_of_asked_day
 from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
@@ -352,7 +353,7 @@ class ExtractiveAnswerer:
             )
 
         best = max(ok, key=rank)
-        return self._factoid(question, qtype, best, ok, passages)
+        return self._factoid(question, qtype, best, ok, passages, _naming_neighbour(question, best, cands, qtype))
 
     def _why(self, question: str, qtype: QType, passages: Sequence[Passage], found: bool) -> str:
         """The one-line reason: the question's rarest words no passage mentions, else the type not found."""
@@ -375,7 +376,13 @@ class ExtractiveAnswerer:
         return Quote(c.passage, start, end, pre, post, c.score)
 
     def _factoid(
-        self, question: str, qtype: QType, best: Candidate, ok: list[Candidate], passages: Sequence[Passage]
+        self,
+        question: str,
+        qtype: QType,
+        best: Candidate,
+        ok: list[Candidate],
+        passages: Sequence[Passage],
+        naming: Candidate | None = None,
     ) -> Answer:
         unmet = _unmet(best.passage, passages, question, best.text)
         if unmet:  # the best is not the report asked for: the reports don't say what that one did
@@ -406,7 +413,11 @@ class ExtractiveAnswerer:
             if other is not None:
                 comp.add_quote(self._quote(other, q))
             return comp.answer(passages, None)
-        comp.add_quote(quote, "quote" if direct else "direct")
+        if naming is not None and direct is None and naming.end <= best.start:
+            comp.add_quote(self._quote(naming, q), "context")
+        comp.add_quote(quote, "quote" if direct or comp.statements else "direct")
+        if naming is not None and direct is None and naming.start >= best.end:
+            comp.add_quote(self._quote(naming, q), "context")
         totals = qtype is QType.COUNT and RUNNING_TOTAL.search(question) is None  # a count of one event
         for c in self._extras(best, ok, qtype, no_totals=totals):
             if len(comp.citations) >= self.config.max_sentences:
@@ -545,6 +556,23 @@ def _with_role(question: str, pool: list[Candidate]) -> list[Candidate]:
         return pool
     r = stem(role)
     return [c for c in pool if covered(r, text_stems(c.text))]
+
+
+def _naming_neighbour(question: str, best: Candidate, cands: list[Candidate], qtype: QType) -> Candidate | None:
+    """For a "which X" question whose best sentence speaks of "the X" without naming it ("The film,
+    starring Adrien Brody, has been nominated for 10 Oscars"), the sentence right before it in its
+    report (else the one right after): a report names a thing once, then says "the film"."""
+    if qtype not in (QType.ENTITY, QType.PLACE, QType.PERSON) or not says_the_asked(best.text, question):
+        return None
+    if best.span is not None and qtype is not QType.ENTITY:  # a "what X" span is any name: it may not be X
+        return None
+    same = [c for c in cands if c is not best and c.passage.article_id == best.passage.article_id]
+    before = [c for c in same if 0 <= best.start - c.end <= _ADJACENT]
+    after = [c for c in same if 0 <= c.start - best.end <= _ADJACENT]
+    return (before or after)[0] if before or after else None
+
+
+_ADJACENT = 4  # characters of white space between two sentences that follow each other
 
 
 def _pool(cands: list[Candidate], size: int = 12, asked: int = 6) -> list[Candidate]:
