@@ -563,6 +563,8 @@ def test_pronoun_led_quote_carries_its_antecedent():
         ("Which hit 1990s game show returned to TV screens last Saturday?", "show"),
         ("Which rebel groups controlled Darayya?", "group"),
         ("What type of bombs did regime warplanes drop?", "bomb"),
+        ("Rates of which sexually transmitted infection have reached a high?", "infection"),  # a participle
+        ("Which armed group attacked the town?", "group"),
         ("The UK's bees are in danger from which invasive species, according to a report?", "specy"),
         ("How many people were evacuated?", None),
     ],

@@ -375,6 +375,65 @@ def test_asked_for_a_name_a_sentence_without_one_is_no_answer():
     assert not ans.abstained and "Amal Hassan" in ans.answer, ans.answer
 
 
+def test_asked_for_someones_name_the_name_must_be_theirs():
+    """ "What was the name of the woman killed …?": a name in the sentence that is not hers (the
+    monitor who reported it, the regime the attack is blamed on, a group before "women") is no
+    answer; a name set beside "woman" is."""
+    from rag.models import Passage
+
+    def passage(cid: int, text: str) -> Passage:
+        return Passage(cid, f"a{cid}", "Bus bomb", "Wire", "2017-04-08", False, None, None, text, 0, len(text), 1.0, {})
+
+    q = "What was the name of the woman killed when a bomb went off on a bus near Homs?"
+    others = [
+        passage(1, "Days after an Assad regime attack, a woman was killed when a bomb went off on a bus near Homs."),
+        passage(2, "A bomb went off on a bus near Homs and killed a woman, said Rami Abdel Rahman of the Observatory."),
+        passage(
+            3, "Tags Homs Syria bus women Hezbollah Three women were hurt when a bomb went off on a bus near Homs."
+        ),
+    ]
+    ans = ExtractiveAnswerer().answer(q, others)
+    assert ans.abstained and "the name of the woman" in ans.answer, ans.answer
+    hers = passage(4, "A bomb went off on a bus near Homs and killed a woman, Amal Hassan, a teacher from the city.")
+    ans = ExtractiveAnswerer().answer(q, [*others, hers])
+    assert not ans.abstained and "Amal Hassan" in ans.statements[0].text, ans.answer
+
+
+@pytest.mark.parametrize(
+    "sentence,name,role,names",
+    [
+        ("the nurse, Jane Doe, was hurt", "Jane Doe", "nurs", True),
+        ("a woman named Jane Doe was killed", "Jane Doe", "woman", True),
+        ("Capt. Abu Hamza al-Naimi the commander of the Front", "Abu Hamza al-Naimi", "command", True),
+        ("Jane Doe, 34, a nurse at the clinic", "Jane Doe", "nurs", True),
+        ("commander Abu Hamza was killed", "Abu Hamza", "command", True),
+        ("an Assad regime attack in which a woman was killed", "Assad", "woman", False),
+        ("Tags Madaya siege women Hizbollah Three women from Madaya", "Hizbollah Three", "women", False),
+        ("a Nusra Front member was killed", "Nusra Front", "memb", False),
+    ],
+)
+def test_a_name_set_beside_the_role_names_it(sentence, name, role, names):
+    from rag.answering.naming import names_role
+
+    i = sentence.index(name)
+    assert names_role(sentence, i, i + len(name), role) is names
+
+
+@pytest.mark.parametrize(
+    "question,role",
+    [
+        ("What was the name of the nurse critically wounded in the strike?", "nurs"),
+        ("What were the names of the three women killed by shelling?", "women"),
+        ("What was the name of the senior non-Syrian Nusra Front member killed?", "memb"),
+        ("Who was killed in the strike?", None),
+    ],
+)
+def test_the_role_whose_name_is_asked(question, role):
+    from rag.answering.naming import named_role
+
+    assert named_role(question) == role
+
+
 def test_a_count_of_everyone_does_not_answer_how_many_of_a_group():
     """ "How many children were killed?" and the only count is "at least 12 people": that is not the
     number of children. A count of the group answers; asked for civilians, people do."""

@@ -42,7 +42,7 @@ from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL
-from .naming import says_the_asked
+from .naming import named_role, names_role, says_the_asked
 from .question_type import QType, question_type
 from .report_dates import asked_period, date_carried, near_asked_day, predates, tells_of_asked_day
 from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
@@ -306,9 +306,12 @@ class ExtractiveAnswerer:
         cands = self.candidates(question, passages)
         pool = _pool(cands)
         ok = [c for c in _with_role(question, pool) if self.decision_score(c, qtype) >= self.config.abstain_below]
-        if ok and qtype is QType.PERSON and _ASKS_NAME.search(question) and all(_weak(c.span, NAME_LEAST) for c in ok):
-            why = "The reports don't answer this: none of the sentences found gives the name."
-            return abstention(passages, why)  # "What was the name of the girl killed …?" and no name
+        if ok and qtype is QType.PERSON and _ASKS_NAME.search(question):
+            ok = _giving_the_name(question, ok)
+            if not ok:  # "What was the name of the girl killed …?" and no sentence names her
+                role = named_role(question)
+                what = f"the name of the {_display_role(question, role)}" if role else "the name"
+                return abstention(passages, f"The reports don't answer this: none of the sentences found gives {what}.")
         if not ok:
             role = asked_role(question)
             if role and any(self.decision_score(c, qtype) >= self.config.abstain_below for c in pool):
@@ -497,6 +500,27 @@ def _carried_down(q: dict[str, float], question: str) -> dict[str, float]:
     """``q`` with the names a follow-up carries (``carried_stems``) at ``CARRIED_WEIGHT``."""
     carried = carried_stems(question)
     return {t: w * CARRIED_WEIGHT if t in carried else w for t, w in q.items()} if carried else q
+
+
+def _giving_the_name(question: str, ok: list[Candidate]) -> list[Candidate]:
+    """The sentences that give a name, and when the question asks the name of someone ("the nurse
+    wounded …"), a name that is the nurse's (``names_role``), not the monitor's who reported it."""
+    role = named_role(question)
+    out = []
+    for c in ok:
+        if _weak(c.span, NAME_LEAST) or c.span is None:
+            continue
+        if role is None or names_role(c.text, c.span.start, c.span.end, role):
+            out.append(c)
+    return out
+
+
+def _display_role(question: str, role: str) -> str:
+    """The question's own word for the role ("nurse", "women"), for the abstention's line."""
+    for w in re.findall(r"[\w'’-]+", question):
+        if stem(w.lower()) == role:
+            return w
+    return role
 
 
 def _weak(span: Span | None, least: float) -> bool:

@@ -19,26 +19,44 @@ from ..text_terms import STOPWORDS, stem
 _ASKED_PHRASE = re.compile(r"\b(?:which|what)\s+((?:[\w'’-]+[\s,]+){0,3}[\w'’-]+)", re.I)
 _DEFINITE = re.compile(r"\b(?:the|this)\s+((?:[\w'’-]+[\s,]+){0,2}[\w'’-]+)", re.I)
 _KIND_OF = frozenset({"kind", "kinds", "type", "types", "sort", "sorts", "of"})
+_NAME_OF = re.compile(
+    r"\bnames?\s+of\s+(?:the|a|an|this|that|his|her|their|its)?\s*((?:[\w'’-]+[\s,]+){0,5}[\w'’-]+)", re.I
+)
 
 
 @lru_cache(maxsize=512)
 def asked_noun(question: str) -> str | None:
     """Stem of the noun a "which/what X" question asks for: the phrase after "which"/"what" up to
-    the first function word or past-tense verb, its last word. None without such a phrase."""
+    the first function word or past-tense verb (not a participle before its noun: "transmitted
+    infection"), its last word. None without such a phrase."""
     m = _ASKED_PHRASE.search(question)
-    if not m:
-        return None
+    return _phrase_noun(m.group(1)) if m else None
+
+
+def _phrase_noun(phrase: str) -> str | None:
+    """The last word of a noun phrase: up to a function word, a past form used as a verb, an adverb
+    ("the nurse critically wounded") or a comma."""
     words: list[str] = []
-    for raw in m.group(1).split():
+    raws = phrase.split()
+    for k, raw in enumerate(raws):
         w = raw.strip(",").lower()
         if w in _KIND_OF and not words:
             continue  # "what kind of bombs": bombs
-        if w in STOPWORDS or w.endswith("ed") or (raw.endswith(",") and words):
-            if raw.endswith(",") and w not in STOPWORDS:
-                words.append(w)
+        if w in STOPWORDS or _verb_form(w, raws[k + 1 : k + 2]) or (w.endswith("ly") and words):
             break
         words.append(w)
+        if raw.endswith(","):
+            break  # "which invasive species, according to …"
     return stem(words[-1]) if words else None
+
+
+def _verb_form(word: str, following: list[str]) -> bool:
+    """A past form that ends the asked phrase ("groups controlled Darayya", "show returned to"), not
+    one that describes the noun after it ("transmitted infection", "armed group")."""
+    if not word.endswith("ed"):
+        return False
+    nxt = following[0] if following else ""
+    return not (nxt[:1].islower() and nxt.strip(",").lower() not in STOPWORDS)
 
 
 def _named(word: str) -> bool:
@@ -60,3 +78,38 @@ def says_the_asked(sentence: str, question: str) -> bool:
         if not any(_named(w) for w in [*before, *words[:at], *after]):
             return True
     return False
+
+
+@lru_cache(maxsize=512)
+def named_role(question: str) -> str | None:
+    """Stem of what "What was the name of the X …?" asks the name of ("the woman killed …" →
+    "woman"), or None."""
+    m = _NAME_OF.search(question)
+    return _phrase_noun(m.group(1)) if m else None
+
+
+def names_role(sentence: str, start: int, end: int, role: str) -> bool:
+    """Does the name at ``sentence[start:end]`` name the role: set beside the role's word as an
+    apposition ("the nurse, Jane Doe", "a woman named Jane Doe", "Abu Hamza al-Naimi the commander",
+    "Jane Doe, 34, a nurse"), not merely near it ("the Assad regime's attack … a woman was killed"),
+    nor right before it as its modifier ("Hizbollah Three women" names a group, not the women)?"""
+    for m in re.finditer(r"[\w'’-]+", sentence):
+        if stem(m.group(0).lower()) != role:
+            continue
+        if m.start() >= end:  # "Jane Doe, 34, a nurse", "Abu Hamza the commander"
+            between = sentence[end : m.start()]
+            if between.strip() and _AFTER_NAME.fullmatch(between):
+                return True
+        elif m.end() <= start and _BEFORE_NAME.fullmatch(between := sentence[m.end() : start]):
+            # "the nurse, Jane Doe", "a woman named Jane Doe", "commander Abu Hamza"; not "women Hizbollah"
+            return bool(between.strip()) or not _plural(m.group(0))
+    return False
+
+
+def _plural(word: str) -> bool:
+    w = word.lower()
+    return w.endswith("s") or w in {"women", "men", "children", "people"}
+
+
+_AFTER_NAME = re.compile(r"(?:\s*,?\s*(?:the|a|an|\d+|aged \d+|\d+-year-old|who was|was)\b)+\s*,?\s*", re.I)
+_BEFORE_NAME = re.compile(r"\s*,?\s*(?:(?:named|identified as|called|known as)\s+)?", re.I)
