@@ -1043,6 +1043,23 @@ def test_a_report_crediting_the_asked_outlet_answers_for_it():
     assert not ans.abstained and ans.statements[0].text.startswith("18 people")
 
 
+def test_a_report_crediting_the_outlet_answers_did_it_say():
+    """ "How many did SANA say …?" names the outlet without "according to": a report from another
+    outlet that quotes SANA still answers it, given the asked outlet as the index stores it."""
+    from rag.answering.extractive import _credits_asked
+
+    asked = "How many people did state news agency SANA say were killed in Millbrook on 1 October?"
+    quoting = "A car bomb killed at least 34 people in Millbrook, state news agency SANA reported."
+    assert _credits_asked(quoting, asked, ["sana"])
+    assert not _credits_asked(quoting, asked)  # no outlet known: nothing to match
+    assert not _credits_asked(quoting, "How many people did Reuters say were killed?", ["sana"])
+    ps = [_passage(quoting, 1, source="ahram"), _passage("SANA covered the Millbrook fair.", 2, source="sana")]
+    ps[0].scores["asked_outlet"] = 1.0
+    ps[1].scores.update({"asked_outlet": 1.0, "outlet": 1.0})  # the report from the outlet itself
+    ans = ExtractiveAnswerer().answer(asked, ps)
+    assert not ans.abstained and "34 people" in ans.statements[0].text, ans.answer
+
+
 def test_there_is_the_place_a_which_place_question_got():
     history = [
         {"role": "user", "content": "Which hospital in northern Eastshire was hit on 25 March?"},

@@ -331,6 +331,7 @@ class ExtractiveAnswerer:
         own = _own_counts(question, [c.passage for c in ok]) if per_event else {}
 
         top = max(c.score for c in ok)
+        asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
@@ -341,7 +342,7 @@ class ExtractiveAnswerer:
                 and c.span.score >= self.config.good_name_score
                 and c.score >= top - self.config.good_name_margin
             )
-            asked = _asked_report(c.passage, question)
+            asked = _asked_report(c.passage, question, asked_outlets)
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
                 strict and c.span is not None,
@@ -646,8 +647,8 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
     report that credits the asked outlet in so many words ("… state news agency SANA reported")
     meets it."""
     missing = []
-    if "asked_outlet" in p.scores and "outlet" not in p.scores and not _credits_asked(p.text, question):
-        names = sorted({q.source for q in passages if "outlet" in q.scores})
+    names = sorted({q.source for q in passages if "outlet" in q.scores})
+    if "asked_outlet" in p.scores and "outlet" not in p.scores and not _credits_asked(p.text, question, names):
         missing.append("from " + " or ".join(names[:2]))
     dated = len(missing)
     if "asked_period" in p.scores and "period" not in p.scores and not date_carried(question):
@@ -664,15 +665,20 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
 _ACCORDING_TO = re.compile(r"\baccording to (?:the )?([\w'’&.-]+(?: [\w'’&.-]+)?)", re.I)
 
 
-def _credits_asked(text: str, question: str) -> bool:
-    """Does the text give its news as the outlet the question names ("according to SANA") said it
-    ("SANA reported", "state news agency SANA said", "according to SANA")?"""
+def _credits_asked(text: str, question: str, outlets: Sequence[str] = ()) -> bool:
+    """Does the text give its news as the outlet the question names ("according to SANA", "did SANA
+    say") said it ("SANA reported", "state news agency SANA said", "according to SANA")? The outlet
+    is the one after "according to" in the question, or any of ``outlets`` (the asked outlet as the
+    index stores it)."""
     m = _ACCORDING_TO.search(question)
-    if m is None:
-        return False
-    name = re.escape(m.group(1).strip(" ?.!,"))
+    names = [m.group(1).strip(" ?.!,")] if m else []
+    names += [o for o in outlets if o and o.lower() in question.lower()]
     said = r"(?:reported|reports|said|says|quoted|cited|announced)"
-    return bool(re.search(rf"\b{name}\b(?:\s+[\w'’-]+){{0,2}}\s+{said}\b|according to (?:the )?{name}\b", text, re.I))
+    for name in names:
+        n = re.escape(name)
+        if re.search(rf"\b{n}\b(?:\s+[\w'’-]+){{0,2}}\s+{said}\b|according to (?:the )?{n}\b", text, re.I):
+            return True
+    return False
 
 
 def _own_counts(question: str, passages: Sequence[Passage]) -> dict[str, int]:
@@ -691,12 +697,12 @@ def _holds(c: Candidate, own: dict[str, int]) -> bool:
     return at is not None and c.start <= at < c.end
 
 
-def _asked_report(p: Passage, question: str = "") -> float:
+def _asked_report(p: Passage, question: str = "", outlets: Sequence[str] = ()) -> float:
     """How many of the question's own constraints the report meets: its day (or date window) and
     the outlet it names as its source ("on 16 July 2015 according to SANA"), from that outlet or
     crediting it in so many words. Retrieval marks them. A report dated near the asked day (the
     day after, or its own dateline names the day) meets the day by half."""
-    credited = "asked_outlet" in p.scores and bool(question) and _credits_asked(p.text, question)
+    credited = "asked_outlet" in p.scores and bool(question) and _credits_asked(p.text, question, outlets)
     near = "window" not in p.scores and "asked_day" in p.scores and bool(question) and near_asked_day(p, question)
     return ("window" in p.scores) + 0.5 * near + ("outlet" in p.scores or credited)
 
