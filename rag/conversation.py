@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .answering.display import canonical
+from .answering.naming import asked_sources
 from .answering.places import question_places
 from .answering.question_type import QType, question_type
 from .answering.spans import best_span
@@ -75,9 +76,10 @@ def _names(text: str) -> list[str]:
     """Capitalised names, without a sentence's capitalised first word, stop words, days and months."""
     out = []
     for m in _NAME.finditer(text):
-        words = [w for w in re.split(r"\s+", m.group(0)) if w.lower() not in STOPWORDS | _CALENDAR]
-        if m.start() == 0 and len(words) == 1:
+        run = re.split(r"\s+", m.group(0))
+        if m.start() == 0 and len(run) == 1:
             continue  # "Where …", "Which …": the first word of a question
+        words = [w for w in run if w.lower() not in STOPWORDS | _CALENDAR]
         if words:
             out.append(" ".join(words))
     return out
@@ -499,6 +501,7 @@ def _carried(query: str, question: str, state: State) -> str:
     query = _with_year(query, state.date)
     have = query.lower()
     gone = _replaced_places(question, state)
+    gone |= _earlier_sources(question, state)
     carry = [n for n in reversed(state.names) if n.lower() not in have and n not in gone]
     carry = list(dict.fromkeys(carry))[:3]
     # "How many children were among them?": of the day asked before ("When …?" is not answered by it)
@@ -506,6 +509,20 @@ def _carried(query: str, question: str, state: State) -> str:
     if dated and state.date and state.date.lower() not in have and question_type(question) is not QType.DATE:
         carry.append(state.date)
     return f"{query.rstrip()} ({', '.join(carry)})" if carry else query
+
+
+def _sources(question: str) -> list[str]:
+    """The sources a question asks about ("did SANA say", "according to the Syrian Observatory")."""
+    return asked_sources(_without_carried(question))
+
+
+def _earlier_sources(question: str, state: State) -> set[str]:
+    """ "And what toll did the Observatory give?" after "How many did SANA say …?" asks another
+    source: the earlier question's source is not carried along (its place and day are)."""
+    if not _sources(question):
+        return set()
+    before = {src for q in [*state.earlier, state.question] for src in _sources(q)}
+    return {n for n in state.names if n in before}  # "SANA", not "Homs" of "the Homs governor"
 
 
 def _replaced_places(question: str, state: State) -> set[str]:

@@ -1060,6 +1060,28 @@ def test_a_report_crediting_the_outlet_answers_did_it_say():
     assert not ans.abstained and "34 people" in ans.statements[0].text, ans.answer
 
 
+def test_a_place_inside_the_asked_phrase_is_carried():
+    """ "Which Homs neighbourhood was hit …?": the answer names the neighbourhood, but Homs is still
+    where the conversation is (the first word of a question alone is no name)."""
+    history = [{"role": "user", "content": "Which Homs neighbourhood was hit by twin car bombs on 9 April 2014?"}]
+    assert rewrite("How many people did SANA say were killed?", history).endswith("(Homs, 9 April 2014)")
+    where = [{"role": "user", "content": "Where did the convoy go on 9 April 2014?"}]
+    assert "Where" not in rewrite("How many people were on it?", where)
+
+
+def test_a_question_naming_its_source_does_not_carry_the_earlier_source():
+    history = [
+        {"role": "user", "content": "Which Homs neighbourhood was hit by twin car bombs on 9 April 2014?"},
+        {"role": "assistant", "content": "“Two car bombs killed at least 25 people in Homs.” [1]"},
+        {"role": "user", "content": "How many people did SANA say were killed?"},
+        {"role": "assistant", "content": "25 people [1]"},
+    ]
+    assert rewrite("And what toll did the Syrian Observatory give?", history).endswith("(Homs, 9 April 2014)")
+    assert "SANA" in rewrite("And how many were wounded?", history)  # no source of its own: SANA's count
+    governor = [{"role": "user", "content": "What toll did the Homs governor give on 1 October 2014?"}]
+    assert "Homs" in rewrite("And what did SANA report?", governor)  # Homs is the place, not the source
+
+
 def test_there_is_the_place_a_which_place_question_got():
     history = [
         {"role": "user", "content": "Which hospital in northern Eastshire was hit on 25 March?"},

@@ -434,6 +434,19 @@ def test_the_role_whose_name_is_asked(question, role):
     assert named_role(question) == role
 
 
+def test_a_toll_counts_people():
+    """ "What toll did the monitor give?": "Two car bombs" killed them and are no toll; "gave a death
+    toll of 12" gives one (but not the number of children)."""
+    from rag.answering.spans import best_span
+
+    lead = "Twin car bombs kill 25 in Homs AFP Wednesday 9 Apr 2014 Two car bombs killed at least 25 people in Homs."
+    assert best_span(QType.COUNT, lead, "What toll did the Syrian Observatory give?").text == "at least 25 people"  # type: ignore[union-attr]
+    toll = "Barazi had earlier reported a toll of eight while the Syrian Observatory gave a death toll of 12."
+    assert best_span(QType.COUNT, toll, "What toll did the Syrian Observatory give?").text == "12"  # type: ignore[union-attr]
+    assert best_span(QType.COUNT, "The death toll from the attack rose to 35.", "How many people died?").text == "35"  # type: ignore[union-attr]
+    assert best_span(QType.COUNT, toll, "How many children were killed?") is None
+
+
 def test_a_count_of_everyone_does_not_answer_how_many_of_a_group():
     """ "How many children were killed?" and the only count is "at least 12 people": that is not the
     number of children. A count of the group answers; asked for civilians, people do."""

@@ -113,3 +113,15 @@ def _plural(word: str) -> bool:
 
 _AFTER_NAME = re.compile(r"(?:\s*,?\s*(?:the|a|an|\d+|aged \d+|\d+-year-old|who was|was)\b)+\s*,?\s*", re.I)
 _BEFORE_NAME = re.compile(r"\s*,?\s*(?:(?:named|identified as|called|known as)\s+)?", re.I)
+
+
+_SOURCE_ASKED = re.compile(
+    r"\b(?:did|does|do)\s+(?:[\w'’-]+\s+){0,4}?((?:[A-Z][\w'’&-]*\s+)*[A-Z][\w'’&-]*(?:\s+[a-z]+){0,2}?)\s+"
+    r"(?:say|report|give|put|claim|announce|record|count)\b|\baccording to\s+(?:the\s+)?((?:[A-Z][\w'’&-]*\s*)+)"
+)
+
+
+def asked_sources(question: str) -> list[str]:
+    """The sources a question asks about ("did SANA say", "what toll did the Syrian Observatory give",
+    "according to the Observatory"), as written."""
+    return [(m.group(1) or m.group(2)).strip() for m in _SOURCE_ASKED.finditer(question)]

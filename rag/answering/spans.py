@@ -154,8 +154,11 @@ def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
 
 def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list[Span]:
     heads = head_words(question) | _counted_groups(question)  # "how many civilians and rebels": both
-    people = bool(heads & _PERSON_STEMS) and _counted_thing(question) is None  # not "fighter-bomber sorties"
+    # a toll counts people too ("what toll did the monitor give?": not "two car bombs"); "how many
+    # fighter-bomber sorties" counts no people
+    people = bool(heads & _PERSON_STEMS or _TOLL in text_stems(question)) and _counted_thing(question) is None
     fated = bool(_fates(question) & {"killed", "injured"})  # what befalls people, not things
+    everyone = not (heads & _PERSON_STEMS) - _ANYONE  # a toll counts everyone ("how many children": not)
     given = _given_numbers(question)
     out = []
     for m in _COUNT.finditer(sentence):
@@ -199,6 +202,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 continue  # "800 rebels" is no count of ambulances
             elif low in ("percent", "%") or _is_plural(word) or (_ONE.fullmatch(num.strip()) and _is_noun(word)):
                 end, bonus = m.end() + after[j].end(), 0.4
+        if not bonus and everyone and _TOLL_OF.search(sentence, max(0, m.start() - 50), m.start()):
+            bonus = 0.5  # "gave a death toll of 12", "the toll rose to 25": a toll is a count of the dead
         if not bonus and _after_asked_verb(sentence, m.start(), qstems) and _ENDS_CLAUSE.match(sentence, m.end()):
             bonus = 0.3  # "… and the SDF has lost at least 89": the question's verb says what it counts
         if not bonus and not re.search(r"[$£€%]|million|billion", num, re.I):
@@ -210,6 +215,13 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
     return out + _zero_spans(sentence, heads)
 
 
+_TOLL = stem("toll")
+_ANYONE = frozenset(stem(w) for w in "people persons person individuals".split())  # a toll may be of rebels
+_TOLL_OF = re.compile(
+    r"\btolls?\s+(?:(?!on\b)[a-z]+\s+){0,4}?(?:of|to|at|was|is|reached|stood at|rose to|climbed to)\s+"
+    r"(?:(?:at least|some|about|around|nearly|almost|more than|over)\s+)?$",
+    re.I,
+)
 _BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _MONEY_STEMS = frozenset(
     stem(w) for w in "money cash funding funds budget cost costs price ransom compensation investment spending".split()
@@ -401,7 +413,7 @@ _PART_OF = re.compile(r"\b(?:including|included|include|among them|among whom|of
 
 _FATES = {
     "killed": frozenset(
-        stem(w) for w in "killed kill killing dead died die death deaths lives executed martyrs martyred".split()
+        stem(w) for w in "killed kill killing dead died die death deaths lives executed martyrs martyred toll".split()
     ),
     "injured": frozenset(stem(w) for w in "injured injuring injuries wounded wounding hurt".split()),
     # not "fled" ("killed 60 civilians trying to flee"), "captured" or "released" (an airstrike released gas)
