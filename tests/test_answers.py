@@ -447,6 +447,28 @@ def test_a_toll_counts_people():
     assert best_span(QType.COUNT, toll, "How many children were killed?") is None
 
 
+def test_people_living_somewhere_are_no_count_of_the_killed():
+    from rag.answering.spans import best_span
+
+    s = "The U.N. has estimated that well over half a million people are living under siege in Syria."
+    assert best_span(QType.COUNT, s, "How many people were killed in the fighting in Hasakah?") is None
+    asked = best_span(QType.COUNT, s, "How many people does the UN estimate live under siege in Syria?")
+    assert asked is not None and asked.text == "well over half a million people"
+
+
+def test_a_quotations_first_word_is_no_name():
+    """ "… said in an online statement: “Fighters from outside the city met …”": "Fighters" starts the
+    quotation, as a capitalised first word starts a sentence; the group's name is the answer."""
+    from rag.answering.spans import answer_spans
+
+    s = (
+        "Jabhat Fateh al-Sham, formerly Jabhat al-Nusra, said in an online statement: “Fighters from outside "
+        "the city met their brother fighters from inside the city.”"
+    )
+    found = [sp.text for sp in answer_spans(QType.ENTITY, s, "Which group said rebels had met up?", s)]
+    assert "Fighters" not in found and "Jabhat Fateh al-Sham" in found, found
+
+
 def test_a_count_of_everyone_does_not_answer_how_many_of_a_group():
     """ "How many children were killed?" and the only count is "at least 12 people": that is not the
     number of children. A count of the group answers; asked for civilians, people do."""

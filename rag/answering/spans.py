@@ -428,6 +428,8 @@ _POPULATION = re.compile(
 )
 
 
+# "half a million people are living under siege": how many live somewhere, not what befell them
+_LIVING = re.compile(r"\s*(?:(?:are|were|is|was|still|now)\s+){0,2}(?:living|live|lived|residing|reside)\b", re.I)
 _ASKS_POPULATION = re.compile(
     r"\b(?:populations?|populated|inhabit\w*|live[sd]?|living|home to|residents?|dwellers?)\b", re.I
 )
@@ -628,7 +630,8 @@ def _name_spans(
         if person and (words[-1].lower() in _NOT_A_PERSON or _COMPASS.match(words[0])):
             score -= 0.5  # "United States", "Mazzeh Airbase": a place, no person (an organisation may answer "who")
         after = sentence[s + len(text) : s + len(text) + 20]
-        first = not sentence[:s].strip(" \"“‘'(")  # the sentence's, or its quotation's, first word
+        # the sentence's first word, or a quotation's (“Fighters from outside the city met …”)
+        first = not sentence[:s].strip(" \"“‘'(") or bool(re.search(r"[“\"‘]\s*$", sentence[:s]))
         lone_first = first and sum(w[:1].isupper() for w in words) == 1
         # "China said", "Brazil’s rate" (not "Officials said" where the reports also say "officials")
         speaks_or_owns = (_AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)) and (
@@ -791,8 +794,11 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
             continue  # "attack injures three civilians" (not "Three killed 12 others injured": their own verb)
         kept.append(sp)
     spans = kept
-    if fates or not _ASKS_POPULATION.search(question):  # "how many people left?" is no town's population
+    asks_population = _ASKS_POPULATION.search(question) is not None
+    if fates or not asks_population:  # "how many people left?" is no town's population
         spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
+    if not asks_population:  # "how many were killed?": not "half a million people are living under siege"
+        spans = [sp for sp in spans if not _LIVING.match(_after_count(sentence, sp.end))]
     return spans
 
 
