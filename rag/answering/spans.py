@@ -154,8 +154,7 @@ def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
 
 def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list[Span]:
     heads = head_words(question) | _counted_groups(question)  # "how many civilians and rebels": both
-    # a toll counts people too ("what toll did the monitor give?": not "two car bombs"); "how many
-    # fighter-bomber sorties" counts no people
+    # a toll counts people ("what toll …?": not "two car bombs"); "fighter-bomber sorties" count none
     people = bool(heads & _PERSON_STEMS or _TOLL in text_stems(question)) and _counted_thing(question) is None
     fated = bool(_fates(question) & {"killed", "injured"})  # what befalls people, not things
     everyone = not (heads & _PERSON_STEMS) - _ANYONE  # a toll counts everyone ("how many children": not)
