@@ -64,6 +64,9 @@ def _passage(text: str, n: int = 1, **kw) -> Passage:
         ("What was the final death toll from the strikes?", QType.COUNT),
         ("What is the name of the age group?", QType.ENTITY),
         ("What did the man who shot the mayor say?", QType.GENERAL),
+        ("In which part of Syria did the attack take place?", QType.PLACE),
+        ("Which part of the deal was broken?", QType.ENTITY),  # a part of no named place
+        ("Near which border crossing did the bomber strike?", QType.PLACE),
     ],
 )
 def test_question_types_are_general_english(question, qtype):
@@ -1080,6 +1083,21 @@ def test_a_question_naming_its_source_does_not_carry_the_earlier_source():
     assert "SANA" in rewrite("And how many were wounded?", history)  # no source of its own: SANA's count
     governor = [{"role": "user", "content": "What toll did the Homs governor give on 1 October 2014?"}]
     assert "Homs" in rewrite("And what did SANA report?", governor)  # Homs is the place, not the source
+
+
+def test_a_lead_sentence_a_little_over_the_limit_is_quoted_whole():
+    """A lead sentence up to a fifth over the quote limit keeps its end ("…, where rebels have been
+    battling for control of a major military artillery base"); a much longer one is still cut."""
+    base = "Fighting was very intense in the Ramousah area of southwest Aleppo, where rebels have been battling"
+    over = base + " for control of a major military artillery base, the monitor said on Saturday."
+    cfg = AnswerConfig(max_quote_chars=len(over) - 20)
+    ans = ExtractiveAnswerer(config=cfg).answer("What were the rebels in Ramousah fighting for?", [_passage(over)])
+    assert "artillery base" in ans.answer and "…" not in ans.statements[0].text, ans.answer
+    long = over + " Government forces said they had pushed back every attack and held all their positions."
+    cut = ExtractiveAnswerer(config=AnswerConfig(max_quote_chars=len(over) - 20)).answer(
+        "What were the rebels in Ramousah fighting for?", [_passage(long.replace(". Gov", ", and gov"))]
+    )
+    assert "…" in cut.statements[0].text, cut.answer
 
 
 def test_there_is_the_place_a_which_place_question_got():

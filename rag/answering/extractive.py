@@ -375,8 +375,8 @@ class ExtractiveAnswerer:
         ]
         return reason(qtype, missing, found)
 
-    def _quote(self, c: Candidate, q: dict[str, float], limit: int | None = None) -> Quote:
-        start, end, pre, post = _trim(c, q, limit or self.config.max_quote_chars)
+    def _quote(self, c: Candidate, q: dict[str, float], limit: int | None = None, whole: float = 1.0) -> Quote:
+        start, end, pre, post = _trim(c, q, limit or self.config.max_quote_chars, whole)
         return Quote(c.passage, start, end, pre, post, c.score)
 
     def _factoid(
@@ -402,7 +402,10 @@ class ExtractiveAnswerer:
         comp = Composer()
         # "What did it say?": what was said is the answer, and it follows the words the question shares
         speech = _ASKS_SPEECH.search(question) is not None
-        quote = self._quote(best, q, int(self.config.max_quote_chars * (1.5 if speech else 1.0)))
+        limit = int(self.config.max_quote_chars * (1.5 if speech else 1.0))
+        quote = self._quote(best, q, limit, _WHOLE_IF_WITHIN)  # the lead a little over the limit: whole
+        # the words it has over its cut form do not count against the further quotes' budget
+        budget = self.config.max_words + len(quote.text.split()) - len(self._quote(best, q, limit).text.split())
         direct = None
         if best.span is not None and best.span.score >= self.config.direct_min_score.get(qtype.value, 0.0):
             s, e = best.start + best.span.start, best.start + best.span.end
@@ -429,7 +432,7 @@ class ExtractiveAnswerer:
             extra = self._quote(c, q, self.config.extra_quote_chars)
             before = len(comp.statements), len(comp.citations), comp.words()
             comp.add_quote(extra)
-            if comp.words() > self.config.max_words:  # over the budget: take it back
+            if comp.words() > budget:  # over the budget: take it back
                 del comp.statements[before[0] :], comp.citations[before[1] :]
                 break
         return comp.answer(passages, direct)
@@ -782,11 +785,14 @@ _CLAUSE = re.compile(r"(?<=[,;:—–])\s+|\s+(?=[—–]\s)")
 _NEW_WORDS_WEIGHT = 0.2
 
 
-def _trim(c: Candidate, q: dict[str, float], limit: int) -> tuple[int, int, bool, bool]:
+_WHOLE_IF_WITHIN = 1.2  # a lead sentence up to 20% over the quote limit is quoted whole
+
+
+def _trim(c: Candidate, q: dict[str, float], limit: int, whole: float = 1.0) -> tuple[int, int, bool, bool]:
     """Body offsets of the part of a long sentence to quote: the clause window that holds the direct
     answer and covers most of the question within ``limit`` characters. Returns (start, end,
     cut_before, cut_after)."""
-    if len(c.text) <= limit:
+    if len(c.text) <= limit * whole:  # within the limit (or a lead a little over it): whole
         return c.start, c.end, False, False
     cuts = [0] + [m.end() for m in _CLAUSE.finditer(c.text)] + [len(c.text)]
     pieces = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]

@@ -29,7 +29,8 @@ _FUNCTION = r"the|a|an|of|in|on|at|to|for|did|does|do|is|was|were|are|has|have|h
 _MODIFIERS = rf"(?:(?!(?:{_FUNCTION})\b)[\w-]+ ){{0,2}}"
 _PLACE_NOUNS = (
     r"town|city|cities|village|country|countries|state|states|region|province|district|area|island|county|"
-    r"capital|continent|neighbou?rhood|location|place|port|airport|base|airbase|border|street|river|lake"
+    r"capital|continent|neighbou?rhood|location|place|port|airport|base|airbase|border|street|river|lake|"
+    r"suburb|camp|valley|crossing|square"
 )
 _TIME_NOUNS = r"date|day|year|month|time|week|decade|century|season"
 _NUMBER_NOUNS = r"number|percentage|percent|share|amount|total|toll|proportion|rate|sum|price|age"
@@ -73,7 +74,11 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     ),
     (
         QType.PLACE,
-        re.compile(rf"{_ASKING}where\b|\bwhere {_AUX}\b|\b(which|what) {_MODIFIERS}({_PLACE_NOUNS})\b", re.I),
+        re.compile(
+            rf"{_ASKING}where\b|\bwhere {_AUX}\b|\b(which|what) {_MODIFIERS}({_PLACE_NOUNS})\b|"
+            r"\b(?:which|what) (?:part|parts|side|corner|end) of (?:the )?(?-i:[A-Z])",  # "which part of Syria"
+            re.I,
+        ),
     ),
     (
         QType.EVENTS,
