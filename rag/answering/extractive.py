@@ -512,7 +512,7 @@ def _giving_the_name(question: str, ok: list[Candidate]) -> list[Candidate]:
     role = named_role(question)
     out = []
     for c in ok:
-        if _weak(c.span, NAME_LEAST) or c.span is None:
+        if c.span is None or c.span.score < NAME_LEAST:
             continue
         if role is None or names_role(c.text, c.span.start, c.span.end, role):
             out.append(c)
@@ -525,10 +525,6 @@ def _display_role(question: str, role: str) -> str:
         if stem(w.lower()) == role:
             return w
     return role
-
-
-def _weak(span: Span | None, least: float) -> bool:
-    return span is None or span.score < least
 
 
 # a group of people a count may be of, and the whole it is a part of
