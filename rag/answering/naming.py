@@ -1,12 +1,19 @@
-"""Does a sentence speak of the asked thing without naming it?
+"""What a question names and how a sentence names it: the asked thing, the person whose name is
+asked, the source the question asks about. Word forms only, no list of one corpus's words.
 
-A report names a thing once and then calls it by its kind: "Gladiators originally aired …" then
+The asked thing. A report names a thing once and then calls it by its kind: "Gladiators originally aired …" then
 "the hit game show returned …". When the sentence that answers "Which game show …?" best is the
 second kind, the name is in the sentence next to it, which the answer then quotes too. The test
 is on word forms only: the question's asked noun (the last word of the phrase after "which" /
 "what", "Which rebel groups controlled …" → "groups") preceded by "the" or "this", with no
 capitalised word in that phrase or right around it ("the Lebanese group Hezbollah", "Abu Hamza
 al-Naimi the commander" name it; "on ITV, the game show" does not).
+
+The person whose name is asked ("What was the name of the nurse wounded …?"): a name set beside
+"nurse" as an apposition names her (``names_role``); another name in the sentence does not.
+
+The source asked about ("did SANA say", "what toll did the Observatory give"): ``asked_sources``,
+so that a follow-up naming its own source does not carry the earlier one along.
 """
 
 from __future__ import annotations
