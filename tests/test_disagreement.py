@@ -550,3 +550,16 @@ def test_a_place_after_a_direction_word_is_still_a_place():
     assert places_in("Rebels fired rockets into government-held western Aleppo, killing 15.") == {place_key("Aleppo")}
     assert question_places("How many were killed in eastern Ghouta on 3 March 2021?") == ["Ghouta"]
     assert question_places("How many were killed in the northern town of Manbij?") == ["Manbij"]
+
+
+def test_asked_whether_reports_agree_the_single_fact_needs_no_word_agree():
+    """ "Do the reports agree?" is the answer's shape, not a word a report must say (issue 17)."""
+    text = "A suicide bomber killed four people at a hospital in Millbrook on Wednesday."
+    p = _p(1, "g", "2021-03-03", text, "Gazette")
+    asked = "How many {} were killed in Millbrook on 3 March 2021? Do the reports agree?"
+    routed = RoutingAnswerer(ExtractiveAnswerer()).answer(asked.format("people"), [p])
+    assert not routed.abstained and "four people" in routed.answer
+    plain = ExtractiveAnswerer().answer(asked.format("civilians"), [p])
+    assert "agree" in plain.answer  # the single-fact answerer alone would look for the word
+    unmet = RoutingAnswerer(ExtractiveAnswerer()).answer(asked.format("civilians"), [p])
+    assert unmet.abstained and "“civilians”" in unmet.answer and "agree" not in unmet.answer

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.answering.event_dates import EventDay, dateline_end, event_day, same_day
-from rag.answering.forms import Form, question_form
+from rag.answering.forms import Form, question_form, without_comparison
 from rag.answering.timeline import TimelineComposer
 from rag.models import Passage
 from rag.retrieval.names import name_key, name_keys_in
@@ -226,3 +226,20 @@ def test_which_outlet_reported_undated_reports_is_answered_from_their_text():
     assert not answer.abstained and "the Herald reports" in answer.answer  # a quote, not "undated: left out"
     dated = RoutingAnswerer(ExtractiveAnswerer()).answer("Which outlets reported the mill fire?", [FIRE_A, FIRE_B])
     assert "outlet" in dated.answer.split("\n")[0]  # dated reports are still listed by outlet
+
+
+@pytest.mark.parametrize(
+    "q,core",
+    [
+        (
+            "How many civilians were killed in Eastport on 5 May 2016? Do the reports agree?",
+            "How many civilians were killed in Eastport on 5 May 2016?",
+        ),
+        ("How many died in Eastport according to different outlets?", "How many died in Eastport?"),
+        ("Are there conflicting figures for the Eastport toll?", "figures for the Eastport toll?"),  # whole words
+        ("How many died in Eastport?", "How many died in Eastport?"),  # no comparison: unchanged
+        ("Do the reports agree?", "Do the reports agree?"),  # nothing else to ask: unchanged
+    ],
+)
+def test_the_single_fact_part_of_a_comparison_question(q, core):
+    assert without_comparison(q) == core

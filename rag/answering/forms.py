@@ -66,3 +66,19 @@ def question_form(question: str) -> QuestionForm:
         if m:
             return QuestionForm(form, m.group(0))
     return QuestionForm(Form.SINGLE)
+
+
+def without_comparison(question: str) -> str:
+    """``question`` less the words that ask for a comparison, for the single-fact answerer: "…
+    on 5 May 2016? Do the reports agree?" asks for the count; "agree" is no word a report must say."""
+    f = question_form(question)
+    if f.form is not Form.COMPARISON:
+        return question
+    start = question.find(f.phrase)
+    end = start + len(f.phrase)
+    while end < len(question) and question[end].isalnum():  # "conflict" of "conflicting": the whole word
+        end += 1
+    rest = question[:start] + " " + question[end:]
+    rest = re.sub(r"(?<=[?.!])[\s?.!,;:]+$", "", rest.strip())  # the comparison's own sentence, left empty
+    rest = re.sub(r"\s+([?.!,;:])", r"\1", re.sub(r"\s{2,}", " ", rest)).strip()
+    return rest if re.search(r"\w", rest) else question

@@ -26,7 +26,7 @@ from .day_counts import compose_counts, other_counts
 from .disagreement import DisagreementFinder, compose_disagreement, count_slot, fit
 from .event_dates import days_between
 from .extractive import Answerer
-from .forms import Form, question_form
+from .forms import Form, question_form, without_comparison
 from .places import question_places
 from .question_type import QType, question_type
 from .timeline import TimelineComposer
@@ -63,7 +63,7 @@ class RoutingAnswerer:
             if form is Form.LIST and listed.abstained:
                 return self.single.answer(question, base)  # "which outlet reported …" of undated reports: a quote
             return listed
-        answer = self.single.answer(question, base)
+        answer = self.single.answer(without_comparison(question), base)  # "agree" is no word to find
         if not wants_values(question):
             return answer
         if answer.abstained and names_outlet(base):
