@@ -493,3 +493,28 @@ def test_others_who_sustained_injuries_are_a_count_of_the_injured():
     sentence = "At least 50 people have lost their lives and 100 others sustained injuries in twin bomb attacks."
     span = best_span(QType.COUNT, sentence, "How many people were injured in the twin bomb attacks?")
     assert span is not None and span.text == "100 others"
+
+
+def test_a_relation_asked_for_need_not_be_named_by_its_word():
+    """ "Who was the government's counterpart?": reports say "between the government and X"."""
+    deal = _passage("A truce was reached in Eastport between the government and the Harbour Guard, a militia.")
+    ans = ExtractiveAnswerer().answer("Who was the government's counterpart in the Eastport truce?", [deal])
+    assert not ans.abstained and "Harbour Guard" in ans.answer
+    office = ExtractiveAnswerer().answer("Who was the director of the Eastport truce?", [deal])
+    assert office.abstained  # an office is a word the sentence must say
+
+
+def test_a_count_question_prefers_the_report_that_names_the_asked_place():
+    elsewhere = _passage(
+        "Rockets killed 4 rescue workers and injured 43 in Millbrook on Monday.", 1, title="Rockets hit Millbrook"
+    )
+    there = _passage(
+        "Air strikes killed 5 rescue workers at their centre on Monday.", 2, title="Strikes hit Eastport rescue centre"
+    )
+    there.score = 0.7  # the better match of the words, yet of another town
+    ans = ExtractiveAnswerer().answer("How many rescue workers were killed on Monday in Eastport?", [elsewhere, there])
+    assert ans.citations[0].article_id == "a2" and ans.answer.startswith("5 rescue workers")
+    other = ExtractiveAnswerer().answer(
+        "How many rescue workers were killed on Monday in Millbrook?", [elsewhere, there]
+    )
+    assert other.citations[0].article_id == "a1"

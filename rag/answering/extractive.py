@@ -43,6 +43,7 @@ from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL
 from .naming import named_role, names_role, says_the_asked
+from .places import names_place, question_places
 from .question_type import QType, question_type
 from .report_dates import asked_period, date_carried, near_asked_day, predates, tells_of_asked_day
 from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
@@ -332,6 +333,7 @@ class ExtractiveAnswerer:
 
         top = max(c.score for c in ok)
         asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
+        places = _count_places(question) if counted else []
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
@@ -348,6 +350,7 @@ class ExtractiveAnswerer:
                 strict and c.span is not None,
                 not predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
+                not places or _names_asked_place(c.passage, places),  # "in al-Atareb": a report from there
                 named,
                 not total,
                 _holds(c, own),
@@ -565,11 +568,24 @@ def asked_role(question: str) -> str | None:
     if question_type(question) is not QType.PERSON:
         return None  # "What is the name of the organization …?": a thing's name seldom repeats its kind
     m = _ROLE.search(typed_part(question))  # "Who is the Homs governor? (Homs, 1 October 2014)"
-    return m.group(1) if m and m.group(1) not in STOPWORDS | _NO_ROLE else None
+    return m.group(1) if m and m.group(1) not in STOPWORDS | _NO_ROLE | _RELATION else None
 
 
 # words that fill the slot of a role without naming one ("the other half", "the man who …")
 _NO_ROLE = frozenset("half other one first last latest next former new only same man woman person people".split())
+# a relation, not an office: a report says "a deal between the government and the Asayish", seldom
+# "the government's counterpart"
+_RELATION = frozenset("counterpart counterparts partner partners opponent opponents rival rivals adversary".split())
+
+
+def _count_places(question: str) -> list[str]:
+    """The places a count question asks of ("killed in al-Atareb"), not a source ("from the CDC")."""
+    part = typed_part(question)
+    return [p for p in question_places(part) if not re.search(rf"\b(?:from|by|to)\s+(?:the\s+)?{re.escape(p)}", part)]
+
+
+def _names_asked_place(p: Passage, places: Sequence[str]) -> bool:
+    return names_place(p.title, places) or names_place(p.text, places)
 
 
 def _with_role(question: str, pool: list[Candidate]) -> list[Candidate]:
