@@ -25,6 +25,7 @@ never a corpus's vocabulary.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ _DEFINITE = re.compile(r"\bthe\s+([a-z][\w'’-]*)", re.I)
 _AUX_SUBJECT = re.compile(
     r"\b(?:would|will|were|was|are|is|did|do|does|could|can|should|had|have|has)\s+([a-z][\w'’-]*s)\b"
 )
+_POSSESSIVE = re.compile(r"['’]s?$")
 _VERBISH = re.compile(r"\b(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|\w+ed)\b", re.I)
 
 
@@ -194,8 +196,8 @@ def _head(question: str) -> str | None:
     for rx in (_WH_HEAD, _DEFINITE, _AUX_SUBJECT):
         for m in rx.finditer(question):
             word = m.group(1)
-            if word.lower() not in STOPWORDS and not _VERBISH.fullmatch(word):
-                return word
+            if word.lower() not in STOPWORDS and not _VERBISH.fullmatch(word) and not _POSSESSIVE.search(word):
+                return word  # "which country's border": the border is asked, "country's" no plural
     return None
 
 
@@ -498,7 +500,8 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
 def _carried(query: str, question: str, state: State) -> str:
     """``query`` with the conversation's last names (and its day) it lacks, in brackets; a day it
     names without a year ("on 10 August") takes the year the conversation was about."""
-    query = _with_year(query, state.date)
+    shifted = _next_or_previous_day(query, state.date)
+    query = _with_year(shifted or query, state.date)
     have = query.lower()
     gone = _replaced_places(question, state)
     gone |= _earlier_sources(question, state)
@@ -506,9 +509,46 @@ def _carried(query: str, question: str, state: State) -> str:
     carry = list(dict.fromkeys(carry))[:3]
     # "How many children were among them?": of the day asked before ("When …?" is not answered by it)
     dated = bool(state.date) and _names_place_or_day(question) is False
+    dated = dated and not shifted  # "the day before": the day stepped to is in the query already
     if dated and state.date and state.date.lower() not in have and question_type(question) is not QType.DATE:
         carry.append(state.date)
     return f"{query.rstrip()} ({', '.join(carry)})" if carry else query
+
+
+_NEXT_OR_PREVIOUS = re.compile(
+    r"\b(?:on\s+)?the\s+(?:(day before|previous day|day earlier)|(day after|next day|following day|day later))\b", re.I
+)
+
+
+_THE_NTH = re.compile(rf"\b(?:on\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:{MONTH_PATTERN}))", re.I)
+
+
+def _next_or_previous_day(query: str, date: str | None) -> str | None:
+    """ "The day before, which town …?" after a question of 16 August 2016 asks of 15 August 2016;
+    "What did they set up on the 15th?", of 15 August 2016."""
+    m = _NEXT_OR_PREVIOUS.search(query) or _THE_NTH.search(query)
+    day = _as_day(date) if m and date else None
+    if m is None or day is None:
+        return None
+    if m.re is _THE_NTH:
+        try:
+            day = day.replace(day=int(m.group(1)))
+        except ValueError:  # "on the 31st" of a 30-day month
+            return None
+    else:
+        day += dt.timedelta(days=-1 if m.group(1) else 1)
+    on = "On" if m.start() == 0 else "on"
+    return f"{query[: m.start()]}{on} {day.day} {day:%B %Y}{query[m.end() :]}"
+
+
+def _as_day(text: str) -> dt.date | None:
+    cleaned = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b|,|\bof\b", " ", text)
+    for fmt in ("%d %B %Y", "%B %d %Y", "%d %b %Y", "%b %d %Y"):
+        try:
+            return dt.datetime.strptime(" ".join(cleaned.split()), fmt).date()
+        except ValueError:
+            continue
+    return None  # "August 2016": no day to step from
 
 
 def _sources(question: str) -> list[str]:

@@ -1565,3 +1565,46 @@ def test_how_many_people_is_answered_by_every_group_the_sentence_joins():
     # two counts of different fates are not one group
     fates = "The shelling killed 12 civilians and wounded 30 soldiers."
     assert best_span(QType.COUNT, fates, "How many people were killed?").text == "12 civilians"
+
+
+# --- follow-ups that step from the conversation's day; possessives; what a day question takes ----------------
+
+DAY_HISTORY = [
+    {"role": "user", "content": "Which town did the rebels try to take on August 16, 2016?"},
+    {"role": "assistant", "content": "al-Rai [1]\n“Rebels try to take al-Rai” (16 Aug 2016) [1]"},
+]
+
+
+def test_the_day_before_or_after_steps_from_the_conversations_day():
+    assert rewrite("The day before, which town did the council aim to capture?", DAY_HISTORY).startswith(
+        "On 15 August 2016, which town did the council aim to capture?"
+    )
+    assert "on 17 August 2016" in rewrite("What happened there the next day?", DAY_HISTORY)
+    assert "on 15 August 2016" in rewrite("What did the rebels set up on the 15th?", DAY_HISTORY)
+    month_only = [{"role": "user", "content": "Which town was shelled in August 2016?"}, DAY_HISTORY[1]]
+    assert "The day before" in rewrite("The day before, which town was shelled?", month_only)  # no day to step from
+    assert "16 August" not in rewrite("Who led them?", DAY_HISTORY).split("(")[0]  # no step asked: carried as is
+
+
+def test_a_possessive_after_which_is_no_plural_for_they():
+    history = [
+        {"role": "user", "content": "Which country's border had the two aid convoys crossed in September 2016?"},
+        {"role": "assistant", "content": "Turkish [1]\n“… since crossing the Turkish border …” (Reuters) [1]"},
+    ]
+    assert "country" not in rewrite("What were they carrying?", history)
+
+
+def test_a_day_question_takes_no_bare_year():
+    s = "The unit existed before the 2013 agreement, an official told a briefing on Friday."
+    assert [sp.text for sp in answer_spans(QType.DATE, s, "On what day was the briefing?")] == ["Friday"]
+    assert "2013" in [sp.text for sp in answer_spans(QType.DATE, s, "When was the agreement signed?")]
+    month = "It was agreed in August 2016 and signed on August 21, 2016."
+    spans = [sp.text for sp in answer_spans(QType.DATE, month, "When was it agreed?")]
+    assert "August 2016" in spans and "August 20" not in spans  # a year is no day of the month
+
+
+def test_a_count_whose_fate_follows_a_long_name_is_of_that_fate():
+    q = "How many people were wounded in the strike on the car?"
+    s = "‘Two members of the (pro-government militia) National Defence Forces were killed when a drone hit their car.’"
+    assert best_span(QType.COUNT, s, q) is None  # they were killed, not wounded
+    assert best_span(QType.COUNT, s, "How many people were killed in the strike on the car?") is not None

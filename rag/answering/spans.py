@@ -52,12 +52,13 @@ _DATE = re.compile(
     rf"(?:\b\d{{1,2}}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)\s+(?:on\s+)?)?"
     rf"(?:\b{_WEEKDAY}(?:,?\s+(?:{_MONTH})\s+\d{{1,2}}(?:,\s+\d{{4}})?"
     rf"|,?\s+\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})(?:,?\s+\d{{4}})?)?"
-    rf"|\b(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\b(?:{_MONTH})\s+\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})(?:,?\s+\d{{4}})?"
     rf"|\b(?:{_MONTH})\s+(?:of\s+)?\d{{4}}"
     rf"|\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
     rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|earlier this (?:week|month|year)))",
 )
+_YEAR_ONLY = re.compile(r"(?:19|20)\d\d")  # "the 2013 agreement" tells no day ("September 2015" at a pinch)
 _ASKS_TIME = re.compile(r"\b(?:what|which|at what) (?:time|hour)\b", re.I)
 _TIME_OF_DAY = re.compile(
     r"\b(?:around |about |at )?(?:\d{1,2}[:.]?\d{2}\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.)"
@@ -516,6 +517,7 @@ def _is_date_number(sentence: str, s: int, e: int) -> bool:
 
 
 # "Since when …?" is answered by a time or by an event: "held up since crossing the Turkish border"
+_ASKS_DAY = re.compile(r"\b(?:what|which) (?:day|date|weekday)\b", re.I)
 _SINCE_WHEN = re.compile(r"\bsince when\b", re.I)
 _SINCE = re.compile(r"\bsince\s+[^,.;:]{3,60}?(?=[,.;:]|\s+(?:and|but|according)\b|$)", re.I)
 
@@ -703,7 +705,10 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         since = _regex_spans(_SINCE, sentence, qstems, 1.0) if _SINCE_WHEN.search(question) else []
         if _ASKS_TIME.search(question):  # "what time did …": a time of day, a date only at a pinch
             return _regex_spans(_TIME_OF_DAY, sentence, qstems, 1.5) + _regex_spans(_DATE, sentence, qstems, 0.5)
-        return _regex_spans(_DATE, sentence, qstems, 1.0) + since
+        dates = _regex_spans(_DATE, sentence, qstems, 1.0)
+        if _ASKS_DAY.search(question):  # "on what day …": a bare year ("the 2013 agreement") tells no day
+            dates = [d for d in dates if not _YEAR_ONLY.fullmatch(d.text)]
+        return dates + since
     if qtype is QType.PERSON:
         return _name_spans(sentence, qstems, True, context=context)
     if qtype is QType.PLACE:  # "President Daniel Noboa" is no place
@@ -786,7 +791,8 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
     fates = _fates(question)
     kept = []
     for sp in spans:
-        told = _told_after(sp.text, _after_count(sentence, sp.end))
+        # wide: "two members of Syria's (pro-regime militia) National Defence Forces were killed"
+        told = _told_after(sp.text, _after_count(sentence, sp.end, 100))
         if _other_fate(fates, told):
             continue
         if _done_to(fates, sentence, sp) and not told & fates:
