@@ -25,6 +25,7 @@ never a corpus's vocabulary.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -655,13 +656,22 @@ def rewrite(question: str, history: Sequence[dict] | None, outlets: Sequence[str
 # --- using the state when answering ---------------------------------------------------------------
 
 
-def prefer_articles(passages: Sequence[Passage], article_ids: Sequence[str], within: float = 0.7) -> list[Passage]:
+def prefer_articles(
+    passages: Sequence[Passage], article_ids: Sequence[str], within: float = 0.7, question: str = ""
+) -> list[Passage]:
     """Passages of the articles the conversation already cited move to the front, when they were
-    retrieved with at least ``within`` × the best score: a follow-up is most likely about them."""
+    retrieved with at least ``within`` × the best score: a follow-up is most likely about them. A
+    follow-up that names nothing of its own ("How many people were killed?") is about the report
+    the last answer led with: its passages lead, scored as the best (re-ranker scores of a short
+    question say little of which report it means)."""
     if not article_ids or not passages:
         return list(passages)
     top = max(p.score for p in passages)
     wanted = set(article_ids)
+    if question and not _names(_without_carried(question)) and top > 0:
+        lead = [dataclasses.replace(p, score=max(p.score, top)) for p in passages if p.article_id == article_ids[0]]
+        if lead:
+            return lead + prefer_articles([p for p in passages if p.article_id != article_ids[0]], article_ids, within)
     near = [p for p in passages if p.article_id in wanted and (top <= 0 or p.score >= within * top)]
     return near + [p for p in passages if p not in near]
 

@@ -339,7 +339,7 @@ class RagService:
     ) -> Answer:
         query = res.query
         # a follow-up prefers the articles the conversation already cited
-        passages = prefer_articles(result.passages, res.prefer_articles)
+        passages = prefer_articles(result.passages, res.prefer_articles, question=req.question)
         answer = answerer.answer(query, passages)
         f = req.filters
         if answer.abstained and (req.as_of or f.date_from or f.date_to or f.sources):

@@ -1608,3 +1608,39 @@ def test_a_count_whose_fate_follows_a_long_name_is_of_that_fate():
     s = "‘Two members of the (pro-government militia) National Defence Forces were killed when a drone hit their car.’"
     assert best_span(QType.COUNT, s, q) is None  # they were killed, not wounded
     assert best_span(QType.COUNT, s, "How many people were killed in the strike on the car?") is not None
+
+
+def test_a_follow_up_naming_nothing_of_its_own_is_about_the_last_answers_lead_report():
+    weak = [_passage("a", 1, score=2.4), _passage("b", 2, score=-1.2, article_id="dar"), _passage("c", 3, score=0.5)]
+    led = prefer_articles(weak, ["dar"], question="How many people were killed? (Aleppo, August 2013)")
+    assert [p.chunk_id for p in led] == [2, 1, 3] and led[0].score == 2.4  # scored as the best
+    named = prefer_articles(weak, ["dar"], question="How many people were killed in Idlib?")
+    assert [p.chunk_id for p in named] == [1, 2, 3]  # a place of its own: the retrieval order stands
+
+
+def test_the_lead_reports_best_chunk_is_kept_in_the_top_k():
+    from rag.retrieval.hybrid import CITED, _lead_kept
+
+    out = [_passage(str(k), k, article_id=f"a{k}") for k in range(1, 6)]
+    out[4].scores[CITED] = 1.0
+    assert [p.chunk_id for p in _lead_kept(out, 3, "a5")] == [1, 2, 5, 3, 4]
+    assert [p.chunk_id for p in _lead_kept(out, 3, "a1")] == [1, 2, 3, 4, 5]  # already in: unchanged
+    assert [p.chunk_id for p in _lead_kept(out, 3, "a9")] == [1, 2, 3, 4, 5]  # not found: unchanged
+
+
+def test_a_share_or_a_sum_is_no_count_of_the_wounded():
+    assert (
+        best_span(QType.COUNT, "Syria has 8% of its chemical material left.", "How many people were wounded?") is None
+    )
+    assert best_span(QType.COUNT, "The town got $5 million in aid.", "How many people were wounded?") is None
+    share = best_span(QType.COUNT, "Some 8% of the people were wounded.", "What percentage of the people were wounded?")
+    assert share is not None and "8%" in share.text
+
+
+def test_a_headline_count_is_of_the_verb_before_it():
+    headline = "Mortar fire in Eastport kills 12 wounds 50 State media said."
+    killed = best_span(QType.COUNT, headline, "How many people were killed?")
+    assert killed is not None and killed.text == "12"
+    assert best_span(QType.COUNT, headline, "How many people were wounded?") is None  # not "12 wounds"
+    assert best_span(QType.COUNT, "Bomb kills 12 in Eastport.", "How many people were killed?") is not None
+    assert best_span(QType.COUNT, "The raid kills 3 as the army advances.", "How many tanks were destroyed?") is None

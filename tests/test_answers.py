@@ -518,3 +518,12 @@ def test_a_count_question_prefers_the_report_that_names_the_asked_place():
         "How many rescue workers were killed on Monday in Millbrook?", [elsewhere, there]
     )
     assert other.citations[0].article_id == "a1"
+
+
+def test_who_claimed_it_is_answered_only_by_a_sentence_that_says_who_claimed_it():
+    blast = _passage("A car bomb killed four people in the Harbour district of Eastport on Thursday, SANA said.", 1)
+    claim = _passage("The Harbour Front claimed responsibility for the Eastport car bomb in a statement.", 2)
+    q = "Which group claimed responsibility for the car bomb in Eastport's Harbour district on Thursday?"
+    assert ExtractiveAnswerer().answer(q, [blast]).abstained  # SANA reported it; no one is said to claim it
+    ans = ExtractiveAnswerer().answer(q, [blast, claim])
+    assert not ans.abstained and "Harbour Front" in ans.answer.split("\n")[0]

@@ -591,11 +591,21 @@ def _names_asked_place(p: Passage, places: Sequence[str]) -> bool:
 def _with_role(question: str, pool: list[Candidate]) -> list[Candidate]:
     """The candidates whose sentence says the asked role (itself or an alias): a sentence about the
     hospital that never says "director" does not tell who its director was."""
+    if _ASKS_CLAIMANT.search(question):  # "Who claimed the attack?": a sentence that says who claimed it
+        pool = [c for c in pool if _CLAIM.search(c.text)]
     role = asked_role(question)
     if role is None:
         return pool
     r = stem(role)
     return [c for c in pool if covered(r, text_stems(c.text))]
+
+
+_ASKS_CLAIMANT = re.compile(
+    r"^\s*(?:and\s+)?(?:who\s+|(?:which|what)\s+(?:[\w'’-]+\s+){1,2}?)(?:has\s+|had\s+)?"
+    r"(?:claimed|claims|claim\b|(?:took|takes|taken)\s+responsibility)",
+    re.I,
+)
+_CLAIM = re.compile(r"\bclaim|\bresponsib|\btook credit|\bowned up", re.I)
 
 
 def _naming_neighbour(question: str, best: Candidate, cands: list[Candidate], qtype: QType) -> Candidate | None:

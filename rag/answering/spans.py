@@ -164,12 +164,12 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
     for m in _COUNT.finditer(sentence):
         num = m.group(0)
         kind = _kind_after(sentence, m.end()) if "%" not in num and "percent" not in num.lower() else "share"
-        if _no_count(sentence, m) or {(n, kind) for n, _ in _numbers_of(num)} & given:
-            continue  # "Of the 126 people killed, how many were children?": 126 is no answer
+        if _skip_count(sentence, m, kind, given, fated and not heads & (_SHARE_STEMS | _MONEY_STEMS)):
+            continue
         rest = re.sub(r"^-(?=[a-z])", " ", sentence[m.end() : m.end() + 60])  # "a 17-day ordeal" counts days
         after = list(re.finditer(r"[\w%'’-]+", re.split(r"[,;:()]", rest, maxsplit=1)[0]))[:4]  # the next three
         # words (not past a comma: "wounded 12, medics said" counts no medics), and one to look at
-        found = _asked_noun(after, rest, heads, qstems, people)
+        found = _headline_count(sentence, m.start(), after, people) or _asked_noun(after, rest, heads, qstems, people)
         end, bonus = (m.end() + found[0], found[1]) if found else (m.end(), 0.0)
         if not bonus and after:
             j = 1 if _modifies_next(after[0], after[1:2], heads, rest) else 0  # "two rebel groups": groups
@@ -213,6 +213,30 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
         text = sentence[m.start() : end]
         out.append(Span(m.start(), end, text, 0.5 + bonus))
     return out + _zero_spans(sentence, heads)
+
+
+def _headline_count(sentence: str, start: int, after: list[re.Match], people: bool) -> tuple[int, float] | None:
+    """A headline's count after its verb ("Mortar fire kills 12 wounds 50", "Bomb kills 12 in Homs"):
+    the verb says what befell them, and a verb after it is the next count's, not what it counts."""
+    before = re.findall(r"[\w'’-]+", sentence[max(0, start - 15) : start])[-1:]
+    if not people or not before or before[0].lower() not in _HEADLINE_VERBS:
+        return None
+    nxt = after[0].group(0).lower() if after else ""  # "kills 12 in Homs", "kills 12 wounds 50"
+    if nxt and nxt not in STOPWORDS and not (nxt in _HEADLINE_VERBS and after[1:2] and after[1].group(0)[0].isdigit()):
+        return None
+    return (0, 0.3)
+
+
+_HEADLINE_VERBS = frozenset("kills kill wounds wound injures injure killing wounding injuring".split())
+
+
+def _skip_count(sentence: str, m: re.Match, kind: str, given: AbstractSet, people_only: bool) -> bool:
+    """A number that answers no count: one the question gives ("Of the 126 people killed, how many
+    were children?"), or, asked how many were wounded, a share or a sum ("8% of chemical material")."""
+    num = m.group(0)
+    if _no_count(sentence, m) or {(n, kind) for n, _ in _numbers_of(num)} & given:
+        return True
+    return people_only and (kind == "share" or re.search(r"[$£€]", num) is not None)
 
 
 _TOLL = stem("toll")

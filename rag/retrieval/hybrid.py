@@ -174,6 +174,8 @@ class Retriever:
             head = stage.rerank(question, out[:depth])
             out = head + out[depth:]
             timings["rerank"] = (time.perf_counter() - t) * 1000
+        if articles:
+            out = _lead_kept(out, top_k, articles[0])
         for p in out:
             p.score = round(float(p.score), 4)
         return RetrievalResult(out[:top_k], window, timings)
@@ -470,6 +472,18 @@ class Retriever:
 
 
 CITED = "cited"  # scores key: a chunk of a report the conversation cited
+
+
+def _lead_kept(out: list[Passage], top_k: int, lead: str) -> list[Passage]:
+    """The best chunk of the report the last answer led with, kept in the top k: "How many people
+    were killed?" after "Which restaurant was hit …?" is most likely about that report, even when
+    the short follow-up matches other reports' words better (the answerer still weighs it)."""
+    if any(p.article_id == lead for p in out[:top_k]):
+        return out
+    best = next((k for k, p in enumerate(out) if p.article_id == lead and CITED in p.scores), None)
+    if best is None or top_k < 2:
+        return out
+    return [*out[: top_k - 1], out[best], *(p for k, p in enumerate(out[top_k - 1 :], top_k - 1) if k != best)]
 
 
 def _cited_within(out: list[Passage], depth: int) -> list[Passage]:
