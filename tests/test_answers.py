@@ -527,3 +527,22 @@ def test_who_claimed_it_is_answered_only_by_a_sentence_that_says_who_claimed_it(
     assert ExtractiveAnswerer().answer(q, [blast]).abstained  # SANA reported it; no one is said to claim it
     ans = ExtractiveAnswerer().answer(q, [blast, claim])
     assert not ans.abstained and "Harbour Front" in ans.answer.split("\n")[0]
+
+
+def test_a_whole_wars_toll_is_no_count_of_one_days_event():
+    total = _passage("More than 330,000 people have been killed in the country since the conflict began in 2011.", 1)
+    assert ExtractiveAnswerer().answer("How many people were killed in Eastport on Monday?", [total]).abstained
+    asked = ExtractiveAnswerer().answer("How many people have been killed since the conflict began?", [total])
+    assert not asked.abstained and "330,000" in asked.answer
+    deadliest = _passage("The bomb killed 12 people in Eastport on Monday, the deadliest since the war began.", 2)
+    ans = ExtractiveAnswerer().answer("How many people were killed in Eastport on Monday?", [deadliest])
+    assert not ans.abstained and ans.answer.startswith("12 people")
+
+
+def test_claimed_a_fact_is_not_claimed_an_attack():
+    from rag.answering.extractive import _ASKS_CLAIMANT
+
+    assert _ASKS_CLAIMANT.search("Who claimed the attack?") and _ASKS_CLAIMANT.search("And who claimed it?")
+    assert _ASKS_CLAIMANT.search("Which group claimed responsibility for the bomb?")
+    assert not _ASKS_CLAIMANT.search("Which group claimed the siege had been broken?")  # a fact it asserted
+    assert not _ASKS_CLAIMANT.search("Who took the town?")

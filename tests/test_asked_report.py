@@ -296,3 +296,12 @@ def test_a_month_the_conversation_carried_finds_its_reports_but_asks_for_none():
         "How did the Pentagon describe the Deir Ezzor strike in September 2016?", [later]
     )
     assert typed.abstained and "month or week the question names" in typed.answer, typed.answer
+
+
+def test_early_mid_or_late_month_with_a_hyphen_names_the_month():
+    from rag.retrieval.query_dates import question_window
+
+    for q in ("the late-October 2014 assault on the gas field", "a raid in mid-August 2016"):
+        w = question_window(q, "2020-01-01")
+        assert w is not None and w.start[5:7] == w.end[5:7], q  # the month, not the whole year
+    assert question_window("the late-October 2014 assault", "2020-01-01").start == "2014-10-01"

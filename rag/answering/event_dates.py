@@ -101,6 +101,24 @@ RUNNING_TOTAL = re.compile(
     re.I,
 )
 
+# The toll of a whole war or uprising, told as background to one event's report: no count of that event.
+WAR_TOTAL = re.compile(
+    r"\bsince the (?:start|beginning|outbreak|onset) of the (?:\w+ )?(?:war|conflict|uprising|crisis|revolution)\b|"
+    r"\bsince the (?:\w+ )?(?:war|conflict|uprising|crisis|revolution) (?:began|started|erupted|broke out)\b|"
+    r"\b(?:died|killed|perished) (?:in|during) the (?:\w+ )?(?:war|conflict|uprising|crisis)\b|"
+    r"\bthe (?:\w+ )?(?:war|conflict)\b[^.;]{0,100}?\b(?:has|have) (?:so far )?(?:killed|claimed|left)\b",
+    re.I,
+)
+
+_SUPERLATIVE = re.compile(r"\b(?:deadliest|worst|bloodiest|biggest|largest|first|highest|heaviest)\b[^.;]{0,30}$", re.I)
+
+
+def war_total(text: str) -> bool:
+    """Does the sentence give a whole war's toll ("330,000 killed since the conflict began"), not
+    an event's ("the deadliest attack since the war began")?"""
+    return any(not _SUPERLATIVE.search(text[: m.start()]) for m in WAR_TOTAL.finditer(text))
+
+
 # A month named without a day, or a past period: what the sentence tells happened before the report's day.
 _EARLIER = re.compile(
     r"\b(?:(?:(?:in|since|during|earlier in|early|late)\s+|mid-?\s*)(" + "|".join(_MONTHS) + r")\b(?!\s+\d)"

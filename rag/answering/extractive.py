@@ -41,7 +41,7 @@ from ..text_terms import (
 from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
-from .event_dates import RUNNING_TOTAL
+from .event_dates import RUNNING_TOTAL, war_total
 from .naming import named_role, names_role, says_the_asked
 from .places import names_place, question_places
 from .question_type import QType, question_type
@@ -593,6 +593,8 @@ def _with_role(question: str, pool: list[Candidate]) -> list[Candidate]:
     hospital that never says "director" does not tell who its director was."""
     if _ASKS_CLAIMANT.search(question):  # "Who claimed the attack?": a sentence that says who claimed it
         pool = [c for c in pool if _CLAIM.search(c.text)]
+    if question_type(question) is QType.COUNT and not (RUNNING_TOTAL.search(question) or war_total(question)):
+        pool = [c for c in pool if not war_total(c.text)]  # "330,000 killed since the war began"
     role = asked_role(question)
     if role is None:
         return pool
@@ -600,12 +602,13 @@ def _with_role(question: str, pool: list[Candidate]) -> list[Candidate]:
     return [c for c in pool if covered(r, text_stems(c.text))]
 
 
-_ASKS_CLAIMANT = re.compile(
+_ASKS_CLAIMANT = re.compile(  # claimed an attack ("claimed the bombing"), not a fact ("claimed the siege had …")
     r"^\s*(?:and\s+)?(?:who\s+|(?:which|what)\s+(?:[\w'’-]+\s+){1,2}?)(?:has\s+|had\s+)?"
-    r"(?:claimed|claims|claim\b|(?:took|takes|taken)\s+responsibility)",
+    r"(?:(?:claimed|claims|claim|took|takes|taken)\s+(?:responsibility|credit)\b|(?:claimed|claims|claim)\s+"
+    r"(?:it\b|(?:the|an?|this|that)\s+(?!(?:[\w'’-]+\s+){0,3}(?:had|has|have|was|were|is|are|would|will)\b)))",
     re.I,
 )
-_CLAIM = re.compile(r"\bclaim|\bresponsib|\btook credit|\bowned up", re.I)
+_CLAIM = re.compile(r"\bclaim|\bresponsib|\bstatement\b|\btook credit|\bowned up", re.I)
 
 
 def _naming_neighbour(question: str, best: Candidate, cands: list[Candidate], qtype: QType) -> Candidate | None:

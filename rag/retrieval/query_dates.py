@@ -21,6 +21,7 @@ _HAS_DAY = re.compile(r"\b([12]?\d|3[01])(st|nd|rd|th)?\b")
 _RELATIVE = re.compile(r"\b(?:last|past|previous|this)\s+(?:(\d+)\s+)?(day|week|month|year)s?\b", re.I)
 _AGO = re.compile(r"\b(\d+|a|one|two|three)\s+(day|week|month|year)s?\s+ago\b", re.I)
 _ABBREVIATED = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.", re.I)
+_PART_OF_MONTH = re.compile(rf"\b(early|mid|late|end)-(?=(?:{MONTH_PATTERN})\b)", re.I)
 _NUMERIC_DAY = re.compile(r"\b(?:(19|20)\d\d-\d\d?-\d\d?|\d\d?/\d\d?/(?:19|20)?\d\d)\b")  # 2016-07-16, 7/16/2016
 _AMBIGUOUS_MONTHS = {"may", "march", "mar", "jan", "dec", "sat", "sun", "aug"}
 _DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
@@ -64,6 +65,7 @@ def question_window(question: str, as_of: str | None = None) -> DateWindow | Non
     """The window of report dates a question asks about, or None if it names no time."""
     base = parse_as_of(as_of) or dt.date.today()
     question = _ABBREVIATED.sub(r"\1", question)  # "16 Jul. 2016": dateparser stops at the full stop
+    question = _PART_OF_MONTH.sub(r"\1 ", question)  # "late-October 2014" is of October 2014
     m = _RELATIVE.search(question)
     if m:
         n = int(m.group(1) or 1)
