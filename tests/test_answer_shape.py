@@ -1644,3 +1644,13 @@ def test_a_headline_count_is_of_the_verb_before_it():
     assert best_span(QType.COUNT, headline, "How many people were wounded?") is None  # not "12 wounds"
     assert best_span(QType.COUNT, "Bomb kills 12 in Eastport.", "How many people were killed?") is not None
     assert best_span(QType.COUNT, "The raid kills 3 as the army advances.", "How many tanks were destroyed?") is None
+
+
+def test_a_publication_date_is_no_answer_when_the_sentence_dates_the_event():
+    s = "Published April 13 2017 An air strike on Tuesday by the coalition killed 18 fighters, the Pentagon said."
+    best = best_span(QType.DATE, s, "On what date did the air strike kill 18 fighters?")
+    assert best is not None and best.text == "Tuesday"
+    alone = best_span(
+        QType.DATE, "Published April 13 2017 The strike hit the base.", "When did the strike hit the base?"
+    )
+    assert alone is not None and alone.text == "April 13 2017"  # the only date given: still the answer

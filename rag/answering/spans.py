@@ -541,6 +541,7 @@ def _is_date_number(sentence: str, s: int, e: int) -> bool:
 
 
 # "Since when …?" is answered by a time or by an event: "held up since crossing the Turkish border"
+_PUBLISHED = re.compile(r"\b(?:published|updated|date of publication|posted)\s*(?:on|at)?\s*:?\s*$", re.I)
 _ASKS_DAY = re.compile(r"\b(?:what|which) (?:day|date|weekday)\b", re.I)
 _SINCE_WHEN = re.compile(r"\bsince when\b", re.I)
 _SINCE = re.compile(r"\bsince\s+[^,.;:]{3,60}?(?=[,.;:]|\s+(?:and|but|according)\b|$)", re.I)
@@ -729,7 +730,10 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         since = _regex_spans(_SINCE, sentence, qstems, 1.0) if _SINCE_WHEN.search(question) else []
         if _ASKS_TIME.search(question):  # "what time did …": a time of day, a date only at a pinch
             return _regex_spans(_TIME_OF_DAY, sentence, qstems, 1.5) + _regex_spans(_DATE, sentence, qstems, 0.5)
-        dates = _regex_spans(_DATE, sentence, qstems, 1.0)
+        dates = [  # "Published April 13 2017 An air strike on Tuesday …": the event's day is Tuesday
+            Span(d.start, d.end, d.text, 0.3) if _PUBLISHED.search(sentence[: d.start]) else d
+            for d in _regex_spans(_DATE, sentence, qstems, 1.0)
+        ]
         if _ASKS_DAY.search(question):  # "on what day …": a bare year ("the 2013 agreement") tells no day
             dates = [d for d in dates if not _YEAR_ONLY.fullmatch(d.text)]
         return dates + since
