@@ -1654,3 +1654,13 @@ def test_a_publication_date_is_no_answer_when_the_sentence_dates_the_event():
         QType.DATE, "Published April 13 2017 The strike hit the base.", "When did the strike hit the base?"
     )
     assert alone is not None and alone.text == "April 13 2017"  # the only date given: still the answer
+
+
+def test_civilians_who_fled_are_no_count_of_the_killed():
+    q = "How many civilians were killed in Eastport on Monday?"
+    fled = "Thousands of civilians in the mixed city, including many Christians, have fled to villages."
+    assert best_span(QType.COUNT, fled, q) is None
+    killed = best_span(QType.COUNT, "The strike killed 60 civilians who had fled the town.", q)
+    assert killed is not None and killed.text == "60 civilians"  # those killed, who had fled before
+    asked = best_span(QType.COUNT, "Some 3,000 civilians have fled the town.", "How many civilians have fled the town?")
+    assert asked is not None

@@ -813,6 +813,14 @@ def _setting(name: str, context: str, share: float = 0.6, least: int = 4) -> boo
     return sum(name in line for line in lines) >= share * len(lines)
 
 
+# the count's own verb says they fled ("… have fled", not "… who had fled")
+_FLED = re.compile(
+    r"(?:(?!\b(?:who|that|which|whom|and|but)\b|\d)[^.;])*?"
+    r"\b(?:have|has|had)\s+(?:\w+\s+)?(?:fled|been displaced|been forced)\b",
+    re.I,
+)
+
+
 def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[Span]:
     """The counts of what befell people as the question asks: "six civilians were injured" counts
     no one killed, "home to a quarter of a million people" is a population."""
@@ -825,6 +833,8 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
             continue
         if _done_to(fates, sentence, sp) and not told & fates:
             continue  # "attack injures three civilians" (not "Three killed 12 others injured": their own verb)
+        if fates and _FLED.match(_after_count(sentence, sp.end, 100)):
+            continue  # "Thousands of civilians … have fled to villages": no count of the killed
         kept.append(sp)
     spans = kept
     asks_population = _ASKS_POPULATION.search(question) is not None
