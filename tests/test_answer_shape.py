@@ -1664,3 +1664,9 @@ def test_civilians_who_fled_are_no_count_of_the_killed():
     assert killed is not None and killed.text == "60 civilians"  # those killed, who had fled before
     asked = best_span(QType.COUNT, "Some 3,000 civilians have fled the town.", "How many civilians have fled the town?")
     assert asked is not None
+
+
+def test_how_much_is_not_how_many_people():
+    q = "The US will soon sell a gold card giving foreigners the right to live and work there. How much will it cost?"
+    best = best_span(QType.COUNT, "A new gold card will offer a path to citizenship for a $5 million fee.", q)
+    assert best is not None and best.text == "$5 million"  # "live" is no fate, "how much" no head count

@@ -546,3 +546,10 @@ def test_claimed_a_fact_is_not_claimed_an_attack():
     assert _ASKS_CLAIMANT.search("Which group claimed responsibility for the bomb?")
     assert not _ASKS_CLAIMANT.search("Which group claimed the siege had been broken?")  # a fact it asserted
     assert not _ASKS_CLAIMANT.search("Who took the town?")
+
+
+def test_the_name_asked_is_of_the_noun_before_a_clause_that_starts_with_a_name():
+    from rag.answering.naming import named_role
+
+    assert named_role("What are the names of the turkeys President Jane Doe pardoned this week?") == "turkey"
+    assert named_role("What was the name of the woman killed in the strike?") == "woman"

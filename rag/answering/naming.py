@@ -51,6 +51,8 @@ def _phrase_noun(phrase: str) -> str | None:
             continue  # "what kind of bombs": bombs
         if w in STOPWORDS or _verb_form(w, raws[k + 1 : k + 2]) or (w.endswith("ly") and words):
             break
+        if words and raw[:1].isupper() and raws[k - 1].islower() and raws[k - 1].endswith("s"):
+            break  # "the turkeys President Trump pardoned": a name starts the clause after the noun
         words.append(w)
         if raw.endswith(","):
             break  # "which invasive species, according to …"

@@ -164,7 +164,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
     for m in _COUNT.finditer(sentence):
         num = m.group(0)
         kind = _kind_after(sentence, m.end()) if "%" not in num and "percent" not in num.lower() else "share"
-        if _skip_count(sentence, m, kind, given, fated and not heads & (_SHARE_STEMS | _MONEY_STEMS)):
+        if _skip_count(sentence, m, kind, given, fated and _people_asked(question, heads)):
             continue
         rest = re.sub(r"^-(?=[a-z])", " ", sentence[m.end() : m.end() + 60])  # "a 17-day ordeal" counts days
         after = list(re.finditer(r"[\w%'’-]+", re.split(r"[,;:()]", rest, maxsplit=1)[0]))[:4]  # the next three
@@ -237,6 +237,11 @@ def _skip_count(sentence: str, m: re.Match, kind: str, given: AbstractSet, peopl
     if _no_count(sentence, m) or {(n, kind) for n, _ in _numbers_of(num)} & given:
         return True
     return people_only and (kind == "share" or re.search(r"[$£€]", num) is not None)
+
+
+def _people_asked(question: str, heads: AbstractSet[str]) -> bool:
+    """ "How many were wounded?" counts people: "8%" or "$5 million" is no answer ("how much …?" may be)."""
+    return re.search(r"\bhow many\b", question, re.I) is not None and not heads & (_SHARE_STEMS | _MONEY_STEMS)
 
 
 _TOLL = stem("toll")
