@@ -334,6 +334,7 @@ class ExtractiveAnswerer:
         top = max(c.score for c in ok)
         asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
         places = _count_places(question) if counted else []
+        placed = {p.chunk_id for p in passages if places and _names_asked_place(p, places)}  # read once each
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
@@ -350,7 +351,7 @@ class ExtractiveAnswerer:
                 strict and c.span is not None,
                 not predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
-                not places or _names_asked_place(c.passage, places),  # "in al-Atareb": a report from there
+                not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
                 named,
                 not total,
                 _holds(c, own),
