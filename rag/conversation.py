@@ -509,8 +509,8 @@ def _carried(query: str, question: str, state: State) -> str:
     carry = [n for n in reversed(state.names) if n.lower() not in have and n not in gone]
     carry = list(dict.fromkeys(carry))[:3]
     # "How many children were among them?": of the day asked before ("When …?" is not answered by it)
-    dated = bool(state.date) and _names_place_or_day(question) is False
-    dated = dated and not shifted  # "the day before": the day stepped to is in the query already
+    # ("the day before": the day stepped to is in the query already)
+    dated = bool(state.date) and not shifted and _names_place_or_day(question) is False
     if dated and state.date and state.date.lower() not in have and question_type(question) is not QType.DATE:
         carry.append(state.date)
     return f"{query.rstrip()} ({', '.join(carry)})" if carry else query
@@ -668,12 +668,14 @@ def prefer_articles(
         return list(passages)
     top = max(p.score for p in passages)
     wanted = set(article_ids)
+    lead: list[Passage] = []
     if question and not _names(_without_carried(question)) and top > 0:
         lead = [dataclasses.replace(p, score=max(p.score, top)) for p in passages if p.article_id == article_ids[0]]
-        if lead:
-            return lead + prefer_articles([p for p in passages if p.article_id != article_ids[0]], article_ids, within)
+    if lead:  # the other cited reports are weighed against the rest
+        passages = [p for p in passages if p.article_id != article_ids[0]]
+        top = max((p.score for p in passages), default=0.0)
     near = [p for p in passages if p.article_id in wanted and (top <= 0 or p.score >= within * top)]
-    return near + [p for p in passages if p not in near]
+    return lead + near + [p for p in passages if p not in near]
 
 
 def _last_reply(history: Sequence[dict] | None) -> str:

@@ -299,14 +299,14 @@ class ExtractiveAnswerer:
         ``abstain_below`` (the eval sweeps thresholds over it)."""
         qtype = question_type(question)
         cands = self.candidates(question, passages)
-        return max((self.decision_score(c, qtype) for c in _with_role(question, _pool(cands))), default=0.0)
+        return max((self.decision_score(c, qtype) for c in _that_can_answer(question, _pool(cands))), default=0.0)
 
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         qtype = question_type(question)
         cands = self.candidates(question, passages)
         pool = _pool(cands)
-        ok = [c for c in _with_role(question, pool) if self.decision_score(c, qtype) >= self.config.abstain_below]
+        ok = [c for c in _that_can_answer(question, pool) if self.decision_score(c, qtype) >= self.config.abstain_below]
         if ok and qtype is QType.PERSON and _ASKS_NAME.search(question):
             ok = _giving_the_name(question, ok)
             if not ok:  # "What was the name of the girl killed …?" and no sentence names her
@@ -589,9 +589,11 @@ def _names_asked_place(p: Passage, places: Sequence[str]) -> bool:
     return names_place(p.title, places) or names_place(p.text, places)
 
 
-def _with_role(question: str, pool: list[Candidate]) -> list[Candidate]:
-    """The candidates whose sentence says the asked role (itself or an alias): a sentence about the
-    hospital that never says "director" does not tell who its director was."""
+def _that_can_answer(question: str, pool: list[Candidate]) -> list[Candidate]:
+    """The candidates whose sentence can answer what is asked: for "who claimed …", one that says
+    someone claimed it; for a count of one event, not a whole war's toll; for a role, one that says
+    the role (itself or an alias): a sentence about the hospital that never says "director" does not
+    tell who its director was."""
     if _ASKS_CLAIMANT.search(question):  # "Who claimed the attack?": a sentence that says who claimed it
         pool = [c for c in pool if _CLAIM.search(c.text)]
     if question_type(question) is QType.COUNT and not (RUNNING_TOTAL.search(question) or war_total(question)):

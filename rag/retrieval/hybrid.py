@@ -483,7 +483,8 @@ def _lead_kept(out: list[Passage], top_k: int, lead: str) -> list[Passage]:
     best = next((k for k, p in enumerate(out) if p.article_id == lead and CITED in p.scores), None)
     if best is None or top_k < 2:
         return out
-    return [*out[: top_k - 1], out[best], *(p for k, p in enumerate(out[top_k - 1 :], top_k - 1) if k != best)]
+    rest = out[:best] + out[best + 1 :]
+    return [*rest[: top_k - 1], out[best], *rest[top_k - 1 :]]
 
 
 def _cited_within(out: list[Passage], depth: int) -> list[Passage]:
