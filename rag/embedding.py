@@ -8,6 +8,7 @@ unit tests of pure logic.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -426,8 +427,13 @@ def load_query_embedder(
         return HashEmbedder(model_id=model_id)
     if encoder not in QUERY_ENCODERS:
         raise EmbedderError(f"unknown query encoder {encoder!r}: use one of {', '.join(QUERY_ENCODERS)}")
-    if encoder.startswith("onnx-int8") and model_id == MINILM_ID:
-        dynamic = encoder == "onnx-int8-dynamic"
-        return OnnxMiniLMEmbedder(model_id, threads=threads, dynamic=dynamic, cache_dir=cache_dir)
+    if encoder == "onnx-int8-dynamic" and model_id == MINILM_ID:
+        try:
+            return OnnxMiniLMEmbedder(model_id, threads=threads, dynamic=True, cache_dir=cache_dir)
+        except EmbedderError as e:  # no onnx package, a read-only cache: serve with the int8 build as shipped
+            logging.getLogger("rag.embedding").warning("%s; questions use the onnx-int8 encoder", e)
+            return OnnxMiniLMEmbedder(model_id, threads=threads)
+    if encoder == "onnx-int8" and model_id == MINILM_ID:
+        return OnnxMiniLMEmbedder(model_id, threads=threads)
     # the int8 encoder exists for MiniLM only: another model (mpnet) embeds questions with itself
     return BatchingEmbedder(make_embedder(model_id, precision=precision))

@@ -400,13 +400,17 @@ def test_int8_dynamic_query_encoder_is_derived_once_and_close_to_the_index_model
     assert made[0].stat().st_mtime_ns == stamp
 
 
-def test_int8_dynamic_query_encoder_names_an_unwritable_cache(tmp_path):
-    from rag.embedding import EmbedderError, OnnxMiniLMEmbedder
+def test_int8_dynamic_query_encoder_names_an_unwritable_cache_and_the_service_falls_back(tmp_path, caplog):
+    from rag import embedding as E
 
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
-    with pytest.raises(EmbedderError, match="cannot write the int8-dynamic query model under .*cache"):
-        OnnxMiniLMEmbedder(dynamic=True, cache_dir=blocker)
+    with pytest.raises(E.EmbedderError, match="cannot write the int8-dynamic query model under .*cache"):
+        E.OnnxMiniLMEmbedder(dynamic=True, cache_dir=blocker)
+    with caplog.at_level("WARNING", logger="rag.embedding"):
+        enc = E.load_query_embedder(E.MINILM_ID, "onnx-int8-dynamic", cache_dir=blocker)
+    assert enc.variant == "onnx-int8"  # still serves, with the int8 build as shipped
+    assert "questions use the onnx-int8 encoder" in caplog.text
 
 
 def test_query_encoder_choice_follows_the_index_model(monkeypatch):

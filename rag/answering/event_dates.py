@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..models import day_label
 from ..readers.dates import MONTH_DATE, parse_worded
@@ -143,7 +144,13 @@ def _shift(iso: str, days: int) -> str:
 
 
 def days_between(a: str, b: str) -> int:
-    return abs((dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days)
+    return abs(_ordinal(a) - _ordinal(b))
+
+
+@lru_cache(maxsize=8192)
+def _ordinal(iso: str) -> int:
+    """Day number of an ISO date: a timeline compares every pair of its reports' days."""
+    return dt.date.fromisoformat(iso).toordinal()
 
 
 def same_day(a: EventDay, b: EventDay, slack: int = 1) -> bool:

@@ -98,7 +98,7 @@ class TimelineComposer:
         sims = {e: c for _, e, c in p.sentences}
         # the sentences stored at ingest, when retrieval brought them (passage offsets); else split now
         spans = [(s - p.start, e - p.start) for s, e, _ in p.sentences] or sentence_spans(p.text)
-        best: Report | None = None
+        best: tuple[float, int, str, set[str]] | None = None  # score, start in the passage, text, stems
         for i, (s, e) in enumerate(spans[: self.config.sentences_per_report]):
             s = _skip_dateline(p.text, s, e)
             text = p.text[s:e].strip()
@@ -107,13 +107,15 @@ class TimelineComposer:
             words = {stem(t) for t in content_terms(text)}
             lead = self.config.lead_bonus * max(0, 2 - i) / 2 if p.start == 0 else 0.0
             score = sims.get(p.start + e, 0.0) + (0.1 if words & topic else 0.0) + lead - 0.03 * min(i, 5)
-            if best is None or score > best.score:
-                s0 = s + (len(p.text[s:e]) - len(p.text[s:e].lstrip()))
-                best = Report(p, p.start + s0, p.start + s0 + len(text), text, _day(text, p), score, words)
-                best.places = places_in(text)
-        if best is not None:
-            _shorten(best, self.config.max_quote_chars)
-        return best
+            if best is None or score > best[0]:
+                best = (score, s + (len(p.text[s:e]) - len(p.text[s:e].lstrip())), text, words)
+        if best is None:
+            return None
+        score, s0, text, words = best  # the day and places are read for the chosen sentence only
+        report = Report(p, p.start + s0, p.start + s0 + len(text), text, _day(text, p), score, words)
+        report.places = places_in(text)
+        _shorten(report, self.config.max_quote_chars)
+        return report
 
     # --- grouping by event ---------------------------------------------------------------------------
     def _group(self, reports: list[Report]) -> list[list[Report]]:

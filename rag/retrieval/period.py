@@ -176,9 +176,10 @@ def _present(text: str, stems: set[str], names: list[Name]) -> set[str]:
     return found
 
 
-def _share(weights: dict[str, float], found: set[str]) -> float:
-    total = sum(weights.values())
-    return sum(w for s, w in weights.items() if s in found) / total if total else 1.0
+def _share(weights: dict[str, float], found: set[str], total: float | None = None) -> float:
+    """The weight of the topic stems ``found`` over all of them (``total``, when the caller has it)."""
+    total = sum(weights.values()) if total is None else total
+    return sum(weights.get(s, 0.0) for s in found) / total if total else 1.0
 
 
 def _best_per_article(
@@ -189,19 +190,20 @@ def _best_per_article(
     by_article: dict[str, list[Passage]] = {}
     for p in passages:
         by_article.setdefault(p.article_id, []).append(p)
-    stems = set(weights)
+    stems, total = set(weights), sum(weights.values())
     ranked: list[list[Passage]] = []
     for group in by_article.values():
-        found_in = {p.chunk_id: _present(f"{p.title} {p.text}", stems, names) for p in group}
-        article = set().union(*found_in.values())
+        article: set[str] = set()
         for p in group:
+            found = _present(f"{p.title} {p.text}", stems, names)
+            article |= found
             cos = dense.get(p.chunk_id, 0.0)
-            cov = _share(weights, found_in[p.chunk_id])
+            cov = _share(weights, found, total)
             p.score = round(0.5 * cov + 0.5 * cos + (cfg.lead_bonus if p.start == 0 else 0.0), 4)
             p.scores = {"dense": cos, "topic": cov, "period": 1.0}
         group.sort(key=lambda p: (-p.score, p.start))
         if (
-            _share(weights, article) < cfg.min_coverage
+            _share(weights, article, total) < cfg.min_coverage
             and max(dense.get(p.chunk_id, 0.0) for p in group) < cfg.min_dense
         ):
             continue
