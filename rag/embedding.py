@@ -420,9 +420,9 @@ def load_query_embedder(
     'onnx-int8-dynamic' (MiniLM with int8 weights and integer matrix products, derived once into
     ``cache_dir``: rag/query_model.py) and 'onnx-int8' (int8 weights, fp32 products) are called directly from
     each request thread: thread-safe, they release the GIL, and batching does not pay for them (18.7 ms of
-    CPU a question in batches of 16 against 12.7 ms one at a time for 'onnx-int8'; benchmarks/README.md). 'torch' (the fp32 model that embeds the
-    index) goes behind micro-batching, which both serializes its tokenizer and cuts its CPU per question
-    (17.1 ms in batches of 16 against 28.7 ms)."""
+    CPU a question in batches of 16 against 12.7 ms one at a time for 'onnx-int8'; benchmarks/README.md).
+    'torch' (the fp32 model that embeds the index) goes behind micro-batching, which both serializes its
+    tokenizer and cuts its CPU per question (17.1 ms in batches of 16 against 28.7 ms)."""
     if model_id.startswith("hash-bow"):
         return HashEmbedder(model_id=model_id)
     if encoder not in QUERY_ENCODERS:

@@ -1670,3 +1670,18 @@ def test_how_much_is_not_how_many_people():
     q = "The US will soon sell a gold card giving foreigners the right to live and work there. How much will it cost?"
     best = best_span(QType.COUNT, "A new gold card will offer a path to citizenship for a $5 million fee.", q)
     assert best is not None and best.text == "$5 million"  # "live" is no fate, "how much" no head count
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Peshmerga forces continue operation in southeast Mosul, free 12 villages", None),  # villages ≠ villagers
+        ("The ministry said three offices were hit near the front", None),  # offices ≠ officers
+        ("About 40 villagers joined the Peshmerga fighters", "About 40 villagers"),
+        ("Two officers and 300 fighters took part", "300 fighters"),
+    ],
+)
+def test_a_count_of_people_is_not_a_count_of_things_that_share_their_stem(sentence, expected):
+    question = "How many fighters took part in the operation?"
+    found = best_span(QType.COUNT, sentence, question)
+    assert (found.text if found else None) == expected

@@ -405,7 +405,7 @@ def test_int8_dynamic_query_encoder_names_an_unwritable_cache_and_the_service_fa
 
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
-    with pytest.raises(E.EmbedderError, match="cannot write the int8-dynamic query model under .*cache"):
+    with pytest.raises(E.EmbedderError, match=r"cannot write the int8-dynamic query model under .*cache"):
         E.OnnxMiniLMEmbedder(dynamic=True, cache_dir=blocker)
     with caplog.at_level("WARNING", logger="rag.embedding"):
         enc = E.load_query_embedder(E.MINILM_ID, "onnx-int8-dynamic", cache_dir=blocker)

@@ -44,7 +44,7 @@ from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL, war_total
 from .naming import named_role, names_role, says_the_asked
 from .places import names_place, question_places
-from .question_type import QType, question_type
+from .question_type import QType, asks_for_a_name, question_type
 from .report_dates import asked_period, date_carried, near_asked_day, predates, tells_of_asked_day
 from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
 
@@ -281,7 +281,7 @@ class ExtractiveAnswerer:
         the sentence a fair share of them, or of its asking part when a framing part leads). In [0, 1]."""
         return 0.4 * c.semantic + 0.35 * c.context + 0.25 * max(c.coverage, c.focus)  # the asking part may do
 
-    def decision_score(self, c: Candidate, qtype: QType) -> float:
+    def decision_score(self, c: Candidate, qtype: QType, question: str = "") -> float:
         """What is compared with ``abstain_below``: the support of a sentence holding a span of the
         asked type. An untyped question needs ``untyped_margin`` more; a typed one whose sentence has
         no span of its type ``no_span_margin`` more (a "what X" answer need not be a name: only ``untyped_margin``)."""
@@ -291,7 +291,9 @@ class ExtractiveAnswerer:
             return self.support(c)
         if qtype is QType.COUNT:
             return 0.0  # a sentence with no number never answers "how many"
-        margin = self.config.untyped_margin if qtype is QType.ENTITY else self.config.no_span_margin
+        # "what building?" may be answered by a common noun; "which group?" only by its name
+        loose = qtype is QType.ENTITY and not asks_for_a_name(question)
+        margin = self.config.untyped_margin if loose else self.config.no_span_margin
         return self.support(c) - margin
 
     def decision(self, question: str, passages: Sequence[Passage]) -> float:
@@ -299,14 +301,20 @@ class ExtractiveAnswerer:
         ``abstain_below`` (the eval sweeps thresholds over it)."""
         qtype = question_type(question)
         cands = self.candidates(question, passages)
-        return max((self.decision_score(c, qtype) for c in _that_can_answer(question, _pool(cands))), default=0.0)
+        return max(
+            (self.decision_score(c, qtype, question) for c in _that_can_answer(question, _pool(cands))), default=0.0
+        )
 
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         qtype = question_type(question)
         cands = self.candidates(question, passages)
         pool = _pool(cands)
-        ok = [c for c in _that_can_answer(question, pool) if self.decision_score(c, qtype) >= self.config.abstain_below]
+        ok = [
+            c
+            for c in _that_can_answer(question, pool)
+            if self.decision_score(c, qtype, question) >= self.config.abstain_below
+        ]
         if ok and qtype is QType.PERSON and _ASKS_NAME.search(question):
             ok = _giving_the_name(question, ok)
             if not ok:  # "What was the name of the girl killed …?" and no sentence names her
@@ -315,7 +323,7 @@ class ExtractiveAnswerer:
                 return abstention(passages, f"The reports don't answer this: none of the sentences found gives {what}.")
         if not ok:
             role = asked_role(question)
-            if role and any(self.decision_score(c, qtype) >= self.config.abstain_below for c in pool):
+            if role and any(self.decision_score(c, qtype, question) >= self.config.abstain_below for c in pool):
                 why = f"The reports don't answer this: none of the sentences found names the {role}."
                 return abstention(passages, why)
             return abstention(passages, self._why(question, qtype, passages, bool(pool)))

@@ -183,7 +183,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 continue  # "what percentage": "4,592 voters" is no share
             if people and not _counts_people(low, heads):
                 continue  # "some 50 kilometres", "eight fighters": no count of civilians
-            if people and stem(low) in _PERSON_STEMS:
+            if people and _is_person(low):
                 end, bonus = m.end() + after[j].end(), 0.7  # "15 people" for "how many civilians"
             elif people and low == "others" and _OTHERS_FATED.match(rest, after[j].end()):
                 end, bonus = m.end() + after[j].end(), 0.6  # "107 others were wounded" (not "250 others' fate")
@@ -193,7 +193,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 people
                 and fated
                 and (_is_plural(word) or _ONE.fullmatch(num.strip()))
-                and not (_a_people(low) or stem(low) in _PERSON_STEMS)
+                and not (_a_people(low) or _is_person(low))
             ):
                 continue  # "three rockets", "two attacks", "one tank": nothing that is killed or injured
             elif people and _is_plural(word) and not (_a_people(low) or stem(low) in heads):
@@ -350,7 +350,7 @@ def _zero_spans(sentence: str, heads: AbstractSet[str]) -> list[Span]:
         for g in (1, 2):  # "no deaths", "no civilian deaths"
             if m.group(g) and stem(m.group(g).lower()) in heads:
                 end = m.end(g)
-                if g == 1 and m.group(2) and stem(m.group(2).lower()) in _PERSON_STEMS | {"death"}:
+                if g == 1 and m.group(2) and (_is_person(m.group(2)) or stem(m.group(2).lower()) == "death"):
                     end = m.end(2)  # "no civilian casualties"
                 out.append(Span(m.start(), end, sentence[m.start() : end], 1.5))
                 break
@@ -358,14 +358,27 @@ def _zero_spans(sentence: str, heads: AbstractSet[str]) -> list[Span]:
 
 
 # People counted under another word than the question's ("15 people" for "how many civilians").
-_PERSON_STEMS = frozenset(
-    stem(w)
-    for w in """people persons person civilians civilian children child men man women woman residents villagers
+_PERSON_WORDS = """people persons person civilians civilian children child men man women woman residents villagers
     soldiers fighters troops militants rebels policemen officers members workers students patients victims
     casualties dead bodies refugees migrants passengers medics doctors nurses journalists teachers farmers
     worshippers pilgrims volunteers employees guards prisoners detainees hostages inhabitants youths boys girls
     babies infants relatives families tourists fans voters citizens adults commanders""".split()
+_PERSON_STEMS = frozenset(stem(w) for w in _PERSON_WORDS)
+# Stems these people share with things or acts ("villagers"/"villages", "officers"/"offices", "prisoners"/
+# "prisons", "workers"/"works", "fighters"/"fighting"): a word of such a stem must be the person form itself.
+_SHARED_STEMS = frozenset(
+    stem(w) for w in "villagers officers farmers prisoners workers teachers commanders fighters medics guards".split()
 )
+_PERSON_FORMS = frozenset(f for w in _PERSON_WORDS for f in (w, w[:-1] if w.endswith("s") else w + "s"))
+
+
+def _is_person(word: str) -> bool:
+    """Does ``word`` name people by one of the words above ("12 villagers", not "12 villages")?"""
+    low = word.lower().rstrip("'’")
+    s = stem(low)
+    return s in _PERSON_STEMS and (s not in _SHARED_STEMS or low in _PERSON_FORMS)
+
+
 _COMBATANT_STEMS = frozenset(
     stem(w)
     for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers commanders".split()
@@ -399,7 +412,7 @@ def _counted_thing(question: str) -> str | None:
     "sorties"), or None."""
     m = re.search(r"\bhow many\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", question, re.I)
     nouns = [w.lower() for w in m.group(1).split() if _is_plural(w)] if m else []
-    if not nouns or stem(nouns[0]) in _PERSON_STEMS or _a_people(nouns[0]):
+    if not nouns or _is_person(nouns[0]) or _a_people(nouns[0]):
         return None
     return nouns[0]
 
@@ -407,7 +420,7 @@ def _counted_thing(question: str) -> str | None:
 def _names_people(word: str) -> bool:
     """Does the word name people ("rebels", "Syrians", "evacuees") rather than a thing ("groups")?"""
     low = word.lower()
-    return stem(low) in _PERSON_STEMS or _a_people(low)
+    return _is_person(low) or _a_people(low)
 
 
 def _a_people(plural: str) -> bool:
@@ -945,7 +958,7 @@ def _groups_of_people(
 def _a_group(span_text: str) -> bool:
     """A count of people named by their group ("8,000 civilians", "800 rebels"), not a bare number."""
     last = re.findall(r"[\w'’-]+", span_text)[-1:]
-    return bool(last) and stem(last[0].lower()) in _PERSON_STEMS and not last[0].isdigit()
+    return bool(last) and _is_person(last[0]) and not last[0].isdigit()
 
 
 def _placement(
