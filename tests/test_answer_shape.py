@@ -10,7 +10,7 @@ from rag.answering.abstain import abstention, excluded_note, reason
 from rag.answering.compose import attribution
 from rag.answering.display import canonical, display_quote, shows
 from rag.answering.extractive import AnswerConfig, ExtractiveAnswerer, _polarity
-from rag.answering.question_type import QType, has_answer_type, question_type
+from rag.answering.question_type import QType, asks_for_a_name, has_answer_type, question_type
 from rag.answering.spans import Span, answer_spans, best_span, focus
 from rag.conversation import avoid_repeat, conversation_state, is_follow_up, prefer_articles, resolve, rewrite
 from rag.models import Passage, Statement, render_statements
@@ -1685,3 +1685,61 @@ def test_a_count_of_people_is_not_a_count_of_things_that_share_their_stem(senten
     question = "How many fighters took part in the operation?"
     found = best_span(QType.COUNT, sentence, question)
     assert (found.text if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    "question, named",
+    [
+        ("Which moderate rebel group's commander told Reuters the siege had been broken?", True),
+        ("Which news agency reported the attack?", True),
+        ("What militia controls the crossing?", True),
+        ("What building did the fighters attack?", False),  # "a school" answers it
+        ("What kind of market was struck?", False),
+        ("Which town was shelled?", False),  # a place question: its own type
+    ],
+)
+def test_which_kinds_of_thing_are_answered_by_a_name(question, named):
+    assert asks_for_a_name(question) is named
+
+
+def test_a_group_question_needs_more_support_from_a_sentence_that_names_no_group():
+    unnamed = _passage("A commander from a rebel group on the other side said the siege of the city had been broken.")
+    named = _passage("Ahrar al-Sham, a rebel group on the other side, said it had broken the siege of the city.", 2)
+    group = "Which rebel group said it had broken the siege of the city?"
+    side = "Which rebel side said it had broken the siege of the city?"  # a loose "which X": a noun may answer
+    a = ExtractiveAnswerer()
+    assert a.decision(side, [unnamed]) - a.decision(group, [unnamed]) == pytest.approx(0.4, abs=0.05)
+    answer = a.answer(group, [unnamed, named])
+    assert not answer.abstained and "Ahrar al-Sham" in answer.statements[0].text
+
+
+@pytest.mark.parametrize(
+    "question, sentence, expected",
+    [
+        (
+            "What kind of market was struck?",
+            "The bombing was deadly because it struck a cattle market.",
+            "cattle market",
+        ),
+        ("What type of bomb targeted the headquarters?", "A car bomb exploded near the headquarters.", "car bomb"),
+        ("What type of aircraft dropped the bombs?", "Russian Su-24 jets dropped cluster bombs.", "Russian Su-24"),
+        # the noun without a word that qualifies it, or qualified only by the question's own words: no answer
+        ("What kind of market was struck?", "The Syrian Observatory said the market was hit.", None),
+        ("What kind of market was struck in Tal Hamis?", "Air strikes hit the Tal Hamis market.", None),
+    ],
+)
+def test_what_kind_of_thing_is_answered_by_the_words_that_qualify_it(question, sentence, expected):
+    assert question_type(question) is QType.ENTITY
+    found = best_span(QType.ENTITY, sentence, question)
+    assert (found.text if found else None) == expected
+
+
+def test_a_page_counter_and_an_article_are_no_part_of_a_name():
+    question = "In which district did two shells explode on Sunday?"
+    boilerplate = "Get short URL 0 46 A shelling of the central neighborhoods left six people dead."
+    assert all("46" not in sp.text for sp in answer_spans(QType.PLACE, boilerplate, question))
+    assert best_span(QType.PLACE, "Two shells exploded in the Shaalan district.", question).text == "Shaalan"
+    dateline = "29 Jul 2016 The US-led coalition strikes came a day after the investigation opened."
+    assert not [sp.text for sp in answer_spans(QType.PLACE, dateline, question) if "Jul" in sp.text]
+    # a letter that is part of the name stays ("Building A")
+    assert "Building A" in [sp.text for sp in answer_spans(QType.ENTITY, "Staff in Building A said so.", "Which site?")]

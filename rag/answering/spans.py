@@ -589,6 +589,11 @@ def _before_a_date(words: list[str]) -> list[str]:
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if low in _WEEKDAYS or (low in _MONTHS_WEEKDAYS and nxt[:1].isdigit()):
             return words[:i]
+    # "Jul 2016 The US-led coalition": a dateline's month and year lead, no part of the name after them
+    while len(words) > 2 and words[0].lower().strip(".,") in _MONTHS_WEEKDAYS and words[1].strip(".,").isdigit():
+        words = words[2:]
+        while words and words[0].strip(".,").isdigit():
+            words = words[1:]
     return words
 
 
@@ -650,6 +655,9 @@ def _headline_case(sentence: str, share: float = 0.9) -> bool:
     return len(words) >= 5 and sum(w[0].isupper() for w in words) >= share * len(words)
 
 
+_TRAILING_ARTICLE = re.compile(r"(?:\s+\d[\d.,]*)+\s+[AI]$")
+
+
 def _name_spans(
     sentence: str, qstems: AbstractSet[str], person: bool, heads: AbstractSet[str] = frozenset(), context: str = ""
 ) -> list[Span]:
@@ -663,6 +671,9 @@ def _name_spans(
         s, text = cleaned
         if not _new_words(text, qstems):
             continue
+        article = _TRAILING_ARTICLE.search(text)  # "URL 0 46 A shelling …": "A" opens the next phrase
+        if article and article.start() > 0 and re.match(r"\s+[a-z]", sentence[s + len(text) :]):
+            text = text[: article.start()]
         if re.search(r"\s\d[\d.,]*$", text) and re.match(rf"\s+(?:[a-z]|(?:{_MONTH})\b)", sentence[s + len(text) :]):
             text = text.rstrip("0123456789.,").rstrip()  # "Nearly 4 million": a quantity, not part of a name
         words = text.split()
@@ -763,6 +774,10 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         spans = _place_spans(sentence, qstems) + names
         return [sp for sp in spans if not (_DATE.fullmatch(sp.text) or sp.text.lower() in _MONTHS_WEEKDAYS)]
     if qtype is QType.ENTITY:
+        kind = asked_kind(question)
+        if kind:  # "what kind of market?": "a cattle market", or a model name ("Su-24"), never any name
+            names = _name_spans(sentence, qstems, False, head_words(question), context)
+            return _kind_spans(sentence, kind, qstems) + [sp for sp in names if re.search(r"\d", sp.text)]
         heads = head_words(question)
         quoted = [
             Span(m.start(1), m.end(1), m.group(1), 0.9)
@@ -772,6 +787,34 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         names = _name_spans(sentence, qstems, False, heads, context)
         return names + [q for q in quoted if _new_words(q.text, qstems)]
     return []
+
+
+_KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?|forms?)\s+of\s+([a-z][\w-]*)", re.I)
+_NOT_A_KIND = frozenset("a an the this that these those its his her their our some any another other such".split())
+
+
+@lru_cache(maxsize=512)
+def asked_kind(question: str) -> str | None:
+    """The noun a "what kind/type of …" question asks to qualify ("what type of bomb" → "bomb"), or None."""
+    m = _KIND_OF.search(question)
+    return m.group(1).lower() if m else None
+
+
+def _kind_spans(sentence: str, noun: str, qstems: AbstractSet[str]) -> list[Span]:
+    """The words that qualify ``noun`` where the sentence names it ("it struck a cattle market" → "cattle
+    market"): up to two words before it, not a determiner, a function word, a number or a word of the question."""
+    base = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    out = []
+    for m in re.finditer(rf"\b{re.escape(base)}(?:s|es)?\b", sentence, re.I):
+        start = m.start()
+        for w in reversed(list(re.finditer(r"[\w'’-]+", sentence[max(0, m.start() - 40) : m.start()]))[-2:]):
+            low = w.group(0).lower()
+            if low in _NOT_A_KIND or low in STOPWORDS or low[0].isdigit() or stem(low) in qstems:
+                break
+            start = max(0, m.start() - 40) + w.start()
+        if start < m.start():
+            out.append(Span(start, m.end(), sentence[start : m.end()], 1.2))
+    return out
 
 
 _WH = r"who|whom|whose|what|which|when|where|why|how"
