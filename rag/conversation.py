@@ -483,7 +483,7 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
         return Resolution(question, False, [])
     if not is_follow_up(question, state):
         if not leans_on(question, state):
-            return Resolution(question, False, [])
+            return Resolution(_own_day(question, state), False, [])
         return Resolution(_carried(question, question, state), True, list(state.article_ids))
     lead = _LEAD.match(question)
     rest = question[lead.end() :] if lead else question
@@ -516,18 +516,36 @@ def _carried(query: str, question: str, state: State) -> str:
     return f"{query.rstrip()} ({', '.join(carry)})" if carry else query
 
 
+def _own_day(question: str, state: State) -> str:
+    """A question about a place of its own on a day of the conversation's: "What happened in Manbij the day
+    before?" after a question of 16 August 2016 asks of 15 August 2016; "… that day" of 16 August 2016."""
+    if not state.date or _DATE_SLOT.search(question) or _YEAR.search(question):
+        return question
+    shifted = _next_or_previous_day(question, state.date)
+    if shifted:
+        return shifted
+    same = _SAME_DAY.search(question)
+    return f"{question[: same.start()]}on {state.date}{question[same.end() :]}" if same else question
+
+
+_SAME_DAY = re.compile(r"\b(?:on\s+)?(?:that|the same)\s+day\b", re.I)
 _NEXT_OR_PREVIOUS = re.compile(
     r"\b(?:on\s+)?the\s+(?:(day before|previous day|day earlier)|(day after|next day|following day|day later))\b", re.I
 )
 
 
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_DAYS_LATER = re.compile(
+    r"\b(two|three|four|five|six|seven|\d)\s+days\s+(later|after|earlier|before)\b(?!\s+(?:the|a|an|its|his|her|their)\b)",
+    re.I,
+)
 _THE_NTH = re.compile(rf"\b(?:on\s+)?the\s+(\d{{1,2}})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:{MONTH_PATTERN}))", re.I)
 
 
 def _next_or_previous_day(query: str, date: str | None) -> str | None:
     """ "The day before, which town …?" after a question of 16 August 2016 asks of 15 August 2016;
     "What did they set up on the 15th?", of 15 August 2016."""
-    m = _NEXT_OR_PREVIOUS.search(query) or _THE_NTH.search(query)
+    m = _NEXT_OR_PREVIOUS.search(query) or _DAYS_LATER.search(query) or _THE_NTH.search(query)
     day = _as_day(date) if m and date else None
     if m is None or day is None:
         return None
@@ -536,6 +554,9 @@ def _next_or_previous_day(query: str, date: str | None) -> str | None:
             day = day.replace(day=int(m.group(1)))
         except ValueError:  # "on the 31st" of a 30-day month
             return None
+    elif m.re is _DAYS_LATER:  # "Two days later …"
+        n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1).lower()]
+        day += dt.timedelta(days=n if m.group(2).lower() in ("later", "after") else -n)
     else:
         day += dt.timedelta(days=-1 if m.group(1) else 1)
     on = "On" if m.start() == 0 else "on"

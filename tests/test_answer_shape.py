@@ -1743,3 +1743,21 @@ def test_a_page_counter_and_an_article_are_no_part_of_a_name():
     assert not [sp.text for sp in answer_spans(QType.PLACE, dateline, question) if "Jul" in sp.text]
     # a letter that is part of the name stays ("Building A")
     assert "Building A" in [sp.text for sp in answer_spans(QType.ENTITY, "Staff in Building A said so.", "Which site?")]
+
+
+def test_a_question_with_its_own_place_takes_its_day_from_the_conversation():
+    history = [
+        {"role": "user", "content": "Where did the bombers strike on August 16, 2016?"},
+        {"role": "assistant", "content": "“Bombers attack targets in al-Bab” (16 Aug 2016) [1]"},
+    ]
+    assert rewrite("What happened in Manbij the day before?", history) == "What happened in Manbij on 15 August 2016?"
+    assert rewrite("What happened in Manbij that day?", history) == "What happened in Manbij on August 16, 2016?"
+    assert rewrite("Two days later jets hit Douma. How many were killed?", history).startswith(
+        "On 18 August 2016 jets hit Douma."
+    )
+    assert rewrite("What happened three days earlier?", history).startswith("What happened on 13 August 2016?")
+    # a day of its own, another event's ("two days before the vote"), or no dated conversation: left alone
+    assert "16, 2016" in rewrite("What did they say two days before the vote?", history)
+    assert rewrite("What happened in Manbij on 3 May 2016?", history) == "What happened in Manbij on 3 May 2016?"
+    undated = [{"role": "user", "content": "Where did the bombers strike?"}, history[1]]
+    assert rewrite("What happened in Manbij the day before?", undated) == "What happened in Manbij the day before?"

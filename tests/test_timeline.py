@@ -243,3 +243,21 @@ def test_which_outlet_reported_undated_reports_is_answered_from_their_text():
 )
 def test_the_single_fact_part_of_a_comparison_question(q, core):
     assert without_comparison(q) == core
+
+
+def test_a_long_sentence_is_quoted_from_the_clause_that_names_the_topic():
+    digest = (
+        "Council approves the new bus timetable for the coming winter months after a long public consultation "
+        "— Farmers protest against the planned motorway through the valley for a third week — Eastport residents "
+        "celebrate the reopening of the harbour bridge — Mayor announces budget"
+    )
+    ans = TimelineComposer().answer("What happened in Eastport?", [_p(9, "g", "2021-03-15", digest)], ["eastport"])
+    quote = ans.citations[0].quote
+    assert quote.startswith("Eastport residents celebrate") and "“…Eastport residents" in ans.answer
+    p = ans.passages[0]
+    assert p.text[ans.citations[0].start - p.start : ans.citations[0].end - p.start] == quote
+    # a topic the cut keeps anyway: quoted from the start
+    plain = TimelineComposer().answer(
+        "What happened with the timetable?", [_p(9, "g", "2021-03-15", digest)], ["timetable"]
+    )
+    assert plain.citations[0].quote.startswith("Council approves")

@@ -54,6 +54,7 @@ class Report:
     score: float
     words: set[str] = field(default_factory=set)
     cut_after: bool = False
+    cut_before: bool = False  # the quote starts inside its sentence
     places: set[str] = field(default_factory=set)  # place names the sentence gives (skeletons)
 
 
@@ -114,6 +115,7 @@ class TimelineComposer:
         score, s0, text, words = best  # the day and places are read for the chosen sentence only
         report = Report(p, p.start + s0, p.start + s0 + len(text), text, _day(text, p), score, words)
         report.places = places_in(text)
+        _to_topic(report, topic, self.config.max_quote_chars)
         _shorten(report, self.config.max_quote_chars)
         return report
 
@@ -164,7 +166,7 @@ class TimelineComposer:
                     _shorten(r, self.config.max_also_chars)
                 citations.append(_citation(len(citations) + 1, r))
                 ns.append(len(citations))
-                quote = f"“{r.quote}{_ELLIPSIS if r.cut_after else ''}”"
+                quote = f"“{_ELLIPSIS if r.cut_before else ''}{r.quote}{_ELLIPSIS if r.cut_after else ''}”"
                 text = (
                     f"{fmt_day(r.day.day)} — {_report_label(r, self.config.mark_gap_days)}: {quote}"
                     if j == 0
@@ -226,6 +228,21 @@ def _day(text: str, p: Passage) -> EventDay:
     if day.from_text and p.date and day.day < p.date and days_between(day.day, p.date) > 7:
         return EventDay(p.date, False)
     return day
+
+
+def _to_topic(r: Report, topic: set[str], limit: int) -> None:
+    """A long sentence whose topic word comes past the cut ("Peshmerga forces advance … — Manbij residents
+    celebrate …" for Manbij): quote from the clause that names it."""
+    if len(r.quote) <= limit or not topic:
+        return
+    at = next((m.start() for m in re.finditer(r"[\w'’-]+", r.quote) if stem(m.group(0).lower()) in topic), None)
+    if at is None or at < limit * 2 // 3:
+        return  # no topic word, or one the quote keeps anyway
+    begin = max((m.end() for m in _CLAUSE.finditer(r.quote, 0, at)), default=0)
+    if begin:
+        r.quote = r.quote[begin:]
+        r.start += begin
+        r.cut_before = True
 
 
 def _shorten(r: Report, limit: int) -> None:
