@@ -241,7 +241,7 @@ def _ellipsis(fragment: str, previous: str, outlets: Sequence[str] = ()) -> str 
             old, i = names[-1], previous.rfind(names[-1])
         return previous[:i] + frag + previous[i + len(old) :]
     head = _head(previous)
-    if head is None:
+    if head is None or _PLACE_SLOT.fullmatch(frag):  # "in Hasakeh" is a place, never the thing asked about
         return None
     return re.sub(rf"\b{re.escape(head)}\b", frag, previous, count=1)
 

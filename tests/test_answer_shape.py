@@ -1761,3 +1761,17 @@ def test_a_question_with_its_own_place_takes_its_day_from_the_conversation():
     assert rewrite("What happened in Manbij on 3 May 2016?", history) == "What happened in Manbij on 3 May 2016?"
     undated = [{"role": "user", "content": "Where did the bombers strike?"}, history[1]]
     assert rewrite("What happened in Manbij the day before?", undated) == "What happened in Manbij the day before?"
+
+
+def test_a_place_fragment_never_takes_the_place_of_the_thing_asked_about():
+    history = [
+        {
+            "role": "user",
+            "content": "How many people were killed in the double bomb attack near Tartous on 5 September 2016?",
+        },
+        {"role": "assistant", "content": "At least 42 people [1]"},
+        {"role": "user", "content": "Where exactly did the car bomb go off?"},
+        {"role": "assistant", "content": "“A car bomb exploded on the Arzuna bridge.” [1]"},
+    ]
+    query = rewrite("What about in Hasakeh?", history)
+    assert "car" not in query and "Hasakeh" in query  # not "Where did the in Hasakeh bomb go off?"

@@ -655,6 +655,7 @@ def _headline_case(sentence: str, share: float = 0.9) -> bool:
     return len(words) >= 5 and sum(w[0].isupper() for w in words) >= share * len(words)
 
 
+_AFTER_DATELINE = re.compile(rf"\b(?:{_MONTH})\.?\s+\d{{1,2}},?\s+\d{{4}}\s*$|\b(?:{_MONTH})\.?\s+\d{{4}}\s*$", re.I)
 _TRAILING_ARTICLE = re.compile(r"(?:\s+\d[\d.,]*)+\s+[AI]$")
 
 
@@ -687,6 +688,7 @@ def _name_spans(
         after = sentence[s + len(text) : s + len(text) + 20]
         # the sentence's first word, or a quotation's (“Fighters from outside the city met …”)
         first = not sentence[:s].strip(" \"“‘'(") or bool(re.search(r"[“\"‘]\s*$", sentence[:s]))
+        first = first or bool(_AFTER_DATELINE.search(sentence[:s]))  # "26 October 2016 Warplanes …"
         lone_first = first and sum(w[:1].isupper() for w in words) == 1
         # "China said", "Brazil’s rate" (not "Officials said" where the reports also say "officials")
         speaks_or_owns = (_AFTER_SOURCE.match(after) or re.match(r"['’]s\b", after)) and (
@@ -800,6 +802,10 @@ def asked_kind(question: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def _is_number_word(word: str) -> bool:
+    return bool(re.fullmatch(_NUM_WORD, word, re.I))
+
+
 def _kind_spans(sentence: str, noun: str, qstems: AbstractSet[str]) -> list[Span]:
     """The words that qualify ``noun`` where the sentence names it ("it struck a cattle market" → "cattle
     market"): up to two words before it, not a determiner, a function word, a number or a word of the question."""
@@ -809,7 +815,13 @@ def _kind_spans(sentence: str, noun: str, qstems: AbstractSet[str]) -> list[Span
         start = m.start()
         for w in reversed(list(re.finditer(r"[\w'’-]+", sentence[max(0, m.start() - 40) : m.start()]))[-2:]):
             low = w.group(0).lower()
-            if low in _NOT_A_KIND or low in STOPWORDS or low[0].isdigit() or stem(low) in qstems:
+            if (
+                low in _NOT_A_KIND
+                or low in STOPWORDS
+                or low[0].isdigit()
+                or stem(low) in qstems
+                or _is_number_word(low)
+            ):
                 break
             start = max(0, m.start() - 40) + w.start()
         if start < m.start():
@@ -1019,7 +1031,10 @@ def _placement(
         lead = sentence[max(0, sp.start - 20) : sp.start]
         return 1.0 if re.search(rf"\b{asked_prep.group(1)}\s+(?:the\s+|an?\s+)?$", lead, re.I) else 0.0
     nxt = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[sp.end : sp.end + 40])[:2]]
-    prev = [stem(w.lower()) for w in re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-1:]]
+    before = re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 40) : sp.start])[-2:]
+    if len(before) == 2 and before[1].lower() == "of":
+        before = before[:1]  # "the village of Hass": the head before "of"
+    prev = [stem(w.lower()) for w in before[-1:]]
     bonus = 0.5 if any(covered(h, {*nxt[:1], *prev}) for h in heads) else 0.0  # "neighborhood" for "neighbourhood"
     bonus += 0.5 if heads and heads & _appositive(sentence, sp.end) else 0.0
     bonus += 0.3 if any(w in qstems for w in nxt) else 0.0
