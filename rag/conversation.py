@@ -341,7 +341,10 @@ def _refill_slot(frag: str, previous: str) -> str | None:
     )
     if _PLACE_SLOT.fullmatch(frag) and not _DATE_SLOT.fullmatch(frag):
         places = [m for m in _PLACE_SLOT.finditer(previous) if not _DATE_SLOT.match(previous, m.start())]
-        return None if not places else previous[: places[0].start()] + frag + previous[places[0].end() :]
+        if places:
+            return previous[: places[0].start()] + frag + previous[places[0].end() :]
+        bare = _without_carried(previous)  # "What about in Douma?" asks the last question again, there
+        return f"{bare.rstrip(' ?.!')} {frag}?{previous[len(bare) :]}"
     for slot in (_DATE_SLOT, _SOURCE_SLOT):
         if not slot.fullmatch(frag):
             continue
