@@ -305,16 +305,17 @@ class ExtractiveAnswerer:
             (self.decision_score(c, qtype, question) for c in _that_can_answer(question, _pool(cands))), default=0.0
         )
 
+    def _supported(self, question: str, qtype: QType, pool: list[Candidate]) -> list[Candidate]:
+        """The candidates that can answer and whose decision score clears ``abstain_below``."""
+        floor = self.config.abstain_below
+        return [c for c in _that_can_answer(question, pool) if self.decision_score(c, qtype, question) >= floor]
+
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         qtype = question_type(question)
         cands = self.candidates(question, passages)
         pool = _pool(cands)
-        ok = [
-            c
-            for c in _that_can_answer(question, pool)
-            if self.decision_score(c, qtype, question) >= self.config.abstain_below
-        ]
+        ok = self._supported(question, qtype, pool)
         if ok and qtype is QType.PERSON and _ASKS_NAME.search(question):
             ok = _giving_the_name(question, ok)
             if not ok:  # "What was the name of the girl killed …?" and no sentence names her
