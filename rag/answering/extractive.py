@@ -44,9 +44,9 @@ from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL, war_total
 from .naming import named_role, names_role, says_the_asked
 from .places import names_place, question_places
-from .question_type import QType, asks_for_a_name, question_type
+from .question_type import QType, question_type
 from .report_dates import asked_period, date_carried, near_asked_day, predates, tells_of_asked_day
-from .spans import Span, best_span, carried_stems, counts_asked_noun, focus, typed_part
+from .spans import Span, asked_kind, best_span, carried_stems, counts_asked_noun, focus, is_kind_span, typed_part
 
 TermWeights = Callable[[str], dict[str, float]]
 TYPED = (QType.COUNT, QType.DURATION, QType.DATE, QType.PERSON, QType.PLACE, QType.ENTITY)
@@ -291,9 +291,7 @@ class ExtractiveAnswerer:
             return self.support(c)
         if qtype is QType.COUNT:
             return 0.0  # a sentence with no number never answers "how many"
-        # "what building?" may be answered by a common noun; "which group?" only by its name
-        loose = qtype is QType.ENTITY and not asks_for_a_name(question)
-        margin = self.config.untyped_margin if loose else self.config.no_span_margin
+        margin = self.config.untyped_margin if qtype is QType.ENTITY else self.config.no_span_margin
         return self.support(c) - margin
 
     def decision(self, question: str, passages: Sequence[Passage]) -> float:
@@ -330,9 +328,7 @@ class ExtractiveAnswerer:
             return abstention(passages, self._why(question, qtype, passages, bool(pool)))
         if qtype is QType.EVENTS:
             return self._events(question, ok, cands, passages)
-        # the best-scoring sentence that holds a typed span, else the best supported one (a "what X"
-        # answer is often no name at all: there a span only adds to the score)
-        strict = qtype in TYPED and qtype is not QType.ENTITY
+        leads = _leads(qtype, question)  # the best sentence with a span of the asked type, else the best
         agree = _agreement(pool, per_report=qtype is not QType.COUNT)
         counted = qtype is QType.COUNT  # "how many rebels": a sentence that counts rebels beats one counting groups
         per_event = counted and RUNNING_TOTAL.search(question) is None  # unless it asks "… so far this year"
@@ -357,7 +353,7 @@ class ExtractiveAnswerer:
             asked = _asked_report(c.passage, question, asked_outlets)
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
-                strict and c.span is not None,
+                leads(c),
                 not predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
@@ -638,6 +634,17 @@ def _naming_neighbour(question: str, best: Candidate, cands: list[Candidate], qt
 
 
 _ADJACENT = 4  # characters of white space between two sentences that follow each other
+
+
+def _leads(qtype: QType, question: str) -> Callable[[Candidate], bool]:
+    """Which candidates go first: one with a span of the asked type (a "what X" answer is often no name at
+    all, so not for those: there a span only adds to the score), and for "what kind of market?" one that
+    qualifies the noun ("a cattle market")."""
+    if qtype in TYPED and qtype is not QType.ENTITY:
+        return lambda c: c.span is not None
+    if qtype is QType.ENTITY and asked_kind(question):
+        return lambda c: c.span is not None and is_kind_span(c.span.text, question)
+    return lambda c: False
 
 
 def _pool(cands: list[Candidate], size: int = 12, asked: int = 6) -> list[Candidate]:

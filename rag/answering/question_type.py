@@ -104,21 +104,6 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
 ]
 
 
-# "which group", "what news agency": kinds of thing whose answer is a proper name (not "what building",
-# "what kind of market": a common noun answers those)
-_NAMED_KINDS = (
-    r"groups?|organi[sz]ations?|factions?|militias?|part(?:y|ies)|compan(?:y|ies)|firms?|agenc(?:y|ies)|teams?|"
-    r"clubs?|newspapers?|channels?|networks?|brigades?|battalions?|movements?|coalitions?|alliances?|"
-    r"universit(?:y|ies)|ministr(?:y|ies)|airlines?|banks?|bands?"
-)
-_ASKS_NAMED_KIND = re.compile(rf"\b(?:which|what) {_MODIFIERS}(?:{_NAMED_KINDS})\b", re.I)
-
-
-def asks_for_a_name(question: str) -> bool:
-    """Does a which/what question ask for a kind of thing that goes by a name ("which rebel group")?"""
-    return bool(_ASKS_NAMED_KIND.search(question))
-
-
 def question_type(question: str) -> QType:
     for qtype, pat in _PATTERNS:
         if pat.search(question):

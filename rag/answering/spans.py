@@ -776,10 +776,7 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         spans = _place_spans(sentence, qstems) + names
         return [sp for sp in spans if not (_DATE.fullmatch(sp.text) or sp.text.lower() in _MONTHS_WEEKDAYS)]
     if qtype is QType.ENTITY:
-        kind = asked_kind(question)
-        if kind:  # "what kind of market?": "a cattle market", or a model name ("Su-24"), never any name
-            names = _name_spans(sentence, qstems, False, head_words(question), context)
-            return _kind_spans(sentence, kind, qstems) + [sp for sp in names if re.search(r"\d", sp.text)]
+        kinds = [sp for noun in asked_kind(question) for sp in _kind_spans(sentence, noun, qstems)]
         heads = head_words(question)
         quoted = [
             Span(m.start(1), m.end(1), m.group(1), 0.9)
@@ -787,19 +784,33 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
             if m.group(1)[:1].isupper() or m.group(1)[:1].isdigit()  # a title, not a quoted phrase (“landmark”)
         ]
         names = _name_spans(sentence, qstems, False, heads, context)
-        return names + [q for q in quoted if _new_words(q.text, qstems)]
+        # "what kind of market?": "a cattle market" first; a name may still answer ("what type of product?")
+        return kinds + names + [q for q in quoted if _new_words(q.text, qstems)]
     return []
 
 
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?|forms?)\s+of\s+([a-z][\w-]*)", re.I)
+_AUX_WORDS = frozenset("is are was were has have had do does did will would can could".split())
 _NOT_A_KIND = frozenset("a an the this that these those its his her their our some any another other such".split())
 
 
 @lru_cache(maxsize=512)
-def asked_kind(question: str) -> str | None:
-    """The noun a "what kind/type of …" question asks to qualify ("what type of bomb" → "bomb"), or None."""
+def asked_kind(question: str) -> tuple[str, ...]:
+    """The noun a "what kind/type of …" question asks to qualify ("what type of bomb" → "bomb"), and the
+    word after it when that may be the noun instead ("which type of renewable energy" → "energy")."""
     m = _KIND_OF.search(question)
-    return m.group(1).lower() if m else None
+    if m is None:
+        return ()
+    nxt = re.match(r"\s+([a-z][\w-]*)", question[m.end() :])
+    second = nxt.group(1).lower() if nxt else ""
+    verbish = second in STOPWORDS or second.endswith(("ed", "ing")) or second in _AUX_WORDS
+    return (m.group(1).lower(),) if not second or verbish else (m.group(1).lower(), second)
+
+
+def is_kind_span(text: str, question: str) -> bool:
+    """Is ``text`` the asked noun with the words that qualify it ("cattle market" for "what kind of market")?"""
+    stems = [n[:-1] if n.endswith("s") else n for n in asked_kind(question)]
+    return any(re.search(rf"\b{re.escape(n)}\w*$", text, re.I) for n in stems)
 
 
 def _is_number_word(word: str) -> bool:
