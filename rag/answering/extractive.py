@@ -281,7 +281,7 @@ class ExtractiveAnswerer:
         the sentence a fair share of them, or of its asking part when a framing part leads). In [0, 1]."""
         return 0.4 * c.semantic + 0.35 * c.context + 0.25 * max(c.coverage, c.focus)  # the asking part may do
 
-    def decision_score(self, c: Candidate, qtype: QType, question: str = "") -> float:
+    def decision_score(self, c: Candidate, qtype: QType) -> float:
         """What is compared with ``abstain_below``: the support of a sentence holding a span of the
         asked type. An untyped question needs ``untyped_margin`` more; a typed one whose sentence has
         no span of its type ``no_span_margin`` more (a "what X" answer need not be a name: only ``untyped_margin``)."""
@@ -299,14 +299,12 @@ class ExtractiveAnswerer:
         ``abstain_below`` (the eval sweeps thresholds over it)."""
         qtype = question_type(question)
         cands = self.candidates(question, passages)
-        return max(
-            (self.decision_score(c, qtype, question) for c in _that_can_answer(question, _pool(cands))), default=0.0
-        )
+        return max((self.decision_score(c, qtype) for c in _that_can_answer(question, _pool(cands))), default=0.0)
 
     def _supported(self, question: str, qtype: QType, pool: list[Candidate]) -> list[Candidate]:
         """The candidates that can answer and whose decision score clears ``abstain_below``."""
         floor = self.config.abstain_below
-        return [c for c in _that_can_answer(question, pool) if self.decision_score(c, qtype, question) >= floor]
+        return [c for c in _that_can_answer(question, pool) if self.decision_score(c, qtype) >= floor]
 
     # --- composing --------------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
@@ -322,7 +320,7 @@ class ExtractiveAnswerer:
                 return abstention(passages, f"The reports don't answer this: none of the sentences found gives {what}.")
         if not ok:
             role = asked_role(question)
-            if role and any(self.decision_score(c, qtype, question) >= self.config.abstain_below for c in pool):
+            if role and any(self.decision_score(c, qtype) >= self.config.abstain_below for c in pool):
                 why = f"The reports don't answer this: none of the sentences found names the {role}."
                 return abstention(passages, why)
             return abstention(passages, self._why(question, qtype, passages, bool(pool)))
