@@ -38,7 +38,17 @@ from .answering.question_type import QType, question_type
 from .answering.spans import best_span
 from .models import Answer, Passage, Statement, render_statements
 from .retrieval.outlets import named_outlets, outlet_key
-from .text_terms import MONTH_PATTERN, MONTHS, STOPWORDS, WEEKDAYS, content_terms, plain_text, question_terms, stem
+from .text_terms import (
+    MONTH_PATTERN,
+    MONTHS,
+    NUMBER_WORDS,
+    STOPWORDS,
+    WEEKDAYS,
+    content_terms,
+    plain_text,
+    question_terms,
+    stem,
+)
 
 _LEAD = re.compile(
     r"^\s*(?:and|but|also|so|then|what about|how about|and what about|and how about|what else)\b[\s,]*", re.I
@@ -537,7 +547,6 @@ _NEXT_OR_PREVIOUS = re.compile(
 )
 
 
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _DAYS_LATER = re.compile(
     r"\b(two|three|four|five|six|seven|\d)\s+days\s+(later|after|earlier|before)\b(?!\s+(?:the|a|an|its|his|her|their)\b)",
     re.I,
@@ -558,7 +567,7 @@ def _next_or_previous_day(query: str, date: str | None) -> str | None:
         except ValueError:  # "on the 31st" of a 30-day month
             return None
     elif m.re is _DAYS_LATER:  # "Two days later …"
-        n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1).lower()]
+        n = int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1).lower()]
         day += dt.timedelta(days=n if m.group(2).lower() in ("later", "after") else -n)
     else:
         day += dt.timedelta(days=-1 if m.group(1) else 1)

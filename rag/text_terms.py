@@ -251,3 +251,13 @@ for _group in _ALIAS_GROUPS:
 def covered(term: str, words: AbstractSet[str]) -> bool:
     """Is the stemmed question term said in ``words`` (stems), itself or by an alias?"""
     return term in words or bool(ALIASES.get(term, frozenset()) & words)
+
+
+# Numbers written as words, up to the tens ("twelve", "forty"): counts in reports and questions.
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
+    )
+} | {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}

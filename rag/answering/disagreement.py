@@ -25,7 +25,7 @@ from ..models import Citation, Disagreement, DisagreementValue, Passage, Stateme
 from ..retrieval.names import name_keys_in
 from ..retrieval.query_dates import DateWindow
 from ..sentences import sentence_spans
-from ..text_terms import STOPWORDS, stem
+from ..text_terms import NUMBER_WORDS, STOPWORDS, stem
 from .event_dates import MULTI_DAY, EventDay, days_between, event_day, fmt_day, same_day
 from .places import names_place, place_key, placed_in, places_in, question_places
 
@@ -45,15 +45,7 @@ PREDICATES: dict[str, frozenset[str]] = {
 }
 PEOPLE = frozenset("people persons person individuals others".split())
 
-_WORDNUM = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
-_WORDNUM.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
-_WORDNUM.update({"hundred": 100, "thousand": 1000})
+_WORDNUM = NUMBER_WORDS | {"hundred": 100, "thousand": 1000}
 _QUALIFIER_WORDS = frozenset("at least more than over nearly almost about around some up to as many".split())
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[^\w\s]", re.U)
 # A running total ("killed since 2011", "so far this year") is not the count of one event.

@@ -700,7 +700,7 @@ def _name_spans(
             score -= 0.4  # "Puerto Rican singer", "American adults": an adjective ("the Russians have": a noun)
         if headline:
             score -= 0.4  # "Dozens Killed in Terrorist Missile Attack": every word capitalised, no name told apart
-        if score >= 0.4 and not re.fullmatch(_NUM_WORD, text, re.I):  # "Two rebel groups": a count, no name
+        if score >= 0.4 and not _is_number_word(text):  # "Two rebel groups": a count, no name
             out.append(Span(s, s + len(text), text, score))
     return out
 

@@ -10,16 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text_terms import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, stem
+from ..text_terms import MONTH_ABBREVIATIONS, MONTHS, NUMBER_WORDS, STOPWORDS, stem
 
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "m": 1_000_000, "billion": 10**9, "bn": 10**9}
-_WORD_NUMBERS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen".split()
-    )
-} | {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}
+_WORD_NUMBERS = NUMBER_WORDS
 _MONTHS = {name: i for i, name in enumerate(MONTHS, start=1)} | MONTH_ABBREVIATIONS
 
 _DIGITS = re.compile(
