@@ -143,3 +143,12 @@ def test_a_two_part_answer_says_when_no_model_was_there_to_generate(seed_service
     asked = seed_service.ask(AskRequest(q, generate=True))  # the seed service has no LLM
     assert " / " in (asked.rewritten_question or "") and asked.note and "No language model" in asked.note
     assert seed_service.ask(AskRequest(q)).note is None
+
+
+def test_a_two_part_answer_returns_no_more_passages_than_asked_for(seed_service):
+    q = "When did the rebels leave Darayya and where did they go?"
+    for k in (1, 2, 8):
+        a = seed_service.ask(AskRequest(q, top_k=k))
+        assert len(a.passages) <= k
+        for c in a.citations:  # every citation still quotes a passage that is returned
+            assert any(p.article_id == c.article_id and p.start <= c.start and c.end <= p.end for p in a.passages)
