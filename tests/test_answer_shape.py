@@ -67,6 +67,11 @@ def _passage(text: str, n: int = 1, **kw) -> Passage:
         ("In which part of Syria did the attack take place?", QType.PLACE),
         ("Which part of the deal was broken?", QType.ENTITY),  # a part of no named place
         ("Near which border crossing did the bomber strike?", QType.PLACE),
+        # the name of a person whose role has a hyphenated name before it, or is a group's member
+        ("What was the name of the Ahrar al-Sham commander killed in the blast?", QType.PERSON),
+        ("What was the name of the senior non-Syrian Nusra Front member killed?", QType.PERSON),
+        ("What is the name of the new member state?", QType.ENTITY),  # "member" qualifies "state"
+        ("What was the name of the club whose members were arrested?", QType.ENTITY),  # the club's name
     ],
 )
 def test_question_types_are_general_english(question, qtype):
@@ -1765,3 +1770,114 @@ def test_a_sentence_that_qualifies_the_asked_noun_leads_a_what_kind_question():
     kind = _passage("The bombing in Tal Hamis was especially deadly because it struck a cattle market.", 2)
     answer = ExtractiveAnswerer().answer(question, [toll, kind])
     assert answer.statements[0].text.startswith("cattle market")
+
+
+def test_a_count_whose_fate_comes_after_a_list_of_who_they_were_is_of_that_fate():
+    s = "Warplanes hit a school in which 35 civilians mostly pupils and teachers were killed and many more wounded."
+    assert best_span(QType.COUNT, s, "How many people were wounded in the strike on the school?") is None
+    killed = best_span(QType.COUNT, s, "How many people were killed in the strike on the school?")
+    assert killed is not None and killed.text == "35 civilians"
+    hurt = "Some 40 people in the old town were hurt when the roof fell."
+    assert best_span(QType.COUNT, hurt, "How many people were killed in the old town?") is None
+    assert best_span(QType.COUNT, hurt, "How many people were hurt in the old town?") is not None
+    # a verb before the count is the count's own ("killing 10 people and wounding 20"): not the later one
+    both = best_span(
+        QType.COUNT, "The raid ended up killing 10 people and wounding 20.", "How many people were killed?"
+    )
+    assert both is not None and both.text == "10 people"
+
+
+def test_a_count_of_another_named_group_is_no_answer():
+    q = "How many Hizballah fighters were killed in the offensive on Eastville?"
+    other = "The monitor said 20 opposition fighters were killed in the fighting, including a Hizballah ambush."
+    assert best_span(QType.COUNT, other, q) is None
+    # another name may be the same group's ("ISIS" for "Daesh"): a name never rules a count out
+    isis = best_span(
+        QType.COUNT, "Russian forces kill 120 ISIS fighters in Syria.", "How many Daesh fighters were killed?"
+    )
+    assert isis is not None and isis.text == "120 ISIS fighters"
+    own = best_span(QType.COUNT, "At least eight Hizballah fighters were killed near Eastville.", q)
+    assert own is not None and own.text == "At least eight Hizballah fighters"
+    plain = best_span(QType.COUNT, "Eight fighters were killed, Hizballah said.", q)  # no group of its own named
+    assert plain is not None and plain.text == "Eight fighters"
+    kurds = best_span(
+        QType.COUNT, "At least 20 Kurdish fighters were killed.", "How many Kurdish YPG fighters were killed?"
+    )
+    assert kurds is not None and "20" in kurds.text  # a word of the question's own group
+    # a nationality is no group: "government soldiers" may be the "Syrian soldiers" asked about
+    army = best_span(
+        QType.COUNT, "At least 15 government soldiers were killed.", "How many Syrian soldiers were killed?"
+    )
+    assert army is not None and "15" in army.text
+
+
+def test_a_bare_number_right_after_the_asked_verb_counts_even_before_a_time_phrase():
+    s = "A car bomb on a district of Eastport killed at least 45 people and wounded 85 on Tuesday, the governor said."
+    hurt = best_span(QType.COUNT, s, "How many were wounded?")
+    assert hurt is not None and hurt.text == "85"
+    killed = best_span(QType.COUNT, s, "How many people were killed?")
+    assert killed is not None and killed.text == "at least 45 people"
+    # a number followed by its own noun counts that noun, not the people asked about
+    assert (
+        best_span(
+            QType.COUNT, "Troops killed 28 and wounded 30 militants in the raid.", "How many civilians were wounded?"
+        )
+        is None
+    )
+
+
+def test_a_datelines_city_run_into_the_first_word_is_no_place_or_name():
+    q = "Which rebel-held district on Eastport's edge did government forces seize in late July 2016?"
+    s = "Last updated at Jul 262016 BEIRUT Syrian government forces on Tuesday seized a rebel-held district of Eastport."
+    assert best_span(QType.PLACE, s, q) is None  # not "Jul 262016 BEIRUT Syrian", nor "BEIRUT Syrian"
+    named = best_span(QType.PLACE, "Troops took full control of the Leramun district on Tuesday.", q)
+    assert named is not None and named.text == "Leramun"
+    # an acronym before a name inside a sentence is part of it, not a dateline
+    boss = best_span(
+        QType.PERSON, "Later NATO Secretary General Jens Stoltenberg said the alliance would respond.", "Who spoke?"
+    )
+    assert boss is not None and "Stoltenberg" in boss.text
+
+
+def test_the_country_of_a_place_the_question_names_is_not_the_place_asked():
+    q = "In which town in Idlib province were 11 civilians killed on 13 July 2016?"
+    for s in (
+        "Air strikes kill 11 in Syrias Idlib monitor says.",
+        "Air strikes kill 11 in Syria's Idlib, a monitor says.",
+        "Air strikes kill 11 in Syrias Idlib monitor AFP Wednesday 13 Jul 2016 At least 11 were killed.",  # a credit
+    ):
+        assert best_span(QType.PLACE, s, q) is None
+    town = best_span(QType.PLACE, "The strikes hit the town of Ariha in Idlib province.", q)
+    assert town is not None and town.text == "Ariha"
+    # a place followed by a name the question does not use is still a place
+    other = best_span(QType.PLACE, "The strikes hit a market in Maarat Numan on Sunday.", q)
+    assert other is not None and "Maarat" in other.text
+
+
+def test_a_number_of_deaths_is_a_toll():
+    s = "The state agency reported 15 deaths, citing a statement."
+    toll = best_span(QType.COUNT, s, "What toll did the state agency report?")
+    assert toll is not None and toll.text == "15 deaths"
+    assert best_span(QType.COUNT, s, "How many people were wounded?") is None
+    assert best_span(QType.COUNT, s, "How many rockets were fired?") is None
+
+
+def test_a_part_of_an_asked_country_and_a_numbered_place_are_places():
+    part = best_span(
+        QType.PLACE,
+        "The attack took place in northwestern Syria on Tuesday.",
+        "In which part of Syria did the attack take place?",
+    )
+    assert part is not None and part.text == "northwestern Syria"
+    project = best_span(
+        QType.PLACE, "SAA and allies advance at Aleppo’s 1070 housing project", "Where did the SAA advance in Aleppo?"
+    )
+    assert project is not None and "1070" in project.text
+
+
+def test_a_nationality_before_a_noun_is_no_place():
+    q = "Near which border crossing did the bomber strike?"
+    assert best_span(QType.PLACE, "The bomber struck near the Turkish border on Sunday.", q) is None
+    crossing = best_span(QType.PLACE, "The blast struck the Atme border crossing near the Turkish border.", q)
+    assert crossing is None or crossing.text != "Turkish"
+    assert best_span(QType.PLACE, "They fled to Turkey on Sunday.", "Where did they flee?").text == "Turkey"

@@ -59,10 +59,18 @@ def _phrase_noun(phrase: str) -> str | None:
     return stem(words[-1]) if words else None
 
 
+# irregular past participles that open a clause after the noun ("the activists shown being shot")
+_IRREGULAR_PARTICIPLES = frozenset(
+    "shown seen taken given known driven thrown beaten hidden stolen blown held kept found caught brought "
+    "sent built".split()
+)
+
+
 def _verb_form(word: str, following: list[str]) -> bool:
-    """A past form that ends the asked phrase ("groups controlled Darayya", "show returned to"), not
-    one that describes the noun after it ("transmitted infection", "armed group")."""
-    if not word.endswith("ed"):
+    """A past form that ends the asked phrase ("groups controlled Darayya", "show returned to",
+    "activists shown being shot"), not one that describes the noun after it ("transmitted infection",
+    "armed group")."""
+    if not word.endswith("ed") and word not in _IRREGULAR_PARTICIPLES:
         return False
     nxt = following[0] if following else ""
     return not (nxt[:1].islower() and nxt.strip(",").lower() not in STOPWORDS)

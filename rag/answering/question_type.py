@@ -40,7 +40,7 @@ _PERSON_ROLES = (
     rf"{_PERSON_NOUNS}|boy|girl|child|children|director|bomber|gunm[ae]n|attacker|suspect|victim|hostage|"
     r"prisoner|soldier|servicem[ae]n|pilot|journalist|reporter|photographer|doctor|nurse|worker|activist|"
     r"commander|governor|mayor|minister|president|envoy|ambassador|chief|head|chairman|secretary|emir|"
-    r"fighter|militant|judge|lawyer|father|mother|son|daughter|brother|sister|husband|wife|bride|groom"
+    r"fighter|militant|member|judge|lawyer|father|mother|son|daughter|brother|sister|husband|wife|bride|groom"
 )
 
 # "when"/"who"/"where" ask only where a question starts (or a clause after punctuation), or before an
@@ -66,8 +66,9 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
         QType.PERSON,
         re.compile(
             rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b|"
-            rf"\bwhat (?:is|was|are|were) the (?:full )?names? of (?:the |a |an |his |her |their )?(?:\w+ ){{0,3}}?"
-            rf"(?:{_PERSON_ROLES})s?\b|"
+            rf"\bwhat (?:is|was|are|were) the (?:full )?names? of (?:the |a |an |his |her |their )?"
+            rf"(?:(?!(?:who|whose|whom|that|which|where|when|in|of|at|on|by|for|to|from|with)\b)[\w'’-]+ ){{0,4}}?"
+            rf"(?:{_PERSON_ROLES})s?\b(?!\s+(?:state|country|nation|group|organi[sz]ation|body|party)s?\b)|"
             r"^(?!.*\b(?:what|when|where|which|how|why)\b).*\bwho\b",  # "health minister who warned …"
             re.I,
         ),

@@ -187,8 +187,8 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 end, bonus = m.end() + after[j].end(), 0.7  # "15 people" for "how many civilians"
             elif people and low == "others" and _OTHERS_FATED.match(rest, after[j].end()):
                 end, bonus = m.end() + after[j].end(), 0.6  # "107 others were wounded" (not "250 others' fate")
-            elif people and low in _FATE and (stem(low) in qstems or _fates(low) & _fates(question)):
-                end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women", "eight died"
+            elif people and _names_a_fate(low, question, qstems):
+                end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women", "15 deaths"
             elif (
                 people
                 and fated
@@ -213,6 +213,13 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
         text = sentence[m.start() : end]
         out.append(Span(m.start(), end, text, 0.5 + bonus))
     return out + _zero_spans(sentence, heads)
+
+
+def _names_a_fate(word: str, question: str, qstems: AbstractSet[str]) -> bool:
+    """A count told by what befell them ("eight died", "three killed"), or a toll ("reported 15 deaths")."""
+    if word in ("deaths", "death"):
+        return "killed" in _fates(question)
+    return word in _FATE and (stem(word) in qstems or bool(_fates(word) & _fates(question)))
 
 
 def _headline_count(sentence: str, start: int, after: list[re.Match], people: bool) -> tuple[int, float] | None:
@@ -258,7 +265,10 @@ _MONEY_STEMS = frozenset(
 _AMOUNT = re.compile(r"[$£€]|\b(?:dollars?|euros?|pounds?|riyals?|lira|rubles?|yuan|yen|USD|EUR)\b", re.I)
 
 
-_ENDS_CLAUSE = re.compile(r"\s*(?:[.,;:)]|$)")  # "lost at least 89." (not "killed 28 and wounded 30 militants")
+# "lost at least 89.", "wounded 85 on Tuesday" (not "killed 28 and wounded 30 militants")
+_ENDS_CLAUSE = re.compile(
+    r"\s*(?:[.,;:)]|$)|\s+(?:on|in|at|during|since|after|before|when|while|near|across|overnight|yesterday|today)\b"
+)
 
 
 def _after_asked_verb(sentence: str, start: int, qstems: AbstractSet[str]) -> bool:
@@ -505,12 +515,29 @@ def _other_fate(fates: AbstractSet[str], told: AbstractSet[str]) -> bool:
     return len(fates) == 1 and bool(told) and not told & fates
 
 
+def _fate_before(sentence: str, sp: Span) -> set[str]:
+    """The fates the two words right before a count name ("attack injures three civilians")."""
+    before = re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 25) : sp.start])[-2:]
+    return {kind for kind, stems in _FATES.items() for w in before if stem(w.lower()) in stems}
+
+
 def _done_to(fates: AbstractSet[str], sentence: str, sp: Span) -> bool:
     """Does the verb right before a count say another fate befell them ("attack injures three
     civilians" for "how many were killed")?"""
-    before = re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 25) : sp.start])[-2:]
-    told = {kind for kind, stems in _FATES.items() for w in before if stem(w.lower()) in stems}
+    told = _fate_before(sentence, sp)
     return len(fates) == 1 and bool(told) and not told & fates
+
+
+def _fate_later(tail: str) -> set[str]:
+    """The first fate named after a count, before any other number or the clause's end: "35 civilians,
+    mostly schoolchildren and teachers, were killed and many more wounded" were killed."""
+    for w in re.findall(r"[\w'’-]+|\d|[.;]", tail):
+        if w[0].isdigit() or w in ".;":
+            return set()
+        kinds = {kind for kind, stems in _FATES.items() if stem(w.lower()) in stems}
+        if kinds:
+            return kinds
+    return set()
 
 
 def _after_count(sentence: str, end: int, width: int = 50) -> str:
@@ -670,7 +697,7 @@ def _name_spans(
         if cleaned is None:
             continue
         s, text = cleaned
-        if not _new_words(text, qstems):
+        if not _new_words(text, qstems) or _filed_from(sentence, s, text):
             continue
         article = _TRAILING_ARTICLE.search(text)  # "URL 0 46 A shelling …": "A" opens the next phrase
         if article and article.start() > 0 and re.match(r"\s+[a-z]", sentence[s + len(text) :]):
@@ -745,9 +772,26 @@ def _place_spans(sentence: str, qstems: AbstractSet[str]) -> list[Span]:
             continue
         s = m.start(1) if m.group(1) else name.start()
         text = sentence[s : name.end()].rstrip(".,'’")
+        kept = " ".join(_before_a_date(text.split()))  # "at Jul 262016 BEIRUT Syrian …": past the date
+        if not kept or kept not in text:
+            continue
+        s, text = s + text.index(kept), kept
+        if _filed_from(sentence, s, text):
+            continue
+        if " " not in text and _DEMONYM.search(text) and re.match(r"\s+[a-z]", sentence[s + len(text) :]):
+            continue  # "near the Turkish border": an adjective, no place
         if _new_words(text, qstems):
             out.append(Span(s, s + len(text), text, 1.2))
     return out
+
+
+_DATELINE_CITY = re.compile(r"[A-Z]{3,}\s+[A-Z][a-z]")
+
+
+def _filed_from(sentence: str, s: int, text: str) -> bool:
+    """A dateline's city run into the first word after it ("Jul 26 2016 BEIRUT Syrian government forces
+    …" → "BEIRUT Syrian"): where the report was filed, no name in the news."""
+    return bool(_DATELINE_CITY.match(text)) and bool(re.search(r"(?:\d|^)\W*$", sentence[:s]))
 
 
 def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") -> list[Span]:
@@ -917,6 +961,8 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
             continue
         if _done_to(fates, sentence, sp) and not told & fates:
             continue  # "attack injures three civilians" (not "Three killed 12 others injured": their own verb)
+        if not told and not _fate_before(sentence, sp) and _other_fate(fates, _fate_later(sentence[sp.end :])):
+            continue  # "35 civilians mostly schoolchildren and teachers were killed and many more wounded"
         if fates and _FLED.match(_after_count(sentence, sp.end, 100)):
             continue  # "Thousands of civilians … have fled to villages": no count of the killed
         kept.append(sp)
@@ -926,6 +972,70 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
         spans = [sp for sp in spans if not _POPULATION.search(sentence[max(0, sp.start - 30) : sp.start])]
     if not asks_population:  # "how many were killed?": not "half a million people are living under siege"
         spans = [sp for sp in spans if not _LIVING.match(_after_count(sentence, sp.end))]
+    return spans
+
+
+_GROUP_ASKED = re.compile(r"\b(?i:how many)\s+((?:[A-Z][\w'’-]*\s+){1,3})[a-z][\w'’-]*")
+_NOT_A_MODIFIER = frozenset("more other others of the more than some about around nearly over".split())
+
+
+@lru_cache(maxsize=512)
+def _asked_group(question: str) -> frozenset[str]:
+    """The names that say whose members a count asks for ("How many Hizballah fighters …?" → hizballah),
+    not a nationality ("How many Syrian soldiers …?" may be answered by "15 government soldiers")."""
+    m = _GROUP_ASKED.search(question)
+    if not m:
+        return frozenset()
+    words = [w for w in m.group(1).split() if w.lower() not in STOPWORDS]
+    return frozenset(stem(w.lower()) for w in words if not _DEMONYM.search(w.lower()))
+
+
+def _other_group(span_text: str, question: str) -> bool:
+    """Does a count name another group than the one asked ("20 opposition fighters" for "how many
+    Hizballah fighters")? Only when the count has a common word of its own between the number and
+    its noun, and none of its words is the question's."""
+    group = _asked_group(question)
+    if not group:
+        return False
+    after = re.split(rf"\d[\d,.]*|\b(?:{_NUM_WORD})\b", span_text, flags=re.I)[-1]
+    words = re.findall(r"[A-Za-z][\w'’-]*", after)[:-1]  # between the number and the counted noun
+    mods = [w for w in words if w.lower() not in _NOT_A_MODIFIER and not _is_number_word(w)]
+    # a name may be the asked group's other name ("120 ISIS fighters" for "how many Daesh fighters"):
+    # only a common word says it is another group ("opposition fighters")
+    other = [w for w in mods if w.islower()]
+    return bool(other) and not any(stem(w.lower()) in text_stems(question) for w in mods)
+
+
+_CREDIT_DATE = re.compile(rf"\s+(?:{_WEEKDAY})\s+\d")
+
+
+def _credit(sentence: str, sp: Span) -> bool:
+    """A name followed by a weekday and a date is a credit line ("… monitor AFP Wednesday 13 Jul 2016"):
+    who filed the report, no place."""
+    return _CREDIT_DATE.match(sentence, sp.end) is not None
+
+
+def _owns_asked_place(sentence: str, sp: Span, qstems: AbstractSet[str]) -> bool:
+    """Is the span the country or region of a place the question names ("Syria's Idlib", "Syrias Idlib"
+    for "which town in Idlib")? It holds the asked place; it is not the place asked for."""
+    # the owner is the span's first word past a compass word ("Syrias Idlib"; "northwestern Syria" owns none)
+    first = re.match(rf"(?:{_COMPASS.pattern[:-1]}\s+)?([\w-]+)", sp.text, re.I)
+    if first is None or stem(first.group(1).lower()) in qstems:
+        return False
+    end = sp.start + first.end()
+    nxt = re.match(rf"(?:['’]s)?\s+(?:{_COMPASS.pattern[:-1]}\s+)?([A-Z][\w'’-]*)", sentence[end:], re.I)
+    return nxt is not None and nxt.group(1)[0].isupper() and stem(nxt.group(1).lower()) in qstems
+
+
+def _of_the_asked_kind(
+    qtype: QType, spans: list[Span], sentence: str, question: str, qstems: AbstractSet[str]
+) -> list[Span]:
+    """A count of what befell whom the question asks about; a place that is neither the asked place's
+    country nor a credit line."""
+    if qtype is QType.COUNT:
+        return [sp for sp in _of_the_asked_fate(spans, sentence, question) if not _other_group(sp.text, question)]
+    if qtype is QType.PLACE:
+        return [sp for sp in spans if not _owns_asked_place(sentence, sp, qstems) and not _credit(sentence, sp)]
     return spans
 
 
@@ -941,10 +1051,9 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         (m.start() for m in re.finditer(r"[\w'’-]+", sentence) if stem(m.group(0).lower()) in qstems), default=0
     )
     money = qtype is QType.COUNT and (not heads or bool(heads & _MONEY_STEMS))
-    if qtype is QType.COUNT:
-        spans = _of_the_asked_fate(spans, sentence, question)
-        if not spans:
-            return None
+    spans = _of_the_asked_kind(qtype, spans, sentence, question, qstems)
+    if not spans:
+        return None
     asks_speaker = bool(_REPORTING.search(question) or _SPEECH.search(question))
     direction = _direction(question) if qtype is QType.PLACE else None
     asked_prep = _ASKED_PREP.search(_CARRIED.sub("", question))  # "…, from whom?": the name after "from"
