@@ -1854,12 +1854,55 @@ def test_the_country_of_a_place_the_question_names_is_not_the_place_asked():
     assert other is not None and "Maarat" in other.text
 
 
+def test_a_count_of_the_town_asked_beats_its_regions_total():
+    text = (
+        "At least nine civilians were killed on Thursday in air strikes on Eastern Ghouta, the monitor said. "
+        "At least four civilians were killed in the city of Arbin and one in Douma."
+    )
+    p = _passage(text, title="Air strikes kill nine in Eastern Ghouta", date="2017-11-23")
+    cut = text.index("At least four")
+    p.sentences = [(0, cut - 1, 0.7), (cut, len(text), 0.6)]
+    q = "How many civilians were killed in the city of Arbin in the air strikes on Eastern Ghouta?"
+    ans = ExtractiveAnswerer().answer(q, [p])
+    assert ans.direct_answer is not None and "four" in ans.direct_answer.text
+    # asked of the region, the region's count leads
+    whole = ExtractiveAnswerer().answer("How many civilians were killed in the air strikes on Eastern Ghouta?", [p])
+    assert whole.direct_answer is not None and "nine" in whole.direct_answer.text
+
+
+def test_a_report_whose_own_dateline_names_the_asked_day_is_a_report_of_that_day():
+    from rag.answering.report_dates import dated_asked_day_in_text
+
+    q = "How many people were killed in the air strike on Oweijel on 17 October 2016?"
+    own = _passage("Published October 17 2016 At least 23 people were killed in Oweijel.", date="2016-10-14")
+    assert dated_asked_day_in_text(own, q)
+    assert not dated_asked_day_in_text(_passage("Published October 12 2016 Strikes hit Oweijel.", date="2016-10-14"), q)
+    later = _passage("Published October 17 2016 Strikes hit Oweijel.", date="2016-10-14")
+    later.start = 300  # a later chunk: its first words are no dateline
+    assert not dated_asked_day_in_text(later, q)
+    assert not dated_asked_day_in_text(own, "How many people were killed? (Oweijel, 17 October 2016)")  # carried
+
+
 def test_a_number_of_deaths_is_a_toll():
     s = "The state agency reported 15 deaths, citing a statement."
     toll = best_span(QType.COUNT, s, "What toll did the state agency report?")
     assert toll is not None and toll.text == "15 deaths"
     assert best_span(QType.COUNT, s, "How many people were wounded?") is None
     assert best_span(QType.COUNT, s, "How many rockets were fired?") is None
+
+
+def test_the_toll_of_the_source_asked_about_leads():
+    text = (
+        "Two car bombs killed at least 25 people in Eastport on Wednesday, state news agency SANA reported. "
+        "The Syrian Observatory for Human Rights said the bombings killed 21 people."
+    )
+    p = _passage(text, title="Twin car bombs kill 25 in Eastport", date="2014-04-09")
+    cut = text.index("The Syrian")
+    p.sentences = [(0, cut - 1, 0.7), (cut, len(text), 0.6)]
+    asked = ExtractiveAnswerer().answer("What toll did the Syrian Observatory give for the Eastport car bombs?", [p])
+    assert asked.direct_answer is not None and "21" in asked.direct_answer.text
+    plain = ExtractiveAnswerer().answer("How many people did the Eastport car bombs kill?", [p])
+    assert plain.direct_answer is not None and "25" in plain.direct_answer.text  # the report's own count
 
 
 def test_a_part_of_an_asked_country_and_a_numbered_place_are_places():
@@ -1881,3 +1924,25 @@ def test_a_nationality_before_a_noun_is_no_place():
     crossing = best_span(QType.PLACE, "The blast struck the Atme border crossing near the Turkish border.", q)
     assert crossing is None or crossing.text != "Turkish"
     assert best_span(QType.PLACE, "They fled to Turkey on Sunday.", "Where did they flee?").text == "Turkey"
+
+
+def test_a_next_day_report_that_dates_the_event_to_the_asked_day_is_of_that_day():
+    q = "Near which border crossing did a suicide bomber hit a bus on 14 August 2016?"
+    same_day = _passage(
+        "On Sunday a bomber hit a bus of rebel fighters in the border city of Westport, near Eastport.",
+        n=1,
+        date="2016-08-14",
+    )
+    next_day = _passage(
+        "A suicide bomber hit a bus of rebel fighters near the Atme border crossing. "
+        "The blast on Sunday night killed 30 fighters, the monitor said.",
+        n=2,
+        date="2016-08-15",
+    )
+    for p in (same_day, next_day):
+        p.scores = {"asked_day": 1.0}
+    same_day.scores["window"] = 1.0
+    next_day.sentences = [(0, 70, 0.7), (71, len(next_day.text), 0.5)]
+    same_day.sentences = [(0, len(same_day.text), 0.4)]
+    ans = ExtractiveAnswerer().answer(q, [same_day, next_day])
+    assert not ans.abstained and "Atme" in ans.statements[0].text  # Monday's report tells of Sunday

@@ -42,10 +42,17 @@ from .abstain import abstention, reason
 from .compose import Composer, Quote
 from .disagreement import DisagreementFinder, count_slot
 from .event_dates import RUNNING_TOTAL, war_total
-from .naming import named_role, names_role, says_the_asked
+from .naming import asked_sources, named_role, names_role, says_the_asked
 from .places import names_place, question_places
 from .question_type import QType, question_type
-from .report_dates import asked_period, date_carried, near_asked_day, predates, tells_of_asked_day
+from .report_dates import (
+    asked_period,
+    date_carried,
+    dated_asked_day_in_text,
+    near_asked_day,
+    predates,
+    tells_of_asked_day,
+)
 from .spans import Span, asked_kind, best_span, carried_stems, counts_asked_noun, focus, is_kind_span, typed_part
 
 TermWeights = Callable[[str], dict[str, float]]
@@ -326,6 +333,14 @@ class ExtractiveAnswerer:
             return abstention(passages, self._why(question, qtype, passages, bool(pool)))
         if qtype is QType.EVENTS:
             return self._events(question, ok, cands, passages)
+        best = max(ok, key=self._ranking(question, qtype, ok, pool, passages))
+        return self._factoid(question, qtype, best, ok, passages, _naming_neighbour(question, best, cands, qtype))
+
+    def _ranking(
+        self, question: str, qtype: QType, ok: list[Candidate], pool: list[Candidate], passages: Sequence[Passage]
+    ) -> Callable[[Candidate], tuple]:
+        """The order of the supported sentences: one with a span of the asked type, of the report and
+        day asked for, of the place and source asked about, then the report's own count, then score."""
         leads = _leads(qtype, question)  # the best sentence with a span of the asked type, else the best
         agree = _agreement(pool, per_report=qtype is not QType.COUNT)
         counted = qtype is QType.COUNT  # "how many rebels": a sentence that counts rebels beats one counting groups
@@ -337,7 +352,9 @@ class ExtractiveAnswerer:
         top = max(c.score for c in ok)
         asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
         places = _count_places(question) if counted else []
+        sources = asked_sources(typed_part(question)) if counted and _ASKS_ITS_TOLL.search(question) else []
         placed = {p.chunk_id for p in passages if places and _names_asked_place(p, places)}  # read once each
+        day_met = {c.passage.chunk_id: _asked_passage(c.passage, question, asked_outlets) for c in ok}
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
@@ -348,13 +365,15 @@ class ExtractiveAnswerer:
                 and c.span.score >= self.config.good_name_score
                 and c.score >= top - self.config.good_name_margin
             )
-            asked = _asked_report(c.passage, question, asked_outlets)
+            asked = day_met.get(c.passage.chunk_id, 0.0)
             total = per_event and RUNNING_TOTAL.search(c.text) is not None  # "300 killed since April"
             return (
                 leads(c),
                 not predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
+                _of_the_place(c.text, places),  # … and the count told of there, not its region's total
+                not sources or _names_source(c.text, sources),  # "what toll did the Observatory give?"
                 named,
                 not total,
                 _holds(c, own),
@@ -363,8 +382,7 @@ class ExtractiveAnswerer:
                 c.score + agree.get(id(c), 0.0),
             )
 
-        best = max(ok, key=rank)
-        return self._factoid(question, qtype, best, ok, passages, _naming_neighbour(question, best, cands, qtype))
+        return rank
 
     def _why(self, question: str, qtype: QType, passages: Sequence[Passage], found: bool) -> str:
         """The one-line reason: the question's rarest words no passage mentions, else the type not found."""
@@ -588,6 +606,29 @@ def _count_places(question: str) -> list[str]:
     return [p for p in question_places(part) if not re.search(rf"\b(?:from|by|to)\s+(?:the\s+)?{re.escape(p)}", part)]
 
 
+# "What toll did the Observatory give?": the count a source gave is the question itself (not "How many
+# people did the Observatory say were killed?", where the source seldom tells one count from another)
+_ASKS_ITS_TOLL = re.compile(r"^\W*(?:and\s+)?what\s+(?:[\w-]+\s+){0,2}(?:toll|figure|number|count|tally)\s+did\b", re.I)
+
+
+def _names_source(sentence: str, sources: Sequence[str]) -> bool:
+    """Does the sentence name a source the question asks about ("the Syrian Observatory … said the
+    bombings killed 21" for "what toll did the Syrian Observatory give?"): most of its words?"""
+    words = text_stems(sentence)
+    for src in sources:
+        own = text_stems(src)
+        if own and len(own & words) * 2 >= len(own):
+            return True
+    return False
+
+
+def _of_the_place(sentence: str, places: Sequence[str]) -> bool:
+    """False for a count told of a wider place the question also names, not of the place it asks
+    about first ("nine civilians … in Eastern Ghouta" for "killed in the city of Arbin in the strikes
+    on Eastern Ghouta"); a sentence that names neither may be the report's own count of it."""
+    return not places[1:] or names_place(sentence, places[:1]) or not names_place(sentence, places[1:])
+
+
 def _names_asked_place(p: Passage, places: Sequence[str]) -> bool:
     return names_place(p.title, places) or names_place(p.text, places)
 
@@ -750,6 +791,19 @@ def _asked_report(p: Passage, question: str = "", outlets: Sequence[str] = ()) -
     credited = "asked_outlet" in p.scores and bool(question) and _credits_asked(p.text, question, outlets)
     near = "window" not in p.scores and "asked_day" in p.scores and bool(question) and near_asked_day(p, question)
     return ("window" in p.scores) + 0.5 * near + ("outlet" in p.scores or credited)
+
+
+def _asked_passage(p: Passage, question: str, outlets: Sequence[str] = ()) -> float:
+    """``_asked_report`` of a passage, where a report the archive dates otherwise meets the day in full
+    when one of the passage's sentences dates what it tells to the asked day ("The blast on Sunday night
+    struck …" in Monday's report, for "on 14 August 2016", a Sunday), or its own dateline names the day."""
+    asked = _asked_report(p, question, outlets)
+    if "window" in p.scores or "asked_day" not in p.scores:
+        return asked
+    told = any(tells_of_asked_day(p.text[s:e], p, question) for s, e in quote_aware_spans(p.text))
+    if told or dated_asked_day_in_text(p, question):
+        asked += 0.5 if near_asked_day(p, question) else 1.0
+    return asked
 
 
 def _polarity(question: str, sentence: str, strict: bool = False, need: float = 0.5) -> str | None:

@@ -54,6 +54,16 @@ def near_asked_day(p: Passage, question: str) -> bool:
     ).days <= after
 
 
+def dated_asked_day_in_text(p: Passage, question: str) -> bool:
+    """Does the report's own dateline ("Published October 17 2016 …") name the day the user typed,
+    whatever the archive dates it? Then it is a report of that day as much as one the archive dates so."""
+    if p.start != 0 or date_carried(question):
+        return False
+    window = _asked_window(typed_part(question))
+    own = dateline(p.text)
+    return window is not None and own is not None and window.start == window.end and own[0] == window.start
+
+
 def tells_of_asked_day(sentence: str, p: Passage, question: str) -> bool:
     """Does the sentence say, in its own words, that what it reports happened on the asked day ("…
     were killed … on Wednesday" in a Thursday report, for "on 24 August 2016")? A report of the next
