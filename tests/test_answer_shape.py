@@ -1868,6 +1868,18 @@ def test_a_count_of_the_town_asked_beats_its_regions_total():
     # asked of the region, the region's count leads
     whole = ExtractiveAnswerer().answer("How many civilians were killed in the air strikes on Eastern Ghouta?", [p])
     assert whole.direct_answer is not None and "nine" in whole.direct_answer.text
+    # no sentence tells of the place asked first: the count told of the wider place still answers
+    text = (
+        "Activists say 15 civilians have been killed when a missile slammed into a neighbourhood of Deir el-Zour. "
+        "Among the civilians killed by the missile were three children and three women, it said."
+    )
+    q = _passage(text, title="15 killed in missile strike on Deir el-Zour", date="2017-10-06")
+    cut = text.index("Among")
+    q.sentences = [(0, cut - 1, 0.6), (cut, len(text), 0.7)]
+    ans = ExtractiveAnswerer().answer(
+        "How many civilians were killed when a missile hit the Qusour district of Deir el-Zour?", [q]
+    )
+    assert ans.direct_answer is not None and "15" in ans.direct_answer.text
 
 
 def test_a_report_whose_own_dateline_names_the_asked_day_is_a_report_of_that_day():

@@ -352,6 +352,8 @@ class ExtractiveAnswerer:
         top = max(c.score for c in ok)
         asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
         places = _count_places(question) if counted else []
+        # no sentence tells of the place asked first: a count told of the wider place may do
+        told_of = places if any(names_place(c.text, places[:1]) for c in ok) else places[:1]
         sources = asked_sources(typed_part(question)) if counted and _ASKS_ITS_TOLL.search(question) else []
         placed = {p.chunk_id for p in passages if places and _names_asked_place(p, places)}  # read once each
         day_met = {c.passage.chunk_id: _asked_passage(c.passage, question, asked_outlets) for c in ok}
@@ -372,7 +374,7 @@ class ExtractiveAnswerer:
                 not predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
-                _of_the_place(c.text, places),  # … and the count told of there, not its region's total
+                _of_the_place(c.text, told_of),  # … and the count told of there, not its region's total
                 not sources or _names_source(c.text, sources),  # "what toll did the Observatory give?"
                 named,
                 not total,
