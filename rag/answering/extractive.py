@@ -352,8 +352,6 @@ class ExtractiveAnswerer:
         top = max(c.score for c in ok)
         asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
         places = _count_places(question) if counted else []
-        # no sentence tells of the place asked first: a count told of the wider place may do
-        told_of = places if any(names_place(c.text, places[:1]) for c in ok) else places[:1]
         sources = asked_sources(typed_part(question)) if counted and _ASKS_ITS_TOLL.search(question) else []
         placed = {p.chunk_id for p in passages if places and _names_asked_place(p, places)}  # read once each
         day_met = {c.passage.chunk_id: _asked_passage(c.passage, question, asked_outlets) for c in ok}
@@ -374,7 +372,7 @@ class ExtractiveAnswerer:
                 not predates(c.passage, question),  # a report of before the asked period tells nothing of it
                 asked,
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
-                _of_the_place(c.text, told_of),  # … and the count told of there, not its region's total
+                _of_the_place(c.text, places, counts),  # … and the count told of there, not its region's total
                 not sources or _names_source(c.text, sources),  # "what toll did the Observatory give?"
                 named,
                 not total,
@@ -624,11 +622,14 @@ def _names_source(sentence: str, sources: Sequence[str]) -> bool:
     return False
 
 
-def _of_the_place(sentence: str, places: Sequence[str]) -> bool:
+def _of_the_place(sentence: str, places: Sequence[str], counts_asked: bool) -> bool:
     """False for a count told of a wider place the question also names, not of the place it asks
     about first ("nine civilians … in Eastern Ghouta" for "killed in the city of Arbin in the strikes
-    on Eastern Ghouta"); a sentence that names neither may be the report's own count of it."""
-    return not places[1:] or names_place(sentence, places[:1]) or not names_place(sentence, places[1:])
+    on Eastern Ghouta"), and for one naming neither place unless it counts what is asked ("12
+    children were among the victims" may answer; "three children" for "how many civilians" not)."""
+    if not places[1:] or names_place(sentence, places[:1]):
+        return True
+    return counts_asked and not names_place(sentence, places[1:])
 
 
 def _names_asked_place(p: Passage, places: Sequence[str]) -> bool:
