@@ -1958,3 +1958,30 @@ def test_a_next_day_report_that_dates_the_event_to_the_asked_day_is_of_that_day(
     same_day.sentences = [(0, len(same_day.text), 0.4)]
     ans = ExtractiveAnswerer().answer(q, [same_day, next_day])
     assert not ans.abstained and "Atme" in ans.statements[0].text  # Monday's report tells of Sunday
+
+
+def test_the_name_after_the_role_word_holds_the_role():
+    q = "Which coalition spokesman wrote on Twitter that the coalition did not strike Eastport?"
+    s = "Commenting on the issue Operation Inherent Resolve spokesman Col. John Dorrian wrote on Twitter that it did not."
+    holder = best_span(QType.PERSON, s, q)
+    assert holder is not None and "John Dorrian" in holder.text  # not whose spokesman he is
+    peskov = best_span(QType.PERSON, "Kremlin spokesman Dmitry Peskov denied the report.", "Which spokesman denied it?")
+    assert peskov is not None and peskov.text == "Dmitry Peskov"
+
+
+def test_a_name_that_ends_like_a_nationality_is_still_a_name():
+    s = "Col. John Dorrian wrote on Twitter that the coalition did not carry out the strikes."
+    assert best_span(QType.PERSON, s, "Who wrote on Twitter that the coalition did not strike?") is not None
+    singer = best_span(QType.PERSON, "The Puerto Rican singer Marc Anthony sang the anthem.", "Who sang the anthem?")
+    assert singer is not None and singer.text == "Marc Anthony"  # "Puerto Rican" stays an adjective
+
+
+def test_an_irregular_past_tense_ends_the_asked_phrase_and_one_hand_is_no_count():
+    from rag.answering.naming import asked_noun
+
+    assert asked_noun("Which coalition spokesman wrote on Twitter that it did not?") == "spokesman"
+    assert asked_noun("Which group held the town?") == "group"
+    assert asked_noun("Which hit song topped the charts?") == "song"  # a first word is no verb
+    s = "Clashes erupted between fighters of the YPG on the one hand and fighters of ISIS on the other hand."
+    assert best_span(QType.COUNT, s, "How many YPG fighters were killed?") is None
+    assert best_span(QType.COUNT, "One fighter was killed.", "How many fighters were killed?").text == "One fighter"

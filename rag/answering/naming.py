@@ -49,7 +49,7 @@ def _phrase_noun(phrase: str) -> str | None:
         w = raw.strip(",").lower()
         if w in _KIND_OF and not words:
             continue  # "what kind of bombs": bombs
-        if w in STOPWORDS or _verb_form(w, raws[k + 1 : k + 2]) or (w.endswith("ly") and words):
+        if w in STOPWORDS or _verb_form(w, raws[k + 1 : k + 2]) or (words and (w.endswith("ly") or w in _PAST)):
             break
         if words and raw[:1].isupper() and raws[k - 1].islower() and raws[k - 1].endswith("s"):
             break  # "the turkeys President Trump pardoned": a name starts the clause after the noun
@@ -59,6 +59,12 @@ def _phrase_noun(phrase: str) -> str | None:
     return stem(words[-1]) if words else None
 
 
+# irregular past tenses that end the asked phrase ("which spokesman wrote …", "which group held …")
+_PAST = frozenset(
+    """wrote said told took gave made went came saw ran led held won lost left met sent fled fell began broke
+    chose drove flew grew knew rose spoke stole threw built bought brought caught fought found kept paid put
+    shot struck hit sold stood""".split()
+)
 # irregular past participles that open a clause after the noun ("the activists shown being shot")
 _IRREGULAR_PARTICIPLES = frozenset(
     "shown seen taken given known driven thrown beaten hidden stolen blown held kept found caught brought "

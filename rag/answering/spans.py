@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..text_terms import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, WEEKDAYS, covered, stem, text_stems
+from .naming import asked_noun
 from .question_type import QType
 
 _NUM_WORD = (
@@ -318,9 +319,14 @@ def _given_numbers(question: str) -> frozenset[tuple[str, str]]:
     return frozenset(n for n in _numbers_of(q) if n[0] != "one")
 
 
+_ONE_HAND = re.compile(r"\s+hand\b", re.I)  # "on the one hand": no count
+
+
 def _no_count(sentence: str, m: re.Match) -> bool:
-    """A year, a date's day, or a model's number ("Tu-22M3", "F-16s", "MiG-29"): no count."""
+    """A year, a date's day, a model's number ("Tu-22M3", "F-16s", "MiG-29") or "on the one hand": no count."""
     if re.fullmatch(r"(?:19|20)\d\d", m.group(0).strip()) or _is_date_number(sentence, m.start(), m.end()):
+        return True
+    if m.group(0).strip().lower() == "one" and _ONE_HAND.match(sentence, m.end()):
         return True
     before = sentence[max(0, m.start() - 3) : m.start()]
     return bool(_MODEL_NUMBER.search(before) or _MODEL_NUMBER.match(sentence, m.end()))
@@ -723,13 +729,25 @@ def _name_spans(
         )
         if lone_first and not _proper_elsewhere(words[0], context) and not speaks_or_owns:
             score -= 0.3  # a lone capitalised first word is as likely a common word ("Despite")
-        if _DEMONYM.search(text) and not text.endswith("s") and re.match(r"\s+[a-z]", after):
+        if (
+            _DEMONYM.search(text)
+            and not text.endswith("s")
+            and re.match(r"\s+[a-z]", after)
+            and not _named(words, after)
+        ):
             score -= 0.4  # "Puerto Rican singer", "American adults": an adjective ("the Russians have": a noun)
         if headline:
             score -= 0.4  # "Dozens Killed in Terrorist Missile Attack": every word capitalised, no name told apart
         if score >= 0.4 and not _is_number_word(text):  # "Two rebel groups": a count, no name
             out.append(Span(s, s + len(text), text, score))
     return out
+
+
+def _named(words: list[str], after: str) -> bool:
+    """A person's name that merely ends like a nationality ("Col. John Dorrian wrote", "Brian Adrian
+    said"): a rank or title before it, or a verb of saying after it."""
+    first = words[0].lower()
+    return first in _RANKS or first in _TITLES or bool(_AFTER_SOURCE.match(after))
 
 
 _NOT_A_PERSON = frozenset(
@@ -1068,6 +1086,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
         bonus = 0.0
         if qtype is not QType.COUNT:
             bonus += _placement(sentence, sp, heads, qstems, first_q, asked_prep)
+            if qtype is QType.PERSON:
+                bonus += _holds_role(sentence, sp, asked_noun(question))
             if _LISTENER.search(sentence[max(0, sp.start - 12) : sp.start]):
                 bonus -= 0.6  # "a commander told Reuters": who was told, never who said it
             elif _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
@@ -1134,6 +1154,24 @@ def _a_group(span_text: str) -> bool:
     """A count of people named by their group ("8,000 civilians", "800 rebels"), not a bare number."""
     last = re.findall(r"[\w'’-]+", span_text)[-1:]
     return bool(last) and _is_person(last[0]) and not last[0].isdigit()
+
+
+_RANKS = frozenset("col col. lt lt. maj maj. capt capt. sgt sgt. gen gen. brig brig. cpl cpl. adm adm.".split())
+
+
+def _holds_role(sentence: str, sp: Span, role: str | None) -> float:
+    """For "which spokesman …?" (``role``: the asked noun's stem): a name right after the role word
+    (past a rank: "spokesman Col. John Dorrian") holds the role; one right before it ("Operation
+    Inherent Resolve spokesman") is whose spokesman it is."""
+    if not role:
+        return 0.0
+    after = re.match(r"\s*([\w'’-]+)", sentence[sp.end :])
+    if after and stem(after.group(1).lower()) == role:
+        return -0.5
+    before = re.findall(r"[\w'’.-]+", sentence[max(0, sp.start - 40) : sp.start])
+    while before and before[-1].lower() in _RANKS | _TITLES and stem(before[-1].lower()) != role:
+        before.pop()
+    return 0.5 if before and stem(before[-1].lower().rstrip(".,")) == role else 0.0
 
 
 def _placement(
