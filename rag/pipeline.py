@@ -60,22 +60,6 @@ class AskRequest:
     generate: bool | None = None  # None: generative when an LLM is configured; False: extractive
 
 
-def _within_top_k(merged: Answer | None, top_k: int) -> Answer | None:
-    """The merged answer's passages cut to ``top_k``, those it cites first; None (answer the question
-    whole) when the two parts cite more passages than that."""
-    if merged is None or len(merged.passages) <= top_k:
-        return merged
-    cited = [p for p in merged.passages if any(_quotes(c, p) for c in merged.citations)]
-    if len(cited) > top_k:
-        return None
-    merged.passages = cited + [p for p in merged.passages if p not in cited][: top_k - len(cited)]
-    return merged
-
-
-def _quotes(c, p) -> bool:
-    return c.article_id == p.article_id and p.start <= c.start and c.end <= p.end
-
-
 class RagService:
     """The question pipeline over the index in use, safe to call from any number of threads at once.
 
@@ -262,7 +246,7 @@ class RagService:
             {"role": "assistant", "content": first.answer, "citations": [c.to_dict() for c in first.citations]},
         ]
         follow_up = dataclasses.replace(req, question=parts[1], history=[*(req.history or []), *turn])
-        merged = _within_top_k(merge_answers(first, self._ask_one(follow_up, repeat_check=False), parts), req.top_k)
+        merged = merge_answers(first, self._ask_one(follow_up, repeat_check=False), parts, req.top_k)
         if merged is not None:
             merged.timings_ms = {"total": round((time.perf_counter() - t0) * 1000, 2)}
             merged.note = first.note if req.generate else None  # "No language model is configured …"

@@ -20,6 +20,7 @@ from ..models import (
     DirectAnswer,
     Disagreement,
     DisagreementValue,
+    Passage,
     Statement,
     TimelineEntry,
     render_statements,
@@ -49,11 +50,12 @@ def question_parts(question: str) -> list[str]:
     return [first, second]
 
 
-def merge_answers(first: Answer, second: Answer, parts: Sequence[str]) -> Answer | None:
+def merge_answers(first: Answer, second: Answer, parts: Sequence[str], top_k: int | None = None) -> Answer | None:
     """One answer from the answers to the two parts, or None unless both parts were answered: then the
     caller answers the question whole, as before. (A part answered alone is the weaker half: on
     questions whose answer is in no report, the second part, asked with fewer words, found a quote on
-    another topic where the whole question abstained.)"""
+    another topic where the whole question abstained.) With ``top_k``, at most that many passages are
+    returned, the cited ones first; None when the parts cite more than that."""
     if first.abstained or second.abstained:
         return None
     citations: list[Citation] = []
@@ -69,7 +71,22 @@ def merge_answers(first: Answer, second: Answer, parts: Sequence[str]) -> Answer
                 continue  # a quote of what the first part quoted already
             quoted += spans if "“" in moved.text else []
             statements.append(moved)
-    return _assemble((first, second), parts, renumber, citations, statements)
+    return _within_top_k(_assemble((first, second), parts, renumber, citations, statements), top_k)
+
+
+def _within_top_k(merged: Answer, top_k: int | None) -> Answer | None:
+    if top_k is None or len(merged.passages) <= top_k:
+        return merged
+    cited = [p for p in merged.passages if any(_quotes(c, p) for c in merged.citations)]
+    if len(cited) > top_k:
+        return None
+    merged.passages = cited + [p for p in merged.passages if p not in cited][: top_k - len(cited)]
+    return merged
+
+
+def _quotes(c: Citation, p: Passage) -> bool:
+    """Does the citation quote text inside the passage?"""
+    return c.article_id == p.article_id and p.start <= c.start and c.end <= p.end
 
 
 def _inside(span: tuple[str, int, int], shown: Sequence[tuple[str, int, int]]) -> bool:

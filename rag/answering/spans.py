@@ -746,8 +746,7 @@ def _name_spans(
 def _named(words: list[str], after: str) -> bool:
     """A person's name that merely ends like a nationality ("Col. John Dorrian wrote", "Brian Adrian
     said"): a rank or title before it, or a verb of saying after it."""
-    first = words[0].lower()
-    return first in _RANKS or first in _TITLES or bool(_AFTER_SOURCE.match(after))
+    return words[0].lower() in _RANKS_AND_TITLES or bool(_AFTER_SOURCE.match(after))
 
 
 _NOT_A_PERSON = frozenset(
@@ -1157,6 +1156,7 @@ def _a_group(span_text: str) -> bool:
 
 
 _RANKS = frozenset("col col. lt lt. maj maj. capt capt. sgt sgt. gen gen. brig brig. cpl cpl. adm adm.".split())
+_RANKS_AND_TITLES = _RANKS | _TITLES  # words that stand before a name ("spokesman Col. John Dorrian")
 
 
 def _holds_role(sentence: str, sp: Span, role: str | None) -> float:
@@ -1169,7 +1169,7 @@ def _holds_role(sentence: str, sp: Span, role: str | None) -> float:
     if after and stem(after.group(1).lower()) == role:
         return -0.5
     before = re.findall(r"[\w'’.-]+", sentence[max(0, sp.start - 40) : sp.start])
-    while before and before[-1].lower() in _RANKS | _TITLES and stem(before[-1].lower()) != role:
+    while before and before[-1].lower() in _RANKS_AND_TITLES and stem(before[-1].lower()) != role:
         before.pop()
     return 0.5 if before and stem(before[-1].lower().rstrip(".,")) == role else 0.0
 
