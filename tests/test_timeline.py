@@ -261,3 +261,13 @@ def test_a_long_sentence_is_quoted_from_the_clause_that_names_the_topic():
         "What happened with the timetable?", [_p(9, "g", "2021-03-15", digest)], ["timetable"]
     )
     assert plain.citations[0].quote.startswith("Council approves")
+
+
+def test_a_name_respelled_counts_as_its_question_words():
+    from rag.retrieval.names import present_in, respelled, topic_names
+
+    names = topic_names("How many were killed in Hasakeh and Deir Ezzor?", ["killed", "hasakeh", "deir", "ezzor"])
+    assert respelled("a blast in the city of Hasaka", {"kill"}, names) == {"hasakeh"}
+    assert respelled("strikes on Deir ez-Zor city", set(), names) == {"deir", "ezzor"}
+    assert respelled("fighting in Homs and Hama", set(), names) == set()
+    assert present_in("Hasaka: 16 killed", {"kill", "hasakeh"}, names) == {"kill", "hasakeh"}

@@ -17,12 +17,13 @@ from ..models import day_label
 from ..readers.dates import MONTH_DATE, parse_worded
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY = re.compile(r"\b(?:on|late|early|last|this)?\s*(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+# "on Tuesday", and "Tuesday's attack" (its apostrophe lost in some archives: "Tuesdays attack")
+_WEEKDAY = re.compile(r"\b(?:on|late|early|last|this)?\s*(" + "|".join(_WEEKDAYS) + r")(?:['’]?s)?\b", re.I)
 _YESTERDAY = re.compile(r"\byesterday\b", re.I)
 _TODAY = re.compile(r"\b(today|this (morning|afternoon|evening)|tonight)\b", re.I)
 _MONTHS = "january february march april may june july august september october november december".split()
 _DAY_MONTH = re.compile(
-    r"\b(?:on\s+)?(?:(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(_MONTHS) + r")|(" + "|".join(_MONTHS) + r")"
+    r"\b(?:on\s+)?(?:(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(" + "|".join(_MONTHS) + r")|(" + "|".join(_MONTHS) + r")"
     r"\s+(\d{1,2})(?:st|nd|rd|th)?)\b(?!,?\s+(?:19|20)\d\d)",
     re.I,
 )

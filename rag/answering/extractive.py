@@ -25,6 +25,7 @@ from typing import Protocol
 from ..models import Answer, Passage, day_label
 from ..retrieval.asked import meets_asked
 from ..retrieval.hybrid import CITED
+from ..retrieval.names import Name, respelled, topic_names
 from ..retrieval.outlets import outlet_key
 from ..retrieval.text_dates import dateline, days_apart
 from ..sentences import quote_aware_spans
@@ -221,10 +222,11 @@ class ExtractiveAnswerer:
         credits = _credits(passages)
         # a word capitalised mid-sentence in any report found is a name where it starts a sentence ("China hit back")
         names_seen = "\n".join(p.text for p in top)
+        spelled = topic_names(question, list(whole))  # "Hasaka" in a report covers "Hasakeh" in the question
         for rank, p in enumerate(top):
             qp = _by_metadata(q, p, credits)
             qw = _by_metadata(whole, p, credits) if whole is not q else qp
-            ctx_words = text_stems(p.title) | text_stems(p.text)
+            ctx_words = _passage_words(p, spelled)
             context = _coverage(qw, ctx_words) if qw else 1.0
             key = _coverage(_key_terms(qw), ctx_words) if qw else 1.0
             rel = max(0.0, p.score / best_score) if best_score > 0 else 0.0
@@ -244,16 +246,48 @@ class ExtractiveAnswerer:
                 speaker = _speaker(before, text)
                 out.append(
                     self._candidate(
-                        question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker, names_seen
+                        question,
+                        qtype,
+                        qp,
+                        qfocus,
+                        p,
+                        s,
+                        e,
+                        text,
+                        sims,
+                        context,
+                        key,
+                        rel,
+                        rank,
+                        speaker,
+                        names_seen,
+                        spelled,
                     )
                 )
         out.sort(key=lambda c: -c.score)
         return out
 
     def _candidate(
-        self, question, qtype, qp, qfocus, p, s, e, text, sims, context, key, rel, rank, speaker="", names_seen=""
+        self,
+        question,
+        qtype,
+        qp,
+        qfocus,
+        p,
+        s,
+        e,
+        text,
+        sims,
+        context,
+        key,
+        rel,
+        rank,
+        speaker="",
+        names_seen="",
+        spelled=(),
     ) -> Candidate:
         words = text_stems(text) | text_stems(speaker)  # a quote's words and who said it
+        words |= respelled(text, words, spelled)
         cov = _coverage(qp, words) if qp else 1.0
         # the best cosine of the sentence's parts to the question if retrieval stored them, else the lexical share
         parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]
@@ -511,6 +545,12 @@ _DENIAL = re.compile(r"\b(denied|denies|deny|rejected|refuted|disputed)\b", re.I
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b", re.I)
 
 
+def _passage_words(p: Passage, spelled: Sequence[Name]) -> set[str]:
+    """The stems of a passage's title and text, and the question's names it gives in another spelling."""
+    words = set(text_stems(p.title) | text_stems(p.text))
+    return words | respelled(f"{p.title}\n{p.text}", words, spelled)
+
+
 def _without_dateline(text: str, p: Passage, s: int) -> str:
     """The sentence with the report's own dateline ("Saturday 03 December 2016 17:53 …") blanked: the
     day a report was filed answers no "when" about what it reports (offsets kept)."""
@@ -579,7 +619,8 @@ _ROLE = re.compile(
     r"\b(?:(?i:who)\s+(?:was|is|were|are|will be|has been)|(?i:what)\s+(?:was|is|were|are)\s+the\s+(?:full\s+)?"
     r"names?\s+of)\s+the\s+(?:\w+\s+)??"
     r"(?:(?!(?:of|at|in|for|on|to|by|with|from|who|that)\b)[\w'’-]+\s+){0,3}?"
-    r"([a-z]+)(?=\s+(?:of|at|in|for|who|whom|that|whose|killed|when|during)\b|\s*\??\s*$)"
+    # the role ends before a preposition, a relative word or a participle ("the spokesman quoted")
+    r"([a-z]+)(?=\s+(?:of|at|in|for|who|whom|that|whose|killed|when|during|[a-z]+ed)\b|\s*\??\s*$)"
 )
 
 
@@ -743,7 +784,7 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
     if "asked_period" in p.scores and "period" not in p.scores and not date_carried(question):
         missing.append("of the month or week the question names")
     days = sorted({q.date for q in passages if "window" in q.scores and q.date})
-    told = near_asked_day(p, question) or tells_of_asked_day(sentence, p, question)
+    told = near_asked_day(p, question) or tells_of_asked_day(sentence, p, question) or _tells_of_day(p, question)
     if "asked_day" in p.scores and "window" not in p.scores and not told:
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
     if len(missing) == dated and predates(p, question):  # no report of the period at all: still not earlier
@@ -796,6 +837,13 @@ def _asked_report(p: Passage, question: str = "", outlets: Sequence[str] = ()) -
     return ("window" in p.scores) + 0.5 * near + ("outlet" in p.scores or credited)
 
 
+def _tells_of_day(p: Passage, question: str) -> bool:
+    """Does one of the passage's sentences put what it tells on the asked day ("… hurt in Tuesday's
+    attack" in Thursday's report, for "the 4 April 2017 attack"), or its own dateline name it?"""
+    told = any(tells_of_asked_day(p.text[s:e], p, question) for s, e in quote_aware_spans(p.text))
+    return told or dated_asked_day_in_text(p, question)
+
+
 def _asked_passage(p: Passage, question: str, outlets: Sequence[str] = ()) -> float:
     """``_asked_report`` of a passage, where a report the archive dates otherwise meets the day in full
     when one of the passage's sentences dates what it tells to the asked day ("The blast on Sunday night
@@ -803,8 +851,7 @@ def _asked_passage(p: Passage, question: str, outlets: Sequence[str] = ()) -> fl
     asked = _asked_report(p, question, outlets)
     if "window" in p.scores or "asked_day" not in p.scores:
         return asked
-    told = any(tells_of_asked_day(p.text[s:e], p, question) for s, e in quote_aware_spans(p.text))
-    if told or dated_asked_day_in_text(p, question):
+    if _tells_of_day(p, question):
         asked += 0.5 if near_asked_day(p, question) else 1.0
     return asked
 

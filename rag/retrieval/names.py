@@ -9,7 +9,11 @@ letter dropped, doubled letters collapsed, a final "h" dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
 from functools import lru_cache
+
+from ..text_terms import stem
 
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 ARTICLE = re.compile(r"^(al|el|ez|as|ad|ar|an)$")
@@ -57,3 +61,43 @@ def capitalised_runs(text: str, longest: int = 3) -> list[str]:
     if run:
         out.append(" ".join(w for _, _, w in run))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name among a question's words ("Deir Ezzor"), to be matched in any spelling."""
+
+    key: str  # its skeleton (``name_key``)
+    stems: frozenset[str]  # the words it is made of
+    prefixes: tuple[str, ...]  # first letters of its words: a cheap test before the skeleton one
+
+
+def topic_names(question: str, terms: Sequence[str]) -> list[Name]:
+    """The capitalised runs of the question made only of ``terms`` (its topic words)."""
+    stems = {stem(t) for t in terms}
+    out: list[Name] = []
+    for run in capitalised_runs(question):
+        words = [w.lower() for w in run.replace("-", " ").split()]
+        if words and {stem(w) for w in words} <= stems:
+            prefixes = tuple(w[:3] for w in words if len(w) >= 3)
+            out.append(Name(name_key(run), frozenset(stem(w) for w in words), prefixes))
+    return out
+
+
+def respelled(text: str, found: Set[str], names: Sequence[Name]) -> set[str]:
+    """The words of each name that ``text`` gives in another spelling ("Raqa" for "Raqqa", "Hasaka"
+    for "Hasakeh") and that ``found`` (the stems matched as spelled) lacks."""
+    low = text.lower()
+    out: set[str] = set()
+    for n in names:
+        if not n.stems <= found and any(pf in low for pf in n.prefixes) and n.key in name_keys_in(text):
+            out |= n.stems - found
+    return out
+
+
+def present_in(text: str, stems: Set[str], names: Sequence[Name]) -> set[str]:
+    """The stems a text holds (as substrings of its lower case: fast, and "Idlib's" counts), and
+    the words of a name it gives in another spelling."""
+    low = text.lower()
+    found = {s for s in stems if (s in low if len(s) > 3 else re.search(rf"\b{re.escape(s)}\b", low))}
+    return found | respelled(text, found, names)

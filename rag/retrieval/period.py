@@ -11,7 +11,6 @@ groups and orders them.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import numpy as np
 from ..models import Passage
 from ..text_terms import is_date_word, question_terms, stem
 from .hybrid import Filters, RetrievalResult, Retriever
-from .names import capitalised_runs, name_key, name_keys_in
+from .names import Name, capitalised_runs, name_key, present_in, topic_names
 from .placed import placed_names
 from .query_dates import DateWindow
 from .text_dates import dateline, days_apart
@@ -145,37 +144,6 @@ def _topic_weights(retriever: Retriever, terms: Sequence[str]) -> dict[str, floa
     return {stem(t): weights.get(stem(t), 1.0) for t in terms}
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
-    """A name among the topic words ("Deir Ezzor"), to be matched in any spelling."""
-
-    key: str  # its skeleton (see ``names.py``)
-    stems: frozenset[str]  # the topic words it is made of
-    prefixes: tuple[str, ...]  # first letters of its words: a cheap test before the skeleton one
-
-
-def topic_names(question: str, terms: Sequence[str]) -> list[Name]:
-    stems = {stem(t) for t in terms}
-    out: list[Name] = []
-    for run in capitalised_runs(question):
-        words = [w.lower() for w in run.replace("-", " ").split()]
-        if words and {stem(w) for w in words} <= stems:
-            prefixes = tuple(w[:3] for w in words if len(w) >= 3)
-            out.append(Name(name_key(run), frozenset(stem(w) for w in words), prefixes))
-    return out
-
-
-def _present(text: str, stems: set[str], names: list[Name]) -> set[str]:
-    """The topic stems a text holds (as substrings of its lower case: fast, and "Idlib's" counts),
-    and the words of a name it gives in another spelling ("Raqa" for "Raqqa")."""
-    low = text.lower()
-    found = {s for s in stems if (s in low if len(s) > 3 else re.search(rf"\b{re.escape(s)}\b", low))}
-    for n in names:
-        if not n.stems <= found and any(pf in low for pf in n.prefixes) and n.key in name_keys_in(text):
-            found |= n.stems
-    return found
-
-
 def _share(weights: dict[str, float], found: set[str], total: float | None = None) -> float:
     """The weight of the topic stems ``found`` over all of them (``total``, when the caller has it)."""
     total = sum(weights.values()) if total is None else total
@@ -195,7 +163,7 @@ def _best_per_article(
     for group in by_article.values():
         article: set[str] = set()
         for p in group:
-            found = _present(f"{p.title} {p.text}", stems, names)
+            found = present_in(f"{p.title} {p.text}", stems, names)
             article |= found
             cos = dense.get(p.chunk_id, 0.0)
             cov = _share(weights, found, total)
