@@ -875,6 +875,7 @@ def test_who_was_the_role_needs_a_sentence_that_says_the_role():
     assert asked_role("What is the name of the organization he founded?") is None  # a thing's kind
     assert asked_role("Who is the Homs governor? (Homs, 1 October 2014)") == "governor"  # names carried after it
     assert asked_role("What was the name of the girl killed in the strike?") == "girl"
+    assert asked_role("Who was the militia spokesman quoted?") == "spokesman"  # not the participle after it
     hit = _passage("Rockets hit the Millbrook hospital on Monday, killing ten visitors, Jane Smith said.")
     ans = ExtractiveAnswerer().answer("Who was the director of the Millbrook hospital?", [hit])
     assert ans.abstained and "director" in ans.answer, ans.answer
@@ -1631,6 +1632,11 @@ def test_the_lead_reports_best_chunk_is_kept_in_the_top_k():
     assert [p.chunk_id for p in _lead_kept(out, 3, "a5")] == [1, 2, 5, 3, 4]
     assert [p.chunk_id for p in _lead_kept(out, 3, "a1")] == [1, 2, 3, 4, 5]  # already in: unchanged
     assert [p.chunk_id for p in _lead_kept(out, 3, "a9")] == [1, 2, 3, 4, 5]  # not found: unchanged
+    two = [_passage(str(k), k, article_id="a5" if k in (1, 5) else f"a{k}") for k in range(1, 7)]
+    two[0].scores[CITED] = two[4].scores[CITED] = 1.0
+    # its other chunk, where the follow-up's fact may be told, comes along
+    assert [p.chunk_id for p in _lead_kept(two, 3, "a5")] == [1, 5, 2, 3, 4, 6]  # right after its first
+    assert [p.chunk_id for p in _lead_kept(two, 6, "a5")] == [1, 2, 3, 4, 5, 6]  # both in: unchanged
 
 
 def test_a_share_or_a_sum_is_no_count_of_the_wounded():
@@ -1985,3 +1991,57 @@ def test_an_irregular_past_tense_ends_the_asked_phrase_and_one_hand_is_no_count(
     s = "Clashes erupted between fighters of the YPG on the one hand and fighters of ISIS on the other hand."
     assert best_span(QType.COUNT, s, "How many YPG fighters were killed?") is None
     assert best_span(QType.COUNT, "One fighter was killed.", "How many fighters were killed?").text == "One fighter"
+
+
+def test_the_fate_asked_is_the_one_of_the_asking_clause():
+    """ "How many were wounded in the raid, which killed 16?" asks of the wounded: a count of the
+    killed is no answer; "how many of the wounded died" asks of the dead."""
+    q = "How many people were wounded in the air raid on Tareeq al-Bab on 1 July 2016, which killed 16 civilians?"
+    killed = "The air force attacked a market in the district of Tariq al-Bab killing 11 people the monitor said."
+    assert best_span(QType.COUNT, killed, q) is None
+    assert best_span(QType.COUNT, "The raid wounded 25 people.", q).text == "25 people"
+    from rag.answering.spans import _fates
+
+    assert _fates("How many of the wounded died?") == {"killed"}  # "of the wounded": a group
+    both = "How many people were killed or wounded?"
+    assert best_span(QType.COUNT, "The raid wounded 25 people.", both).text == "25 people"
+
+
+def test_a_part_of_a_count_shares_its_fate():
+    q = "How many people were wounded in the strike on Deir Ezzor?"
+    total = "The war has been killing at least 3000 people including 955 civilians a month."
+    assert best_span(QType.COUNT, total, q) is None
+    assert best_span(QType.COUNT, "The strike wounded 30 people including 12 children.", q).text == "30 people"
+    assert best_span(
+        QType.COUNT, "It killed 30 people including 12 children.", "How many children were killed?"
+    ).text == ("12 children")
+
+
+def test_a_compound_adjective_is_no_place():
+    q = "Near which town did the SDF kill 13 militants?"
+    s = "The SDF killed 13 jihadists in clashes near the Daesh-controlled town of Al Tabqah."
+    sp = best_span(QType.PLACE, s, q)
+    assert sp is None or "controlled" not in sp.text
+    assert best_span(
+        QType.PLACE, "Clashes raged near the Daesh-controlled Tabqa airbase.", "Where did clashes rage?"
+    ).text == ("Tabqa")
+
+
+@pytest.mark.parametrize(
+    "question,qtype",
+    [
+        ("Name the al-Nusra Front emir reported killed in al-Rastan in July 2016.", QType.PERSON),
+        ("Name the town where the convoy was hit.", QType.PLACE),
+        ("Name the group that claimed the attack.", QType.ENTITY),
+        ("What name did they give the operation?", QType.ENTITY),
+        ("Did they name the victims?", QType.YESNO),
+    ],
+)
+def test_an_imperative_name_asks_for_a_name(question, qtype):
+    assert question_type(question) is qtype
+
+
+def test_the_place_after_a_kind_of_place_is_where_they_went():
+    s = "People had been freed in Al-Saan in the eastern countryside and then transported to the city of Salamiyah."
+    assert best_span(QType.PLACE, s, "Where were the civilians taken afterwards?").text == "Salamiyah"
+    assert best_span(QType.PLACE, s, "Where were the civilians freed?").text == "Al-Saan"

@@ -66,7 +66,9 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
         QType.PERSON,
         re.compile(
             rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b|"
-            rf"\bwhat (?:is|was|are|were) the (?:full )?names? of (?:the |a |an |his |her |their )?"
+            # "What was the name of the commander …?", "Name the emir killed …"
+            rf"(?:\bwhat (?:is|was|are|were) the (?:full )?names? of|{_ASKING}(?:name|identify)) "
+            r"(?:the |a |an |his |her |their )?"
             rf"(?:(?!(?:who|whose|whom|that|which|where|when|in|of|at|on|by|for|to|from|with)\b)[\w'’-]+ ){{0,4}}?"
             rf"(?:{_PERSON_ROLES})s?\b(?!\s+(?:state|country|nation|group|organi[sz]ation|body|party)s?\b)|"
             r"^(?!.*\b(?:what|when|where|which|how|why)\b).*\bwho\b",  # "health minister who warned …"
@@ -76,7 +78,7 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (
         QType.PLACE,
         re.compile(
-            rf"{_ASKING}where\b|\bwhere {_AUX}\b|\b(which|what) {_MODIFIERS}({_PLACE_NOUNS})\b|"
+            rf"{_ASKING}where\b|\bwhere {_AUX}\b|(?:\b(?:which|what)|{_ASKING}name the) {_MODIFIERS}({_PLACE_NOUNS})\b|"
             r"\b(?:which|what) (?:part|parts|side|corner|end) of (?:the )?(?-i:[A-Z])",  # "which part of Syria"
             re.I,
         ),
@@ -96,7 +98,7 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (
         QType.ENTITY,
         re.compile(
-            r"\bwhich\b|\bwhat\s+(is|was|are|were)\s+the\s+(name|title)\b|"
+            r"\bwhich\b|\bwhat\s+(is|was|are|were)\s+the\s+(name|title)\b|^\s*name\s+(?:the|a|an|one)\b|"
             r"\bwhat\s+(?!(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|if|about|in|on|at|for|"
             r"to|of|from|with|by|they|he|she|it|we|you|happened)\b)[a-z]",
             re.I,

@@ -75,8 +75,11 @@ _NAME = re.compile(
 )
 # A quoted title ("‘The Life of a Showgirl’"): quote marks that are not a word's apostrophes ("Egypt's … pharaoh's")
 _QUOTED_TITLE = re.compile(r"(?<![\w])[“\"‘']([^“”\"‘’']{2,60})[”\"’'](?![\w])")
+_PLACE_KIND = r"(?:city|town|village|province|district|region|area|camp|neighbou?rhood|suburb|countryside|port)"
 _LOCATIVE = re.compile(
     r"\b(?:in|at|from|to|near|into|outside|inside|toward|towards|across|via|between)\s+(?:the\s+)?"
+    # "to the city of Salamiyah", "in the vicinity of Hazano"
+    rf"(?:{_PLACE_KIND} of\s+|(?:vicinity|outskirts|edges?|heart|cent(?:er|re)) of\s+(?:the\s+)?)?"
     r"((?:(?:north|south|east|west|central|north-?western|north-?eastern|south-?western|south-?eastern|"
     r"northern|southern|eastern|western|northwest|northeast|southwest|southeast)\s+)?)(?=[A-Z])"
 )
@@ -495,9 +498,29 @@ _ASKS_POPULATION = re.compile(
 
 @lru_cache(maxsize=512)
 def _fates(question: str) -> frozenset[str]:
-    """What the question says befell those it counts: killed, injured (or neither)."""
+    """What the question says befell those it counts: killed, injured (or neither). A question that
+    names two asks of the first after "how many" (and one joined to it: "killed or wounded"): "How
+    many were wounded in the raid, which killed 16?" asks of the wounded; "of the wounded" is a group."""
     words = text_stems(question)
-    return frozenset(kind for kind, stems in _FATES.items() if words & stems)
+    kinds = frozenset(kind for kind, stems in _FATES.items() if words & stems)
+    m = _HOW_MANY.search(question)
+    if len(kinds) < 2 or m is None:
+        return kinds
+    toks = re.findall(r"[\w'’-]+|[,;]", question[m.end() :].lower())
+    for i, w in enumerate(toks):
+        kind = _fate_of(w)
+        if kind and toks[max(0, i - 2) : i] != ["of", "the"]:
+            joined = toks[i + 1 : i + 3]
+            other = _fate_of(joined[1]) if len(joined) == 2 and joined[0] in ("and", "or") else None
+            return frozenset(k for k in (kind, other) if k)
+    return kinds
+
+
+_HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
+
+
+def _fate_of(word: str) -> str | None:
+    return next((kind for kind, stems in _FATES.items() if stem(word) in stems), None)
 
 
 def _told_after(count: str, tail: str) -> set[str]:
@@ -793,8 +816,10 @@ def _place_spans(sentence: str, qstems: AbstractSet[str]) -> list[Span]:
         if not kept or kept not in text:
             continue
         s, text = s + text.index(kept), kept
-        if _filed_from(sentence, s, text):
+        cleaned = _without_compounds(s, text)  # "near the Daesh-controlled town": an adjective, no place
+        if cleaned is None or _filed_from(sentence, *cleaned):
             continue
+        s, text = cleaned
         if " " not in text and _DEMONYM.search(text) and re.match(r"\s+[a-z]", sentence[s + len(text) :]):
             continue  # "near the Turkish border": an adjective, no place
         if _new_words(text, qstems):
@@ -966,6 +991,19 @@ _FLED = re.compile(
 )
 
 
+def _parent_fate(sentence: str, sp: Span) -> set[str]:
+    """The fates told of the count a part belongs to ("killing at least 3000 people including 955
+    civilians": killed), from the three words before that count to the part."""
+    if not _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
+        return set()
+    counts = list(re.finditer(r"\d[\d,]*", sentence[: sp.start]))
+    if not counts:
+        return set()
+    words = re.findall(r"[\w'’-]+", sentence[: counts[-1].start()])[-3:]
+    words += re.findall(r"[\w'’-]+", sentence[counts[-1].start() : sp.start])
+    return {kind for kind, stems in _FATES.items() for w in words if stem(w.lower()) in stems}
+
+
 def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[Span]:
     """The counts of what befell people as the question asks: "six civilians were injured" counts
     no one killed, "home to a quarter of a million people" is a population."""
@@ -980,6 +1018,8 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
             continue  # "attack injures three civilians" (not "Three killed 12 others injured": their own verb)
         if not told and not _fate_before(sentence, sp) and _other_fate(fates, _fate_later(sentence[sp.end :])):
             continue  # "35 civilians mostly schoolchildren and teachers were killed and many more wounded"
+        if _other_fate(fates, _parent_fate(sentence, sp)) and not told & fates:
+            continue  # "killing at least 3000 people including 955 civilians": the 955 were killed too
         if fates and _FLED.match(_after_count(sentence, sp.end, 100)):
             continue  # "Thousands of civilians … have fled to villages": no count of the killed
         kept.append(sp)
@@ -1209,7 +1249,7 @@ _FROM = re.compile(r"^\s*from (?:which|what|where)\b|\bwhere\b.*\bfrom\s*\?\s*$"
 # the preposition right before a place ("proximity to", "next to", "close to" say where, not where to)
 _PREPOSITION = re.compile(
     r"(?<!proximity )(?<!next )(?<!close )(?<!closer )(?<!near )(?<!adjacent )(?<!due )(?<!according )"
-    r"\b(to|into|towards?|from|in|at|near)\s+(?:the\s+)?$",
+    rf"\b(to|into|towards?|from|in|at|near)\s+(?:the\s+)?(?:{_PLACE_KIND} of\s+)?$",
     re.I,
 )
 

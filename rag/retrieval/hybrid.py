@@ -474,17 +474,26 @@ class Retriever:
 CITED = "cited"  # scores key: a chunk of a report the conversation cited
 
 
-def _lead_kept(out: list[Passage], top_k: int, lead: str) -> list[Passage]:
-    """The best chunk of the report the last answer led with, kept in the top k: "How many people
-    were killed?" after "Which restaurant was hit …?" is most likely about that report, even when
-    the short follow-up matches other reports' words better (the answerer still weighs it)."""
+def _lead_kept(out: list[Passage], top_k: int, lead: str, chunks: int = 2) -> list[Passage]:
+    """The best ``chunks`` chunks of the report the last answer led with, kept in the top k: "How
+    many people were killed?" after "Which restaurant was hit …?" is most likely about that report,
+    even when the short follow-up matches other reports' words better (the answerer still weighs
+    it). Its other chunk, where the fact asked may be told, comes right after the one in the top k;
+    with none there, they close the top k."""
+    mine = [k for k, p in enumerate(out) if p.article_id == lead and CITED in p.scores][:chunks]
+    missing = [k for k in mine if k >= top_k]
+    if top_k < 2 or not missing:
+        return out
+    rest = [p for k, p in enumerate(out) if k not in set(missing)]
+    moved = [out[k] for k in missing]
+    inside = [k for k, p in enumerate(rest[:top_k]) if p.article_id == lead]
+    if inside:
+        at = inside[-1] + 1
+        return [*rest[:at], *moved, *rest[at:]]
     if any(p.article_id == lead for p in out[:top_k]):
         return out
-    best = next((k for k, p in enumerate(out) if p.article_id == lead and CITED in p.scores), None)
-    if best is None or top_k < 2:
-        return out
-    rest = out[:best] + out[best + 1 :]
-    return [*rest[: top_k - 1], out[best], *rest[top_k - 1 :]]
+    at = max(0, top_k - len(moved))
+    return [*rest[:at], *moved, *rest[at:]]
 
 
 def _cited_within(out: list[Passage], depth: int) -> list[Passage]:
