@@ -2045,3 +2045,68 @@ def test_the_place_after_a_kind_of_place_is_where_they_went():
     s = "People had been freed in Al-Saan in the eastern countryside and then transported to the city of Salamiyah."
     assert best_span(QType.PLACE, s, "Where were the civilians taken afterwards?").text == "Salamiyah"
     assert best_span(QType.PLACE, s, "Where were the civilians freed?").text == "Al-Saan"
+
+
+def test_terrorists_and_gunmen_are_people_counted_as_combatants():
+    q = "How many ISIL fighters did the army kill near Tabaqa airport?"
+    s = "The Syrian army ambushed and killed 140 ISIL terrorists near Tabaqa military airport."
+    assert best_span(QType.COUNT, s, q).text == "140 ISIL terrorists"
+    assert best_span(QType.COUNT, "The army killed 140 terrorists.", "How many civilians were killed?") is None
+
+
+def test_others_reported_wounded_are_a_count_of_the_wounded():
+    s = "Seven others were reported injured in the attack and taken to hospital."
+    assert best_span(QType.COUNT, s, "How many people were injured in the rocket attack?").text == "Seven others"
+
+
+def test_a_comma_clause_of_a_wh_question_does_not_change_what_it_asks():
+    q = "Which Nusra Front field commander was killed, along with eight others, when soldiers stormed al-Rastan?"
+    assert question_type(q) is QType.PERSON
+    assert question_type("The rebels left Darayya. When did they leave?") is QType.DATE
+    assert question_type("Where did they go, and when?") is QType.DATE
+    assert question_type("what about al-Rai, who was trying to take it?") is QType.PERSON  # an ellipsis, then who
+    assert question_type("Which general election was delayed?") is QType.ENTITY  # "general" is no office here
+
+
+def test_how_long_it_lasted_beats_a_time_told_nearby():
+    q = "How long did the ceasefire last before it ended?"
+    lasted = "The freeze on fighting brokered by the United States and Russia lasted a week."
+    minutes = "Activists reported five air raids in the space of ten minutes after the end of the ceasefire."
+    assert best_span(QType.DURATION, lasted, q).score > best_span(QType.DURATION, minutes, q).score
+    assert best_span(QType.DURATION, "The week-long truce ended on Monday.", q).text == "week-long"
+
+
+def test_a_country_owning_the_asked_place_is_no_part_of_it():
+    from rag.answering.places import question_places
+
+    assert question_places("killed in the attack in Syria's Idlib province") == ["Idlib"]
+    assert question_places("killed in the Kurdish-majority city of Qamishli") == ["Qamishli"]
+    s = "A double bomb attack killed 31 people in the Kurdish-majority city of Qamishli on Wednesday."
+    assert best_span(QType.PLACE, s, "In which Kurdish-majority city did a bomb kill 31?").text == "Qamishli"
+
+
+def test_a_death_toll_and_its_parts_are_no_count_of_the_wounded():
+    s = "The death toll from the strikes in the city of Al Quriyah has risen to 82 people including 58 civilians."
+    assert best_span(QType.COUNT, s, "How many people were wounded in the strikes?") is None
+    assert best_span(QType.COUNT, s, "How many civilians were killed in the strikes?").text == "58 civilians"
+    both = "The death toll rose to 20 and 45 people were wounded."
+    assert best_span(QType.COUNT, both, "How many people were wounded?").text == "45 people"
+
+
+def test_a_name_described_by_the_asked_role_holds_it():
+    q = "Which al-Nusra Front commander in Latakia was killed by the army in July 2015?"
+    s = "Abu Abdul Rahman al-Madani the Al-Nusra Front commander in Lattakia was killed in Jabal al-Torkman region."
+    assert best_span(QType.PERSON, s, q).text == "Abu Abdul Rahman al-Madani"
+
+
+@pytest.mark.parametrize(
+    "question,qtype",
+    [
+        ("What was the family name of the six civilians killed in airstrikes on Atareb?", QType.PERSON),
+        ("What was the surname of the family of ten killed in Marea?", QType.PERSON),
+        ("What was the name of the civilian killed?", QType.PERSON),
+        ("What is the name of the family restaurant?", QType.ENTITY),  # a family's, but a thing's name
+    ],
+)
+def test_a_surname_or_family_name_asks_for_a_person(question, qtype):
+    assert question_type(question) is qtype

@@ -25,6 +25,7 @@ _PLACE = re.compile(
 )
 _NOT_PLACES = frozenset([*WEEKDAYS, *MONTHS, *"the a an how what which who when".split()])
 _ARTICLE = ARTICLE
+_COMPOUND = re.compile(r"^[A-Z][\w'’]*-[a-z]+$")
 
 
 def place_key(name: str) -> str:
@@ -36,7 +37,10 @@ def question_places(question: str) -> list[str]:
     """Capitalised names after a place preposition in the question ("in Khan Sheikhoun")."""
     out = []
     for m in _PLACE.finditer(question):
-        words = [w for w in m.group(1).split() if w.lower() not in _NOT_PLACES]
+        # not a weekday or month, nor a compound adjective ("the Kurdish-majority city of Qamishli")
+        words = [w for w in m.group(1).split() if w.lower() not in _NOT_PLACES and not _COMPOUND.match(w)]
+        while len(words) > 1 and re.search(r"['’]s$", words[0]):
+            words = words[1:]  # "in Syria's Idlib province": Idlib (its country owns it)
         if words:
             out.append(" ".join(words))
     return out

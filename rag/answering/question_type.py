@@ -40,8 +40,11 @@ _PERSON_ROLES = (
     rf"{_PERSON_NOUNS}|boy|girl|child|children|director|bomber|gunm[ae]n|attacker|suspect|victim|hostage|"
     r"prisoner|soldier|servicem[ae]n|pilot|journalist|reporter|photographer|doctor|nurse|worker|activist|"
     r"commander|governor|mayor|minister|president|envoy|ambassador|chief|head|chairman|secretary|emir|"
-    r"fighter|militant|member|judge|lawyer|father|mother|son|daughter|brother|sister|husband|wife|bride|groom"
+    r"fighter|militant|member|judge|lawyer|father|mother|son|daughter|brother|sister|husband|wife|bride|groom|"
+    r"civilian"
 )
+
+_OFFICES = r"commander|emir|governor|mayor|minister|envoy|ambassador|director|chairman"
 
 # "when"/"who"/"where" ask only where a question starts (or a clause after punctuation), or before an
 # auxiliary: "injured when a crane collapsed in which city?" asks for a city, not a date.
@@ -66,7 +69,10 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
         QType.PERSON,
         re.compile(
             rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b|"
+            # "Which Nusra Front field commander …?": a holder of an office or a rank
+            rf"^\W*which (?:(?!(?:{_FUNCTION})\b)[\w-]+ ){{0,3}}(?:{_OFFICES})s?\b(?![\w'’-])|"
             # "What was the name of the commander …?", "Name the emir killed …"
+            r"\bwhat (?:is|was|are|were) (?:the|their|his|her) (?:family name|surname|last name|first name)s?\b|"
             rf"(?:\bwhat (?:is|was|are|were) the (?:full )?names? of|{_ASKING}(?:name|identify)) "
             r"(?:the |a |an |his |her |their )?"
             rf"(?:(?!(?:who|whose|whom|that|which|where|when|in|of|at|on|by|for|to|from|with)\b)[\w'’-]+ ){{0,4}}?"
@@ -107,9 +113,18 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
 ]
 
 
+# A question led by its own wh-word: a later ", when …" / ", who …" is a clause of it ("Which commander was
+# killed, along with eight others, when soldiers stormed …?" asks for a commander, not a date)
+_LEADING_WH = re.compile(
+    r"^\W*(?:which|what|who|whom|whose|where|how|name)\b(?!\s+about\b)", re.I
+)  # not "what about X, who …?"
+_CLAUSE = re.compile(r"^[,;:]\s*(?:when|who|whom|whose|where)\b", re.I)
+
+
 def question_type(question: str) -> QType:
+    led = _LEADING_WH.match(question) is not None
     for qtype, pat in _PATTERNS:
-        if pat.search(question):
+        if any(not (led and _CLAUSE.match(m.group(0))) for m in pat.finditer(question)):
             return qtype
     return QType.GENERAL
 

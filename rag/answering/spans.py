@@ -41,7 +41,8 @@ _COUNT = re.compile(
 )
 _UNIT = r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
 _DURATION = re.compile(
-    rf"\b(?:(?:{_QUAL})\s+)?(?:{_NUMBER}|an?)[\s-]+(?:(?:consecutive|more|full|straight|additional)\s+)?(?:{_UNIT})\b",
+    rf"\b(?:(?:{_QUAL})\s+)?(?:{_NUMBER}|an?)[\s-]+(?:(?:consecutive|more|full|straight|additional)\s+)?(?:{_UNIT})\b"
+    r"|\b(?:day|week|month|year|hour)-long\b",  # "a week-long truce"
     re.I,
 )
 _MONTH = (
@@ -49,6 +50,11 @@ _MONTH = (
     r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
 )
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day(?:\s+(?:night|morning|evening|afternoon))?"
+_LASTED = re.compile(
+    r"\b(?:lasted|lasting|lasts|last|for|spanned|spanning)\s+(?:(?:about|around|nearly|almost|only|just|over|"
+    r"more than|at least|less than)\s+)?$",
+    re.I,
+)
 _DATE = re.compile(
     rf"(?:\b\d{{1,2}}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)\s+(?:on\s+)?)?"
     rf"(?:\b{_WEEKDAY}(?:,?\s+(?:{_MONTH})\s+\d{{1,2}}(?:,\s+\d{{4}})?"
@@ -78,8 +84,8 @@ _QUOTED_TITLE = re.compile(r"(?<![\w])[“\"‘']([^“”\"‘’']{2,60})[”\
 _PLACE_KIND = r"(?:city|town|village|province|district|region|area|camp|neighbou?rhood|suburb|countryside|port)"
 _LOCATIVE = re.compile(
     r"\b(?:in|at|from|to|near|into|outside|inside|toward|towards|across|via|between)\s+(?:the\s+)?"
-    # "to the city of Salamiyah", "in the vicinity of Hazano"
-    rf"(?:{_PLACE_KIND} of\s+|(?:vicinity|outskirts|edges?|heart|cent(?:er|re)) of\s+(?:the\s+)?)?"
+    # "to the city of Salamiyah", "in the Kurdish-majority city of Qamishli", "in the vicinity of Hazano"
+    rf"(?:(?:[a-z]+-[a-z]+\s+)?{_PLACE_KIND} of\s+|(?:vicinity|outskirts|edges?|heart|cent(?:er|re)) of\s+(?:the\s+)?)?"
     r"((?:(?:north|south|east|west|central|north-?western|north-?eastern|south-?western|south-?eastern|"
     r"northern|southern|eastern|western|northwest|northeast|southwest|southeast)\s+)?)(?=[A-Z])"
 )
@@ -381,12 +387,14 @@ _PERSON_WORDS = """people persons person civilians civilian children child men m
     soldiers fighters troops militants rebels policemen officers members workers students patients victims
     casualties dead bodies refugees migrants passengers medics doctors nurses journalists teachers farmers
     worshippers pilgrims volunteers employees guards prisoners detainees hostages inhabitants youths boys girls
-    babies infants relatives families tourists fans voters citizens adults commanders""".split()
+    babies infants relatives families tourists fans voters citizens adults commanders gunmen jihadists insurgents
+    terrorists extremists attackers""".split()
 _PERSON_STEMS = frozenset(stem(w) for w in _PERSON_WORDS)
 # Stems these people share with things or acts ("villagers"/"villages", "officers"/"offices", "prisoners"/
 # "prisons", "workers"/"works", "fighters"/"fighting"): a word of such a stem must be the person form itself.
 _SHARED_STEMS = frozenset(
-    stem(w) for w in "villagers officers farmers prisoners workers teachers commanders fighters medics guards".split()
+    stem(w)
+    for w in "villagers officers farmers prisoners workers teachers commanders fighters medics guards attackers".split()
 )
 _PERSON_FORMS = frozenset(f for w in _PERSON_WORDS for f in (w, w[:-1] if w.endswith("s") else w + "s"))
 
@@ -400,7 +408,10 @@ def _is_person(word: str) -> bool:
 
 _COMBATANT_STEMS = frozenset(
     stem(w)
-    for w in "soldiers fighters troops militants rebels gunmen jihadists insurgents members officers commanders".split()
+    for w in (
+        "soldiers fighters troops militants rebels gunmen jihadists insurgents terrorists extremists members officers "
+        "commanders"
+    ).split()
 )
 # units of length, weight, volume and area; a measure is one of them, money or a share
 _UNITS = (
@@ -456,7 +467,8 @@ def _counts_people(word: str, heads: AbstractSet[str]) -> bool:
 _FATE = frozenset("killed dead died wounded injured hurt executed missing kidnapped arrested detained".split())
 # "… and 107 others were wounded": "others" counts people when a fate follows
 _OTHERS_FATED = re.compile(
-    rf"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+)?(?:{'|'.join(_FATE)})\b"
+    # "… were (reportedly | reported) wounded"
+    rf"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+|reported\s+)?(?:{'|'.join(_FATE)})\b"
     # "… and 100 others sustained injuries"
     r"|\s+(?:have\s+|had\s+)?(?:sustained|suffered|received)\s+(?:\w+\s+)?(?:injuries|wounds)\b",
     re.I,
@@ -991,6 +1003,14 @@ _FLED = re.compile(
 )
 
 
+# a death toll told right before its count ("The death toll from the strikes has risen to 82 people")
+_DEATH_TOLL = re.compile(
+    r"\bdeath\s+toll\b[^.;]{0,90}?\b(?:rose|risen|rises|reached|reaches|climbed|stood|stands|is|was|of|at|to)\s+"
+    r"(?:at\s+|to\s+)?(?:(?:about|around|at least|nearly|over|more than|some)\s+)?$",
+    re.I,
+)
+
+
 def _parent_fate(sentence: str, sp: Span) -> set[str]:
     """The fates told of the count a part belongs to ("killing at least 3000 people including 955
     civilians": killed), from the three words before that count to the part."""
@@ -999,9 +1019,10 @@ def _parent_fate(sentence: str, sp: Span) -> set[str]:
     counts = list(re.finditer(r"\d[\d,]*", sentence[: sp.start]))
     if not counts:
         return set()
-    words = re.findall(r"[\w'’-]+", sentence[: counts[-1].start()])[-3:]
-    words += re.findall(r"[\w'’-]+", sentence[counts[-1].start() : sp.start])
-    return {kind for kind, stems in _FATES.items() for w in words if stem(w.lower()) in stems}
+    at = counts[-1].start()
+    words = re.findall(r"[\w'’-]+", sentence[:at])[-3:] + re.findall(r"[\w'’-]+", sentence[at : sp.start])
+    told = {kind for kind, stems in _FATES.items() for w in words if stem(w.lower()) in stems}
+    return told | ({"killed"} if _DEATH_TOLL.search(sentence[max(0, at - 120) : at]) else set())
 
 
 def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[Span]:
@@ -1020,6 +1041,8 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
             continue  # "35 civilians mostly schoolchildren and teachers were killed and many more wounded"
         if _other_fate(fates, _parent_fate(sentence, sp)) and not told & fates:
             continue  # "killing at least 3000 people including 955 civilians": the 955 were killed too
+        if _other_fate(fates, {"killed"}) and _DEATH_TOLL.search(sentence[max(0, sp.start - 120) : sp.start]):
+            continue  # "the death toll … has risen to 82 people": no count of the wounded
         if fates and _FLED.match(_after_count(sentence, sp.end, 100)):
             continue  # "Thousands of civilians … have fled to villages": no count of the killed
         kept.append(sp)
@@ -1131,6 +1154,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
                 bonus -= 0.6  # "a commander told Reuters": who was told, never who said it
             elif _attributes(sentence, sp):  # "CNN reports …": the answer to "who reported it?", else not
                 bonus += 0.5 if asks_speaker else -0.6
+            if qtype is QType.DURATION and _LASTED.search(sentence[max(0, sp.start - 30) : sp.start]):
+                bonus += 0.5  # "lasted a week", "for 48 hours": how long it went on, not when
             if qtype is QType.PLACE and _setting(sp.text, context):
                 bonus -= 0.6  # "in northwestern Syria" in a pile of Syria reports: the setting, not the answer
             if direction:  # "to which town were they moved?": the place after "to", not after "from"
@@ -1199,6 +1224,9 @@ _RANKS = frozenset("col col. lt lt. maj maj. capt capt. sgt sgt. gen gen. brig b
 _RANKS_AND_TITLES = _RANKS | _TITLES  # words that stand before a name ("spokesman Col. John Dorrian")
 
 
+_APPOSITIVE_ROLE = re.compile(r"\s*,?\s*(?:the|a|an)\s+((?:[\w'’-]+\s+){0,4}[\w'’-]+)")
+
+
 def _holds_role(sentence: str, sp: Span, role: str | None) -> float:
     """For "which spokesman …?" (``role``: the asked noun's stem): a name right after the role word
     (past a rank: "spokesman Col. John Dorrian") holds the role; one right before it ("Operation
@@ -1208,6 +1236,10 @@ def _holds_role(sentence: str, sp: Span, role: str | None) -> float:
     after = re.match(r"\s*([\w'’-]+)", sentence[sp.end :])
     if after and stem(after.group(1).lower()) == role:
         return -0.5
+    # "Abu Abdul Rahman al-Madani, the Al-Nusra Front commander in Lattakia": the name the role describes
+    appos = _APPOSITIVE_ROLE.match(sentence, sp.end)
+    if appos and any(stem(w.lower()) == role for w in appos.group(1).split()):
+        return 0.5
     before = re.findall(r"[\w'’.-]+", sentence[max(0, sp.start - 40) : sp.start])
     while before and before[-1].lower() in _RANKS_AND_TITLES and stem(before[-1].lower()) != role:
         before.pop()
