@@ -363,3 +363,33 @@ def test_a_later_report_that_puts_the_event_on_the_asked_day_in_another_sentence
     assert not ans.abstained and "sarin" in ans.answer, ans.answer
     other = _passage("other", "2017-04-06", lead + " It said 31 people were being treated.", asked_day=1.0)
     assert ExtractiveAnswerer().answer(q, [other]).abstained
+
+
+def test_a_later_report_that_puts_the_event_in_the_asked_month_answers():
+    """ "… formed in December 2014": February's report says "In December … formed the Levant Front";
+    it tells of that month. One that never names it does not."""
+    from rag.answering.extractive import ExtractiveAnswerer
+
+    q = "Which alliance did rebel factions in Aleppo form in December 2014?"
+    told = "In December rebel factions in Aleppo grouped together to form the Levant Front alliance."
+    later = _passage("later", "2015-02-18", told, asked_period=1.0)
+    ans = ExtractiveAnswerer().answer(q, [later])
+    assert not ans.abstained and "Levant Front" in ans.answer, ans.answer
+    vague = _passage("vague", "2015-02-18", told.replace("In December ", ""), asked_period=1.0)
+    assert ExtractiveAnswerer().answer(q, [vague]).abstained
+
+
+def test_a_report_of_the_time_leads_one_filed_a_year_later():
+    """ "… on 15 September 2016": a report two days on, naming no town, leads a 2017 report of
+    another strike near the town the question names."""
+    from rag.answering.extractive import ExtractiveAnswerer
+    from rag.answering.report_dates import long_after
+
+    q = "What death toll did the monitor give for the air strikes on the town of al-Mayadin on 15 September 2016?"
+    then = _passage(
+        "then", "2016-09-17", "The monitor gave a death toll of 23 civilians killed in air strikes on a town."
+    )
+    later = _passage("later", "2017-10-05", "The monitor said air strikes killed 14 people near Mayadeen.")
+    assert long_after(later, q) and not long_after(then, q)
+    ans = ExtractiveAnswerer().answer(q, [later, then])
+    assert not ans.abstained and ans.citations[0].article_id == "then", ans.answer

@@ -50,6 +50,7 @@ from .report_dates import (
     asked_period,
     date_carried,
     dated_asked_day_in_text,
+    long_after,
     near_asked_day,
     predates,
     tells_of_asked_day,
@@ -404,6 +405,7 @@ class ExtractiveAnswerer:
             return (
                 leads(c),
                 not predates(c.passage, question),  # a report of before the asked period tells nothing of it
+                not long_after(c.passage, question),  # … and one of months later looks back on it at best
                 asked,
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
                 _of_the_place(c.text, places, counts),  # … and the count told of there, not its region's total
@@ -612,7 +614,10 @@ def _part_asked(question: str, best: Candidate) -> str | None:
     return asked if last and last[0].lower() in _WHOLE else None
 
 
-_ASKS_NAME = re.compile(r"\bnames?\s+of\b|\b(?:his|her|their)\s+(?:full\s+)?names?\b", re.I)
+_ASKS_NAME = re.compile(
+    r"\bnames?\s+of\b|\b(?:his|her|their)\s+(?:full\s+)?names?\b|\b(?:surname|family name|last name|first name)s?\b",
+    re.I,
+)
 
 # "Who was the director of …": the role the answer must hold
 _ROLE = re.compile(
@@ -781,7 +786,8 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
     if "asked_outlet" in p.scores and "outlet" not in p.scores and not _credits_asked(p.text, question, names):
         missing.append("from " + " or ".join(names[:2]))
     dated = len(missing)
-    if "asked_period" in p.scores and "period" not in p.scores and not date_carried(question):
+    period = "asked_period" in p.scores and "period" not in p.scores
+    if period and not date_carried(question) and not _tells_of_day(p, question):  # "In December …" a month on
         missing.append("of the month or week the question names")
     days = sorted({q.date for q in passages if "window" in q.scores and q.date})
     told = near_asked_day(p, question) or tells_of_asked_day(sentence, p, question) or _tells_of_day(p, question)

@@ -99,6 +99,18 @@ def predates(p: Passage, question: str) -> bool:
     return (dt.date.fromisoformat(window.start) - dt.date.fromisoformat(p.date)).days > _PREDATES_BY
 
 
+def long_after(p: Passage, question: str, days: int = 62) -> bool:
+    """Is the report dated months after the day or month the question asks about? It may look back on
+    it, but a report of the time tells of it first (a 2017 strike near Mayadeen is no answer about
+    the air strikes on al-Mayadin of 15 September 2016)."""
+    if not p.date or p.date_inferred:
+        return False
+    window = _asked_window(typed_part(question))
+    if window is None or not (is_report_day(window) or is_named_period(window)):
+        return False
+    return (dt.date.fromisoformat(p.date) - dt.date.fromisoformat(window.end)).days > days
+
+
 @lru_cache(maxsize=256)
 def _asked_window(question: str) -> DateWindow | None:
     return question_window(question)
