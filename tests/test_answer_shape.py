@@ -2007,6 +2007,17 @@ def test_the_fate_asked_is_the_one_of_the_asking_clause():
     assert best_span(QType.COUNT, "The raid wounded 25 people.", both).text == "25 people"
 
 
+def test_a_count_joined_to_another_shares_its_fate():
+    q = "How many people were wounded in the raid?"
+    s = "It also said a coalition raid on the city of Manbij killed two women and their seven children."
+    assert best_span(QType.COUNT, s, q) is None
+    assert best_span(QType.COUNT, "Three were killed and 5 others wounded.", q).text == "5 others"
+    kids = best_span(
+        QType.COUNT, "The raid killed two women and their seven children.", "How many children were killed?"
+    )
+    assert kids.text == "seven children"
+
+
 def test_a_part_of_a_count_shares_its_fate():
     q = "How many people were wounded in the strike on Deir Ezzor?"
     total = "The war has been killing at least 3000 people including 955 civilians a month."
@@ -2110,3 +2121,8 @@ def test_a_name_described_by_the_asked_role_holds_it():
 )
 def test_a_surname_or_family_name_asks_for_a_person(question, qtype):
     assert question_type(question) is qtype
+
+
+def test_which_member_asks_for_a_person_but_not_a_member_state():
+    assert question_type("Which civil defence member described his team pulling two children out?") is QType.PERSON
+    assert question_type("Which member state vetoed the resolution?") is not QType.PERSON

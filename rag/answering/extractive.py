@@ -410,7 +410,7 @@ class ExtractiveAnswerer:
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
                 _of_the_place(c.text, places, counts),  # … and the count told of there, not its region's total
                 not sources or _names_source(c.text, sources),  # "what toll did the Observatory give?"
-                named,
+                c.span.score if named and c.span is not None else 0.0,  # … the best of those names
                 not total,
                 _holds(c, own),
                 counts,
@@ -787,10 +787,11 @@ def _unmet(p: Passage, passages: Sequence[Passage], question: str = "", sentence
         missing.append("from " + " or ".join(names[:2]))
     dated = len(missing)
     period = "asked_period" in p.scores and "period" not in p.scores
-    if period and not date_carried(question) and not _tells_of_day(p, question):  # "In December …" a month on
+    told = any(_tells_of_day(q, question) for q in [p, *passages] if q.article_id == p.article_id)  # any chunk
+    if period and not date_carried(question) and not told:  # "In December …" in a report of a month on
         missing.append("of the month or week the question names")
     days = sorted({q.date for q in passages if "window" in q.scores and q.date})
-    told = near_asked_day(p, question) or tells_of_asked_day(sentence, p, question) or _tells_of_day(p, question)
+    told = told or near_asked_day(p, question) or tells_of_asked_day(sentence, p, question)
     if "asked_day" in p.scores and "window" not in p.scores and not told:
         missing.append(f"of {day_label(days[0])}" if days else "of the day the question names")
     if len(missing) == dated and predates(p, question):  # no report of the period at all: still not earlier

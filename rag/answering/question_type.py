@@ -44,7 +44,7 @@ _PERSON_ROLES = (
     r"civilian"
 )
 
-_OFFICES = r"commander|emir|governor|mayor|minister|envoy|ambassador|director|chairman"
+_OFFICES = r"commander|emir|governor|mayor|minister|envoy|ambassador|director|chairman|member"
 
 # "when"/"who"/"where" ask only where a question starts (or a clause after punctuation), or before an
 # auxiliary: "injured when a crane collapsed in which city?" asks for a city, not a date.
@@ -70,7 +70,8 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
         re.compile(
             rf"{_ASKING}who(m|se)?\b|\bwho(m|se)? {_AUX}\b|\b(which|what) {_MODIFIERS}({_PERSON_NOUNS})\b|"
             # "Which Nusra Front field commander …?": a holder of an office or a rank
-            rf"^\W*which (?:(?!(?:{_FUNCTION})\b)[\w-]+ ){{0,3}}(?:{_OFFICES})s?\b(?![\w'’-])|"
+            rf"^\W*which (?:(?!(?:{_FUNCTION})\b)[\w-]+ ){{0,3}}(?:{_OFFICES})s?\b(?![\w'’-])"
+            r"(?!\s+(?:state|country|nation|group|organi[sz]ation|body|party)s?\b)|"
             # "What was the name of the commander …?", "Name the emir killed …"
             r"\bwhat (?:is|was|are|were) (?:the|their|his|her) (?:family name|surname|last name|first name)s?\b|"
             rf"(?:\bwhat (?:is|was|are|were) the (?:full )?names? of|{_ASKING}(?:name|identify)) "

@@ -1011,12 +1011,17 @@ _DEATH_TOLL = re.compile(
 )
 
 
+_JOINED_AFTER = re.compile(r"\b(?:and|or)\s+(?:(?:their|his|her|its|the)\s+)?$", re.I)
+
+
 def _parent_fate(sentence: str, sp: Span) -> set[str]:
     """The fates told of the count a part belongs to ("killing at least 3000 people including 955
-    civilians": killed), from the three words before that count to the part."""
-    if not _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
+    civilians": killed) or one joined to ("killed two women and their seven children"), from the three
+    words before that count to this one."""
+    head = sentence[max(0, sp.start - 20) : sp.start]
+    if not (_PART_OF.search(head) or _JOINED_AFTER.search(head)):  # "… including 12", "… and their seven"
         return set()
-    counts = list(re.finditer(r"\d[\d,]*", sentence[: sp.start]))
+    counts = list(re.finditer(rf"\d[\d,]*|\b(?:{_NUM_WORD})\b", sentence[: sp.start], re.I))
     if not counts:
         return set()
     at = counts[-1].start()
