@@ -2126,3 +2126,21 @@ def test_a_surname_or_family_name_asks_for_a_person(question, qtype):
 def test_which_member_asks_for_a_person_but_not_a_member_state():
     assert question_type("Which civil defence member described his team pulling two children out?") is QType.PERSON
     assert question_type("Which member state vetoed the resolution?") is not QType.PERSON
+
+
+def test_among_near_tied_sentences_a_full_name_leads_one_word():
+    """ "Which civil defence member …?": of two sentences within the name margin of the best, the one
+    naming "Shuhud al-Hussein" leads the one whose best name-like word is "Syria"; between two full
+    names the sentence score decides."""
+    from rag.answering.extractive import Candidate, ExtractiveAnswerer
+
+    q = "Which civil defence member described pulling two children out alive in Aleppo?"
+    a, b = _passage("Workers dig out dead after Syria strike on Aleppo.", 1), _passage("Shuhud al-Hussein said so.", 2)
+    syria = Candidate(a, 0, 10, a.text, 0.3, 0.7, True, 0.72, 0, 0.7, Span(26, 31, "Syria", 2.02))
+    named = Candidate(b, 0, 10, b.text, 0.2, 0.6, True, 0.64, 1, 0.7, Span(0, 17, "Shuhud al-Hussein", 2.36))
+    answerer = ExtractiveAnswerer()
+    rank = answerer._ranking(q, QType.PERSON, [syria, named], [syria, named], [a, b])
+    assert max([syria, named], key=rank) is named
+    other = Candidate(a, 0, 10, a.text, 0.3, 0.7, True, 0.72, 0, 0.7, Span(0, 10, "John Kerry", 2.5))
+    rank = answerer._ranking(q, QType.PERSON, [other, named], [other, named], [a, b])
+    assert max([other, named], key=rank) is other  # two full names: the better sentence

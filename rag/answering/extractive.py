@@ -410,7 +410,8 @@ class ExtractiveAnswerer:
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
                 _of_the_place(c.text, places, counts),  # … and the count told of there, not its region's total
                 not sources or _names_source(c.text, sources),  # "what toll did the Observatory give?"
-                c.span.score if named and c.span is not None else 0.0,  # … the best of those names
+                named,
+                named and c.span is not None and " " in c.span.text,  # … a full name before one word ("Syria")
                 not total,
                 _holds(c, own),
                 counts,
