@@ -94,6 +94,17 @@ class AnswerConfig:
     direct_min_score: dict[str, float] = field(default_factory=lambda: {"entity": 2.6, "place": 2.6, "person": 2.6})
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What every sentence of one answer is scored against."""
+
+    question: str
+    qtype: QType
+    focus: dict[str, float]  # the weights of the asking part's words, when a framing part leads
+    names_seen: str  # the reports considered: a word capitalised mid-sentence in them is a name
+    spelled: Sequence[Name]  # the question's names, to be matched in any spelling
+
+
 @dataclass(slots=True)
 class Candidate:
     passage: Passage
@@ -224,6 +235,7 @@ class ExtractiveAnswerer:
         # a word capitalised mid-sentence in any report found is a name where it starts a sentence ("China hit back")
         names_seen = "\n".join(p.text for p in top)
         spelled = topic_names(question, list(whole))  # "Hasaka" in a report covers "Hasakeh" in the question
+        asked = _Asked(question, qtype, qfocus, names_seen, spelled)
         for rank, p in enumerate(top):
             qp = _by_metadata(q, p, credits)
             qw = _by_metadata(whole, p, credits) if whole is not q else qp
@@ -245,48 +257,12 @@ class ExtractiveAnswerer:
                 if len(text) < 20 or not re.search(r"[^\W\d_]{3}", text):
                     continue  # captions' fragments, bullets, bare numbers
                 speaker = _speaker(before, text)
-                out.append(
-                    self._candidate(
-                        question,
-                        qtype,
-                        qp,
-                        qfocus,
-                        p,
-                        s,
-                        e,
-                        text,
-                        sims,
-                        context,
-                        key,
-                        rel,
-                        rank,
-                        speaker,
-                        names_seen,
-                        spelled,
-                    )
-                )
+                out.append(self._candidate(asked, qp, p, s, e, text, sims, context, key, rel, rank, speaker))
         out.sort(key=lambda c: -c.score)
         return out
 
-    def _candidate(
-        self,
-        question,
-        qtype,
-        qp,
-        qfocus,
-        p,
-        s,
-        e,
-        text,
-        sims,
-        context,
-        key,
-        rel,
-        rank,
-        speaker="",
-        names_seen="",
-        spelled=(),
-    ) -> Candidate:
+    def _candidate(self, asked: _Asked, qp, p, s, e, text, sims, context, key, rel, rank, speaker="") -> Candidate:
+        question, qtype, qfocus, spelled = asked.question, asked.qtype, asked.focus, asked.spelled
         words = text_stems(text) | text_stems(speaker)  # a quote's words and who said it
         words |= respelled(text, words, spelled)
         cov = _coverage(qp, words) if qp else 1.0
@@ -294,7 +270,7 @@ class ExtractiveAnswerer:
         parts = [c for end, c in sims.items() if p.start + s < end <= p.start + e]
         sem = max(parts) if parts else cov
         typed_text = _without_dateline(text, p, s) if qtype is QType.DATE else text
-        span = best_span(qtype, typed_text, question, names_seen or p.text) if qtype in TYPED else None
+        span = best_span(qtype, typed_text, question, asked.names_seen or p.text) if qtype in TYPED else None
         typed = span is not None or qtype not in TYPED
         focus_cov = _coverage(qfocus, words) if qfocus else cov
         w = SCORE_WEIGHTS
