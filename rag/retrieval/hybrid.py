@@ -484,16 +484,11 @@ def _lead_kept(out: list[Passage], top_k: int, lead: str, chunks: int = 2) -> li
     missing = [k for k in mine if k >= top_k]
     if top_k < 2 or not missing:
         return out
-    rest = [p for k, p in enumerate(out) if k not in set(missing)]
-    moved = [out[k] for k in missing]
+    gone = set(missing)
+    rest = [p for k, p in enumerate(out) if k not in gone]
     inside = [k for k, p in enumerate(rest[:top_k]) if p.article_id == lead]
-    if inside:
-        at = inside[-1] + 1
-        return [*rest[:at], *moved, *rest[at:]]
-    if any(p.article_id == lead for p in out[:top_k]):
-        return out
-    at = max(0, top_k - len(moved))
-    return [*rest[:at], *moved, *rest[at:]]
+    at = inside[-1] + 1 if inside else max(0, top_k - len(missing))
+    return [*rest[:at], *(out[k] for k in missing), *rest[at:]]
 
 
 def _cited_within(out: list[Passage], depth: int) -> list[Passage]:
