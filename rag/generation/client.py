@@ -68,8 +68,9 @@ def _deadline_iter(work: Callable[[Callable[[object], None], threading.Event], N
         put(_DONE)
 
     late = GeneratorError(f"the language model did not answer within {timeout_s:g} s")
-    threading.Thread(target=run, name="llm-request", daemon=True).start()
+    # the deadline is set before the request starts: its own timeout (the same length) then fires after it
     deadline = time.monotonic() + timeout_s
+    threading.Thread(target=run, name="llm-request", daemon=True).start()
     try:
         while True:
             try:
