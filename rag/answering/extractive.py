@@ -365,7 +365,9 @@ class ExtractiveAnswerer:
         places = _count_places(question) if counted else []
         sources = asked_sources(typed_part(question)) if counted and _ASKS_ITS_TOLL.search(question) else []
         placed = {p.chunk_id for p in passages if places and _names_asked_place(p, places)}  # read once each
-        day_met = {c.passage.chunk_id: _asked_passage(c.passage, question, asked_outlets) for c in ok}
+        # once per passage, not per sentence: it reads every sentence of the passage for the asked day
+        ok_passages = {c.passage.chunk_id: c.passage for c in ok}
+        day_met = {cid: _asked_passage(p, question, asked_outlets) for cid, p in ok_passages.items()}
 
         def rank(c: Candidate) -> tuple:
             counts = counted and c.span is not None and counts_asked_noun(c.span.text, question)
