@@ -56,8 +56,8 @@ _LEAD = re.compile(
 _PRONOUNS = r"it|its|they|them|their|theirs|he|him|his|she|her|hers|there|those|these|this|that"
 _PRONOUN = re.compile(rf"\b({_PRONOUNS})\b", re.I)
 _NAME = re.compile(
-    r"\b[A-Z][\w'’-]+(?:[\s-](?:(?:al|el|ez|az|as|ash|ad|ar|an|de|of|bin|ibn|van|von)[\s-])?[A-Z][\w'’-]+)*"
-)  # "Deir ez-Zor", "Ras al-Ain": one name
+    r"\b[A-Z][\w'’-]+(?:[\s-](?:(?:al|el|ez|az|as|ash|ad|ar|an|de|of|for|bin|ibn|van|von)[\s-])?[A-Z][\w'’-]+)*"
+)  # "Deir ez-Zor", "Ras al-Ain", "Syrian Observatory for Human Rights": one name
 _WH_HEAD = re.compile(r"\b(?:how (?:many|much)|which|what|whose)\s+([a-z][\w'’-]*)", re.I)
 _THAT_THING = re.compile(r"\b(?:that|this)\s+([a-z][\w'’-]*)")
 _DEFINITE = re.compile(r"\bthe\s+([a-z][\w'’-]*)", re.I)
@@ -195,6 +195,14 @@ def _with_year(query: str, date: str | None) -> str:
 
 def _names_place_or_day(question: str) -> bool:
     return bool(question_places(question) or _DATE_SLOT.search(question) or _YEAR.search(question))
+
+
+def _new_place_or_day(question: str, state: State) -> bool:
+    """Does the question name a day, or a place the conversation has not named ("How far is it from the
+    city of Aleppo?" in a conversation about a village of Aleppo province keeps its day)?"""
+    known = {n.lower() for n in state.names}
+    places = [p for p in question_places(question) if p.lower() not in known]
+    return bool(places or _DATE_SLOT.search(question) or _YEAR.search(question))
 
 
 def _anchored(question: str) -> bool:
@@ -397,7 +405,9 @@ _PLACE_WORDS = (
     r"town|city|village|place|area|country|region|province|district|camp|base|airbase|suburb|"
     r"neighbou?rhood|hospital|school|market|mosque|prison|airport|port|bridge|street|square|site|facility|building"
 )
-_ASKED_PLACE = re.compile(rf"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[a-z]+\s+)?(?:{_PLACE_WORDS})\b", re.I)
+_ASKED_PLACE = re.compile(  # "which village", "which IS-held village", "what Kurdish-majority city"
+    rf"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[a-z]+\s+|(?-i:[\w'’]+-[a-z]+)\s+)?(?:{_PLACE_WORDS})\b", re.I
+)
 _THE_PLACE = re.compile(rf"\bthe\s+(?:{_PLACE_WORDS})\b", re.I)
 _THIS_PLACE = re.compile(rf"\b(?:that|this)\s+(?:{_PLACE_WORDS})\b", re.I)
 _THAT_PLACE = re.compile(
@@ -523,7 +533,7 @@ def _carried(query: str, question: str, state: State) -> str:
     carry = list(dict.fromkeys(carry))[:3]
     # "How many children were among them?": of the day asked before ("When …?" is not answered by it)
     # ("the day before": the day stepped to is in the query already)
-    dated = bool(state.date) and not shifted and _names_place_or_day(question) is False
+    dated = bool(state.date) and not shifted and not _new_place_or_day(question, state)
     if dated and state.date and state.date.lower() not in have and question_type(question) is not QType.DATE:
         carry.append(state.date)
     return f"{query.rstrip()} ({', '.join(carry)})" if carry else query
@@ -657,7 +667,10 @@ def conversation_state(history: Sequence[dict] | None, outlets: Sequence[str] = 
             state.question = res.query
             dated = _DATED.search(res.query)
             state.date = dated.group(0) if dated else state.date
-            state.names = [n for n in state.names if n not in _names(res.query)] + _names(res.query)
+            # the question's own names are the most recent, after those it carried in brackets
+            carried = res.query[len(_without_carried(res.query)) :]
+            new = list(dict.fromkeys([*_names(carried), *_names(_without_carried(res.query))]))
+            state.names = [n for n in state.names if n not in new] + new
         elif turn.get("role") == "assistant":
             if typed_lower:  # "leave darayya": what the reply writes as a name ("Darayya") is one
                 asked = " " + re.sub(r"[^\w'’-]+", " ", _without_carried(state.question).lower()) + " "

@@ -15,6 +15,7 @@ from rag.answering.spans import Span, answer_spans, best_span, focus
 from rag.conversation import avoid_repeat, conversation_state, is_follow_up, prefer_articles, resolve, rewrite
 from rag.models import Passage, Statement, render_statements
 from rag.sentences import quote_aware_spans, sentence_spans
+from rag.text_terms import question_terms, stem
 
 DARAYYA = (
     "According to sources around 8,000 civilians and 800 rebels would be evacuated from the Damascus suburb, "
@@ -2144,3 +2145,154 @@ def test_among_near_tied_sentences_a_full_name_leads_one_word():
     other = Candidate(a, 0, 10, a.text, 0.3, 0.7, True, 0.72, 0, 0.7, Span(0, 10, "John Kerry", 2.5))
     rank = answerer._ranking(q, QType.PERSON, [other, named], [other, named], [a, b])
     assert max([other, named], key=rank) is other  # two full names: the better sentence
+
+
+def test_a_place_of_another_size_is_not_the_place_asked_for():
+    s = "Jets struck an opposition-held neighborhood in western Syrias Idlib province, an official said."
+    assert best_span(QType.PLACE, s, "Which neighborhood was hit?") is None  # a province is no neighbourhood
+    named = "The strike targeted a civil defense center in Turmanin neighborhood, an official said."
+    assert best_span(QType.PLACE, named, "Which neighborhood was hit?").text == "Turmanin"
+    assert (
+        best_span(QType.PLACE, "Shells fell on the province of Idlib.", "Which province was shelled?").text == "Idlib"
+    )
+    assert best_span(QType.PLACE, "Shells fell on the province of Idlib.", "Which town was shelled?") is None
+
+
+def test_a_name_before_a_kind_of_place_is_no_person_and_who_gave_the_toll_asks_who_spoke():
+    s = "The strike targeted a civil defense center in Turmanin neighborhood Vasik Harak told Anadolu Agency."
+    q = "Who was the local civil defense official who gave the toll?"
+    assert best_span(QType.PERSON, s, q).text == "Vasik Harak"
+    listener = "Rami Abdel Rahman told the paper that 11 people died in Turmanin."
+    assert best_span(QType.PERSON, listener, "Who gave the toll to the paper?").text == "Rami Abdel Rahman"
+
+
+def test_a_lower_case_article_inside_a_name_keeps_the_name_whole():
+    s = "The air force dropped barrel bombs this morning on the village of Qasr el-Breij, the monitor said."
+    assert best_span(QType.PLACE, s, "Which village was hit by barrel bombs?").text == "Qasr el-Breij"
+
+
+def test_the_speaker_named_after_a_sentence_crediting_the_asked_role_holds_it():
+    text = (
+        "At least 11 people were killed on Saturday when jets struck a neighborhood in western Syrias Idlib "
+        "province according to a local civil defense official. The strike targeted a drug warehouse and a civil "
+        "defense center in Turmanin neighborhood Vasik Harak told Anadolu Agency."
+    )
+    q = "Who was the local civil defense official who gave the toll?"
+    a = ExtractiveAnswerer().answer(q, [_passage(text)])
+    assert not a.abstained and "Vasik Harak" in a.answer
+    # a name after a sentence that credits no one with the role does not hold it
+    other = text.replace("according to a local civil defense official", "in the afternoon")
+    b = ExtractiveAnswerer().answer(q, [_passage(other)])
+    assert b.direct_answer is None or "Vasik Harak" not in b.direct_answer.text
+    assert b.abstained or "official" not in b.answer
+
+
+def test_a_follow_up_on_a_place_asked_by_a_hyphenated_modifier_keeps_the_place_and_the_day():
+    history = [
+        {
+            "role": "user",
+            "content": "Which IS-held village in Aleppo province was hit by barrel bombs on 22 July 2015?",
+        },
+        {"role": "assistant", "content": "“The air force dropped barrel bombs on the village of Qasr el-Breij.” [1]"},
+    ]
+    assert "Qasr el-Breij" in rewrite("How many civilians were killed there?", history)
+    history += [
+        {"role": "user", "content": "How many civilians were killed there?"},
+        {"role": "assistant", "content": "12 civilians [1]"},
+    ]
+    # a place the conversation named already is no new subject: the day and the village stay
+    far = rewrite("How far is it from the city of Aleppo?", history)
+    assert "22 July 2015" in far and "Qasr el-Breij" in far
+    # a place of its own is a new subject: no day carried over
+    assert "22 July 2015" not in rewrite("How far is it from the city of Homs?", history)
+
+
+@pytest.mark.parametrize(
+    "question,sentence,expected",
+    [
+        (  # the asked side is whom they fought: the count is of the other side
+            "How many Islamic State fighters were killed in the clashes near the airport?",
+            "At least 10 Syrian soldiers were killed on Tuesday in clashes with Islamic State group jihadists.",
+            None,
+        ),
+        (  # the asked side killed them (its acronym spelled out)
+            "How many SDF fighters were killed near Tabqa?",
+            "The Kurdish-led Syrian Democratic Forces killed 13 jihadists in clashes near Tabqa.",
+            None,
+        ),
+        (  # nationality words name the side too
+            "How many fighters of the Kurdish People's Protection Units (YPG) were killed in Hasaka?",
+            "At least 12 Islamist fighters were killed in clashes with Kurdish militants in Hasaka.",
+            None,
+        ),
+        (  # the count names the asked side: it is of them
+            "How many Islamic State fighters were killed in the clashes?",
+            "At least 30 Islamic State fighters were killed in clashes with Kurdish forces.",
+            "At least 30 Islamic State fighters",
+        ),
+        ("How many SDF fighters were killed?", "Daesh killed 13 SDF fighters near Tabqa.", "13 SDF fighters"),
+        (  # the side named only as who reported it: no other side
+            "How many Kurdish fighters were killed?",
+            "Twelve fighters were killed in the clashes with jihadists, a Kurdish official said.",
+            "Twelve fighters",
+        ),
+    ],
+)
+def test_a_count_of_the_asked_sides_enemy_does_not_answer(question, sentence, expected):
+    span = best_span(QType.COUNT, sentence, question)
+    assert (span.text if span else None) == expected
+
+
+def test_the_name_of_a_building_is_a_name_next_to_its_word():
+    q = "What was the name of the school in Jisreen that was hit by a shell on 31 October 2017?"
+    unnamed = "A shell fired by regime troops hit the entrance of a school in Jisreen, Rami Abdel Rahman said."
+    a = ExtractiveAnswerer().answer(q, [_passage(unnamed, date="2017-11-01")])
+    assert a.abstained and "name of the school" in a.note
+    named = "A shell fired by regime troops hit the entrance of the Al-Amal school in Jisreen on Tuesday."
+    b = ExtractiveAnswerer().answer(q, [_passage(named, date="2017-11-01")])
+    assert not b.abstained and "Al-Amal" in b.answer
+
+
+def test_a_count_whose_report_never_names_the_asked_place_of_a_dated_event_is_another_events():
+    q = "How many people were wounded in the air strikes on the town of Atareb on 25 April 2016?"
+    other = (
+        "Air strikes hit the town of Hreitan north of Aleppo on Monday, killing 3 children and injuring 17 people, "
+        "a monitor said."
+    )
+    idf = {"atareb": 4.7, "hreitan": 6.0, "aleppo": 0.9}  # a town named in few passages
+
+    def answerer():
+        return ExtractiveAnswerer(term_weights=lambda qs: {stem(t): idf.get(stem(t), 1.0) for t in question_terms(qs)})
+
+    a = answerer().answer(q, [_passage(other, date="2016-04-25")])
+    assert a.abstained and "Atareb" in a.note
+    # a place named everywhere (a province, a capital) may go unnamed in a report of one of its towns
+    wide = answerer().answer(q.replace("the town of Atareb", "Aleppo"), [_passage(other, date="2016-04-25")])
+    assert "none of those found names" not in (wide.note or "")
+    there = other.replace("Hreitan north of Aleppo", "al-Atareb")
+    b = answerer().answer(q, [_passage(there, date="2016-04-25")])
+    assert not b.abstained and "17 people" in b.answer  # "Atareb" and "al-Atareb" are one place
+    # a question that pins no year may be asked of a report that takes the place as known
+    undated = answerer().answer(q.replace(" on 25 April 2016", ""), [_passage(other, date="2016-04-25")])
+    assert "none of those found names" not in (undated.note or "")
+
+
+def test_the_conversations_place_stays_among_the_names_it_carries():
+    history = [
+        {"role": "user", "content": "How many people did the Syrian Observatory for Human Rights count in Kobane?"},
+        {"role": "assistant", "content": "412 people [1]"},
+        {"role": "user", "content": "Which Kurdish official still inside the town said they would hold?"},
+        {"role": "assistant", "content": "“Idris Nahsen said the fighters would hold.” [1]"},
+    ]
+    # one name, not two ("Syrian Observatory", "Human Rights"): the place keeps one of the three carried
+    names = conversation_state(history).names
+    assert len([n for n in names if "Observatory" in n or "Human Rights" in n]) == 1
+    assert "Kobane" in rewrite("Where did the air raids land?", history)
+
+
+def test_a_place_held_by_a_named_group_is_the_place_not_the_group():
+    from rag.answering.places import question_places
+
+    q = "How many civilians were killed in the air raids on the Islamic State-held Al-Boulil region on 15 July 2016?"
+    assert question_places(q) == ["Al-Boulil"]
+    assert question_places("How many were killed on rebel-held Atareb?") == ["Atareb"]

@@ -206,6 +206,32 @@ def test_asked_marks_and_the_rerankers_view():
     assert "asked_day" not in alone[0].scores and "asked_outlet" in alone[0].scores
 
 
+def test_a_report_of_the_day_after_makes_the_asked_day_one_of_reports():
+    """Friday's clashes reported on Saturday only: the day is still a day the archive reports, so a
+    report of another year is not the one asked about."""
+    import dataclasses
+
+    from rag.retrieval.asked import mark_asked
+    from rag.retrieval.query_dates import DateWindow
+
+    friday = DateWindow("2013-08-02", "2013-08-02", "on Friday 2 August 2013")
+    saturday = dataclasses.replace(_p(0), date="2013-08-03")
+    later = dataclasses.replace(_p(1), date="2014-12-25")
+    mark_asked([saturday, later], day=True, window=friday)
+    assert "asked_day" in later.scores and "asked_day" in saturday.scores
+    week_on = [dataclasses.replace(_p(0), date="2013-08-09"), dataclasses.replace(_p(1), date="2014-12-25")]
+    mark_asked(week_on, day=True, window=friday)  # a week on is no report of that day
+    assert not any("asked_day" in p.scores for p in week_on)
+
+
+def test_a_day_the_conversation_carried_is_told_from_one_the_user_typed():
+    from rag.retrieval.asked import carried_phrase
+
+    assert carried_phrase("Which minister said so that day? (Aleppo, 25 September 2016)", "25 September 2016")
+    assert not carried_phrase("How many died on 25 September 2016?", "on 25 September 2016")
+    assert not carried_phrase("How many died on 25 September 2016? (Aleppo)", "on 25 September 2016")
+
+
 @pytest.mark.slow
 def test_a_day_the_conversation_carried_finds_its_reports_and_the_next_days(karvel):
     """A follow-up after a question about 18 May is searched with that day (its reports first). The

@@ -68,6 +68,9 @@ def test_count_slot_reads_the_counted_noun_and_the_verb():
     reported = count_slot("How many civilians were reported killed in Aleppo on 5 July 2016 according to sana?")
     assert reported and reported.kind == "killed" and reported.label == "civilians killed"
     assert count_slot("How many people were said to have died in the fire?").kind == "killed"
+    # "among the civilians killed": the children are counted, not the civilians
+    part = count_slot("How many children were among the civilians killed in the raid on 1 July 2016?")
+    assert part and part.nouns == {stem("children")} and part.kind == "killed"
     assert count_slot("How many people were reported missing?").label == "people missing"
     assert count_slot("How many cases were reported?").label == "cases reported"  # nothing after it
 

@@ -108,6 +108,7 @@ class DisagreementConfig:
 
 _AUX = frozenset("were was have has had been be being are is did do does got get will would reportedly".split())
 _STOP_NOUN = frozenset("in on at during from by according after when since near across of to".split())
+_AMONG = frozenset("among amongst".split())  # "children were among the civilians killed": children are counted
 # verbs that tell who says so, not what happened ("were reported killed", "were said to have died")
 _REPORTING = frozenset("reported said believed thought feared confirmed estimated alleged understood known".split())
 _IRREGULAR = frozenset("left fled lost died fell took went came ran won made".split())
@@ -126,7 +127,11 @@ def count_slot(question: str) -> Slot | None:
         return None
     noun_words: list[str] = []
     verb = reporting = ""
+    among = False
     for w in words[start : start + 8]:
+        among = among or w in _AMONG
+        if among and _kind_word(w) is None and not (w.endswith("ed") or w in _IRREGULAR):
+            continue  # past "among": only the fate is read
         if w in _REPORTING and noun_words and not reporting:
             reporting = w  # "were reported killed", "were said to have died": the fate comes next
             continue

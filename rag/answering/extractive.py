@@ -330,12 +330,9 @@ class ExtractiveAnswerer:
         cands = self.candidates(question, passages)
         pool = _pool(cands)
         ok = self._supported(question, qtype, pool)
-        if ok and qtype is QType.PERSON and _ASKS_NAME.search(question):
-            ok = _giving_the_name(question, ok)
-            if not ok:  # "What was the name of the girl killed …?" and no sentence names her
-                role = named_role(question)
-                what = f"the name of the {_display_role(question, role)}" if role else "the name"
-                return abstention(passages, f"The reports don't answer this: none of the sentences found gives {what}.")
+        ok, unnamed = _naming_what_is_asked(question, qtype, ok)
+        if unnamed:  # "What was the name of the girl killed …?" and no sentence names her
+            return abstention(passages, f"The reports don't answer this: none of the sentences found gives {unnamed}.")
         if not ok:
             role = asked_role(question)
             if role and any(self.decision_score(c, qtype) >= self.config.abstain_below for c in pool):
@@ -428,16 +425,10 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         naming: Candidate | None = None,
     ) -> Answer:
-        unmet = _unmet(best.passage, passages, question, best.text)
-        if unmet:  # the best is not the report asked for: the reports don't say what that one did
+        why = _not_what_was_asked(question, qtype, best, passages, self.term_weights(question))
+        if why:
             nearest = [best.passage, *(p for p in passages if p is not best.passage)]
-            why = f"The reports don't answer this: no report {unmet} among those found says it."
-            return abstention(nearest, why)
-        group = _part_asked(question, best) if qtype is QType.COUNT else None
-        if group:  # "How many children …?" and the best count is of all the people: not the number asked
-            nearest = [best.passage, *(p for p in passages if p is not best.passage)]
-            why = f"The reports don't answer this: none of those found gives the number of {group}."
-            return abstention(nearest, why)
+            return abstention(nearest, f"The reports don't answer this: {why}.")
         q = self.weights(question)
         comp = Composer()
         # "What did it say?": what was said is the answer, and it follows the words the question shares
@@ -552,6 +543,20 @@ def _carried_down(q: dict[str, float], question: str) -> dict[str, float]:
     return {t: w * CARRIED_WEIGHT if t in carried else w for t, w in q.items()} if carried else q
 
 
+def _naming_what_is_asked(question: str, qtype: QType, ok: list[Candidate]) -> tuple[list[Candidate], str]:
+    """For "What was the name of the nurse / the school …?", the sentences that give it, and what no
+    sentence gave ("the name of the nurse") when none does."""
+    if ok and qtype is QType.PERSON and _ASKS_NAME.search(question):
+        ok = _giving_the_name(question, ok)
+        role = named_role(question)
+        return ok, "" if ok else f"the name of the {_display_role(question, role)}" if role else "the name"
+    facility = _ASKS_FACILITY.search(question) if ok and qtype in (QType.ENTITY, QType.PLACE) else None
+    if facility:
+        ok = [c for c in ok if _names_facility(c)]
+        return ok, "" if ok else f"the name of the {facility.group(1)}"
+    return ok, ""
+
+
 def _giving_the_name(question: str, ok: list[Candidate]) -> list[Candidate]:
     """The sentences that give a name, and when the question asks the name of someone ("the nurse
     wounded …"), a name that is the nurse's (``names_role``), not the monitor's who reported it."""
@@ -563,6 +568,29 @@ def _giving_the_name(question: str, ok: list[Candidate]) -> list[Candidate]:
         if role is None or names_role(c.text, c.span.start, c.span.end, role):
             out.append(c)
     return out
+
+
+# a building or site whose name a question asks for: its name stands next to the word ("Latamneh hospital",
+# "the Al-Amal School", "the hospital of Al-Quds"), else the sentence does not give it
+_FACILITIES = (
+    r"school|hospital|clinic|health (?:facility|centre|center|center)|medical (?:facility|centre|center)|mosque|"
+    r"church|market|bakery|prison|stadium|airport|university"
+)
+_ASKS_FACILITY = re.compile(rf"\bname of the (?:[\w'’-]+\s+){{0,2}}?({_FACILITIES})\b", re.I)
+_FACILITY = re.compile(rf"\b(?:{_FACILITIES}|centre|center|facility)\b", re.I)
+
+
+def _names_facility(c: Candidate) -> bool:
+    """Does the candidate's span name a building: the word inside it, or right before or after it?"""
+    if c.span is None:
+        return False
+    before = c.text[max(0, c.span.start - 25) : c.span.start]
+    after = c.text[c.span.end : c.span.end + 25]
+    return bool(
+        _FACILITY.search(c.span.text)
+        or re.match(rf"\s+(?:{_FACILITY.pattern})", after, re.I)
+        or re.search(rf"(?:{_FACILITY.pattern})\s+(?:of\s+)?(?:the\s+)?$", before, re.I)
+    )
 
 
 def _display_role(question: str, role: str) -> str:
@@ -657,6 +685,50 @@ def _of_the_place(sentence: str, places: Sequence[str], counts_asked: bool) -> b
     return counts_asked and not names_place(sentence, places[1:])
 
 
+def _not_what_was_asked(
+    question: str, qtype: QType, best: Candidate, passages: Sequence[Passage], weights: dict[str, float]
+) -> str | None:
+    """Why the best sentence does not answer after all: it is not the report asked for (outlet, day); or
+    it counts another place's event; or it counts everyone when a group is asked ("How many children …?")."""
+    unmet = _unmet(best.passage, passages, question, best.text)
+    if unmet:
+        return f"no report {unmet} among those found says it"
+    if qtype is not QType.COUNT:
+        return None
+    place = _unplaced(question, best, passages, weights)
+    if place:  # the count's report never names the place of the event asked about: another event's
+        return f"none of those found names {place}"
+    group = _part_asked(question, best)
+    return f"none of those found gives the number of {group}" if group else None
+
+
+_YEAR_NAMED = re.compile(r"\b(?:19|20)\d\d\b")
+# "the UK", "US Capitol", "India's", "the North American box office": a country said in passing
+_BROAD = re.compile(r"^[A-Z]{2,}\b|['’]s?$|(?:ian|ean|can|ese|ish)$")
+
+
+# a place the archive names this rarely (idf ≥ 4: in about one passage in 50 or fewer) is a town or a
+# street; a province or a capital is named everywhere, and a report of one of its towns may not name it
+RARE_PLACE = 4.0
+
+
+def _unplaced(question: str, best: Candidate, passages: Sequence[Passage], weights: dict[str, float]) -> str | None:
+    """For a count of an event the question pins by a rare place and a year ("wounded in al-Atareb on 25
+    April 2016"), the place when none of the retrieved passages of the best sentence's report names any
+    of the question's places: that report tells of another event."""
+    if not _YEAR_NAMED.search(question):
+        return None
+    places = [p for p in _count_places(question) if _is_rare(p, weights) and not _BROAD.search(p)]
+    same = [p for p in passages if p.article_id == best.passage.article_id]
+    if not places or any(_names_asked_place(p, places) for p in same):
+        return None
+    return places[0]
+
+
+def _is_rare(place: str, weights: dict[str, float]) -> bool:
+    return max((weights.get(t, 0.0) for t in text_stems(place)), default=0.0) >= RARE_PLACE
+
+
 def _names_asked_place(p: Passage, places: Sequence[str]) -> bool:
     return names_place(p.title, places) or names_place(p.text, places)
 
@@ -674,7 +746,22 @@ def _that_can_answer(question: str, pool: list[Candidate]) -> list[Candidate]:
     if role is None:
         return pool
     r = stem(role)
-    return [c for c in pool if covered(r, text_stems(c.text))]
+    return [c for c in pool if covered(r, text_stems(c.text)) or _speaker_of_role(c, r)]
+
+
+_SPOKE = re.compile(r"\s+(?:says?|said|told|tells)\b")
+_CREDITS = re.compile(r"\b(?:according to|said|says|told)\b")
+
+
+def _speaker_of_role(c: Candidate, role: str) -> bool:
+    """Is the sentence's name the one who spoke, right after a sentence that credits the asked role
+    ("… according to a local civil defense official. … Vasik Harak told Anadolu Agency."): a report
+    says who its source is once, then names him."""
+    if c.span is None or not _SPOKE.match(c.text, c.span.end):
+        return False
+    before = c.passage.text[: max(0, c.start - c.passage.start)].strip()
+    prev = re.split(r"(?<=[.!?])\s+", before)[-1] if before else ""
+    return bool(_CREDITS.search(prev)) and covered(role, text_stems(prev))
 
 
 _ASKS_CLAIMANT = re.compile(  # claimed an attack ("claimed the bombing"), not a fact ("claimed the siege had …")

@@ -18,7 +18,8 @@ _PLACE = re.compile(
     r"(?:\b(?:in|at|near|from|outside|inside|on|around|across|into)|"
     r"\b(?:town|city|village|province|district|region|county|state|area|suburbs?|neighbou?rhood|capital|"
     r"governorate|countryside|outskirts|camp|port) of)\s+(?:(?:the|an?)\s+)?"
-    r"(?:[a-z]+-(?:held|controlled|run|besieged)\s+)?"  # "on rebel-held Atareb"
+    # "on rebel-held Atareb", "on the Islamic State-held Al-Boulil region"
+    r"(?:(?:[A-Z][\w'’]*\s+)?[\w'’]+-(?:held|controlled|run|besieged)\s+)?"
     # "western Aleppo", "rural Damascus": a direction is no part of the name
     r"(?:(?:(?:north|south)(?:east|west)?(?:ern)?|east(?:ern)?|west(?:ern)?|central|rural|greater)\s+)?"
     r"((?:(?:al|el|ez|as|ad|ar|an)-)?[A-Z][\w'’-]+(?:\s+(?:(?:al|el|ez|as|ad|ar|an)[- ])?[A-Z][\w'’-]+)*)"

@@ -75,9 +75,9 @@ _TIME_OF_DAY = re.compile(
 )
 # A run of capitalised words, with the lower-case particles of names ("Staffan de Mistura", "al-Bab").
 _NAME = re.compile(
-    r"(?<![\w'’])(?:[A-Z][\w'’.&-]*|al-[A-Z][\w'’-]*)"
+    r"(?<![\w'’])(?:[A-Z][\w'’.&-]*|(?:al|el|ez|az|ad|ar|as|ash|an)-[A-Z][\w'’-]*)"  # "Qasr el-Breij"
     r"(?:\s+(?:(?:al|el|de|da|di|du|van|von|der|bin|ibn|la|le|del|of the|of|for the|for)\s+)?"
-    r"(?:[A-Z][\w'’.&-]*|al-[A-Z][\w'’-]*|\d+))*"
+    r"(?:[A-Z][\w'’.&-]*|(?:al|el|ez|az|ad|ar|as|ash|an)-[A-Z][\w'’-]*|\d+))*"
 )
 # A quoted title ("‘The Life of a Showgirl’"): quote marks that are not a word's apostrophes ("Egypt's … pharaoh's")
 _QUOTED_TITLE = re.compile(r"(?<![\w])[“\"‘']([^“”\"‘’']{2,60})[”\"’'](?![\w])")
@@ -751,9 +751,11 @@ def _name_spans(
         if not person and len(words) > 2 and words[1] == "of" and _is_role(words[0], heads):
             continue  # "CEO of Godfather's" (for "which candidate"): a role, not the thing's name
         score = 0.6 + (0.2 if " " in text else 0.0)
-        if person and (words[-1].lower() in _NOT_A_PERSON or _COMPASS.match(words[0])):
-            score -= 0.5  # "United States", "Mazzeh Airbase": a place, no person (an organisation may answer "who")
         after = sentence[s + len(text) : s + len(text) + 20]
+        if person and (
+            words[-1].lower() in _NOT_A_PERSON or _COMPASS.match(words[0]) or re.match(rf"\s+{_PLACE_KIND}\b", after)
+        ):  # "United States", "Mazzeh Airbase", "Turmanin neighborhood": a place, no person
+            score -= 0.5  # (an organisation may answer "who")
         # the sentence's first word, or a quotation's (“Fighters from outside the city met …”)
         first = not sentence[:s].strip(" \"“‘'(") or bool(re.search(r"[“\"‘]\s*$", sentence[:s]))
         first = first or bool(_AFTER_DATELINE.search(sentence[:s]))  # "26 October 2016 Warplanes …"
@@ -1091,6 +1093,57 @@ def _other_group(span_text: str, question: str) -> bool:
     return bool(other) and not any(stem(w.lower()) in text_stems(question) for w in mods)
 
 
+# whose members a count asks for, by name: "How many SDF fighters", "How many fighters of the Kurdish People's
+# Protection Units (YPG)"
+_SIDE_ASKED = re.compile(
+    r"\b(?i:how many)\s+(?:((?:[A-Z][\w'’-]*\s+){1,3})[a-z][\w'’-]*|[a-z][\w'’-]*\s+of\s+(?:the\s+)?"
+    r"((?:[A-Z][\w'’-]*\s+){1,5}(?:\([A-Z]{2,}\))?))"
+)
+_FIGHT = (
+    r"(?:clash(?:es|ed)?|fighting|fights?|battles?|battled|attacks?|attacked|raids?|strikes?|ambush(?:ed)?|offensive)"
+)
+_AGAINST = re.compile(
+    rf"\b{_FIGHT}\s+(?:\w+\s+){{0,2}}?(?:with|against|by)\s+(?:the\s+)?((?:[\w'’-]+\s+){{0,3}}[\w'’-]+)"
+)
+_KILLER = re.compile(r"((?:[\w'’-]+\s+){1,4})(?:killed|kill|kills|killing)\s+(?:at least\s+|more than\s+|some\s+)?$")
+
+
+@lru_cache(maxsize=512)
+def _side_names(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The asked side's names as stems, nationality included ("kurdish", "ypg"), and its acronyms ("SDF")."""
+    m = _SIDE_ASKED.search(question)
+    if not m:
+        return frozenset(), frozenset()
+    words = re.findall(r"[\w'’-]+", m.group(1) or m.group(2))
+    names = frozenset(stem(w.lower()) for w in words if w.lower() not in STOPWORDS and w[0].isupper())
+    caps = [w for w in words if w[0].isupper() and not w.isupper()]
+    initials = {"".join(w[0] for w in caps)} if len(caps) >= 2 else set()  # "Islamic State": IS
+    return names, frozenset({w for w in words if w.isupper() and len(w) >= 2} | initials)
+
+
+def _names_side(text: str, names: AbstractSet[str], acronyms: AbstractSet[str]) -> bool:
+    """Does the text name the side: one of its names, or its acronym spelled out ("Syrian Democratic Forces")?"""
+    caps = re.findall(r"[A-Z][\w'’-]*", text)
+    if any(stem(w.lower()) in names or w in acronyms for w in caps):
+        return True
+    initials = "".join(w[0] for w in caps)
+    return any(a in initials for a in acronyms)
+
+
+def _other_side(sentence: str, sp: Span, question: str) -> bool:
+    """Is the count of the asked side's enemy: the side named as whom they fought ("10 soldiers were killed in
+    clashes with Islamic State jihadists" for "how many Islamic State fighters") or as who killed them ("the
+    Syrian Democratic Forces killed 13 jihadists" for "how many SDF fighters")? Not when the count names it."""
+    names, acronyms = _side_names(question)
+    if not (names or acronyms) or _names_side(sp.text, names, acronyms):
+        return False
+    killer = _KILLER.search(sentence[max(0, sp.start - 60) : sp.start])
+    if killer and _names_side(killer.group(1), names, acronyms):
+        return True
+    tail = sentence[sp.end : sp.end + 120]
+    return any(_names_side(m.group(1), names, acronyms) for m in _AGAINST.finditer(tail))
+
+
 _CREDIT_DATE = re.compile(rf"\s+(?:{_WEEKDAY})\s+\d")
 
 
@@ -1118,10 +1171,46 @@ def _of_the_asked_kind(
     """A count of what befell whom the question asks about; a place that is neither the asked place's
     country nor a credit line."""
     if qtype is QType.COUNT:
-        return [sp for sp in _of_the_asked_fate(spans, sentence, question) if not _other_group(sp.text, question)]
+        return [
+            sp
+            for sp in _of_the_asked_fate(spans, sentence, question)
+            if not _other_group(sp.text, question) and not _other_side(sentence, sp, question)
+        ]
     if qtype is QType.PLACE:
-        return [sp for sp in spans if not _owns_asked_place(sentence, sp, qstems) and not _credit(sentence, sp)]
+        size = _asked_size(head_words(question))
+        return [
+            sp
+            for sp in spans
+            if not _owns_asked_place(sentence, sp, qstems)
+            and not _credit(sentence, sp)
+            and not (size and _named_size(sentence, sp) not in (None, size))
+        ]
     return spans
+
+
+# Places by size: a province is never the neighbourhood, village or town a question asks for, nor the reverse
+_REGION_KINDS = frozenset(stem(w) for w in "province governorate region countryside country".split())
+_LOCAL_KINDS = frozenset(stem(w) for w in "city town village neighborhood neighbourhood suburb quarter camp".split())
+
+
+def _asked_size(heads: AbstractSet[str]) -> str | None:
+    """ "region" or "local" when the question asks for one size of place ("which neighbourhood…")."""
+    region, local = bool(heads & _REGION_KINDS), bool(heads & _LOCAL_KINDS)
+    return None if region == local else "region" if region else "local"
+
+
+def _named_size(sentence: str, sp: Span) -> str | None:
+    """The size of place the sentence calls the span: the kind word right after it ("Idlib province") or
+    before "of" right ahead of it ("the province of Idlib")."""
+    nxt = re.match(r"\s+([A-Za-z]+)", sentence[sp.end :])
+    before = re.search(r"\b([A-Za-z]+)\s+of\s+(?:the\s+)?$", sentence[max(0, sp.start - 30) : sp.start])
+    for m in (nxt, before):
+        word = stem(m.group(1).lower()) if m else ""
+        if word in _REGION_KINDS:
+            return "region"
+        if word in _LOCAL_KINDS:
+            return "local"
+    return None
 
 
 def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> Span | None:
@@ -1315,7 +1404,11 @@ _REPORTING = re.compile(r"\b(?:says?|said|report(?:s|ed)?|told|tells?|announced?
 # other ways a question asks who spoke ("Who briefed reporters?", "Who was the spokesman?")
 _SPEECH = re.compile(
     r"\b(?:brief(?:s|ed)?|spok(?:e|en)|speak(?:s|ing)?|spokes(?:man|woman|person)|explain(?:s|ed)?|"
-    r"comment(?:s|ed)?|warn(?:s|ed)?|stat(?:es|ed)|quoted)\b",
+    r"comment(?:s|ed)?|warn(?:s|ed)?|stat(?:es|ed)|quoted|"
+    # "Who gave the toll?", "Who provided those figures?": the one who told them
+    r"(?:gave|giv(?:e|es|en)|provid(?:e|es|ed)|releas(?:e|es|ed)|confirm(?:s|ed)?)\s+(?:the\s+|those\s+|these\s+|"
+    r"its\s+|their\s+|this\s+|that\s+)?(?:death\s+|casualty\s+)?(?:tolls?|figures?|numbers?|tally|details|count|"
+    r"estimates?|information))\b",
     re.I,
 )
 _AFTER_SOURCE = re.compile(r"\s+(?:says?|said|reports?|reported|told|quoted|cited|claims?|claimed)\b", re.I)

@@ -8,24 +8,41 @@ asked reports in the re-ranker's view, and the answer says when its report is no
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from ..models import Passage
 from .query_dates import DateWindow
 
 
-def mark_asked(passages: list[Passage], day: bool) -> None:
+def mark_asked(passages: list[Passage], day: bool, window: DateWindow | None = None) -> None:
     """What the question asked for, on every candidate, when the index has reports of it (the
     answer then says when its report is not one of them): its day (``asked_day``) if some
-    candidate is of that day, its outlet (``asked_outlet``) if some candidate is of that outlet.
-    A day the archive has nothing of ("died on July 4, 1826") names an event, not a report."""
+    candidate is of that day or of the day after the typed day ``window`` (news of a Friday is
+    often filed on the Saturday), its outlet (``asked_outlet``) if some candidate is of that outlet. A day the
+    archive has nothing of ("died on July 4, 1826") names an event, not a report."""
     asked = {}
-    if day and any("window" in p.scores for p in passages):
+    if day and any("window" in p.scores or _the_day_after(p, window) for p in passages):
         asked["asked_day"] = 1.0
     if any("outlet" in p.scores for p in passages):
         asked["asked_outlet"] = 1.0
     for p in passages:
         p.scores.update(asked)
+
+
+def carried_phrase(question: str, phrase: str) -> bool:
+    """Is the date phrase one a conversation carried in the bracket after the question ("… killed?
+    (Aleppo, 25 September 2016)"), not one the user typed?"""
+    bracket = re.search(r"\(([^()]*)\)\s*$", question)
+    return (
+        bracket is not None and phrase.strip() in bracket.group(1) and phrase.strip() not in question[: bracket.start()]
+    )
+
+
+def _the_day_after(p: Passage, window: DateWindow | None) -> bool:
+    if window is None or not p.date or p.date_inferred:
+        return False
+    return (dt.date.fromisoformat(p.date) - dt.date.fromisoformat(window.end)).days == 1
 
 
 def period_range(window: DateWindow, before: int = 3, after: int = 14) -> tuple[str, str]:

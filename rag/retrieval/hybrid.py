@@ -37,7 +37,7 @@ from ..priority import set_thread_niceness, thread_niceness
 from ..store import IndexSnapshot
 from ..store.segments import source_matches
 from ..text_terms import fts_query
-from .asked import asked_within, mark_asked, mark_period, moved_within, period_range
+from .asked import asked_within, carried_phrase, mark_asked, mark_period, moved_within, period_range
 from .excluded import passes_filters
 from .outlets import named_outlets
 from .query import parse_query
@@ -206,7 +206,8 @@ class Retriever:
         self._date_bonuses(out, window, as_of, self.config.day_boost if day else self.config.window_boost)
         self._outlet_bonuses(out, outlets)
         if focus is not None:
-            mark_asked(out, day=day)
+            typed = window if day and window is not None and not carried_phrase(question, window.phrase) else None
+            mark_asked(out, day=day, window=typed)
         named_period = window if window is not None and not day and as_of is None and is_named_period(window) else None
         if named_period and self._covers(question, named_period, qvec):  # "in January 2017": not another month's
             mark_period(out, named_period)
