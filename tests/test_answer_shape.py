@@ -2296,3 +2296,20 @@ def test_a_place_held_by_a_named_group_is_the_place_not_the_group():
     q = "How many civilians were killed in the air raids on the Islamic State-held Al-Boulil region on 15 July 2016?"
     assert question_places(q) == ["Al-Boulil"]
     assert question_places("How many were killed on rebel-held Atareb?") == ["Atareb"]
+
+
+def test_a_districts_own_count_leads_its_citys():
+    q = "How many civilians died in the air raids on the Bab al-Nasr area of Old Aleppo on 16 July 2016?"
+    city = "Air raids on rebel-held districts of Aleppo killed 18 civilians on Saturday, a monitor said."
+    district = "Eleven civilians were killed by air raids after midnight in the Bab al-Nasr area of Old Aleppo."
+    idf = {"bab": 4.5, "nasr": 6.0, "aleppo": 0.9, "old": 1.2}
+
+    def answerer():
+        return ExtractiveAnswerer(term_weights=lambda qs: {stem(t): idf.get(stem(t), 1.0) for t in question_terms(qs)})
+
+    a = answerer().answer(q, [_passage(f"{city} {district}", date="2016-07-16")])
+    assert a.direct_answer and a.direct_answer.text == "Eleven civilians"
+    # a place the question does not call a part of a city: the report's own count still leads
+    town = q.replace("the Bab al-Nasr area of Old Aleppo", "Bab al-Nasr")
+    b = answerer().answer(town, [_passage(f"{city} {district}", date="2016-07-16")])
+    assert b.direct_answer and b.direct_answer.text == "18 civilians"

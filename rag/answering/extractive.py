@@ -362,6 +362,8 @@ class ExtractiveAnswerer:
         places = _count_places(question) if counted else []
         sources = asked_sources(typed_part(question)) if counted and _ASKS_ITS_TOLL.search(question) else []
         placed = {p.chunk_id for p in passages if places and _names_asked_place(p, places)}  # read once each
+        weights = self.term_weights(question)
+        districts = [p for p in places if _is_rare(p, weights) and _a_district(p, question)]
         # once per passage, not per sentence: it reads every sentence of the passage for the asked day
         ok_passages = {c.passage.chunk_id: c.passage for c in ok}
         day_met = {cid: _asked_passage(p, question, asked_outlets) for cid, p in ok_passages.items()}
@@ -384,6 +386,7 @@ class ExtractiveAnswerer:
                 asked,
                 not places or c.passage.chunk_id in placed,  # "in al-Atareb": a report from there
                 _of_the_place(c.text, places, counts),  # … and the count told of there, not its region's total
+                not districts or names_place(c.text, districts),  # … a district's own count before its city's
                 not sources or _names_source(c.text, sources),  # "what toll did the Observatory give?"
                 named,
                 named and c.span is not None and " " in c.span.text,  # … a full name before one word ("Syria")
@@ -723,6 +726,18 @@ def _unplaced(question: str, best: Candidate, passages: Sequence[Passage], weigh
     if not places or any(_names_asked_place(p, places) for p in same):
         return None
     return places[0]
+
+
+_DISTRICT = r"(?:neighbou?rhoods?|districts?|areas?|quarters?)"
+
+
+def _a_district(place: str, question: str) -> bool:
+    """Does the question call the place a part of a city ("the Bab al-Nasr area of Old Aleppo", "Aleppo's
+    Karam al-Beik neighbourhood", "the district of Marjeh")?"""
+    name = re.escape(place)
+    return bool(
+        re.search(rf"{name}\s+(?:and\s+[\w'’-]+\s+)?{_DISTRICT}\b|\b{_DISTRICT}\s+of\s+(?:the\s+)?{name}", question)
+    )
 
 
 def _is_rare(place: str, weights: dict[str, float]) -> bool:
