@@ -576,7 +576,7 @@ def _giving_the_name(question: str, ok: list[Candidate]) -> list[Candidate]:
 # a building or site whose name a question asks for: its name stands next to the word ("Latamneh hospital",
 # "the Al-Amal School", "the hospital of Al-Quds"), else the sentence does not give it
 _FACILITIES = (
-    r"school|hospital|clinic|health (?:facility|centre|center|center)|medical (?:facility|centre|center)|mosque|"
+    r"school|hospital|clinic|(?:health|medical) (?:facility|centre|center)|mosque|"
     r"church|market|bakery|prison|stadium|airport|university"
 )
 _ASKS_FACILITY = re.compile(rf"\bname of the (?:[\w'’-]+\s+){{0,2}}?({_FACILITIES})\b", re.I)
