@@ -2313,3 +2313,13 @@ def test_a_districts_own_count_leads_its_citys():
     town = q.replace("the Bab al-Nasr area of Old Aleppo", "Bab al-Nasr")
     b = answerer().answer(town, [_passage(f"{city} {district}", date="2016-07-16")])
     assert b.direct_answer and b.direct_answer.text == "18 civilians"
+
+
+def test_a_part_of_the_killed_or_of_another_whole_does_not_answer():
+    among = "He says that among the 23 killed was a family of 10 people including eight children."
+    assert best_span(QType.COUNT, among, "How many people were wounded when the missile hit Marea?") is None
+    q = "How many children were among the 17 civilians killed in the air strikes on Mesraba?"
+    other = "Russian air strikes on Sunday killed 34 civilians among them 15 children in a village."
+    assert best_span(QType.COUNT, other, q).text != "15 children"  # a part of 34, not of 17
+    same = "Air strikes on Mesraba killed 17 civilians among them 5 children."
+    assert best_span(QType.COUNT, same, q).text == "5 children"

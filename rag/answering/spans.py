@@ -1032,6 +1032,24 @@ def _parent_fate(sentence: str, sp: Span) -> set[str]:
     return told | ({"killed"} if _DEATH_TOLL.search(sentence[max(0, at - 120) : at]) else set())
 
 
+_AMONG_BEFORE = re.compile(r"\bamong\b[^.;,]*$", re.I)
+_AMONG_THE_N = re.compile(r"\bamong\s+(?:the\s+)?(\d[\d,]*)\s", re.I)
+
+
+def _fates_in(text: str) -> set[str]:
+    return {kind for kind, stems in _FATES.items() for w in re.findall(r"[\w'’-]+", text) if stem(w.lower()) in stems}
+
+
+def _part_of_another_whole(sentence: str, sp: Span, question: str) -> bool:
+    """Is the count a part ("among them 15 children") of a whole other than the one the question gives
+    ("How many children were among the 17 civilians killed?")? Then it is another event's."""
+    whole = _AMONG_THE_N.search(question)
+    if whole is None or not _PART_OF.search(sentence[max(0, sp.start - 20) : sp.start]):
+        return False
+    counts = re.findall(r"\d[\d,]*", sentence[: sp.start])
+    return bool(counts) and counts[-1].replace(",", "") != whole.group(1).replace(",", "")
+
+
 def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[Span]:
     """The counts of what befell people as the question asks: "six civilians were injured" counts
     no one killed, "home to a quarter of a million people" is a population."""
@@ -1050,6 +1068,11 @@ def _of_the_asked_fate(spans: list[Span], sentence: str, question: str) -> list[
             continue  # "killing at least 3000 people including 955 civilians": the 955 were killed too
         if _other_fate(fates, {"killed"}) and _DEATH_TOLL.search(sentence[max(0, sp.start - 120) : sp.start]):
             continue  # "the death toll … has risen to 82 people": no count of the wounded
+        among = _AMONG_BEFORE.search(sentence[max(0, sp.start - 60) : sp.start])
+        if among and _other_fate(fates, _fates_in(among.group(0))) and not told & fates:
+            continue  # "among the 23 killed was a family of 10 people": the 10 were killed too
+        if _part_of_another_whole(sentence, sp, question):
+            continue  # "among the 17 civilians killed" asked; "killed 34 civilians among them 15 children"
         if fates and _FLED.match(_after_count(sentence, sp.end, 100)):
             continue  # "Thousands of civilians … have fled to villages": no count of the killed
         kept.append(sp)
