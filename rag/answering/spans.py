@@ -558,8 +558,7 @@ def _other_fate(fates: AbstractSet[str], told: AbstractSet[str]) -> bool:
 
 def _fate_before(sentence: str, sp: Span) -> set[str]:
     """The fates the two words right before a count name ("attack injures three civilians")."""
-    before = re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 25) : sp.start])[-2:]
-    return {kind for kind, stems in _FATES.items() for w in before if stem(w.lower()) in stems}
+    return _fates_in(" ".join(re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 25) : sp.start])[-2:]))
 
 
 def _done_to(fates: AbstractSet[str], sentence: str, sp: Span) -> bool:
@@ -1028,7 +1027,7 @@ def _parent_fate(sentence: str, sp: Span) -> set[str]:
         return set()
     at = counts[-1].start()
     words = re.findall(r"[\w'’-]+", sentence[:at])[-3:] + re.findall(r"[\w'’-]+", sentence[at : sp.start])
-    told = {kind for kind, stems in _FATES.items() for w in words if stem(w.lower()) in stems}
+    told = _fates_in(" ".join(words))
     return told | ({"killed"} if _DEATH_TOLL.search(sentence[max(0, at - 120) : at]) else set())
 
 
@@ -1037,6 +1036,7 @@ _AMONG_THE_N = re.compile(r"\bamong\s+(?:the\s+)?(\d[\d,]*)\s", re.I)
 
 
 def _fates_in(text: str) -> set[str]:
+    """The fates the words of the text name ("killed", "wounded" …)."""
     return {kind for kind, stems in _FATES.items() for w in re.findall(r"[\w'’-]+", text) if stem(w.lower()) in stems}
 
 
