@@ -424,42 +424,19 @@ def test_a_report_of_the_time_leads_one_filed_a_year_later():
 def test_another_chunk_of_the_report_may_tell_of_the_asked_month():
     """The archive dates the report a month late; its first chunk's dateline says 30 Sep 2014, the
     sentence that answers is in its second chunk: it is a report of late September."""
+    import dataclasses
+
     from rag.answering.extractive import ExtractiveAnswerer
     from rag.models import Passage
 
     q = "Which civil defence member described pulling two children out alive in Aleppo in late September 2014?"
     lead = "Workers dig out dead after regime strike on Aleppo AFP Tuesday 30 Sep 2014 At least eight people died."
     named = "Shuhud al-Hussein a member of the civil defence said his team pulled two children out alive."
-    one = Passage(
-        1,
-        "a",
-        "Workers dig out dead",
-        "Wire",
-        "2014-10-30",
-        False,
-        None,
-        None,
-        lead,
-        0,
-        len(lead),
-        1.0,
-        {"asked_period": 1.0},
-    )
-    two = Passage(
-        2,
-        "a",
-        "Workers dig out dead",
-        "Wire",
-        "2014-10-30",
-        False,
-        None,
-        None,
-        named,
-        200,
-        200 + len(named),
-        0.9,
-        {"asked_period": 1.0},
-    )
+    one = Passage(1, "a", "Workers dig out dead", "Wire", "2014-10-30", False, None, None, lead, 0, len(lead), 1.0)
+    one.scores = {"asked_period": 1.0}
+    # the same report's second chunk, further into the body
+    two = dataclasses.replace(one, chunk_id=2, text=named, start=200, end=200 + len(named), score=0.9)
+    two.scores = {"asked_period": 1.0}
     ans = ExtractiveAnswerer().answer(q, [two, one])
     assert not ans.abstained and "Shuhud al-Hussein" in ans.answer, ans.answer
     assert ExtractiveAnswerer().answer(q, [two]).abstained  # alone, nothing dates it to September
