@@ -2253,6 +2253,11 @@ def test_the_name_of_a_building_is_a_name_next_to_its_word():
     assert not b.abstained and "Al-Amal" in b.answer
 
 
+def _idf_answerer(idf: dict[str, float]) -> ExtractiveAnswerer:
+    """An answerer whose term weights are these IDFs (1.0 for any other word), as an index would give."""
+    return ExtractiveAnswerer(term_weights=lambda qs: {stem(t): idf.get(stem(t), 1.0) for t in question_terms(qs)})
+
+
 def test_a_count_whose_report_never_names_the_asked_place_of_a_dated_event_is_another_events():
     q = "How many people were wounded in the air strikes on the town of Atareb on 25 April 2016?"
     other = (
@@ -2262,7 +2267,7 @@ def test_a_count_whose_report_never_names_the_asked_place_of_a_dated_event_is_an
     idf = {"atareb": 4.7, "hreitan": 6.0, "aleppo": 0.9}  # a town named in few passages
 
     def answerer():
-        return ExtractiveAnswerer(term_weights=lambda qs: {stem(t): idf.get(stem(t), 1.0) for t in question_terms(qs)})
+        return _idf_answerer(idf)
 
     a = answerer().answer(q, [_passage(other, date="2016-04-25")])
     assert a.abstained and "Atareb" in a.note
@@ -2305,7 +2310,7 @@ def test_a_districts_own_count_leads_its_citys():
     idf = {"bab": 4.5, "nasr": 6.0, "aleppo": 0.9, "old": 1.2}
 
     def answerer():
-        return ExtractiveAnswerer(term_weights=lambda qs: {stem(t): idf.get(stem(t), 1.0) for t in question_terms(qs)})
+        return _idf_answerer(idf)
 
     a = answerer().answer(q, [_passage(f"{city} {district}", date="2016-07-16")])
     assert a.direct_answer and a.direct_answer.text == "Eleven civilians"
