@@ -82,7 +82,9 @@ _DATE_SLOT = re.compile(
 _SOURCE_SLOT = re.compile(
     r"\b(?:according to|reported by|as reported by|per)\s+(?:the\s+)?[\w'’&.-]+(?:\s+[\w'’&.-]+){0,3}", re.I
 )
-_PLACE_SLOT = re.compile(r"\b(?:in|at|from|near)\s+(?:the\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3}")
+_PLACE_SLOT = re.compile(
+    r"\b(?:in(?:\s+and\s+around)?|at|from|near|around|outside)\s+(?:the\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3}"
+)
 
 
 def _names(text: str) -> list[str]:
@@ -508,6 +510,9 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
         if not leans_on(question, state):
             return Resolution(_own_day(question, state), False, [])
         return Resolution(_carried(question, question, state), True, list(state.article_ids))
+    other = _another_figure(question, state)
+    if other is not None:
+        return Resolution(other, True, list(state.article_ids))
     lead = _LEAD.match(question)
     rest = question[lead.end() :] if lead else question
     fragment = lead or len(question.split()) <= 4 or _SOURCE_SLOT.fullmatch(rest.strip(" ?.!"))
@@ -519,6 +524,27 @@ def resolve_one(question: str, state: State, outlets: Sequence[str] = ()) -> Res
     if query is None:
         query = _carried(_substitute_pronouns(question, state), question, state)
     return Resolution(query, True, list(state.article_ids))
+
+
+_ANOTHER_FIGURE = re.compile(
+    r"\b(?:higher|lower|larger|smaller|different|other|another|updated|later|new)\s+(?:[a-z]+\s+)?"
+    r"(?:estimates?|figures?|tolls?|counts?|numbers?|tall(?:y|ies))\b",
+    re.I,
+)
+_FIRST_NUMBER = re.compile(r"\d[\d,]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+
+
+def _another_figure(question: str, state: State) -> str | None:
+    """ "Were there higher estimates?" after "How many civilians …?" answered "eight civilians" asks the
+    same count again, other than eight (a number the question gives is never its answer)."""
+    if not _ANOTHER_FIGURE.search(question) or not re.search(r"\bhow many\b", state.question, re.I):
+        return None
+    lead = state.answer.split("\n", 1)[0]
+    value = _FIRST_NUMBER.search(lead) if not lead.startswith(("“", '"', "The reports")) else None
+    if value is None:
+        return None
+    bare = _without_carried(state.question)
+    return f"{bare.rstrip(' ?.!')}, other than {value.group(0)}?{state.question[len(bare) :]}"
 
 
 def _carried(query: str, question: str, state: State) -> str:
@@ -533,7 +559,9 @@ def _carried(query: str, question: str, state: State) -> str:
     carry = list(dict.fromkeys(carry))[:3]
     # "How many children were among them?": of the day asked before ("When …?" is not answered by it)
     # ("the day before": the day stepped to is in the query already)
-    dated = bool(state.date) and not shifted and not _new_place_or_day(question, state)
+    # "And in Idlib, where …?": another place at the same time
+    moved = bool(gone) and not (_DATE_SLOT.search(question) or _YEAR.search(question))
+    dated = bool(state.date) and not shifted and (moved or not _new_place_or_day(question, state))
     if dated and state.date and state.date.lower() not in have and question_type(question) is not QType.DATE:
         carry.append(state.date)
     return f"{query.rstrip()} ({', '.join(carry)})" if carry else query
@@ -609,10 +637,13 @@ def _earlier_sources(question: str, state: State) -> set[str]:
     return {n for n in state.names if n in before}  # "SANA", not "Homs" of "the Homs governor"
 
 
+_IN_ANOTHER_PLACE = re.compile(r"^\s*(?:(?:and|but|now)\s+)?(?:in|at|near|around)\s+(?:the\s+)?([^,?]+),\s*", re.I)
+
+
 def _replaced_places(question: str, state: State) -> set[str]:
     """ "What about Aleppo, which neighborhood got hit?" after a question about a village in the Homs
     countryside moves to Aleppo: the places the earlier questions named are not carried along."""
-    about = _WHAT_ABOUT.match(question)
+    about = _WHAT_ABOUT.match(question) or _IN_ANOTHER_PLACE.match(question)  # "And in Idlib, where …?"
     if about is None or not about.group(1)[:1].isupper():
         return set()
     return {p for q in [*state.earlier, state.question] for p in question_places(_without_carried(q))}

@@ -2328,3 +2328,125 @@ def test_a_part_of_the_killed_or_of_another_whole_does_not_answer():
     assert best_span(QType.COUNT, other, q).text != "15 children"  # a part of 34, not of 17
     same = "Air strikes on Mesraba killed 17 civilians among them 5 children."
     assert best_span(QType.COUNT, same, q).text == "5 children"
+
+
+def test_and_in_another_place_replaces_the_place_in_and_around():
+    history = [{"role": "user", "content": "How many civilians were killed in and around Westport on 3 May 2016?"}]
+    assert rewrite("And in Eastshire?", history) == "How many civilians were killed in Eastshire on 3 May 2016?"
+
+
+def test_and_in_another_place_leaves_the_earlier_places_but_keeps_the_time():
+    history = [
+        {
+            "role": "user",
+            "content": "How many people died when shells hit the town of Millbrook in Eastshire in May 2016?",
+        },
+        {"role": "assistant", "content": "21 people [1]"},
+    ]
+    moved = rewrite("And in Westport, where were children killed?", history)
+    assert "Millbrook" not in moved and "Eastshire" not in moved and "May 2016" in moved, moved
+    kept = rewrite("How far is it from Westport?", history)  # another place named, not moved to
+    assert "Millbrook" in kept, kept
+
+
+def test_another_figure_asks_the_count_again_without_the_one_given():
+    history = [
+        {"role": "user", "content": "How many civilians did the strike on Millbrook kill in May 2016?"},
+        {
+            "role": "assistant",
+            "content": "eight civilians [1]\n“The strike killed eight civilians.” (Post, 3 May 2016) [1]",
+        },
+    ]
+    again = rewrite("Were there higher estimates?", history)
+    assert again == "How many civilians did the strike on Millbrook kill in May 2016, other than eight?"
+    sentence = "Local media said eight civilians were killed, while other reports put the toll at 14 civilians."
+    assert best_span(QType.COUNT, sentence, again).text == "14 civilians"
+    assert best_span(QType.COUNT, "The strike killed eight civilians.", again) is None  # the figure given
+    assert best_span(QType.COUNT, "The strike killed eight civilians.", history[0]["content"]) is not None
+    # an abstention gives no figure to leave out; a question about something else is no such follow-up
+    abstained = [history[0], {"role": "assistant", "content": "The reports don't answer this: no report says it."}]
+    assert "other than" not in rewrite("Were there higher estimates?", abstained)
+    assert "other than" not in rewrite("Who carried out the strike?", history)
+
+
+def test_a_bare_number_told_by_its_fate_counts_it():
+    sentence = "At least 14 people were killed 25 were wounded in a suicide attack on a wedding in Westport."
+    assert best_span(QType.COUNT, sentence, "How many were wounded?").text == "25 were wounded"
+    assert best_span(QType.COUNT, sentence, "How many people were killed?").text == "At least 14 people"
+    toll = "A police source said the initial toll also included 55 injured."
+    assert best_span(QType.COUNT, toll, "How many were injured?").text == "55 injured"
+    assert best_span(QType.COUNT, "25 were arrested in the raid.", "How many were wounded?") is None  # another fate
+
+
+def test_who_died_is_answered_by_who_they_were():
+    sentence = "One mother and her child have died after an aerial bomb targeted their home near Westport."
+    asked = "Who died when an aerial bomb hit a home near Westport?"
+    assert best_span(QType.PERSON, sentence, asked).text == "One mother and her child"
+    assert best_span(QType.PERSON, sentence, "Who dropped the aerial bomb on Westport?") is None  # no victim asked
+    named = "Commander Abu Omar was killed in the strike on Westport."
+    assert best_span(QType.PERSON, named, "Who was killed in the strike?").text == "Abu Omar"
+
+
+def test_a_count_in_another_clause_is_farther_from_the_asked_place():
+    sentence = (
+        "At least 15 civilians were killed in raids in a northern district of Westport while six others "
+        "were killed in a village near the city, the monitor said."
+    )
+    asked = "How many of those died in the city's northern district? (Westport, May 2016)"
+    assert best_span(QType.COUNT, sentence, asked).text == "At least 15 civilians"
+    assert best_span(QType.COUNT, sentence, "How many died in a village near the city?").text == "six others"
+
+
+def test_the_named_sources_count_of_the_asked_place_before_the_reports_own_count():
+    report = _passage(
+        "Airstrikes on Westshire province on Monday killed at least 36 people, activists said. Most of the "
+        "deaths were in the village of Oakley, where at least 23 people were killed, according to the Observatory.",
+        title="Airstrikes kill 36 in Westshire",
+    )
+    asked = "How many people did the Observatory say were killed in the air strike on the village of Oakley?"
+    answer = ExtractiveAnswerer().answer(asked, [report])
+    assert answer.direct_answer and "23 people" in answer.direct_answer.text, answer.answer
+    own = ExtractiveAnswerer().answer("How many people were killed in the airstrikes on Westshire?", [report])
+    assert own.direct_answer and "36 people" in own.direct_answer.text, own.answer
+
+
+def test_a_month_told_relative_to_the_report_is_a_date():
+    sentence = "The city is mainly held by the militia after it evicted the regime army last August."
+    assert best_span(QType.DATE, sentence, "When did they push the regime army out?").text == "last August"
+    assert best_span(QType.DATE, "The siege began in early March 2016.", "When did the siege start?").text == (
+        "March 2016"  # the month with its year, as before
+    )
+    assert best_span(QType.DATE, "The army left the city at last.", "When did the army leave?") is None
+
+
+def test_a_place_after_a_compass_word_is_a_region_not_the_town_asked_for():
+    asked = "In which rebel-held town did air strikes on the market kill dozens of civilians?"
+    assert best_span(QType.PLACE, "Air raids kill 29 civilians in north Syria town.", asked) is None
+    assert best_span(QType.PLACE, "Air raids killed 29 civilians in a town in northern Eastland.", asked) is None
+    told = "Air raids killed 29 civilians in the town of Oakley in northern Eastland."
+    assert best_span(QType.PLACE, told, asked).text == "Oakley"
+    assert best_span(QType.PLACE, told, "In which region did the raids kill 29 civilians?").text != "Oakley"
+
+
+def test_the_setting_is_a_place_nearly_every_report_names_not_the_town_most_do():
+    reports = [f"Strikes on Oakley in Eastland killed {n} people." for n in (5, 6, 7, 8)]
+    reports += ["Eastland's army said it hit rebels.", "Rebels in Eastland said they shot down a jet."]
+    sentence = "The monitor said the strikes on rebel-held Oakley in Eastland were carried out by jets."
+    asked = "In which rebel-held town did the strikes kill civilians?"
+    # Oakley is in four of six reports (the event the search found), Eastland in all six (the setting)
+    assert best_span(QType.PLACE, sentence, asked, "\n".join(reports)).text == "Oakley"
+
+
+def test_which_places_asks_for_places_and_all_of_them():
+    asked = "Which Westport neighborhoods did the agency say were hit by rocket shells, killing one civilian?"
+    assert question_type(asked) is QType.PLACE and question_type("Which towns were hit?") is QType.PLACE
+    sentence = (
+        "A source at Westport Police Command told the agency that rocket shells hit al-Zahraa and "
+        "Nile Street neighborhoods, killing a civilian."
+    )
+    assert best_span(QType.PLACE, sentence, asked).text == "al-Zahraa and Nile Street"
+    one = "Which Westport neighborhood was hit by rocket shells?"  # one asked: one given
+    assert best_span(QType.PLACE, sentence, one).text in ("al-Zahraa", "Nile Street")
+    # a name ending with the kind of body it is ("Police Command") is a place only at a pinch
+    body = best_span(QType.PLACE, "Westport Police Command said shells fell.", one)
+    assert body.score < best_span(QType.PLACE, "Shells fell on Millbrook, police said.", one).score - 0.5

@@ -150,6 +150,19 @@ def test_a_month_or_week_named_with_its_year_is_a_period():
     assert not is_named_period(question_window("How many were killed in Aleppo in January?"))  # no year
 
 
+def test_two_days_named_together_are_both_asked():
+    from rag.retrieval.query_dates import is_report_day, question_window
+
+    weekend = question_window("How many were killed over the weekend of 13-14 August 2016?")
+    assert (weekend.start, weekend.end) == ("2016-08-13", "2016-08-14") and is_report_day(weekend)
+    us = question_window("How many were killed in Aleppo on August 13-14, 2016?")
+    assert (us.start, us.end) == ("2016-08-13", "2016-08-14")
+    one = question_window("How many were killed on 13 August 2016?")
+    assert (one.start, one.end) == ("2016-08-13", "2016-08-13")
+    backwards = question_window("What happened on 14-13 August 2016?")  # no range: the day dateparser reads
+    assert backwards.start == backwards.end
+
+
 @pytest.mark.parametrize(
     "question",
     [

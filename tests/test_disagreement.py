@@ -75,6 +75,19 @@ def test_count_slot_reads_the_counted_noun_and_the_verb():
     assert count_slot("How many cases were reported?").label == "cases reported"  # nothing after it
 
 
+def test_count_slot_skips_who_counted_and_who_did_it():
+    # "did the Observatory say": the Observatory counted, it is not what was counted
+    said = count_slot("How many civilians did the Observatory say were killed in and around Aleppo?")
+    assert said and said.kind == "killed" and said.nouns == {stem("civilians")} and said.label == "civilians killed"
+    full = count_slot("How many people did the Syrian Observatory say were killed when airstrikes hit a market?")
+    assert full and full.kind == "killed" and full.label == "people killed"  # was no slot at all
+    assert count_slot("How many rebels did SANA report killed?").label == "rebels killed"
+    # "did the strike kill": the strike did it
+    assert count_slot("How many children did the strike kill?").label == "children killed"
+    # no verb of saying or fate after "did": nothing is skipped
+    assert count_slot("How many people did they kill?").kind == "killed"
+
+
 @pytest.mark.parametrize(
     "sentence,values",
     [

@@ -112,6 +112,23 @@ _AMONG = frozenset("among amongst".split())  # "children were among the civilian
 # verbs that tell who says so, not what happened ("were reported killed", "were said to have died")
 _REPORTING = frozenset("reported said believed thought feared confirmed estimated alleged understood known".split())
 _IRREGULAR = frozenset("left fled lost died fell took went came ran won made".split())
+# "How many people did the Observatory say were killed": the words between "did" and the verb of saying
+# name who counted, not what was counted
+_ASKS_WHO_SAYS = frozenset("did do does".split())
+_SAYS = frozenset("say report tell claim estimate put count record document confirm give".split())
+
+
+def _without_who_says(words: list[str]) -> list[str]:
+    """The words after "how many" less a clause naming who counted ("did the Syrian Observatory say") or
+    who did it ("did the strike kill"): they are no part of what is counted."""
+    for i, w in enumerate(words):
+        if w in _ASKS_WHO_SAYS:
+            ends = (j for j in range(i + 1, min(len(words), i + 7)) if words[j] in _SAYS or _kind_word(words[j]))
+            j = next(ends, None)
+            if j is None:
+                return words
+            return words[:i] + words[j + 1 if words[j] in _SAYS else j :]
+    return words
 
 
 def count_slot(question: str) -> Slot | None:
@@ -128,7 +145,7 @@ def count_slot(question: str) -> Slot | None:
     noun_words: list[str] = []
     verb = reporting = ""
     among = False
-    for w in words[start : start + 8]:
+    for w in _without_who_says(words[start : start + 12])[:8]:
         among = among or w in _AMONG
         if among and _kind_word(w) is None and not (w.endswith("ed") or w in _IRREGULAR):
             continue  # past "among": only the fate is read

@@ -355,10 +355,12 @@ class ExtractiveAnswerer:
         per_event = counted and RUNNING_TOTAL.search(question) is None  # unless it asks "… so far this year"
         # each report's own count (the one its title repeats, or its lead gives) before its others;
         # not for a running total, which the finder leaves out
-        own = _own_counts(question, [c.passage for c in ok]) if per_event else {}
+        asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
+        # … unless the question names a source the reports quote ("did the Observatory say"): its own count
+        quoted = not asked_outlets and bool(asked_sources(question))  # of the asked place comes first
+        own = _own_counts(question, [c.passage for c in ok]) if per_event and not quoted else {}
 
         top = max(c.score for c in ok)
-        asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
         places = _count_places(question) if counted else []
         sources = asked_sources(typed_part(question)) if counted and _ASKS_ITS_TOLL.search(question) else []
         placed = {p.chunk_id for p in passages if places and _names_asked_place(p, places)}  # read once each

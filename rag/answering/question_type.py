@@ -85,7 +85,8 @@ _PATTERNS: list[tuple[QType, re.Pattern]] = [
     (
         QType.PLACE,
         re.compile(
-            rf"{_ASKING}where\b|\bwhere {_AUX}\b|(?:\b(?:which|what)|{_ASKING}name the) {_MODIFIERS}({_PLACE_NOUNS})\b|"
+            rf"{_ASKING}where\b|\bwhere {_AUX}\b"
+            rf"|(?:\b(?:which|what)|{_ASKING}name the) {_MODIFIERS}({_PLACE_NOUNS})s?\b|"
             r"\b(?:which|what) (?:part|parts|side|corner|end) of (?:the )?(?-i:[A-Z])",  # "which part of Syria"
             re.I,
         ),

@@ -63,7 +63,8 @@ _DATE = re.compile(
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})(?:,?\s+\d{{4}})?"
     rf"|\b(?:{_MONTH})\s+(?:of\s+)?\d{{4}}"
     rf"|\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
-    rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|earlier this (?:week|month|year)))",
+    rf"|\b(?:yesterday|today|tonight|last (?:week|month|year|night)|earlier this (?:week|month|year))"
+    rf"|\b(?:last|this|early|late|mid-?)\s*(?:{_MONTH})\b(?!\s+\d))",  # "evicted the army last August"
 )
 _YEAR_ONLY = re.compile(r"(?:19|20)\d\d")  # "the 2013 agreement" tells no day ("September 2015" at a pinch)
 _ASKS_TIME = re.compile(r"\b(?:what|which|at what) (?:time|hour)\b", re.I)
@@ -153,8 +154,13 @@ def _proximity(sentence: str, s: int, e: int, qstems: AbstractSet[str]) -> float
         if s <= m.start() < e or stem(m.group(0).lower()) not in qstems:
             continue
         d = s - m.end() if m.end() <= s else m.start() - e
+        if _CLAUSE_BREAK.search(sentence[m.end() : s] if m.end() <= s else sentence[e : m.start()]):
+            d += 45  # "… in a northern district of Manbij while six others …": another clause's count
         best = d if best is None else min(best, d)
     return 0.0 if best is None else 1.0 / (1.0 + max(best, 0) / 30.0)
+
+
+_CLAUSE_BREAK = re.compile(r"\b(?:while|whereas|whilst)\b|;")
 
 
 def _new_words(text: str, qstems: AbstractSet[str]) -> bool:
@@ -179,7 +185,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
         rest = re.sub(r"^-(?=[a-z])", " ", sentence[m.end() : m.end() + 60])  # "a 17-day ordeal" counts days
         after = list(re.finditer(r"[\w%'’-]+", re.split(r"[,;:()]", rest, maxsplit=1)[0]))[:4]  # the next three
         # words (not past a comma: "wounded 12, medics said" counts no medics), and one to look at
-        found = _headline_count(sentence, m.start(), after, people) or _asked_noun(after, rest, heads, qstems, people)
+        found = _counted(sentence, m.start(), after, rest, heads, qstems, people, question if fated else "")
         end, bonus = (m.end() + found[0], found[1]) if found else (m.end(), 0.0)
         if not bonus and after:
             j = 1 if _modifies_next(after[0], after[1:2], heads, rest) else 0  # "two rebel groups": groups
@@ -223,6 +229,29 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
         text = sentence[m.start() : end]
         out.append(Span(m.start(), end, text, 0.5 + bonus))
     return out + _zero_spans(sentence, heads)
+
+
+def _counted(
+    sentence: str, start: int, after: list[re.Match], rest: str, heads, qstems, people: bool, fated: str
+) -> tuple[int, float] | None:
+    """What the number at ``start`` counts, told by a headline's verb, the asked noun or, when the
+    question (``fated``) asks what befell people, the verb after it ("25 were wounded")."""
+    found = _headline_count(sentence, start, after, people) or _asked_noun(after, rest, heads, qstems, people)
+    return found or (_told_fate(after, fated, qstems) if fated else None)
+
+
+_BEFORE_FATE = frozenset("were was are is have has had been being reportedly also".split())
+
+
+def _told_fate(after: list[re.Match], question: str, qstems: AbstractSet[str]) -> tuple[int, float] | None:
+    """A bare number whose verb says what befell them, the asked fate ("25 were wounded", "55 injured"):
+    (its end in the words after the number, bonus), or None."""
+    for w in after:
+        word = w.group(0).lower()
+        if word in _BEFORE_FATE:
+            continue
+        return (w.end(), 0.6) if word in _FATE and _names_a_fate(word, question, qstems) else None
+    return None
 
 
 def _names_a_fate(word: str, question: str, qstems: AbstractSet[str]) -> bool:
@@ -868,7 +897,8 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
             dates = [d for d in dates if not _YEAR_ONLY.fullmatch(d.text)]
         return dates + since
     if qtype is QType.PERSON:
-        return _name_spans(sentence, qstems, True, context=context)
+        victims = _victim_spans(sentence) if _WHO_FATED.search(question) else []
+        return _name_spans(sentence, qstems, True, context=context) + victims
     if qtype is QType.PLACE:  # "President Daniel Noboa" is no place
         names = _name_spans(sentence, qstems, False, context=context)
         names = [sp for sp in names if not _is_role(sp.text.split()[0], frozenset())]
@@ -886,6 +916,27 @@ def answer_spans(qtype: QType, sentence: str, question: str, context: str = "") 
         # "what kind of market?": "a cattle market" first; a name may still answer ("what type of product?")
         return kinds + names + [q for q in quoted if _new_words(q.text, qstems)]
     return []
+
+
+# "Who died when the bomb hit their home?": the dead may be told by who they were, not by name
+_WHO_FATED = re.compile(
+    r"\bwho\s+(?:(?:was|were|had been|has been|have been)\s+)?(?:died|killed|wounded|injured|hurt|the victims?)\b",
+    re.I,
+)
+_KIN = "mothers?|fathers?|sons?|daughters?|wi(?:fe|ves)|husbands?|brothers?|sisters?|famil(?:y|ies)|relatives"
+_PEOPLE_WORD = rf"(?:{'|'.join(sorted(_PERSON_FORMS, key=len, reverse=True))}|{_KIN})"
+_HOW_MANY_OF = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+|her|his|their|several)"
+_ONE_VICTIM = rf"(?:{_HOW_MANY_OF}\s+)?(?-i:[a-z][a-z-]*\s+)?{_PEOPLE_WORD}"  # "a young girl"
+_VICTIMS = re.compile(
+    rf"\b({_ONE_VICTIM}(?:\s*(?:,|and)\s+{_ONE_VICTIM}){{0,3}})\s+(?:(?:have|has|had|were|was)\s+)?(?:been\s+)?"
+    r"(?:died|killed|wounded|injured|hurt)\b",
+    re.I,
+)
+
+
+def _victim_spans(sentence: str) -> list[Span]:
+    """ "One mother and her child have died …": who they were, for "who died …?"."""
+    return [Span(m.start(1), m.end(1), m.group(1), 1.4) for m in _VICTIMS.finditer(sentence)]
 
 
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kinds?|types?|sorts?|forms?)\s+of\s+([a-z][\w-]*)", re.I)
@@ -987,7 +1038,7 @@ def _reports(context: str) -> tuple[str, ...]:
     return tuple(line for line in context.split("\n") if line.strip())
 
 
-def _setting(name: str, context: str, share: float = 0.6, least: int = 4) -> bool:
+def _setting(name: str, context: str, share: float = 0.8, least: int = 4) -> bool:
     """Is ``name`` said in most of the reports found (``context``, one a line)? Then it is where
     they all are (a country, a region), not the one place a question asks for."""
     lines = _reports(context)
@@ -1211,6 +1262,13 @@ def _of_the_asked_kind(
     return spans
 
 
+# a name that ends with the kind of body it is names that body, not a place
+_BODY_NAME = re.compile(
+    r"\b(?:Command|Council|Committee|Ministry|Agency|Observatory|Office|Front|Army|Forces?|Brigades?|Battalions?|"
+    r"Party|Movement|Coalition|Network|News|Media|Organi[sz]ation|Union|Authority|Police|Company|Association)$"
+)
+
+
 # Places by size: a province is never the neighbourhood, village or town a question asks for, nor the reverse
 _REGION_KINDS = frozenset(stem(w) for w in "province governorate region countryside country".split())
 _LOCAL_KINDS = frozenset(stem(w) for w in "city town village neighborhood neighbourhood suburb quarter camp".split())
@@ -1225,6 +1283,9 @@ def _asked_size(heads: AbstractSet[str]) -> str | None:
 def _named_size(sentence: str, sp: Span) -> str | None:
     """The size of place the sentence calls the span: the kind word right after it ("Idlib province") or
     before "of" right ahead of it ("the province of Idlib")."""
+    words, prev = sp.text.split(), re.findall(r"[\w-]+", sentence[max(0, sp.start - 12) : sp.start])[-1:]
+    if any(_COMPASS.match(w) for w in [*words[:1], *prev]) and not _COMPASS.match(words[-1]):
+        return "region"  # "north Syria town", "northern Syria": a part of a country, whatever word follows
     nxt = re.match(r"\s+([A-Za-z]+)", sentence[sp.end :])
     before = re.search(r"\b([A-Za-z]+)\s+of\s+(?:the\s+)?$", sentence[max(0, sp.start - 30) : sp.start])
     for m in (nxt, before):
@@ -1275,6 +1336,8 @@ def best_span(qtype: QType, sentence: str, question: str, context: str = "") -> 
                 bonus += 0.5  # "lasted a week", "for 48 hours": how long it went on, not when
             if qtype is QType.PLACE and _setting(sp.text, context):
                 bonus -= 0.6  # "in northwestern Syria" in a pile of Syria reports: the setting, not the answer
+            if qtype is QType.PLACE and _BODY_NAME.search(sp.text):
+                bonus -= 0.6  # "Aleppo Police Command" is a body, a place only at a pinch
             if direction:  # "to which town were they moved?": the place after "to", not after "from"
                 told = _PREPOSITION.search(sentence[max(0, sp.start - 24) : sp.start])
                 bonus += 0.0 if not told else 0.6 if told.group(1).lower() in direction else -0.4
@@ -1447,7 +1510,11 @@ def _attributes(sentence: str, sp: Span) -> bool:
     )
 
 
-_SEVERAL = re.compile(r"\b(?:which|what|name|who are) (?:the )?(?:two|three|four|both)\b|\bboth\b", re.I)
+_SEVERAL = re.compile(
+    r"\b(?:which|what|name|who are) (?:the )?(?:two|three|four|both)\b|\bboth\b"
+    r"|\b(?:which|what) (?:[\w-]+ ){0,2}?[a-z]+(?:ie|[^s'])s (?:were|are|have|did|do)\b",  # "which neighborhoods were"
+    re.I,
+)
 _JOINED = re.compile(r"\s*(?:,\s*and|,|and|&)\s*(?:the\s+)?", re.I)
 
 

@@ -23,6 +23,12 @@ _AGO = re.compile(r"\b(\d+|a|one|two|three)\s+(day|week|month|year)s?\s+ago\b", 
 _ABBREVIATED = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.", re.I)
 _PART_OF_MONTH = re.compile(rf"\b(early|mid|late|end)-(?=(?:{MONTH_PATTERN})\b)", re.I)
 _NUMERIC_DAY = re.compile(r"\b(?:(19|20)\d\d-\d\d?-\d\d?|\d\d?/\d\d?/(?:19|20)?\d\d)\b")  # 2016-07-16, 7/16/2016
+# "13-14 August 2016", "August 13-14, 2016": two days, which dateparser reads as the first alone
+_DAY_RANGE = re.compile(
+    rf"\b(?:(\d\d?)(?:st|nd|rd|th)?\s*(?:-|–|—|to|and)\s*(\d\d?)(?:st|nd|rd|th)?\s+({MONTH_PATTERN})"
+    rf"|({MONTH_PATTERN})\s+(\d\d?)\s*(?:-|–|—|to|and)\s*(\d\d?)),?\s+((?:19|20)\d\d)\b",
+    re.I,
+)
 _AMBIGUOUS_MONTHS = {"may", "march", "mar", "jan", "dec", "sat", "sun", "aug"}
 _DAYS = {"day": 1, "week": 7, "month": 31, "year": 366}
 _WORDNUM = {"a": 1, "one": 1, "two": 2, "three": 3}
@@ -78,6 +84,9 @@ def question_window(question: str, as_of: str | None = None) -> DateWindow | Non
         center = base - dt.timedelta(days=days)
         half = max(1, days // 4)
         return DateWindow(_iso(center - dt.timedelta(days=half)), _iso(center + dt.timedelta(days=half)), m.group(0))
+    days = _day_range(question)
+    if days is not None:
+        return days
     if not (
         _HAS_MONTH.search(question)
         or _HAS_YEAR.search(question)
@@ -118,3 +127,17 @@ def question_window(question: str, as_of: str | None = None) -> DateWindow | Non
             return DateWindow(_iso(d.replace(day=1)), _iso(d.replace(day=last)), phrase)
         return DateWindow(f"{d.year}-01-01", f"{d.year}-12-31", phrase)
     return None
+
+
+def _day_range(question: str) -> DateWindow | None:
+    """The window of "13-14 August 2016" or "August 13-14, 2016"; None if there is none (or no such days)."""
+    m = _DAY_RANGE.search(question)
+    if m is None:
+        return None
+    first, last, month = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(6), m.group(4))
+    number = next(i for i, name in enumerate(calendar.month_name) if name[:3].lower() == month[:3].lower())
+    try:
+        start, end = (dt.date(int(m.group(7)), number, int(d)) for d in (first, last))
+    except ValueError:
+        return None  # "31-32 June"
+    return DateWindow(_iso(start), _iso(end), m.group(0)) if start <= end else None
