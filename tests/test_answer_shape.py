@@ -2450,3 +2450,14 @@ def test_which_places_asks_for_places_and_all_of_them():
     # a name ending with the kind of body it is ("Police Command") is a place only at a pinch
     body = best_span(QType.PLACE, "Westport Police Command said shells fell.", one)
     assert body.score < best_span(QType.PLACE, "Shells fell on Millbrook, police said.", one).score - 0.5
+
+
+def test_how_much_is_never_answered_with_a_count_of_people_or_things():
+    asked = "Roughly how much explosive material was that lorry carrying?"
+    told = "Six civilians were killed and several others injured in three explosions in Westport."
+    assert best_span(QType.COUNT, told, asked) is None
+    assert best_span(QType.COUNT, "The lorry carried 900 kilos of explosives.", asked).text.startswith("900 kilos")
+    assert best_span(
+        QType.COUNT, "Donors pledged $3 billion to help 40 refugees.", "How much did donors pledge?"
+    ).text == ("$3 billion")
+    assert best_span(QType.COUNT, told, "How many civilians were killed?").text == "Six civilians"  # many: people

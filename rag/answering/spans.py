@@ -460,9 +460,14 @@ _MEASURE_STEMS = frozenset(
 
 def _counts_other_thing(question: str, plural: str) -> bool:
     """Does the question count a named kind of thing ("how many ambulances") other than ``plural``?
-    People are left to the person rules (they go by many names)."""
+    People are left to the person rules (they go by many names), but "how much" never counts them."""
+    if _HOW_MUCH.search(question) and not (_MEASURE.fullmatch(plural.lower()) or _UNIT_WORD.fullmatch(plural.lower())):
+        return True  # "how much explosive material …": "Six civilians", "three explosions" are no amount
     thing = _counted_thing(question)
     return thing is not None and stem(plural) != stem(thing)
+
+
+_HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 
 
 @lru_cache(maxsize=512)  # one question, every candidate sentence
