@@ -2461,3 +2461,35 @@ def test_how_much_is_never_answered_with_a_count_of_people_or_things():
         QType.COUNT, "Donors pledged $3 billion to help 40 refugees.", "How much did donors pledge?"
     ).text == ("$3 billion")
     assert best_span(QType.COUNT, told, "How many civilians were killed?").text == "Six civilians"  # many: people
+
+
+def test_a_fate_told_before_a_listed_count_befell_it_too():
+    raids = "Raids killed 14 jihadists 5 civilians and a child on Thursday, a monitor said."
+    assert best_span(QType.COUNT, raids, "How many people were wounded by the raids?") is None  # killed, all
+    assert best_span(QType.COUNT, raids, "How many civilians were killed by the raids?").text == "5 civilians"
+    post = "Troops repelled the attack on the post, killing 10 attackers and injuring 20 others."
+    assert best_span(QType.COUNT, post, "How many attackers were injured?").text == "20 others"
+    assert best_span(QType.COUNT, post, "How many attackers were killed?").text == "10 attackers"
+
+
+def test_displaced_before_people_names_them_and_tells_no_fate():
+    asked = "How many children were among the displaced people killed in the car bombing?"
+    sentence = "A car bomb killed at least 26 people and injured 30 others at a site where displaced families live."
+    assert best_span(QType.COUNT, sentence, asked).text != "30 others"  # they were injured
+    assert best_span(QType.COUNT, "The fighting displaced 3,000 people.", "How many were displaced?").text == (
+        "3,000 people"
+    )
+
+
+def test_a_reports_own_count_of_everyone_does_not_answer_how_many_children():
+    report = _passage(
+        "A car bomb killed at least 26 people at a checkpoint in Westport on Friday, the agency said. "
+        "The monitor said 12 children were among the victims of the attack on the checkpoint.",
+        title="Car bomb kills 26 at Westport checkpoint",
+    )
+    children = ExtractiveAnswerer().answer(
+        "How many children were among the people killed at the checkpoint?", [report]
+    )
+    assert children.direct_answer and "12 children" in children.direct_answer.text, children.answer
+    everyone = ExtractiveAnswerer().answer("How many civilians were killed at the checkpoint?", [report])
+    assert everyone.direct_answer and "26 people" in everyone.direct_answer.text, everyone.answer

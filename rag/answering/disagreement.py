@@ -319,9 +319,11 @@ class DisagreementFinder:
     def __init__(self, config: DisagreementConfig | None = None):
         self.config = config or DisagreementConfig()
 
-    def mentions(self, slot: Slot, passages: Sequence[Passage]) -> list[Mention]:
-        """The best mention of the slot in each report (exact noun first, then closeness to the question)."""
-        return _one_per_article(self.all_mentions(slot, passages))
+    def mentions(self, slot: Slot, passages: Sequence[Passage], exact: bool = False) -> list[Mention]:
+        """The best mention of the slot in each report (exact noun first, then closeness to the question);
+        with ``exact``, only those that count the slot's own noun when it names one."""
+        found = self.all_mentions(slot, passages)
+        return _one_per_article([m for m in found if m.exact_noun or not slot.nouns] if exact else found)
 
     def all_mentions(self, slot: Slot, passages: Sequence[Passage]) -> list[Mention]:
         """Every mention of the slot, best first (a sentence that two passages share counts once)."""

@@ -908,7 +908,12 @@ def _own_counts(question: str, passages: Sequence[Passage]) -> dict[str, int]:
     if slot is None:
         return {}
     unique = list({p.chunk_id: p for p in passages}.values())
-    return {m.passage.article_id: m.start for m in DisagreementFinder().mentions(slot, unique)}
+    # "how many children": a count of "26 people" is no report's own count of children ("people" may be civilians)
+    exact = bool(slot.nouns - _ANYONE_CIVILIAN)
+    return {m.passage.article_id: m.start for m in DisagreementFinder().mentions(slot, unique, exact)}
+
+
+_ANYONE_CIVILIAN = frozenset({stem("civilians")})
 
 
 def _holds(c: Candidate, own: dict[str, int]) -> bool:

@@ -201,7 +201,7 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
                 continue  # "some 50 kilometres", "eight fighters": no count of civilians
             if people and _is_person(low):
                 end, bonus = m.end() + after[j].end(), 0.7  # "15 people" for "how many civilians"
-            elif people and low == "others" and _OTHERS_FATED.match(rest, after[j].end()):
+            elif people and low == "others" and _others_fated(sentence, m, rest, after[j].end()):
                 end, bonus = m.end() + after[j].end(), 0.6  # "107 others were wounded" (not "250 others' fate")
             elif people and _names_a_fate(low, question, qstems):
                 end, bonus = m.end() + after[j].end(), 0.6  # "Three killed including 2 women", "15 deaths"
@@ -499,7 +499,15 @@ def _counts_people(word: str, heads: AbstractSet[str]) -> bool:
 
 
 _FATE = frozenset("killed dead died wounded injured hurt executed missing kidnapped arrested detained".split())
+
+
 # "… and 107 others were wounded": "others" counts people when a fate follows
+def _others_fated(sentence: str, m: re.Match, rest: str, end: int) -> bool:
+    """Does a fate befall "N others": told after them ("107 others were wounded") or right before the
+    number ("killing 10 terrorists and injuring 20 others")?"""
+    return bool(_OTHERS_FATED.match(rest, end) or _fate_before(sentence, Span(m.start(), m.end(), m.group(0), 0.0)))
+
+
 _OTHERS_FATED = re.compile(
     # "… were (reportedly | reported) wounded"
     rf"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+|reported\s+)?(?:{'|'.join(_FATE)})\b"
@@ -547,6 +555,7 @@ def _fates(question: str) -> frozenset[str]:
     """What the question says befell those it counts: killed, injured (or neither). A question that
     names two asks of the first after "how many" (and one joined to it: "killed or wounded"): "How
     many were wounded in the raid, which killed 16?" asks of the wounded; "of the wounded" is a group."""
+    question = _DISPLACED_PEOPLE.sub(" ", question)  # "the displaced people killed": killed
     words = text_stems(question)
     kinds = frozenset(kind for kind, stems in _FATES.items() if words & stems)
     m = _HOW_MANY.search(question)
@@ -581,7 +590,14 @@ def _told_after(count: str, tail: str) -> set[str]:
         if re.match(r"\s+\d", tail[len(clause) :]):  # "kill 10 civilians injure 16": "injure" is the 16's verb
             clause = re.sub(r"\b(?![a-z]+ed\b)[a-z]+\s*$", "", clause)  # ("12 killed 8 injured": not "killed")
         clause = f"{count} {clause}"
+    clause = _DISPLACED_PEOPLE.sub(" ", clause)  # "30 others at a site where displaced families …": no fate
     return {kind for kind, stems in _FATES.items() if text_stems(clause) & stems}
+
+
+# "displaced" before people names who they are, not what befell them in the count
+_DISPLACED_PEOPLE = re.compile(
+    r"\b(?:internally\s+)?displaced\s+(?=(?:people|persons|families|civilians|residents|children|Syrians)\b)", re.I
+)
 
 
 def _other_fate(fates: AbstractSet[str], told: AbstractSet[str]) -> bool:
@@ -591,8 +607,15 @@ def _other_fate(fates: AbstractSet[str], told: AbstractSet[str]) -> bool:
 
 
 def _fate_before(sentence: str, sp: Span) -> set[str]:
-    """The fates the two words right before a count name ("attack injures three civilians")."""
-    return _fates_in(" ".join(re.findall(r"[\w'’-]+", sentence[max(0, sp.start - 25) : sp.start])[-2:]))
+    """The fates the two words right before a count name ("attack injures three civilians"), past a count
+    listed before it ("raids killed 14 jihadists 5 civilians": the five were killed too)."""
+    before = sentence[max(0, sp.start - 60) : sp.start]
+    listed = _LISTED_BEFORE.search(before)
+    before = before[: listed.start()] if listed else before[-25:]
+    return _fates_in(" ".join(re.findall(r"[\w'’-]+", before)[-2:]))
+
+
+_LISTED_BEFORE = re.compile(r"\b\d[\d,]*\s+[A-Za-z'’-]+\s*(?:,\s*|and\s+)?$")
 
 
 def _done_to(fates: AbstractSet[str], sentence: str, sp: Span) -> bool:
