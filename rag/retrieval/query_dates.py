@@ -84,9 +84,9 @@ def question_window(question: str, as_of: str | None = None) -> DateWindow | Non
         center = base - dt.timedelta(days=days)
         half = max(1, days // 4)
         return DateWindow(_iso(center - dt.timedelta(days=half)), _iso(center + dt.timedelta(days=half)), m.group(0))
-    days = _day_range(question)
-    if days is not None:
-        return days
+    ranged = _day_range(question)
+    if ranged is not None:
+        return ranged
     if not (
         _HAS_MONTH.search(question)
         or _HAS_YEAR.search(question)
