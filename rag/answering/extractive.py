@@ -356,8 +356,9 @@ class ExtractiveAnswerer:
         # each report's own count (the one its title repeats, or its lead gives) before its others;
         # not for a running total, which the finder leaves out
         asked_outlets = sorted({p.source for p in passages if "outlet" in p.scores})
-        # … unless the question names a source the reports quote ("did the Observatory say"): its own count
-        quoted = not asked_outlets and bool(asked_sources(question))  # of the asked place comes first
+        # … unless the question names a source the reports quote, not an outlet ("did the Observatory say"):
+        # then that source's count of the asked place comes first
+        quoted = not asked_outlets and bool(asked_sources(question))
         own = _own_counts(question, [c.passage for c in ok]) if per_event and not quoted else {}
 
         top = max(c.score for c in ok)

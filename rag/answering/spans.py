@@ -232,7 +232,14 @@ def _count_spans(sentence: str, question: str, qstems: AbstractSet[str]) -> list
 
 
 def _counted(
-    sentence: str, start: int, after: list[re.Match], rest: str, heads, qstems, people: bool, fated: str
+    sentence: str,
+    start: int,
+    after: list[re.Match],
+    rest: str,
+    heads: AbstractSet[str],
+    qstems: AbstractSet[str],
+    people: bool,
+    fated: str,
 ) -> tuple[int, float] | None:
     """What the number at ``start`` counts, told by a headline's verb, the asked noun or, when the
     question (``fated``) asks what befell people, the verb after it ("25 were wounded")."""
@@ -501,13 +508,13 @@ def _counts_people(word: str, heads: AbstractSet[str]) -> bool:
 _FATE = frozenset("killed dead died wounded injured hurt executed missing kidnapped arrested detained".split())
 
 
-# "… and 107 others were wounded": "others" counts people when a fate follows
 def _others_fated(sentence: str, m: re.Match, rest: str, end: int) -> bool:
     """Does a fate befall "N others": told after them ("107 others were wounded") or right before the
     number ("killing 10 terrorists and injuring 20 others")?"""
     return bool(_OTHERS_FATED.match(rest, end) or _fate_before(sentence, Span(m.start(), m.end(), m.group(0), 0.0)))
 
 
+# "… and 107 others were wounded": "others" counts people when a fate follows
 _OTHERS_FATED = re.compile(
     # "… were (reportedly | reported) wounded"
     rf"\s+(?:(?:were|was|have been|had been|are)\s+)?(?:\w+ly\s+|reported\s+)?(?:{'|'.join(_FATE)})\b"
@@ -596,7 +603,7 @@ def _told_after(count: str, tail: str) -> set[str]:
 
 # "displaced" before people names who they are, not what befell them in the count
 _DISPLACED_PEOPLE = re.compile(
-    r"\b(?:internally\s+)?displaced\s+(?=(?:people|persons|families|civilians|residents|children|Syrians)\b)", re.I
+    r"\b(?:internally\s+)?displaced\s+(?=(?:people|persons|families|civilians|residents|children)\b)", re.I
 )
 
 
