@@ -531,7 +531,7 @@ _ANOTHER_FIGURE = re.compile(
     r"(?:estimates?|figures?|tolls?|counts?|numbers?|tall(?:y|ies))\b",
     re.I,
 )
-_FIRST_NUMBER = re.compile(r"\d[\d,]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+_FIRST_NUMBER = re.compile(rf"\d[\d,]*|\b(?:{'|'.join(NUMBER_WORDS)})\b", re.I)
 
 
 def _another_figure(question: str, state: State) -> str | None:
